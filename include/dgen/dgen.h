@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dgen/dgen.h - libdgen, the umbrella header
+ */
+#ifndef DGEN_DGEN_H
+#define DGEN_DGEN_H
+
+#define DGEN_VERSION_MAJOR	0
+#define DGEN_VERSION_MINOR	1
+#define DGEN_VERSION_PATCH	0
+#define DGEN_VERSION_STRING	"0.1.0"
+
+#include <dgen/stream.h>
+
+#endif /* DGEN_DGEN_H */

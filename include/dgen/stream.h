@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dgen/stream.h - data streams: exact dedup and compression, addressable bytes
+ *
+ * A stream is a pure function of its address (../shared/SPEC.md section 1):
+ * the byte at offset x depends only on the stream parameters and x, never on
+ * how the stream is cut into fill calls, on threads, or on the SIMD kernel.
+ * A stream object is immutable once created, so any number of threads may
+ * fill or compare from one stream at once without locking.
+ */
+#ifndef DGEN_STREAM_H
+#define DGEN_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===== Parameters ===== */
+
+#define DGEN_DEDUP_UNIT_DEFAULT		4096u
+#define DGEN_COMPRESS_CHUNK_DEFAULT	4096u
+#define DGEN_UNIT_MIN			512u
+#define DGEN_UNIT_MAX			(1u << 20)
+#define DGEN_SECTOR_SIZE		512u
+/* c above C / DGEN_MIN_RANDOM_BYTES would leave a chunk fewer random bytes. */
+#define DGEN_MIN_RANDOM_BYTES		16u
+
+struct dgen_stream_params {
+	uint64_t seed;
+	uint64_t stream_id;
+	uint64_t size;			/* S: stream length in bytes, > 0 */
+	uint32_t dedup_unit;		/* B: power of two, 512 B .. 1 MiB */
+	uint32_t compress_chunk;	/* C: power of two, 512 B .. B */
+	double dedup_ratio;		/* d >= 1: total blocks / distinct blocks */
+	double compress_ratio;		/* c >= 1, c <= C / 16 */
+	const char *kernel;		/* NULL: the best kernel for this CPU */
+};
+
+/*
+ * dgen_stream_params_init - fill @p with the defaults: seed 0, stream 0,
+ * size 0 (the caller must set it), B = C = 4 KiB, d = c = 1, best kernel.
+ */
+void dgen_stream_params_init(struct dgen_stream_params *p);
+
+/*
+ * dgen_stream_params_check - validate @p.
+ *
+ * Returns 0, or -EINVAL when a value is out of range: d or c below 1, NaN or
+ * infinite; c above C / 16; B or C not a power of two or outside
+ * 512 B .. 1 MiB; C above B; size 0; an unknown or unsupported kernel name.
+ * On -EINVAL, when @msg is not NULL, a sentence a user can act on (naming the
+ * value and the accepted range) is written to @msg (at most @msglen bytes,
+ * NUL-terminated).
+ */
+int dgen_stream_params_check(const struct dgen_stream_params *p,
+			     char *msg, size_t msglen);
+
+/* ===== Streams ===== */
+
+struct dgen_stream;
+
+/*
+ * dgen_stream_new - create a stream from @p (copied; p->kernel need not
+ * outlive the call).
+ *
+ * Returns 0 and sets *@out, -EINVAL (with @msg as for
+ * dgen_stream_params_check), or -ENOMEM.
+ */
+int dgen_stream_new(struct dgen_stream **out,
+		    const struct dgen_stream_params *p,
+		    char *msg, size_t msglen);
+
+/* dgen_stream_free - release @s; NULL is allowed. */
+void dgen_stream_free(struct dgen_stream *s);
+
+/* dgen_stream_params_get - the parameters @s was made from. */
+const struct dgen_stream_params *
+dgen_stream_params_get(const struct dgen_stream *s);
+
+struct dgen_stream_layout {
+	uint64_t blocks;		/* N = ceil(S / B) */
+	uint64_t unique_blocks;		/* U: distinct blocks, u(i) = i mod U */
+	uint64_t chunks;		/* U * B / C: compress chunks of the unique blocks */
+	uint64_t zero_bytes;		/* round(U * B * (1 - 1/c)) */
+	uint32_t dedup_exact_unit;	/* largest g (B <= g <= 1 MiB) with g/B
+					   dividing U: aligned g-chunks repeat
+					   exactly, so the ratio holds from B to g */
+	double dedup_ratio;		/* N / U, what the stream really holds */
+	double compress_ratio;		/* U*B / (U*B - zero_bytes) */
+	const char *kernel;		/* the kernel in use */
+};
+
+/* dgen_stream_layout_get - the layout derived from the parameters of @s. */
+void dgen_stream_layout_get(const struct dgen_stream *s,
+			    struct dgen_stream_layout *out);
+
+/* ===== Generation ===== */
+
+/*
+ * dgen_stream_fill - write the stream's bytes [offset, offset + len) to @buf.
+ *
+ * Any offset and length inside the stream work; ranges aligned to the dedup
+ * unit take the fast path. No allocation, no locks: safe to call from many
+ * threads on one stream. Returns 0, or -EINVAL when the range leaves the
+ * stream (offset + len > S, or it overflows).
+ */
+int dgen_stream_fill(const struct dgen_stream *s, void *buf,
+		     uint64_t offset, size_t len);
+
+/* ===== Comparison ===== */
+
+struct dgen_mismatch {
+	uint64_t block;			/* block index i */
+	uint64_t unique;		/* u(i): the distinct block it should hold */
+	uint64_t offset;		/* stream offset of the first byte compared in
+					   this block */
+	uint32_t len;			/* bytes compared in this block */
+	uint32_t bad_sectors;		/* 512-byte sectors that differ */
+	uint64_t first_sector;		/* stream sector (offset / 512) of map bit 0 */
+	const uint64_t *sector_map;	/* bit k: sector first_sector + k differs */
+	uint64_t first_bad;		/* stream offset of the first differing byte */
+	int all_zero;			/* the compared bytes read back all zero */
+};
+
+/*
+ * dgen_mismatch_fn - called once per block that differs, in stream order.
+ * Return 0 to go on, anything else to stop the comparison.
+ * @m and its sector_map are valid only during the call.
+ */
+typedef int (*dgen_mismatch_fn)(const struct dgen_mismatch *m, void *arg);
+
+/*
+ * dgen_stream_compare - check @buf against the stream's bytes
+ * [offset, offset + len) and report each block that differs to @fn (may be
+ * NULL to count only).
+ *
+ * Returns the number of blocks that differ (0: identical), or -EINVAL when
+ * the range leaves the stream. When @fn stops the walk, returns the count so
+ * far.
+ */
+int64_t dgen_stream_compare(const struct dgen_stream *s, const void *buf,
+			    uint64_t offset, size_t len,
+			    dgen_mismatch_fn fn, void *arg);
+
+/* ===== Kernels ===== */
+
+/*
+ * dgen_kernel_name - the name of generation kernel @i usable on this CPU,
+ * best first (index 0 is the default); NULL past the last. The portable
+ * kernel ("generic") is always there. Setting DGEN_DISABLE_CPU_FEATURES to
+ * a comma-separated list (avx2, avx512, or all) hides kernels, to force a
+ * variant in tests.
+ */
+const char *dgen_kernel_name(unsigned int i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DGEN_STREAM_H */

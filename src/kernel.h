@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernel.h - generation kernels and their run-time selection
+ */
+#ifndef DGEN_KERNEL_H
+#define DGEN_KERNEL_H
+
+#include "prng.h"
+
+struct dgen_kernel {
+	const char *name;
+	dgen_fill_fn fill;
+};
+
+/* The portable reference kernel; every other kernel equals it byte for byte. */
+void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
+		       uint32_t pos, uint32_t len);
+
+/*
+ * dgen_kernel_find - the kernel named @name (NULL: the best one) if this CPU
+ * runs it and DGEN_DISABLE_CPU_FEATURES does not hide it; NULL otherwise.
+ */
+const struct dgen_kernel *dgen_kernel_find(const char *name);
+
+#endif /* DGEN_KERNEL_H */

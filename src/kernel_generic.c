@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernel_generic.c - the portable generation kernel, the reference
+ *
+ * Straight from the definition in prng.h, one 64-byte row at a time. The
+ * SIMD kernels in x86/ must produce exactly these bytes.
+ */
+#include "kernel.h"
+
+void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
+		       uint32_t pos, uint32_t len)
+{
+	uint32_t end = pos + len;
+	uint32_t row = pos / DGEN_ROW_BYTES;
+	uint64_t seg = UINT64_MAX;
+	uint64_t s[DGEN_LANES];
+
+	while (pos < end) {
+		uint8_t buf[DGEN_ROW_BYTES];
+		uint32_t row_start = row * DGEN_ROW_BYTES;
+		uint32_t from = pos - row_start;
+		uint32_t to = end - row_start < DGEN_ROW_BYTES ?
+			      end - row_start : DGEN_ROW_BYTES;
+		uint64_t r = row % DGEN_SEGMENT_ROWS;
+		unsigned int l;
+
+		if (row / DGEN_SEGMENT_ROWS != seg) {
+			seg = row / DGEN_SEGMENT_ROWS;
+			for (l = 0; l < DGEN_LANES; l++)
+				s[l] = dgen_lane_seed(k, seg, l);
+		}
+		for (l = 0; l < DGEN_LANES; l++)
+			dgen_store_le64(buf + 8 * l,
+					dgen_word_out(s[l] + r * DGEN_ROW_STEP));
+		memcpy(dst, buf + from, to - from);
+		dst += to - from;
+		pos += to - from;
+		row++;
+	}
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernel_avx2.c - the generation kernel for AVX2 (four lanes per vector)
+ *
+ * AVX2 has no 64-bit multiply: vmullo builds the low 64 bits of a * c from
+ * three 32x32->64 products (lo*lo + ((hi*lo + lo*hi) << 32)).
+ */
+#include <immintrin.h>
+
+#include "../kernel.h"
+#include "kernels.h"
+
+#define ATTRIBUTES	__attribute__((target("avx2")))
+#define FUNCNAME	dgen_fill_avx2
+#define VEC		__m256i
+#define VEC_LANES	4
+
+static ATTRIBUTES inline __m256i vset1(uint64_t x)
+{
+	return _mm256_set1_epi64x((long long)x);
+}
+
+static ATTRIBUTES inline __m256i vloadu(const void *p)
+{
+	return _mm256_loadu_si256((const __m256i *)p);
+}
+
+static ATTRIBUTES inline void vstoreu(void *p, __m256i v)
+{
+	_mm256_storeu_si256((__m256i *)p, v);
+}
+
+static ATTRIBUTES inline __m256i vadd(__m256i a, __m256i b)
+{
+	return _mm256_add_epi64(a, b);
+}
+
+static ATTRIBUTES inline __m256i vxor(__m256i a, __m256i b)
+{
+	return _mm256_xor_si256(a, b);
+}
+
+static ATTRIBUTES inline __m256i vsrl33(__m256i a)
+{
+	return _mm256_srli_epi64(a, 33);
+}
+
+static ATTRIBUTES inline __m256i vrol(__m256i a)
+{
+	return _mm256_or_si256(_mm256_slli_epi64(a, DGEN_ROT),
+			       _mm256_srli_epi64(a, 64 - DGEN_ROT));
+}
+
+static ATTRIBUTES inline __m256i vmullo(__m256i a, uint64_t c)
+{
+	const __m256i lo = vset1(c & 0xffffffffu);
+	const __m256i hi = vset1(c >> 32);
+	__m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), lo),
+					 _mm256_mul_epu32(a, hi));
+
+	return _mm256_add_epi64(_mm256_mul_epu32(a, lo),
+				_mm256_slli_epi64(cross, 32));
+}
+
+#include "kernel_template.h"

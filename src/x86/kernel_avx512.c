@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernel_avx512.c - the generation kernel for AVX-512 (eight lanes, one row
+ * per vector)
+ *
+ * AVX-512DQ multiplies 64-bit lanes directly and AVX-512F rotates in one
+ * instruction, so a row costs one add, one rotate and one xor.
+ */
+#include <immintrin.h>
+
+#include "../kernel.h"
+#include "kernels.h"
+
+#define ATTRIBUTES	__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
+#define FUNCNAME	dgen_fill_avx512
+#define VEC		__m512i
+#define VEC_LANES	8
+
+static ATTRIBUTES inline __m512i vset1(uint64_t x)
+{
+	return _mm512_set1_epi64((long long)x);
+}
+
+static ATTRIBUTES inline __m512i vloadu(const void *p)
+{
+	return _mm512_loadu_si512(p);
+}
+
+static ATTRIBUTES inline void vstoreu(void *p, __m512i v)
+{
+	_mm512_storeu_si512(p, v);
+}
+
+static ATTRIBUTES inline __m512i vadd(__m512i a, __m512i b)
+{
+	return _mm512_add_epi64(a, b);
+}
+
+static ATTRIBUTES inline __m512i vxor(__m512i a, __m512i b)
+{
+	return _mm512_xor_si512(a, b);
+}
+
+static ATTRIBUTES inline __m512i vsrl33(__m512i a)
+{
+	return _mm512_srli_epi64(a, 33);
+}
+
+static ATTRIBUTES inline __m512i vrol(__m512i a)
+{
+	return _mm512_rol_epi64(a, DGEN_ROT);
+}
+
+static ATTRIBUTES inline __m512i vmullo(__m512i a, uint64_t c)
+{
+	return _mm512_mullo_epi64(a, vset1(c));
+}
+
+#include "kernel_template.h"

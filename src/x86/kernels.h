@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernels.h - the x86 kernel entry points (see kernel_template.h)
+ */
+#ifndef DGEN_X86_KERNELS_H
+#define DGEN_X86_KERNELS_H
+
+#include "../prng.h"
+
+void dgen_fill_avx2(uint8_t *dst, const struct dgen_block_key *k,
+		    uint32_t pos, uint32_t len);
+void dgen_fill_avx512(uint8_t *dst, const struct dgen_block_key *k,
+		      uint32_t pos, uint32_t len);
+
+#endif /* DGEN_X86_KERNELS_H */
