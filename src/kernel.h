@@ -10,11 +10,15 @@
 struct dgen_kernel {
 	const char *name;
 	dgen_fill_fn fill;
+	dgen_fill_blocks_fn fill_blocks;
 };
 
 /* The portable reference kernel; every other kernel equals it byte for byte. */
 void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
-		       uint32_t pos, uint32_t len);
+		       uint32_t pos, uint32_t len, uint32_t zero_end);
+
+void dgen_fill_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
+			      uint64_t unique, uint64_t count, uint32_t unit);
 
 /*
  * dgen_kernel_find - the kernel named @name (NULL: the best one) if this CPU

@@ -8,12 +8,21 @@
 #include "kernel.h"
 
 void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
-		       uint32_t pos, uint32_t len)
+		       uint32_t pos, uint32_t len, uint32_t zero_end)
 {
 	uint32_t end = pos + len;
-	uint32_t row = pos / DGEN_ROW_BYTES;
+	uint32_t row;
 	uint64_t seg = UINT64_MAX;
 	uint64_t s[DGEN_LANES];
+
+	if (zero_end > pos) {
+		uint32_t n = zero_end < end ? zero_end - pos : len;
+
+		memset(dst, 0, n);
+		dst += n;
+		pos += n;
+	}
+	row = pos / DGEN_ROW_BYTES;
 
 	while (pos < end) {
 		uint8_t buf[DGEN_ROW_BYTES];
@@ -36,5 +45,18 @@ void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
 		dst += to - from;
 		pos += to - from;
 		row++;
+	}
+}
+
+void dgen_fill_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
+			      uint64_t unique, uint64_t count, uint32_t unit)
+{
+	struct dgen_block_key key;
+
+	for (; count; count--, dst += unit) {
+		dgen_block_key_derive(&key, root, u);
+		dgen_fill_generic(dst, &key, 0, unit, 0);
+		if (++u == unique)
+			u = 0;
 	}
 }

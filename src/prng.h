@@ -97,6 +97,13 @@ static inline uint64_t dgen_lane_seed(const struct dgen_block_key *k,
 			   ^ k->k1);
 }
 
+/* l * DGEN_LANE_STEP for the eight lanes, for the SIMD kernels' loads. */
+static const uint64_t dgen_lane_offsets[DGEN_LANES] __attribute__((aligned(64))) = {
+	0 * DGEN_LANE_STEP, 1 * DGEN_LANE_STEP, 2 * DGEN_LANE_STEP,
+	3 * DGEN_LANE_STEP, 4 * DGEN_LANE_STEP, 5 * DGEN_LANE_STEP,
+	6 * DGEN_LANE_STEP, 7 * DGEN_LANE_STEP,
+};
+
 static inline uint64_t dgen_word_out(uint64_t v)
 {
 	return v ^ dgen_rotl64(v, DGEN_ROT);
@@ -111,10 +118,25 @@ static inline void dgen_store_le64(uint8_t *p, uint64_t v)
 }
 
 /*
- * dgen_fill_fn - write R[pos, pos + len) of the block keyed by @k to @dst.
- * pos + len <= DGEN_UNIT_MAX; @dst has no alignment requirement.
+ * dgen_fill_fn - write bytes [pos, pos + len) of the block keyed by @k to
+ * @dst: zero below @zero_end (a chunk's zero prefix, SPEC section 3), R[x]
+ * from there on. pos + len <= DGEN_UNIT_MAX; @dst has no alignment
+ * requirement. Zeroing here rather than with memset() saves a libc call and
+ * its start-up per compress chunk.
  */
 typedef void (*dgen_fill_fn)(uint8_t *dst, const struct dgen_block_key *k,
-			     uint32_t pos, uint32_t len);
+			     uint32_t pos, uint32_t len, uint32_t zero_end);
+
+/*
+ * dgen_fill_blocks_fn - the fast path for block-aligned incompressible
+ * ranges: write @count whole blocks of @unit bytes (a multiple of
+ * DGEN_SEGMENT_BYTES) carrying unique blocks @u, @u + 1, ... (mod @unique)
+ * of the stream whose key root is @root. One call for many blocks lets a
+ * kernel derive the next block's key and seed its first segment while the
+ * current block's stores drain.
+ */
+typedef void (*dgen_fill_blocks_fn)(uint8_t *dst, uint64_t root, uint64_t u,
+				    uint64_t unique, uint64_t count,
+				    uint32_t unit);
 
 #endif /* DGEN_PRNG_H */

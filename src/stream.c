@@ -62,18 +62,9 @@ static void fill_chunks(const struct dgen_stream *s, uint8_t *dst,
 		uint32_t zend = chunk + dgen_zero_iter_next(s, it);
 		uint32_t lim = chunk + C < end ? chunk + C : end;
 
-		if (pos < zend) {
-			uint32_t n = (zend < lim ? zend : lim) - pos;
-
-			memset(dst, 0, n);
-			dst += n;
-			pos += n;
-		}
-		if (pos < lim) {
-			fill(dst, key, pos, lim - pos);
-			dst += lim - pos;
-			pos = lim;
-		}
+		fill(dst, key, pos, lim - pos, zend);
+		dst += lim - pos;
+		pos = lim;
 	}
 }
 
@@ -82,6 +73,7 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 {
 	const uint32_t B = s->p.dedup_unit;
 	const uint32_t per_block = B >> s->chunk_shift;
+	const int fast = !s->zero_bytes && B >= DGEN_SEGMENT_BYTES;
 	uint64_t i = offset >> s->unit_shift;
 	uint64_t u = i % s->unique;
 	uint32_t pos = (uint32_t)(offset & (B - 1));
@@ -94,11 +86,22 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		uint32_t n = len < B - pos ? (uint32_t)len : B - pos;
 		struct dgen_block_key key;
 
+		if (fast && pos == 0 && len >= B) {
+			/* Whole incompressible blocks: one kernel call. */
+			uint64_t count = len >> s->unit_shift;
+
+			s->kernel->fill_blocks(dst, s->root, u, s->unique,
+					       count, B);
+			dst += count << s->unit_shift;
+			len -= count << s->unit_shift;
+			u = (u + count) % s->unique;
+			continue;
+		}
 		dgen_block_key_derive(&key, s->root, u);
 		if (s->zero_bytes)
 			fill_chunks(s, dst, &key, &it, pos, n);
 		else
-			s->kernel->fill(dst, &key, pos, n);
+			s->kernel->fill(dst, &key, pos, n, 0);
 		dst += n;
 		len -= n;
 		pos = 0;

@@ -13,6 +13,8 @@
 
 #define ATTRIBUTES	__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
 #define FUNCNAME	dgen_fill_avx512
+#define FUNCNAME_ROWS	fill_rows_avx512
+#define FUNCNAME_BLOCKS	dgen_fill_blocks_avx512
 #define VEC		__m512i
 #define VEC_LANES	8
 

@@ -2,7 +2,9 @@
 /*
  * kernel_template.h - the SIMD generation kernel, one body for every ISA
  *
- * Included by kernel_<isa>.c after it defines ATTRIBUTES, FUNCNAME, VEC,
+ * Included by kernel_<isa>.c after it defines ATTRIBUTES, FUNCNAME (the
+ * dgen_fill_fn), FUNCNAME_BLOCKS (the dgen_fill_blocks_fn), FUNCNAME_ROWS
+ * (a helper's name), VEC,
  * VEC_LANES (64-bit lanes per vector) and these inline helpers, each
  * compiled for its ISA:
  *
@@ -16,6 +18,7 @@
  * through a 64-byte buffer on the stack.
  */
 #define VEC_PER_ROW	(DGEN_LANES / VEC_LANES)
+#define FUNCNAME_ROWS_ALL	FUNCNAME_ROWS##_all
 #define VEC_BYTES	(VEC_LANES * 8)
 
 static ATTRIBUTES inline VEC vfmix64(VEC x)
@@ -32,73 +35,179 @@ static ATTRIBUTES inline VEC vout(VEC v)
 	return vxor(v, vrol(v));
 }
 
+/* A whole segment from lane states s[]: sixteen rows, unrolled. */
+static ATTRIBUTES inline uint8_t *
+FUNCNAME_ROWS_ALL(uint8_t *dst, VEC s[VEC_PER_ROW], VEC step)
+{
+	unsigned int r, i;
+
+#pragma GCC unroll 16
+	for (r = 0; r < DGEN_SEGMENT_ROWS; r++) {
+		for (i = 0; i < VEC_PER_ROW; i++) {
+			vstoreu(dst + i * VEC_BYTES, vout(s[i]));
+			s[i] = vadd(s[i], step);
+		}
+		dst += DGEN_ROW_BYTES;
+	}
+	return dst;
+}
+
+/*
+ * Rows [from, to) (byte positions inside one segment, 0..1024) of the
+ * segment whose lane states are s[]: whole rows straight to @dst, a partial
+ * first or last row through a buffer.
+ */
+static ATTRIBUTES inline uint8_t *
+FUNCNAME_ROWS(uint8_t *dst, const VEC s[VEC_PER_ROW], uint32_t from,
+	      uint32_t to)
+{
+	const VEC step = vset1(DGEN_ROW_STEP);
+	uint32_t row = from / DGEN_ROW_BYTES;
+	VEC v[VEC_PER_ROW];
+	unsigned int i;
+
+	for (i = 0; i < VEC_PER_ROW; i++)
+		v[i] = vadd(s[i], vset1((uint64_t)row * DGEN_ROW_STEP));
+	while (from < to) {
+		uint32_t row_start = row * DGEN_ROW_BYTES;
+
+		if (from == row_start && to - from >= DGEN_ROW_BYTES) {
+			for (i = 0; i < VEC_PER_ROW; i++)
+				vstoreu(dst + i * VEC_BYTES, vout(v[i]));
+			dst += DGEN_ROW_BYTES;
+			from += DGEN_ROW_BYTES;
+		} else {
+			uint8_t buf[DGEN_ROW_BYTES];
+			uint32_t a = from - row_start;
+			uint32_t b = to - row_start < DGEN_ROW_BYTES ?
+				     to - row_start : DGEN_ROW_BYTES;
+
+			for (i = 0; i < VEC_PER_ROW; i++)
+				vstoreu(buf + i * VEC_BYTES, vout(v[i]));
+			memcpy(dst, buf + a, b - a);
+			dst += b - a;
+			from = row_start + b;
+		}
+		for (i = 0; i < VEC_PER_ROW; i++)
+			v[i] = vadd(v[i], step);
+		row++;
+	}
+	return dst;
+}
+
 ATTRIBUTES void FUNCNAME(uint8_t *dst, const struct dgen_block_key *k,
-				uint32_t pos, uint32_t len)
+			 uint32_t pos, uint32_t len, uint32_t zero_end)
 {
 	const uint32_t end = pos + len;
-	const VEC step = vset1(DGEN_ROW_STEP);
-	VEC lane[VEC_PER_ROW], v[VEC_PER_ROW];
-	uint32_t row = pos / DGEN_ROW_BYTES;
-	uint32_t seg = UINT32_MAX;
-	unsigned int i, l;
+	VEC step = vset1(DGEN_ROW_STEP);
+	const VEC seg_step = vset1(DGEN_LANES * DGEN_LANE_STEP);
+	const VEC k1 = vset1(k->k1);
+	uint32_t seg;
+	VEC x[VEC_PER_ROW], s[VEC_PER_ROW], next[VEC_PER_ROW];
+	unsigned int i;
 
+	/*
+	 * Hide the step's value from the optimiser: knowing it, GCC rewrites
+	 * the unrolled v += step chain as v0 + r * step with a scalar
+	 * broadcast per row, which costs more than the row itself.
+	 */
+	__asm__("" : "+v"(step));
+
+	if (zero_end > pos) {
+		/* The chunk's zero prefix, in whole vectors while they fit. */
+		uint32_t n = zero_end < end ? zero_end - pos : len;
+		const VEC zero = vset1(0);
+
+		pos += n;
+		for (; n >= VEC_BYTES; n -= VEC_BYTES, dst += VEC_BYTES)
+			vstoreu(dst, zero);
+		memset(dst, 0, n);
+		dst += n;
+		if (pos == end)
+			return;
+	}
+
+	/*
+	 * x[i]: the fmix64 inputs k0 + (8 seg + lane) * DGEN_LANE_STEP of the
+	 * segment after the current one. Its lane states are computed before
+	 * the current segment's stores (software pipelining): fmix64 is a
+	 * chain of two multiplies, and placed after sixteen stores it would
+	 * wait behind a full store queue instead of overlapping them.
+	 */
+	seg = pos / DGEN_SEGMENT_BYTES;
 	for (i = 0; i < VEC_PER_ROW; i++) {
-		uint64_t t[VEC_LANES];
-
-		for (l = 0; l < VEC_LANES; l++)
-			t[l] = (uint64_t)(i * VEC_LANES + l) * DGEN_LANE_STEP;
-		lane[i] = vloadu(t);
-		v[i] = vset1(0);	/* set per segment below; quiets -Wmaybe-uninitialized */
+		x[i] = vadd(vset1(k->k0 + (uint64_t)seg * DGEN_LANES * DGEN_LANE_STEP),
+			    vloadu(dgen_lane_offsets + i * VEC_LANES));
+		next[i] = vfmix64(vxor(x[i], k1));
 	}
 
 	while (pos < end) {
-		uint32_t row_start = row * DGEN_ROW_BYTES;
-		uint32_t r = row % DGEN_SEGMENT_ROWS;
+		uint32_t seg_start = seg * DGEN_SEGMENT_BYTES;
 
-		if (row / DGEN_SEGMENT_ROWS != seg) {
-			/* A new segment: eight fresh lane states (prng.h). */
-			uint64_t base;
-
-			seg = row / DGEN_SEGMENT_ROWS;
-			base = k->k0 + (uint64_t)seg * DGEN_LANES * DGEN_LANE_STEP;
-			for (i = 0; i < VEC_PER_ROW; i++) {
-				VEC s = vfmix64(vxor(vadd(vset1(base), lane[i]),
-						     vset1(k->k1)));
-				v[i] = vadd(s, vset1(r * DGEN_ROW_STEP));
-			}
+		for (i = 0; i < VEC_PER_ROW; i++) {
+			s[i] = next[i];
+			x[i] = vadd(x[i], seg_step);
+			next[i] = vfmix64(vxor(x[i], k1));
 		}
-
-		if (pos == row_start && end - pos >= DGEN_ROW_BYTES) {
-			/* Whole rows to the end of the segment or the range. */
-			uint32_t n = (end - pos) / DGEN_ROW_BYTES;
-			uint32_t j;
-
-			if (n > DGEN_SEGMENT_ROWS - r)
-				n = DGEN_SEGMENT_ROWS - r;
-			for (j = 0; j < n; j++) {
-				for (i = 0; i < VEC_PER_ROW; i++) {
-					vstoreu(dst + i * VEC_BYTES, vout(v[i]));
-					v[i] = vadd(v[i], step);
-				}
-				dst += DGEN_ROW_BYTES;
-			}
-			pos += n * DGEN_ROW_BYTES;
-			row += n;
+		if (pos == seg_start && end - pos >= DGEN_SEGMENT_BYTES) {
+			dst = FUNCNAME_ROWS_ALL(dst, s, step);
+			pos += DGEN_SEGMENT_BYTES;
 		} else {
-			uint8_t buf[DGEN_ROW_BYTES];
-			uint32_t from = pos - row_start;
-			uint32_t to = end - row_start < DGEN_ROW_BYTES ?
-				      end - row_start : DGEN_ROW_BYTES;
+			uint32_t to = end - seg_start < DGEN_SEGMENT_BYTES ?
+				      end - seg_start : DGEN_SEGMENT_BYTES;
 
-			for (i = 0; i < VEC_PER_ROW; i++) {
-				vstoreu(buf + i * VEC_BYTES, vout(v[i]));
-				v[i] = vadd(v[i], step);
-			}
-			memcpy(dst, buf + from, to - from);
-			dst += to - from;
-			pos += to - from;
-			row++;
+			dst = FUNCNAME_ROWS(dst, s, pos - seg_start, to);
+			pos = seg_start + to;
 		}
+		seg++;
+	}
+}
+
+ATTRIBUTES void FUNCNAME_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
+				uint64_t unique, uint64_t count, uint32_t unit)
+{
+	const uint64_t segs = count * (unit / DGEN_SEGMENT_BYTES);
+	const uint32_t per_block = unit / DGEN_SEGMENT_BYTES;
+	VEC step = vset1(DGEN_ROW_STEP);
+	const VEC seg_step = vset1(DGEN_LANES * DGEN_LANE_STEP);
+	VEC x[VEC_PER_ROW], s[VEC_PER_ROW], next[VEC_PER_ROW], k1;
+	struct dgen_block_key key;
+	uint64_t t;
+	uint32_t j = 0;
+	unsigned int i;
+
+	__asm__("" : "+v"(step));	/* see FUNCNAME */
+
+	/*
+	 * The segments of all blocks form one sequence; the lane states of
+	 * segment t + 1 (and, at a block's end, the next block's key) are
+	 * computed before segment t's stores so their latency overlaps them.
+	 */
+	dgen_block_key_derive(&key, root, u);
+	k1 = vset1(key.k1);
+	for (i = 0; i < VEC_PER_ROW; i++) {
+		x[i] = vadd(vset1(key.k0), vloadu(dgen_lane_offsets + i * VEC_LANES));
+		next[i] = vfmix64(vxor(x[i], k1));
+	}
+	for (t = 0; t < segs; t++) {
+		for (i = 0; i < VEC_PER_ROW; i++)
+			s[i] = next[i];
+		if (++j == per_block) {
+			j = 0;
+			if (++u == unique)
+				u = 0;
+			dgen_block_key_derive(&key, root, u);
+			k1 = vset1(key.k1);
+			for (i = 0; i < VEC_PER_ROW; i++)
+				x[i] = vadd(vset1(key.k0),
+					    vloadu(dgen_lane_offsets + i * VEC_LANES));
+		} else {
+			for (i = 0; i < VEC_PER_ROW; i++)
+				x[i] = vadd(x[i], seg_step);
+		}
+		for (i = 0; i < VEC_PER_ROW; i++)
+			next[i] = vfmix64(vxor(x[i], k1));
+		dst = FUNCNAME_ROWS_ALL(dst, s, step);
 	}
 }
 
@@ -106,5 +215,8 @@ ATTRIBUTES void FUNCNAME(uint8_t *dst, const struct dgen_block_key *k,
 #undef VEC_BYTES
 #undef ATTRIBUTES
 #undef FUNCNAME
+#undef FUNCNAME_ROWS
+#undef FUNCNAME_ROWS_ALL
+#undef FUNCNAME_BLOCKS
 #undef VEC
 #undef VEC_LANES
