@@ -64,4 +64,15 @@ static ATTRIBUTES inline __m256i vmullo(__m256i a, uint64_t c)
 				_mm256_slli_epi64(cross, 32));
 }
 
+static ATTRIBUTES inline void vcopy_short(uint8_t *dst, const uint8_t *src,
+					  uint32_t n)
+{
+	memcpy(dst, src, n);
+}
+
+static ATTRIBUTES inline void vzero_short(uint8_t *dst, uint32_t n)
+{
+	memset(dst, 0, n);
+}
+
 #include "kernel_template.h"

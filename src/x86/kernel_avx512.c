@@ -58,4 +58,23 @@ static ATTRIBUTES inline __m512i vmullo(__m512i a, uint64_t c)
 	return _mm512_mullo_epi64(a, vset1(c));
 }
 
+/*
+ * Partial rows (the head of a chunk's random part, the tail of its zero
+ * prefix) with masked stores: libc memcpy()/memset() calls here were the
+ * first touch of an uncached line and dominated compressible fills of
+ * large buffers. n < 64.
+ */
+static ATTRIBUTES inline void vcopy_short(uint8_t *dst, const uint8_t *src,
+					  uint32_t n)
+{
+	__mmask64 m = (1ull << n) - 1;
+
+	_mm512_mask_storeu_epi8(dst, m, _mm512_maskz_loadu_epi8(m, src));
+}
+
+static ATTRIBUTES inline void vzero_short(uint8_t *dst, uint32_t n)
+{
+	_mm512_mask_storeu_epi8(dst, (1ull << n) - 1, _mm512_setzero_si512());
+}
+
 #include "kernel_template.h"

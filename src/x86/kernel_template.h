@@ -10,7 +10,8 @@
  *
  *	vset1(x) vloadu(p) vstoreu(p, v) vadd(a, b) vxor(a, b)
  *	vsrl33(a) vrol(a) (rotate left by DGEN_ROT) vmullo(a, c) (low 64 bits
- *	of each lane times the constant c)
+ *	of each lane times the constant c) vcopy_short(dst, src, n) and
+ *	vzero_short(dst, n) (n < 64 bytes, for partial rows)
  *
  * It implements prng.h exactly: a row of eight lanes is 64 / (8 *
  * VEC_LANES) vectors; full rows go straight to the destination with
@@ -84,7 +85,7 @@ FUNCNAME_ROWS(uint8_t *dst, const VEC s[VEC_PER_ROW], uint32_t from,
 
 			for (i = 0; i < VEC_PER_ROW; i++)
 				vstoreu(buf + i * VEC_BYTES, vout(v[i]));
-			memcpy(dst, buf + a, b - a);
+			vcopy_short(dst, buf + a, b - a);
 			dst += b - a;
 			from = row_start + b;
 		}
@@ -121,7 +122,7 @@ ATTRIBUTES void FUNCNAME(uint8_t *dst, const struct dgen_block_key *k,
 		pos += n;
 		for (; n >= VEC_BYTES; n -= VEC_BYTES, dst += VEC_BYTES)
 			vstoreu(dst, zero);
-		memset(dst, 0, n);
+		vzero_short(dst, n);
 		dst += n;
 		if (pos == end)
 			return;
