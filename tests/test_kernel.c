@@ -13,7 +13,7 @@
 #include "testutil.h"
 
 #define MAX_KERNELS	8
-#define ITERATIONS	400
+#define ITERATIONS	1500
 #define MAX_FILL	(3 * MIB)
 
 static int kernel_listed(const char *name)

@@ -132,7 +132,7 @@ ParameterizedTest(struct setting *st, stream, split_invariance)
 	parts = xmalloc(st->size);
 	stream_fill(s, whole, 0, st->size);
 
-	for (round = 0; round < 4; round++) {
+	for (round = 0; round < 10; round++) {
 		uint64_t a, b;
 		struct piece *pv;
 		size_t n, i, at;
