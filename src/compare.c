@@ -34,12 +34,16 @@ static int block_differs(const struct dgen_stream *s, const uint8_t *got,
 	int bad = 0;
 
 	while (x < end) {
-		/* Pieces end on PIECE-aligned stream offsets. */
-		uint64_t pend = (x / PIECE + 1) * PIECE;
-		uint32_t len = (uint32_t)((pend < end ? pend : end) - x);
+		/*
+		 * Pieces end on PIECE-aligned stream offsets. Measured as a
+		 * distance: the boundary itself wraps past 2^64 - PIECE.
+		 */
+		uint32_t len = PIECE - (uint32_t)(x % PIECE);
 		const uint8_t *g = got + (x - off);
 		uint64_t y;
 
+		if (len > end - x)
+			len = (uint32_t)(end - x);
 		dgen_fill_range(s, want, x, len);
 		if (!memcmp(g, want, len)) {
 			x += len;
@@ -51,11 +55,12 @@ static int block_differs(const struct dgen_stream *s, const uint8_t *got,
 			bad = 1;
 		}
 		for (y = x; y < x + len;) {
-			uint64_t send = (y / DGEN_SECTOR_SIZE + 1) * DGEN_SECTOR_SIZE;
-			uint32_t sl = (uint32_t)((send < x + len ? send : x + len) - y);
+			uint32_t sl = DGEN_SECTOR_SIZE - (uint32_t)(y % DGEN_SECTOR_SIZE);
 			uint64_t k = y / DGEN_SECTOR_SIZE - sec0;
 			size_t j;
 
+			if (sl > x + len - y)
+				sl = (uint32_t)(x + len - y);
 			if (memcmp(g + (y - x), want + (y - x), sl)) {
 				if (!m->bad_sectors)
 					for (j = 0; j < sl; j++)
@@ -76,7 +81,7 @@ static int block_differs(const struct dgen_stream *s, const uint8_t *got,
 		m->offset = off;
 		m->len = n;
 		m->block = off >> s->unit_shift;
-		m->unique = m->block % s->unique;
+		dgen_block_run(s, m->block, &m->unique);
 		m->first_sector = sec0;
 		m->sector_map = map;
 		m->all_zero = all_zero(got, n);

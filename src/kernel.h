@@ -18,7 +18,7 @@ void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
 		       uint32_t pos, uint32_t len, uint32_t zero_end);
 
 void dgen_fill_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
-			      uint64_t unique, uint64_t count, uint32_t unit);
+			      uint64_t count, uint32_t unit);
 
 /*
  * dgen_kernel_find - the kernel named @name (NULL: the best one) if this CPU

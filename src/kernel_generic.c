@@ -49,14 +49,12 @@ void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
 }
 
 void dgen_fill_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
-			      uint64_t unique, uint64_t count, uint32_t unit)
+			      uint64_t count, uint32_t unit)
 {
 	struct dgen_block_key key;
 
-	for (; count; count--, dst += unit) {
+	for (; count; count--, u++, dst += unit) {
 		dgen_block_key_derive(&key, root, u);
 		dgen_fill_generic(dst, &key, 0, unit, 0);
-		if (++u == unique)
-			u = 0;
 	}
 }

@@ -130,13 +130,12 @@ typedef void (*dgen_fill_fn)(uint8_t *dst, const struct dgen_block_key *k,
 /*
  * dgen_fill_blocks_fn - the fast path for block-aligned incompressible
  * ranges: write @count whole blocks of @unit bytes (a multiple of
- * DGEN_SEGMENT_BYTES) carrying unique blocks @u, @u + 1, ... (mod @unique)
- * of the stream whose key root is @root. One call for many blocks lets a
- * kernel derive the next block's key and seed its first segment while the
- * current block's stores drain.
+ * DGEN_SEGMENT_BYTES) carrying distinct blocks @u, @u + 1, ... of the
+ * stream whose key root is @root. One call for many blocks lets a kernel
+ * derive the next block's key and seed its first segment while the current
+ * block's stores drain.
  */
 typedef void (*dgen_fill_blocks_fn)(uint8_t *dst, uint64_t root, uint64_t u,
-				    uint64_t unique, uint64_t count,
-				    uint32_t unit);
+				    uint64_t count, uint32_t unit);
 
 #endif /* DGEN_PRNG_H */

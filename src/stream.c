@@ -2,8 +2,9 @@
 /*
  * stream.c - stream objects and filling any byte range
  *
- * Offset x lies in block i = x / B, which carries unique block
- * u = i mod U; inside it, chunk m = (x mod B) / C is chunk g = u B/C + m of
+ * Offset x lies in block i = x / B, which carries distinct block u(i)
+ * (layout.c: round robin, u = i mod U, but for a few fresh tail blocks);
+ * inside it, chunk m = (x mod B) / C is chunk g = u B/C + m of
  * the schedule, whose first z(g) bytes are zero and the rest the block's
  * random bytes R_u (prng.h). The kernels write R_u at any position, so a
  * fill never copies or patches a base block and allocates nothing.
@@ -75,40 +76,45 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 	const uint32_t per_block = B >> s->chunk_shift;
 	const int fast = !s->zero_bytes && B >= DGEN_SEGMENT_BYTES;
 	uint64_t i = offset >> s->unit_shift;
-	uint64_t u = i % s->unique;
 	uint32_t pos = (uint32_t)(offset & (B - 1));
 	struct dgen_zero_iter it = { 0 };
 
-	if (s->zero_bytes)
-		dgen_zero_iter_start(s, &it, u * per_block +
-				     (pos >> s->chunk_shift));
 	while (len) {
-		uint32_t n = len < B - pos ? (uint32_t)len : B - pos;
-		struct dgen_block_key key;
+		/* A run of blocks carrying distinct blocks u, u + 1, ... */
+		uint64_t u, run = dgen_block_run(s, i, &u);
 
-		if (fast && pos == 0 && len >= B) {
-			/* Whole incompressible blocks: one kernel call. */
-			uint64_t count = len >> s->unit_shift;
-
-			s->kernel->fill_blocks(dst, s->root, u, s->unique,
-					       count, B);
-			dst += count << s->unit_shift;
-			len -= count << s->unit_shift;
-			u = (u + count) % s->unique;
-			continue;
-		}
-		dgen_block_key_derive(&key, s->root, u);
 		if (s->zero_bytes)
-			fill_chunks(s, dst, &key, &it, pos, n);
-		else
-			s->kernel->fill(dst, &key, pos, n, 0);
-		dst += n;
-		len -= n;
-		pos = 0;
-		/* Round robin: after U - 1 comes 0, where the schedule restarts. */
-		if (++u == s->unique) {
-			u = 0;
-			it.acc = 0;
+			dgen_zero_iter_start(s, &it, u * per_block +
+					     (pos >> s->chunk_shift));
+		while (len && run) {
+			uint32_t n = len < B - pos ? (uint32_t)len : B - pos;
+			struct dgen_block_key key;
+
+			if (fast && pos == 0 && len >= B) {
+				/* Whole incompressible blocks: one call. */
+				uint64_t count = len >> s->unit_shift;
+
+				if (count > run)
+					count = run;
+				s->kernel->fill_blocks(dst, s->root, u, count, B);
+				dst += count << s->unit_shift;
+				len -= count << s->unit_shift;
+				i += count;
+				u += count;
+				run -= count;
+				continue;
+			}
+			dgen_block_key_derive(&key, s->root, u);
+			if (s->zero_bytes)
+				fill_chunks(s, dst, &key, &it, pos, n);
+			else
+				s->kernel->fill(dst, &key, pos, n, 0);
+			dst += n;
+			len -= n;
+			pos = 0;
+			i++;
+			u++;
+			run--;
 		}
 	}
 }

@@ -480,7 +480,8 @@ Test(compare, largest_stream_end)
 		struct dgen_stream *s = make(S, B, 512, 2, 2, B);
 		struct recorder *rec = xmalloc(sizeof(*rec));
 		uint8_t *buf = xmalloc(n + 4096);
-		uint64_t a = S - n, bad = S - 1 - B / 3;
+		/* A byte inside the compared range, in its last block. */
+		uint64_t a = S - n, bad = S - 1 - (B < n ? B : n) / 3;
 		int64_t r;
 
 		cr_log_info("B %u: stream of %" PRIu64 " bytes, compare [%"

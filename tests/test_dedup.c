@@ -126,15 +126,17 @@ ParameterizedTest(struct dedup_case *dc, dedup, ratio_every_granularity)
 					  i + 1, U);
 			distinct = hrec_distinct(h[L], t, NULL);
 			/* Copies of one block lie U blocks apart, the most
-			 * any layout of U distinct blocks allows. */
+			 * any layout of U distinct blocks allows, less the
+			 * few fresh tail blocks (fewer than K <= U / 50)
+			 * that keep the ratio exact at odd sizes (layout.c). */
 			for (i = 1; i < t; i++)
 				if (hrec_same(&h[L][i], &h[L][i - 1]) &&
 				    h[L][i].pos - h[L][i - 1].pos < min_gap)
 					min_gap = h[L][i].pos - h[L][i - 1].pos;
 			if (min_gap != UINT64_MAX) {
-				cr_assert(min_gap >= U, "two copies of a block "
-					  "only %" PRIu64 " blocks apart (U %"
-					  PRIu64 ")", min_gap, U);
+				cr_assert(min_gap * 50 >= U * 49, "two copies "
+					  "of a block only %" PRIu64 " blocks "
+					  "apart (U %" PRIu64 ")", min_gap, U);
 				cr_log_info("d %g B %u: copies at least %"
 					    PRIu64 " blocks apart", dc->d,
 					    dc->B, min_gap);

@@ -165,7 +165,7 @@ ATTRIBUTES void FUNCNAME(uint8_t *dst, const struct dgen_block_key *k,
 }
 
 ATTRIBUTES void FUNCNAME_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
-				uint64_t unique, uint64_t count, uint32_t unit)
+				uint64_t count, uint32_t unit)
 {
 	const uint64_t segs = count * (unit / DGEN_SEGMENT_BYTES);
 	const uint32_t per_block = unit / DGEN_SEGMENT_BYTES;
@@ -195,9 +195,7 @@ ATTRIBUTES void FUNCNAME_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
 			s[i] = next[i];
 		if (++j == per_block) {
 			j = 0;
-			if (++u == unique)
-				u = 0;
-			dgen_block_key_derive(&key, root, u);
+			dgen_block_key_derive(&key, root, ++u);
 			k1 = vset1(key.k1);
 			for (i = 0; i < VEC_PER_ROW; i++)
 				x[i] = vadd(vset1(key.k0),

@@ -13,8 +13,8 @@ void dgen_fill_avx512(uint8_t *dst, const struct dgen_block_key *k,
 		      uint32_t pos, uint32_t len, uint32_t zero_end);
 
 void dgen_fill_blocks_avx2(uint8_t *dst, uint64_t root, uint64_t u,
-			   uint64_t unique, uint64_t count, uint32_t unit);
+			   uint64_t count, uint32_t unit);
 void dgen_fill_blocks_avx512(uint8_t *dst, uint64_t root, uint64_t u,
-			     uint64_t unique, uint64_t count, uint32_t unit);
+			     uint64_t count, uint32_t unit);
 
 #endif /* DGEN_X86_KERNELS_H */
