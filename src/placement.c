@@ -510,14 +510,15 @@ static void plan_why(struct dgen_plan *p, const struct group *g,
 			 o->cpus ? "the CPUs do not match the targets' nodes" :
 			 "fewer threads than target nodes");
 	else if (g[0].node < 0)
-		snprintf(p->why + n, len - (size_t)n,
-			 " of all nodes (no target's node is known)");
+		snprintf(p->why + n, len - (size_t)n, "%s",
+			 o->cpus ? ", no target's node is known" :
+			 ", on all nodes (no target's node is known)");
 	else if (ng == 1)
 		snprintf(p->why + n, len - (size_t)n,
-			 " on node %d, the targets' node", g[0].node);
+			 ", on node %d, the targets' node", g[0].node);
 	else
 		snprintf(p->why + n, len - (size_t)n,
-			 " on %u nodes, each target's threads on its own node", ng);
+			 ", on %u nodes, each target's threads on its own node", ng);
 }
 
 int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,

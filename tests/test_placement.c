@@ -374,7 +374,7 @@ Test(placement, describe)
 	cr_assert_eq(dgen_plan_describe(p, topo, text, need + 1), need);
 	cr_assert_eq(strlen(text), need);
 	cr_assert(strstr(text, "2 packages, 4 NUMA nodes, 32 cores, 64 PUs"), "%s", text);
-	cr_assert(strstr(text, "threads: 16, one per physical core on 2 nodes"), "%s", text);
+	cr_assert(strstr(text, "threads: 16, one per physical core, on 2 nodes"), "%s", text);
 	cr_assert(strstr(text, "target nvme0n1: node 1 (threads local), threads 8-15"), "%s", text);
 	cr_assert(strstr(text, "in flight"));
 	/* Cut short, still a string. */

@@ -97,6 +97,7 @@ Test(pool, depth_within_bounds)
 Test(pool, io_size_from_device)
 {
 	struct dgen_device_limits l = virtio;
+	struct dgen_pool_sizing s;
 
 	/* A 3 x 256 KiB RAID stripe: whole stripes, 1.5 MiB. */
 	l.optimal_io_size = 768 * KiB;
@@ -104,7 +105,12 @@ Test(pool, io_size_from_device)
 	/* An old HBA's 128 KiB max_sectors_kb caps the size. */
 	l = virtio;
 	l.max_io_size = 128 * KiB;
-	cr_assert_eq(size(&l, 17 * MiB, 1, 1).io_size, 128 * KiB);
+	s = size(&l, 17 * MiB, 1, 1);
+	cr_assert_eq(s.io_size, 128 * KiB);
+	cr_assert(strstr(s.reason, "capped at max 128 KiB"), "%s", s.reason);
+	/* 1280 KiB is said as such, not rounded to "1.2 MiB". */
+	l.max_io_size = 1280 * KiB;
+	cr_assert(strstr(size(&l, 17 * MiB, 1, 1).reason, "device max 1280 KiB"));
 	/* A 16 KiB minimum I/O (a 16K-page SSD): whole 16 KiB units. */
 	l = virtio;
 	l.minimum_io_size = 16 * KiB;
