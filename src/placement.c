@@ -498,10 +498,11 @@ static void plan_why(struct dgen_plan *p, const struct group *g,
 	int n;
 
 	if (o->cpus)
-		n = snprintf(p->why, len, "one per CPU of --cpus %s", o->cpus);
+		n = snprintf(p->why, len, "one per CPU of --cpus %s%s", o->cpus,
+			     o->threads ? " (wrapping for --threads)" : "");
 	else if (o->threads)
-		n = snprintf(p->why, len, "--threads %u (the nodes used have %u physical cores)",
-			     o->threads, ncores);
+		n = snprintf(p->why, len, "as --threads asks (the nodes used have %u physical cores)",
+			     ncores);
 	else
 		n = snprintf(p->why, len, "one per physical core");
 	if (merged)
@@ -703,9 +704,9 @@ size_t dgen_plan_describe(const struct dgen_plan *p,
 	    dgen_bytes_str(s1, sizeof(s1), l2), dgen_bytes_str(s2, sizeof(s2), l3));
 	put(&x, "threads: %u, %s\n", p->nthreads, p->why);
 	if (p->oversubscribed)
-		put(&x, "  note: %u thread%s more than the %u cores used: %s share a core\n",
+		put(&x, "  note: %u thread%s more than the %u cores used: %s a core with another thread\n",
 		    p->oversubscribed, p->oversubscribed == 1 ? "" : "s",
-		    p->cores_used, p->oversubscribed == 1 ? "it would" : "they would");
+		    p->cores_used, p->oversubscribed == 1 ? "it shares" : "they share");
 	put(&x, "  thread  cpu  core  node  buffers    targets\n");
 	for (i = 0; i < p->nthreads; i++) {
 		const struct dgen_plan_thread *th = &p->threads[i];
