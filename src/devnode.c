@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,8 @@
 #include <sys/sysmacros.h>
 
 #include <dgen/topology.h>
+
+#include "sysfs.h"
 
 /* dm on md on a partition on a loop on a file: deeper stacks are unusual. */
 #define STACK_DEPTH_MAX		8
@@ -28,40 +29,13 @@ struct walk {
 	size_t rootlen;
 };
 
-/* snprintf for paths: a path that does not fit is an error, never cut. */
-__attribute__((format(printf, 3, 4)))
-static int pathf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
 static int read_long(const char *dir, const char *name, long *v)
 {
-	char path[PATH_MAX], buf[64], *end;
-	FILE *f;
-	int r = 0;
+	char path[PATH_MAX];
 
-	if (pathf(path, sizeof(path), "%s/%s", dir, name) < 0)
+	if (dgen_pathf(path, sizeof(path), "%s/%s", dir, name) < 0)
 		return -ENAMETOOLONG;
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), f))
-		r = -EIO;
-	fclose(f);
-	if (r)
-		return r;
-	errno = 0;
-	*v = strtol(buf, &end, 10);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
+	return dgen_sysfs_read_long(path, v);
 }
 
 static int exists(const char *dir, const char *name)
@@ -69,7 +43,7 @@ static int exists(const char *dir, const char *name)
 	char path[PATH_MAX];
 	struct stat st;
 
-	return pathf(path, sizeof(path), "%s/%s", dir, name) == 0 &&
+	return dgen_pathf(path, sizeof(path), "%s/%s", dir, name) == 0 &&
 	       stat(path, &st) == 0;
 }
 
@@ -128,12 +102,12 @@ static int disk_node(const struct walk *w, const char *dir, int depth)
 	if (depth > STACK_DEPTH_MAX)
 		return -1;
 
-	d = pathf(path, sizeof(path), "%s/slaves", dir) ? NULL : opendir(path);
+	d = dgen_pathf(path, sizeof(path), "%s/slaves", dir) ? NULL : opendir(path);
 	if (d) {
 		while ((de = readdir(d))) {
 			if (de->d_name[0] == '.')
 				continue;
-			if (pathf(path, sizeof(path), "%s/slaves/%s", dir,
+			if (dgen_pathf(path, sizeof(path), "%s/slaves/%s", dir,
 				  de->d_name) < 0 || resolve_disk(path, sub) < 0) {
 				node = -1;
 				break;
@@ -149,7 +123,7 @@ static int disk_node(const struct walk *w, const char *dir, int depth)
 			return node;
 	}
 
-	f = pathf(path, sizeof(path), "%s/loop/backing_file", dir) ? NULL :
+	f = dgen_pathf(path, sizeof(path), "%s/loop/backing_file", dir) ? NULL :
 	    fopen(path, "re");
 	if (f) {
 		char *nl;
@@ -166,7 +140,7 @@ static int disk_node(const struct walk *w, const char *dir, int depth)
 		return node;
 	}
 
-	if (pathf(sub, sizeof(sub), "%s", dir) < 0)
+	if (dgen_pathf(sub, sizeof(sub), "%s", dir) < 0)
 		return -1;
 	return climb(w, sub);
 }
@@ -177,7 +151,7 @@ static int devnum_node(const struct walk *w, dev_t dev, int depth)
 
 	if (major(dev) == 0)		/* tmpfs, overlay, btrfs subvolumes */
 		return -1;
-	if (pathf(link, sizeof(link), "%s/dev/block/%u:%u", w->root,
+	if (dgen_pathf(link, sizeof(link), "%s/dev/block/%u:%u", w->root,
 		  major(dev), minor(dev)) < 0 || resolve_disk(link, dir) < 0)
 		return -1;
 	return disk_node(w, dir, depth);
@@ -221,14 +195,14 @@ int dgen_device_probe(const char *path, const char *sysfs_root,
 	w.rootlen = strlen(w.root);
 
 	if (out->kind == DGEN_DEVICE_CHAR) {
-		if (pathf(link, sizeof(link), "%s/dev/char/%u:%u", w.root,
+		if (dgen_pathf(link, sizeof(link), "%s/dev/char/%u:%u", w.root,
 			  out->major, out->minor) == 0 && realpath(link, dir))
 			out->node = climb(&w, dir);
 		return 0;
 	}
 	if (out->major == 0)
 		return 0;
-	if (pathf(link, sizeof(link), "%s/dev/block/%u:%u", w.root,
+	if (dgen_pathf(link, sizeof(link), "%s/dev/block/%u:%u", w.root,
 		  out->major, out->minor) < 0 || resolve_disk(link, dir) < 0)
 		return 0;
 	memcpy(out->sysfs, dir, sizeof(out->sysfs));

@@ -23,6 +23,7 @@
 
 #include <dgen/numa.h>
 
+#include "sysfs.h"
 #include "units.h"
 
 #ifndef MAP_HUGE_SHIFT
@@ -98,31 +99,18 @@ int dgen_thread_prefer_node(int node)
 
 /* ===== Memory ===== */
 
-static long read_long(const char *path)
-{
-	char buf[32];
-	FILE *f = fopen(path, "re");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		v = strtol(buf, NULL, 10);
-	fclose(f);
-	return v;
-}
-
 /* Free 2 MiB hugetlb pages on @node, or in the whole pool for -1. */
 static long huge_free(int node)
 {
 	char path[128];
+	long v;
 
 	if (node >= 0)
 		snprintf(path, sizeof(path),
 			 "/sys/devices/system/node/node%d/" HUGE_DIR, node);
 	else
 		snprintf(path, sizeof(path), "/sys/kernel/mm/" HUGE_DIR);
-	return read_long(path);
+	return dgen_sysfs_read_long(path, &v) < 0 ? -1 : v;
 }
 
 /* The THP mode, the bracketed word of .../enabled: always, madvise, never. */

@@ -17,20 +17,8 @@
 
 #include <dgen/placement.h>
 
+#include "msg.h"
 #include "units.h"
-
-__attribute__((format(printf, 4, 5)))
-static int fail(int r, char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
 
 /* ===== CPU lists ===== */
 
@@ -74,7 +62,7 @@ int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
 
 	*cpus = NULL;
 	if (!list || !*list)
-		return fail(-EINVAL, msg, msglen, "the CPU list is empty");
+		return dgen_msg_fail(-EINVAL, msg, msglen, "the CPU list is empty");
 	cpu_range_str(t, have, sizeof(have));
 	out = malloc(t->npus * sizeof(*out));
 	if (!out)
@@ -85,53 +73,53 @@ int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
 
 		if (parse_uint(&p, &lo) < 0) {
 			if (*p == ',' || !*p)
-				r = fail(-EINVAL, msg, msglen,
-					 "CPU list \"%s\": empty item at position %zu",
-					 list, (size_t)(item - list) + 1);
+				r = dgen_msg_fail(-EINVAL, msg, msglen,
+						  "CPU list \"%s\": empty item at position %zu",
+						  list, (size_t)(item - list) + 1);
 			else
-				r = fail(-EINVAL, msg, msglen,
-					 "CPU list \"%s\": \"%.*s\" at position %zu is not a CPU number",
-					 list, (int)strcspn(item, ","), item,
-					 (size_t)(item - list) + 1);
+				r = dgen_msg_fail(-EINVAL, msg, msglen,
+						  "CPU list \"%s\": \"%.*s\" at position %zu is not a CPU number",
+						  list, (int)strcspn(item, ","), item,
+						  (size_t)(item - list) + 1);
 			goto err;
 		}
 		hi = lo;
 		if (*p == '-') {
 			p++;
 			if (parse_uint(&p, &hi) < 0) {
-				r = fail(-EINVAL, msg, msglen,
-					 "CPU list \"%s\": range \"%.*s\" has no upper end",
-					 list, (int)strcspn(item, ","), item);
+				r = dgen_msg_fail(-EINVAL, msg, msglen,
+						  "CPU list \"%s\": range \"%.*s\" has no upper end",
+						  list, (int)strcspn(item, ","), item);
 				goto err;
 			}
 			if (hi < lo) {
-				r = fail(-EINVAL, msg, msglen,
-					 "CPU list \"%s\": range %u-%u is reversed (write %u-%u)",
-					 list, lo, hi, hi, lo);
+				r = dgen_msg_fail(-EINVAL, msg, msglen,
+						  "CPU list \"%s\": range %u-%u is reversed (write %u-%u)",
+						  list, lo, hi, hi, lo);
 				goto err;
 			}
 		}
 		if (*p && *p != ',') {
-			r = fail(-EINVAL, msg, msglen,
-				 "CPU list \"%s\": \"%.*s\" at position %zu is not a CPU number or range",
-				 list, (int)strcspn(item, ","), item,
-				 (size_t)(item - list) + 1);
+			r = dgen_msg_fail(-EINVAL, msg, msglen,
+					  "CPU list \"%s\": \"%.*s\" at position %zu is not a CPU number or range",
+					  list, (int)strcspn(item, ","), item,
+					  (size_t)(item - list) + 1);
 			goto err;
 		}
 		for (c = lo; c <= hi; c++) {
 			if (dgen_topology_core_of_cpu(t, c) < 0) {
-				r = fail(-EINVAL, msg, msglen,
-					 "CPU list \"%s\": CPU %u is not on this machine (%s)",
-					 list, c, have);
+				r = dgen_msg_fail(-EINVAL, msg, msglen,
+						  "CPU list \"%s\": CPU %u is not on this machine (%s)",
+						  list, c, have);
 				goto err;
 			}
 			for (i = 0; i < n; i++)
 				if (out[i] == c)
 					break;
 			if (i < n) {
-				r = fail(-EINVAL, msg, msglen,
-					 "CPU list \"%s\": CPU %u is listed twice",
-					 list, c);
+				r = dgen_msg_fail(-EINVAL, msg, msglen,
+						  "CPU list \"%s\": CPU %u is listed twice",
+						  list, c);
 				goto err;
 			}
 			out[n++] = c;
@@ -540,11 +528,11 @@ int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 
 	*out = NULL;
 	if (!ntargets)
-		return fail(-EINVAL, msg, msglen, "no targets to plan for");
+		return dgen_msg_fail(-EINVAL, msg, msglen, "no targets to plan for");
 	if (o->threads > DGEN_PLAN_THREADS_MAX)
-		return fail(-EINVAL, msg, msglen,
-			    "--threads %u is more than %u", o->threads,
-			    DGEN_PLAN_THREADS_MAX);
+		return dgen_msg_fail(-EINVAL, msg, msglen,
+				     "--threads %u is more than %u", o->threads,
+				     DGEN_PLAN_THREADS_MAX);
 	if (o->cpus) {
 		r = dgen_cpulist_parse(t, o->cpus, &cpus, msg, msglen);
 		if (r < 0)

@@ -27,13 +27,14 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <dgen/pool.h>
 
+#include "msg.h"
+#include "sysfs.h"
 #include "units.h"
 
 #define QUEUE_DEPTH_USER_MAX	4096u
@@ -51,24 +52,14 @@ void dgen_device_limits_default(struct dgen_device_limits *out)
 static uint32_t queue_value(const char *sysfs, const char *name, uint64_t scale,
 			    uint32_t dflt)
 {
-	char path[4200], buf[64], *end;
-	unsigned long long v;
-	FILE *f;
+	char path[4200];
+	long v;
 
-	snprintf(path, sizeof(path), "%s/queue/%s", sysfs, name);
-	f = fopen(path, "re");
-	if (!f)
+	if (dgen_pathf(path, sizeof(path), "%s/queue/%s", sysfs, name) < 0 ||
+	    dgen_sysfs_read_long(path, &v) < 0 || v < 0 ||
+	    (uint64_t)v > UINT32_MAX / scale)
 		return dflt;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return dflt;
-	}
-	fclose(f);
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (errno || end == buf || v > UINT32_MAX / scale)
-		return dflt;
-	return (uint32_t)(v * scale);
+	return (uint32_t)((uint64_t)v * scale);
 }
 
 int dgen_device_limits_read(const struct dgen_device *dev,
@@ -94,19 +85,6 @@ int dgen_device_limits_read(const struct dgen_device *dev,
 		out->queue_depth = d.queue_depth;
 	out->from_device = 1;
 	return 0;
-}
-
-__attribute__((format(printf, 4, 5)))
-static int refuse(int r, char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
 }
 
 static uint64_t round_down(uint64_t x, uint64_t m)
@@ -171,8 +149,8 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 		l = &file;
 	}
 	if (!req->threads || !req->targets_per_thread)
-		return refuse(-EINVAL, msg, msglen,
-			      "a pool needs at least one thread and one target");
+		return dgen_msg_fail(-EINVAL, msg, msglen,
+				     "a pool needs at least one thread and one target");
 
 	/* O_DIRECT needs whole logical blocks; 4 KiB keeps pages whole. */
 	granule = l->logical_block_size;
@@ -184,10 +162,10 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 	if (req->io_size) {
 		if (req->io_size % l->logical_block_size ||
 		    req->io_size > DGEN_POOL_IO_SIZE_MAX)
-			return refuse(-EINVAL, msg, msglen,
-				      "I/O size %u is not a multiple of the device's %u-byte logical block up to %u bytes",
-				      req->io_size, l->logical_block_size,
-				      DGEN_POOL_IO_SIZE_MAX);
+			return dgen_msg_fail(-EINVAL, msg, msglen,
+					     "I/O size %u is not a multiple of the device's %u-byte logical block up to %u bytes",
+					     req->io_size, l->logical_block_size,
+					     DGEN_POOL_IO_SIZE_MAX);
 		io = req->io_size;
 		snprintf(io_why, sizeof(io_why), "as asked");
 	} else {
@@ -196,9 +174,9 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 
 	if (req->queue_depth) {
 		if (req->queue_depth > QUEUE_DEPTH_USER_MAX)
-			return refuse(-EINVAL, msg, msglen,
-				      "queue depth %u is above %u",
-				      req->queue_depth, QUEUE_DEPTH_USER_MAX);
+			return dgen_msg_fail(-EINVAL, msg, msglen,
+					     "queue depth %u is above %u",
+					     req->queue_depth, QUEUE_DEPTH_USER_MAX);
 		q = req->queue_depth;
 		snprintf(qd_why, sizeof(qd_why), "as asked");
 	} else {

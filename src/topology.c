@@ -8,7 +8,6 @@
  * CPUs plans for four.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,7 @@
 
 #include <dgen/topology.h>
 
-__attribute__((format(printf, 4, 5)))
-static int fail(int r, char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
+#include "msg.h"
 
 /*
  * The share of a cache of type @type above @core that falls to one core: its
@@ -76,8 +64,8 @@ static int flatten(struct dgen_topology *t, hwloc_topology_t topo,
 		n = np;
 	}
 	if (n <= 0 || np <= 0)
-		return fail(-ENOENT, msg, msglen, "hwloc found no cores in %s",
-			    t->source);
+		return dgen_msg_fail(-ENOENT, msg, msglen, "hwloc found no cores in %s",
+				     t->source);
 	if (nn < 0)
 		nn = 0;
 
@@ -135,9 +123,9 @@ static int flatten(struct dgen_topology *t, hwloc_topology_t topo,
 	t->npus = k;
 	for (j = 0; j < t->ncores; j++)
 		if (!t->cores[j].npus)
-			return fail(-ENOENT, msg, msglen,
-				    "hwloc reports a core without PUs in %s",
-				    t->source);
+			return dgen_msg_fail(-ENOENT, msg, msglen,
+					     "hwloc reports a core without PUs in %s",
+					     t->source);
 	return 0;
 }
 
@@ -162,28 +150,28 @@ static int load(struct dgen_topology **out, enum source src, const char *arg,
 		snprintf(t->source, sizeof(t->source), "this machine");
 
 	if (hwloc_topology_init(&topo) < 0) {
-		r = fail(-errno ? -errno : -ENOMEM, msg, msglen,
-			 "hwloc could not start");
+		r = dgen_msg_fail(-errno ? -errno : -ENOMEM, msg, msglen,
+				  "hwloc could not start");
 		goto err;
 	}
 	if (src == SRC_SYNTHETIC && hwloc_topology_set_synthetic(topo, arg) < 0) {
-		r = fail(-EINVAL, msg, msglen,
-			 "hwloc refuses the synthetic topology \"%s\" (see hwloc's synthetic syntax, e.g. \"pack:2 numa:2 core:8 pu:2\")",
-			 arg);
+		r = dgen_msg_fail(-EINVAL, msg, msglen,
+				  "hwloc refuses the synthetic topology \"%s\" (see hwloc's synthetic syntax, e.g. \"pack:2 numa:2 core:8 pu:2\")",
+				  arg);
 		goto err;
 	}
 	if (src == SRC_XML && hwloc_topology_set_xml(topo, arg) < 0) {
-		r = fail(-EINVAL, msg, msglen,
-			 "hwloc cannot use the XML topology %s: %s", arg,
-			 strerror(errno));
+		r = dgen_msg_fail(-EINVAL, msg, msglen,
+				  "hwloc cannot use the XML topology %s: %s", arg,
+				  strerror(errno));
 		goto err;
 	}
 	if (hwloc_topology_load(topo) < 0) {
 		r = -errno ? -errno : -EINVAL;
 		if (src == SRC_XML)
 			r = -EINVAL;
-		fail(r, msg, msglen, "hwloc could not load %s: %s", t->source,
-		     strerror(-r));
+		dgen_msg_fail(r, msg, msglen, "hwloc could not load %s: %s", t->source,
+			      strerror(-r));
 		goto err;
 	}
 	r = flatten(t, topo, msg, msglen);
@@ -216,8 +204,8 @@ int dgen_topology_new_synthetic(struct dgen_topology **out, const char *desc,
 {
 	if (!desc || !*desc) {
 		*out = NULL;
-		return fail(-EINVAL, msg, msglen,
-			    "the synthetic topology description is empty");
+		return dgen_msg_fail(-EINVAL, msg, msglen,
+				     "the synthetic topology description is empty");
 	}
 	return load(out, SRC_SYNTHETIC, desc, msg, msglen);
 }
@@ -227,8 +215,8 @@ int dgen_topology_new_xml(struct dgen_topology **out, const char *path,
 {
 	if (!path || !*path) {
 		*out = NULL;
-		return fail(-EINVAL, msg, msglen,
-			    "no XML topology file given");
+		return dgen_msg_fail(-EINVAL, msg, msglen,
+				     "no XML topology file given");
 	}
 	return load(out, SRC_XML, path, msg, msglen);
 }
