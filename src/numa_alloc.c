@@ -59,13 +59,11 @@ int dgen_thread_pin(unsigned int cpu)
 	return -r;
 }
 
+/* libnuma's check: get_mempolicy() works, so the kernel has NUMA and no
+ * seccomp filter stands in the way. Cheap enough to ask each time. */
 static int numa_ok(void)
 {
-	static int ok = -2;
-
-	if (ok == -2)
-		ok = numa_available() >= 0;
-	return ok;
+	return numa_available() >= 0;
 }
 
 /* A node mask for mbind()/set_mempolicy(): nodes up to 1023. */
@@ -168,19 +166,23 @@ static int populate(void *addr, size_t len, int hugetlb)
 	return 0;
 }
 
-static int prefer(struct dgen_numa_buf *b, void *addr, size_t len, int node,
-		  unsigned int flags)
+/*
+ * Ask for @node. A refusal (a seccomp filter that allows mbind() only with
+ * CAP_SYS_NICE) is not an error: first touch by the pinned thread still puts
+ * the pages on its node, and the report names the refusal.
+ */
+static void prefer(struct dgen_numa_buf *b, void *addr, size_t len, int node,
+		   unsigned int flags)
 {
 	struct nodemask m;
 
-	if (node < 0 || (flags & DGEN_MEM_NO_NUMA) || !numa_ok())
-		return 0;
-	if (nodemask_one(&m, node) < 0)
-		return -EINVAL;
-	if (mbind(addr, len, MPOL_PREFERRED, m.bits, 8 * sizeof(m.bits), 0) < 0)
-		return -errno;
-	b->bound = 1;
-	return 0;
+	if (node < 0 || (flags & DGEN_MEM_NO_NUMA) || !numa_ok() ||
+	    nodemask_one(&m, node) < 0)
+		return;
+	if (mbind(addr, len, MPOL_PREFERRED, m.bits, 8 * sizeof(m.bits), 0) == 0)
+		b->bound = 1;
+	else
+		b->bind_error = errno;
 }
 
 static size_t round_up(size_t x, size_t m)
@@ -202,9 +204,10 @@ static int try_hugetlb(struct dgen_numa_buf *b, size_t size, int node,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	if (prefer(b, p, len, node, flags) < 0 ||
-	    populate(p, len, 1) < 0) {
+	prefer(b, p, len, node, flags);
+	if (populate(p, len, 1) < 0) {
 		b->bound = 0;
+		b->bind_error = 0;
 		munmap(p, len);
 		return -ENOMEM;
 	}
@@ -242,11 +245,11 @@ static int map_pages(struct dgen_numa_buf *b, size_t size, int node,
 	p = (void *)start;
 	if (thp && madvise(p, len, MADV_HUGEPAGE) < 0)
 		thp = 0;
-	r = prefer(b, p, len, node, flags);
-	if (r == 0)
-		r = populate(p, len, 0);
+	prefer(b, p, len, node, flags);
+	r = populate(p, len, 0);
 	if (r < 0) {
 		b->bound = 0;
+		b->bind_error = 0;
 		munmap(p, len);
 		return r;
 	}
@@ -303,6 +306,10 @@ int dgen_numa_alloc(struct dgen_numa_buf *b, size_t size, int node,
 	if (b->bound)
 		snprintf(b->how + n, sizeof(b->how) - (size_t)n, ", node %d asked, on node %d",
 			 node, b->node);
+	else if (b->bind_error)
+		snprintf(b->how + n, sizeof(b->how) - (size_t)n,
+			 ", first touch on node %d (mbind refused: %s)",
+			 b->node, strerror(b->bind_error));
 	else if (node >= 0)
 		snprintf(b->how + n, sizeof(b->how) - (size_t)n,
 			 ", first touch on node %d (no NUMA support: not bound)",

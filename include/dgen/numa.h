@@ -56,6 +56,7 @@ struct dgen_numa_buf {
 	size_t mapped;			/* the mapping's length */
 	enum dgen_mem_pages pages;
 	int bound;			/* 1: a policy asked for node @node_asked */
+	int bind_error;			/* errno of a refused mbind(), else 0 */
 	int node_asked;
 	int node;			/* where the first page is, read back;
 					   -1: not known */
