@@ -205,7 +205,7 @@ static int make_groups(const struct dgen_topology *t,
 		       struct group **out, unsigned int *nout)
 {
 	struct group *g;
-	unsigned int i, j, n = 0;
+	unsigned int i, j, k, pass, n = 0;
 
 	g = calloc(t->nnodes + 1, sizeof(*g));
 	if (!g)
@@ -231,22 +231,23 @@ static int make_groups(const struct dgen_topology *t,
 			if (g[i].node < 0 || t->cores[j].node == g[i].node)
 				g[i].cores[g[i].ncores++] = j;
 	}
-	for (j = 0; j < nt; j++) {
-		for (i = 0; i < n; i++)
-			if (g[i].node >= 0 && g[i].node == ts[j].node)
-				break;
-		if (i == n) {
-			unsigned int k;
-
+	/* Pass 0 places the targets of known nodes, pass 1 the others, so
+	 * these see every group's full weight. */
+	for (pass = 0; pass < 2; pass++)
+		for (j = 0; j < nt; j++) {
+			for (i = 0; i < n; i++)
+				if (g[i].node >= 0 && g[i].node == ts[j].node)
+					break;
+			if ((i < n) != (pass == 0))
+				continue;
 			/* least weight per core: w_k / c_k < w_i / c_i */
-			for (i = 0, k = 1; k < n; k++)
+			for (k = 1, i = i < n ? i : 0; pass && k < n; k++)
 				if ((unsigned __int128)g[k].weight * g[i].ncores <
 				    (unsigned __int128)g[i].weight * g[k].ncores)
 					i = k;
+			g[i].tgs[g[i].ntgs++] = j;
+			g[i].weight += weight_of(&ts[j]);
 		}
-		g[i].tgs[g[i].ntgs++] = j;
-		g[i].weight += weight_of(&ts[j]);
-	}
 	*out = g;
 	*nout = n;
 	return 0;

@@ -178,6 +178,25 @@ Test(placement, unknown_joins_a_node)
 	dgen_plan_free(p);
 }
 
+Test(placement, unknown_balances_nodes)
+{
+	/* Node 0 carries 3 units, node 1 one: the file goes to node 1. */
+	struct dgen_plan_target_spec t[] = {
+		{ .name = "file", .node = -1 },
+		{ .name = "a", .node = 0, .weight = 3 },
+		{ .name = "b", .node = 1, .weight = 1 },
+	};
+	struct dgen_plan *p = plan(t, 3, 0, NULL);
+
+	check_consistent(p);
+	check_one_per_core(p);
+	cr_assert_eq(p->nthreads, 16);
+	cr_assert_eq(p->threads[p->targets[0].first_thread].node, 1);
+	cr_assert_eq(p->targets[1].nthreads, 8);
+	cr_assert_eq(p->targets[0].nthreads + p->targets[2].nthreads, 8);
+	dgen_plan_free(p);
+}
+
 Test(placement, threads_override)
 {
 	struct dgen_plan_target_spec t = { .name = "nvme0n1", .node = 1 };
