@@ -128,7 +128,11 @@ static void thp_mode(char *mode, size_t len)
 	fclose(f);
 }
 
-/* Bytes of the mapping at @addr that THP backs, from /proc/self/smaps. */
+/*
+ * Bytes THP backs in the mapping holding @addr, from /proc/self/smaps. The
+ * kernel may have merged our mapping with a neighbour of the same flags, so
+ * the count can include the neighbour's; callers clamp it to their length.
+ */
 static uint64_t thp_bytes(const void *addr)
 {
 	char line[256], perms[5];
@@ -142,7 +146,7 @@ static uint64_t thp_bytes(const void *addr)
 	while (fgets(line, sizeof(line), f)) {
 		/* A mapping's header: "start-end perms offset dev inode path". */
 		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3) {
-			in = start == (unsigned long)addr;
+			in = start <= (uintptr_t)addr && (uintptr_t)addr < end;
 			continue;
 		}
 		if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
@@ -295,7 +299,8 @@ int dgen_numa_alloc(struct dgen_numa_buf *b, size_t size, int node,
 		n = snprintf(b->how, sizeof(b->how),
 			     "%s, %s of it in transparent huge pages",
 			     dgen_bytes_str(s1, sizeof(s1), b->mapped),
-			     dgen_bytes_str(s2, sizeof(s2), thp_bytes(b->addr)));
+			     dgen_bytes_str(s2, sizeof(s2), thp_bytes(b->addr) < b->mapped ?
+					    thp_bytes(b->addr) : b->mapped));
 	else
 		n = snprintf(b->how, sizeof(b->how), "%s in %ld KiB pages%s",
 			     dgen_bytes_str(s1, sizeof(s1), b->mapped),

@@ -233,6 +233,12 @@ Test(numa, thp_when_advised)
 	/* THP may find no free 2 MiB extent; then the report must say so. */
 	if (b.pages != DGEN_MEM_THP)
 		cr_assert(strstr(b.how, "THP gave none"), "%s", b.how);
+	/* A second pool right after the first may share its mapping. */
+	struct dgen_numa_buf c;
+
+	cr_assert_eq(dgen_numa_alloc(&c, 8 * MiB, -1, DGEN_MEM_NO_HUGETLB), 0);
+	cr_assert_eq(c.pages, b.pages, "%s / %s", b.how, c.how);
+	dgen_numa_free(&c);
 	dgen_numa_free(&b);
 }
 
