@@ -13,7 +13,7 @@ void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
 	uint32_t end = pos + len;
 	uint32_t row;
 	uint64_t seg = UINT64_MAX;
-	uint64_t s[DGEN_LANES];
+	uint64_t s[DGEN_LANES] = { 0 };	/* set per segment; quiets -O3 */
 
 	if (zero_end > pos) {
 		uint32_t n = zero_end < end ? zero_end - pos : len;
