@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: MIT
+/*
+ * inspect.c - dedup, compression and sector counts of any data
+ *
+ * Dedup: every aligned 512-byte sector is hashed with XXH3_128bits; the
+ * hash of an aligned 2g-byte chunk is XXH3_128bits over the two 128-bit
+ * hashes of its g-byte halves (a Merkle tree, Merkle 1987), so the data is
+ * read once for all twelve units instead of twelve times. Two chunks then
+ * get the same hash exactly when their bytes are equal, bar a 128-bit
+ * collision (for 2^40 chunks, a chance of about 2^-49). Each unit keeps a
+ * set of the hashes seen; distinct = the set's size.
+ *
+ * Compression: each aligned 4 KiB and 64 KiB piece goes to lz4 and zstd on
+ * its own, as a storage system compresses its blocks; ratio = bytes in /
+ * bytes stored, where a piece that does not shrink is stored raw.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lz4.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <dgen/inspect.h>
+
+#define SECTORS_PER_STEP	(DGEN_INSPECT_ALIGN / DGEN_INSPECT_SECTOR)
+#define PIECE_MAX		(64u * 1024u)
+#define OUT_CAP \
+	(ZSTD_COMPRESSBOUND(PIECE_MAX) > LZ4_COMPRESSBOUND(PIECE_MAX) ? \
+	 ZSTD_COMPRESSBOUND(PIECE_MAX) : LZ4_COMPRESSBOUND(PIECE_MAX))
+#define HSET_MIN_CAP		1024u
+
+static const uint32_t piece_size[DGEN_INSPECT_PIECES] = { 4096, 65536 };
+static const char *const codec_name[DGEN_INSPECT_CODECS] = { "lz4", "zstd" };
+
+/*
+ * An open-addressing set of 128-bit hashes with linear probing (Knuth,
+ * TAOCP vol. 3, 6.4). The hashes are uniform already, so the low bits pick
+ * the slot. All-zero marks an empty slot; a hash that happens to be zero is
+ * stored as 1, which merges it with hash 1 at odds of 2^-128.
+ */
+struct hset {
+	XXH128_hash_t *slot;
+	uint64_t mask;			/* capacity - 1, a power of two */
+	uint64_t count;			/* distinct hashes held */
+	uint64_t chunks;		/* insertions, repeats included */
+};
+
+struct dgen_inspect {
+	struct dgen_inspect_opts o;
+	uint64_t bytes, sectors, zero_sectors, same_sectors;
+	uint64_t in[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES];
+	uint64_t out[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES];
+	struct hset set[DGEN_INSPECT_UNITS];
+	ZSTD_CCtx *zstd;
+	XXH128_hash_t hash[SECTORS_PER_STEP];	/* one level of the tree */
+	unsigned char cbuf[OUT_CAP];		/* compressor output, dropped */
+};
+
+/* ===== Hash sets ===== */
+
+static int hset_init(struct hset *h)
+{
+	h->slot = calloc(HSET_MIN_CAP, sizeof(*h->slot));
+	if (!h->slot)
+		return -ENOMEM;
+	h->mask = HSET_MIN_CAP - 1;
+	h->count = h->chunks = 0;
+	return 0;
+}
+
+/* Insert without growing; the caller made room with hset_reserve. */
+static void hset_put(struct hset *h, XXH128_hash_t x)
+{
+	uint64_t i;
+
+	if (!(x.low64 | x.high64))
+		x.low64 = 1;
+	for (i = x.low64 & h->mask; ; i = (i + 1) & h->mask) {
+		XXH128_hash_t *s = &h->slot[i];
+
+		if (s->low64 == x.low64 && s->high64 == x.high64)
+			return;
+		if (!(s->low64 | s->high64)) {
+			*s = x;
+			h->count++;
+			return;
+		}
+	}
+}
+
+/*
+ * Make room for @add more hashes. The load stays at most 70%, where a
+ * linear-probing miss costs about 6 probes on average (Knuth's
+ * (1 + 1/(1-a)^2)/2); between growths it is 35-70%, so a set takes 23 to 46
+ * bytes per distinct hash.
+ */
+static int hset_reserve(struct hset *h, uint64_t add)
+{
+	uint64_t cap = h->mask + 1, i;
+	struct hset n;
+
+	if ((h->count + add) * 10 <= cap * 7)
+		return 0;
+	while ((h->count + add) * 10 > cap * 7)
+		cap *= 2;
+	n.slot = calloc(cap, sizeof(*n.slot));
+	if (!n.slot)
+		return -ENOMEM;
+	n.mask = cap - 1;
+	n.count = 0;
+	n.chunks = h->chunks;
+	for (i = 0; i <= h->mask; i++)
+		if (h->slot[i].low64 | h->slot[i].high64)
+			hset_put(&n, h->slot[i]);
+	free(h->slot);
+	*h = n;
+	return 0;
+}
+
+/* ===== Inspectors ===== */
+
+void dgen_inspect_opts_init(struct dgen_inspect_opts *o)
+{
+	*o = (struct dgen_inspect_opts) {
+		.zstd_level = DGEN_INSPECT_ZSTD_LEVEL_DEFAULT,
+	};
+}
+
+int dgen_inspect_new(struct dgen_inspect **out,
+		     const struct dgen_inspect_opts *o)
+{
+	struct dgen_inspect *in;
+	int i, r = -ENOMEM;
+
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return -ENOMEM;
+	if (o)
+		in->o = *o;
+	else
+		dgen_inspect_opts_init(&in->o);
+	if (in->o.zstd_level < ZSTD_minCLevel() ||
+	    in->o.zstd_level > ZSTD_maxCLevel()) {
+		r = -EINVAL;
+		goto err;
+	}
+	for (i = 0; i < DGEN_INSPECT_UNITS; i++)
+		if (hset_init(&in->set[i]))
+			goto err;
+	in->zstd = ZSTD_createCCtx();
+	if (!in->zstd)
+		goto err;
+	*out = in;
+	return 0;
+err:
+	dgen_inspect_free(in);
+	return r;
+}
+
+void dgen_inspect_free(struct dgen_inspect *in)
+{
+	int i;
+
+	if (!in)
+		return;
+	for (i = 0; i < DGEN_INSPECT_UNITS; i++)
+		free(in->set[i].slot);
+	ZSTD_freeCCtx(in->zstd);
+	free(in);
+}
+
+/* One value repeated over the whole sector; the first test rejects almost
+ * all real data at once. */
+static int sector_same(const unsigned char *s)
+{
+	return s[0] == s[DGEN_INSPECT_SECTOR - 1] &&
+	       !memcmp(s, s + 1, DGEN_INSPECT_SECTOR - 1);
+}
+
+/*
+ * Compress each piece of [buf, buf + len) with both codecs, adding to
+ * @in_sum and @out_sum (so a failure leaves the inspector untouched).
+ */
+static int compress_step(struct dgen_inspect *in, const unsigned char *buf,
+			 size_t len,
+			 uint64_t in_sum[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES],
+			 uint64_t out_sum[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES])
+{
+	int p;
+
+	for (p = 0; p < DGEN_INSPECT_PIECES; p++) {
+		size_t off, n;
+
+		for (off = 0; off < len; off += n) {
+			int l;
+			size_t z;
+
+			n = len - off < piece_size[p] ? len - off : piece_size[p];
+			l = LZ4_compress_default((const char *)buf + off,
+						 (char *)in->cbuf, (int)n,
+						 (int)sizeof(in->cbuf));
+			z = ZSTD_compressCCtx(in->zstd, in->cbuf,
+					      sizeof(in->cbuf), buf + off, n,
+					      in->o.zstd_level);
+			if (ZSTD_isError(z))
+				return -ENOMEM;
+			in_sum[DGEN_INSPECT_LZ4][p] += n;
+			in_sum[DGEN_INSPECT_ZSTD][p] += n;
+			out_sum[DGEN_INSPECT_LZ4][p] +=
+				l > 0 && (size_t)l < n ? (size_t)l : n;
+			out_sum[DGEN_INSPECT_ZSTD][p] += z < n ? z : n;
+		}
+	}
+	return 0;
+}
+
+/* Hash the sectors of one step (at most 1 MiB, aligned) and climb the tree
+ * to 1 MiB, inserting every whole chunk at every unit. */
+static void dedup_step(struct dgen_inspect *in, const unsigned char *buf,
+		       size_t len)
+{
+	XXH128_hash_t *h = in->hash;
+	size_t n = len / DGEN_INSPECT_SECTOR, i;
+	int u;
+
+	for (i = 0; i < n; i++) {
+		h[i] = XXH3_128bits(buf + i * DGEN_INSPECT_SECTOR,
+				    DGEN_INSPECT_SECTOR);
+		hset_put(&in->set[0], h[i]);
+	}
+	in->set[0].chunks += n;
+	for (u = 1; u < DGEN_INSPECT_UNITS && (n /= 2); u++) {
+		for (i = 0; i < n; i++) {
+			h[i] = XXH3_128bits(&h[2 * i], 2 * sizeof(*h));
+			hset_put(&in->set[u], h[i]);
+		}
+		in->set[u].chunks += n;
+	}
+}
+
+/* Account one step: @len <= 1 MiB bytes starting on a 1 MiB boundary. */
+static int feed_step(struct dgen_inspect *in, const unsigned char *buf,
+		     size_t len)
+{
+	uint64_t cin[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES] = { { 0 } };
+	uint64_t cout[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES] = { { 0 } };
+	size_t sectors = len / DGEN_INSPECT_SECTOR, i;
+	int dedup = !(in->o.flags & DGEN_INSPECT_NO_DEDUP);
+	int u, p, c, r;
+
+	if (dedup)
+		for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
+			r = hset_reserve(&in->set[u], sectors >> u);
+			if (r)
+				return r;
+		}
+	if (!(in->o.flags & DGEN_INSPECT_NO_COMPRESS)) {
+		r = compress_step(in, buf, len, cin, cout);
+		if (r)
+			return r;
+	}
+	/* Nothing below can fail: the step is now accounted in full. */
+	if (dedup)
+		dedup_step(in, buf, len);
+	for (i = 0; i < sectors; i++) {
+		const unsigned char *s = buf + i * DGEN_INSPECT_SECTOR;
+
+		if (sector_same(s)) {
+			if (s[0])
+				in->same_sectors++;
+			else
+				in->zero_sectors++;
+		}
+	}
+	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
+		for (p = 0; p < DGEN_INSPECT_PIECES; p++) {
+			in->in[c][p] += cin[c][p];
+			in->out[c][p] += cout[c][p];
+		}
+	in->sectors += sectors;
+	in->bytes += len;
+	return 0;
+}
+
+int dgen_inspect_feed(struct dgen_inspect *in, const void *buf,
+		      uint64_t offset, size_t len)
+{
+	const unsigned char *p = buf;
+	int r;
+
+	if (offset % DGEN_INSPECT_ALIGN)
+		return -EINVAL;
+	while (len) {
+		size_t n = len < DGEN_INSPECT_ALIGN ? len : DGEN_INSPECT_ALIGN;
+
+		r = feed_step(in, p, n);
+		if (r)
+			return r;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int dgen_inspect_merge(struct dgen_inspect *dst,
+		       const struct dgen_inspect *src)
+{
+	int u, p, c, r;
+	uint64_t i;
+
+	if (dst->o.flags != src->o.flags ||
+	    dst->o.zstd_level != src->o.zstd_level)
+		return -EINVAL;
+	for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
+		const struct hset *s = &src->set[u];
+		struct hset *d = &dst->set[u];
+
+		r = hset_reserve(d, s->count);
+		if (r)
+			return r;
+		for (i = 0; i <= s->mask; i++)
+			if (s->slot[i].low64 | s->slot[i].high64)
+				hset_put(d, s->slot[i]);
+		d->chunks += s->chunks;
+	}
+	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
+		for (p = 0; p < DGEN_INSPECT_PIECES; p++) {
+			dst->in[c][p] += src->in[c][p];
+			dst->out[c][p] += src->out[c][p];
+		}
+	dst->bytes += src->bytes;
+	dst->sectors += src->sectors;
+	dst->zero_sectors += src->zero_sectors;
+	dst->same_sectors += src->same_sectors;
+	return 0;
+}
+
+void dgen_inspect_result_get(const struct dgen_inspect *in,
+			     struct dgen_inspect_result *out)
+{
+	int u, p, c;
+
+	memset(out, 0, sizeof(*out));
+	out->bytes = in->bytes;
+	out->sectors = in->sectors;
+	out->zero_sectors = in->zero_sectors;
+	out->same_sectors = in->same_sectors;
+	for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
+		struct dgen_inspect_dedup *d = &out->dedup[u];
+
+		d->unit = DGEN_INSPECT_UNIT_MIN << u;
+		d->chunks = in->set[u].chunks;
+		d->distinct = in->set[u].count;
+		d->ratio = d->distinct ?
+			   (double)d->chunks / (double)d->distinct : 0.0;
+	}
+	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
+		for (p = 0; p < DGEN_INSPECT_PIECES; p++) {
+			struct dgen_inspect_compress *x = &out->compress[c][p];
+
+			x->codec = codec_name[c];
+			x->piece = piece_size[p];
+			x->in = in->in[c][p];
+			x->out = in->out[c][p];
+			x->ratio = x->out ? (double)x->in / (double)x->out : 0.0;
+		}
+}
+
+uint64_t dgen_inspect_memory(const struct dgen_inspect *in)
+{
+	uint64_t m = sizeof(*in);
+	int u;
+
+	for (u = 0; u < DGEN_INSPECT_UNITS; u++)
+		m += (in->set[u].mask + 1) * sizeof(XXH128_hash_t);
+	return m + ZSTD_sizeof_CCtx(in->zstd);
+}
