@@ -148,8 +148,8 @@ static void usage(FILE *f)
 "\n"
 "Files and devices are read in %u MiB blocks with O_DIRECT (page cache when\n"
 "the filesystem refuses it), %u reads in flight per thread.\n"
-"Memory grows with the distinct data: about 16 to 32 bytes per distinct\n"
-"512 B sector, so about 5 to 10%% of the bytes read for unique data.\n"
+"Memory grows with the distinct data: 9 to 18%% of the bytes read when\n"
+"nothing repeats, up to twice that while the threads' counts are merged.\n"
 "SIZE takes K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024).\n"
 "Exit status: 0 done, 2 bad usage or PATH cannot be opened, 3 a read\n"
 "failed, 1 out of memory.\n",
@@ -759,8 +759,8 @@ static void report_human(const struct source *src,
 	int u, c;
 
 	printf("%s: %s, %s%s, %u thread%s\n\n",
-	       src->path, src->kind, read_mode_name[mode],
-	       src->direct ? " O_DIRECT" : "", threads, threads > 1 ? "s" : "");
+	       src->path, src->kind, src->direct ? "O_DIRECT, " : "",
+	       read_mode_name[mode], threads, threads > 1 ? "s" : "");
 	printf("dedup (aligned chunks, total / distinct)\n");
 	printf("  %9s %14s %14s %9s\n", "unit", "chunks", "distinct", "ratio");
 	for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
