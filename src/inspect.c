@@ -39,13 +39,26 @@ static const char *const codec_name[DGEN_INSPECT_CODECS] = { "lz4", "zstd" };
  * TAOCP vol. 3, 6.4). The hashes are uniform already, so the low bits pick
  * the slot. All-zero marks an empty slot; a hash that happens to be zero is
  * stored as 1, which merges it with hash 1 at odds of 2^-128.
+ *
+ * The sets of the 4 KiB and 64 KiB units also keep each chunk's compressed
+ * sizes (lz4, zstd): a chunk seen before is not compressed again, which
+ * makes deduplicating data d times cheaper to inspect. The sizes are those
+ * of the same bytes, so the ratios are exactly as if it were.
  */
 struct hset {
 	XXH128_hash_t *slot;
+	uint32_t (*val)[DGEN_INSPECT_CODECS];	/* NULL, or sizes per slot */
 	uint64_t mask;			/* capacity - 1, a power of two */
 	uint64_t count;			/* distinct hashes held */
 	uint64_t chunks;		/* insertions, repeats included */
 };
+
+/* Level u of the Merkle tree of a 1 MiB step (2048 >> u hashes) starts at
+ * tree[TREE_BASE(u)]. */
+#define TREE_BASE(u)	(2 * SECTORS_PER_STEP - (2 * SECTORS_PER_STEP >> (u)))
+
+/* The unit whose set caches the sizes of each compression piece. */
+static const int piece_unit[DGEN_INSPECT_PIECES] = { 3, 7 };	/* 4K, 64K */
 
 struct dgen_inspect {
 	struct dgen_inspect_opts o;
@@ -54,40 +67,74 @@ struct dgen_inspect {
 	uint64_t out[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES];
 	struct hset set[DGEN_INSPECT_UNITS];
 	ZSTD_CCtx *zstd;
-	XXH128_hash_t hash[SECTORS_PER_STEP];	/* one level of the tree */
+	XXH128_hash_t tree[2 * SECTORS_PER_STEP];	/* all levels, 1 MiB */
+	/* sizes of the step's whole pieces, stored in the sets at commit */
+	uint32_t size4k[DGEN_INSPECT_ALIGN / 4096][DGEN_INSPECT_CODECS];
+	uint32_t size64k[DGEN_INSPECT_ALIGN / 65536][DGEN_INSPECT_CODECS];
 	unsigned char cbuf[OUT_CAP];		/* compressor output, dropped */
 };
 
 /* ===== Hash sets ===== */
 
-static int hset_init(struct hset *h)
+static int hset_init(struct hset *h, int with_sizes)
 {
+	memset(h, 0, sizeof(*h));
 	h->slot = calloc(HSET_MIN_CAP, sizeof(*h->slot));
-	if (!h->slot)
+	if (with_sizes)
+		h->val = calloc(HSET_MIN_CAP, sizeof(*h->val));
+	if (!h->slot || (with_sizes && !h->val))
 		return -ENOMEM;
 	h->mask = HSET_MIN_CAP - 1;
-	h->count = h->chunks = 0;
 	return 0;
 }
 
-/* Insert without growing; the caller made room with hset_reserve. */
-static void hset_put(struct hset *h, XXH128_hash_t x)
+static void hset_free(struct hset *h)
+{
+	free(h->slot);
+	free(h->val);
+}
+
+static int hset_empty(const XXH128_hash_t *s)
+{
+	return !(s->low64 | s->high64);
+}
+
+/* The slot that holds @x, or the empty slot where it belongs. */
+static uint64_t hset_slot(const struct hset *h, XXH128_hash_t *x)
 {
 	uint64_t i;
 
-	if (!(x.low64 | x.high64))
-		x.low64 = 1;
-	for (i = x.low64 & h->mask; ; i = (i + 1) & h->mask) {
-		XXH128_hash_t *s = &h->slot[i];
+	if (hset_empty(x))
+		x->low64 = 1;
+	for (i = x->low64 & h->mask; ; i = (i + 1) & h->mask) {
+		const XXH128_hash_t *s = &h->slot[i];
 
-		if (s->low64 == x.low64 && s->high64 == x.high64)
-			return;
-		if (!(s->low64 | s->high64)) {
-			*s = x;
-			h->count++;
-			return;
-		}
+		if ((s->low64 == x->low64 && s->high64 == x->high64) ||
+		    hset_empty(s))
+			return i;
 	}
+}
+
+/* Insert @x (with its sizes @val when the set keeps them) without growing;
+ * the caller made room with hset_reserve. */
+static void hset_put(struct hset *h, XXH128_hash_t x, const uint32_t *val)
+{
+	uint64_t i = hset_slot(h, &x);
+
+	if (!hset_empty(&h->slot[i]))
+		return;
+	h->slot[i] = x;
+	if (h->val && val)
+		memcpy(h->val[i], val, sizeof(h->val[i]));
+	h->count++;
+}
+
+/* The sizes kept for @x, or NULL when @x is not in the set. */
+static const uint32_t *hset_sizes(const struct hset *h, XXH128_hash_t x)
+{
+	uint64_t i = hset_slot(h, &x);
+
+	return hset_empty(&h->slot[i]) ? NULL : h->val[i];
 }
 
 /*
@@ -99,22 +146,25 @@ static void hset_put(struct hset *h, XXH128_hash_t x)
 static int hset_reserve(struct hset *h, uint64_t add)
 {
 	uint64_t cap = h->mask + 1, i;
-	struct hset n;
+	struct hset n = { 0 };
 
 	if ((h->count + add) * 10 <= cap * 7)
 		return 0;
 	while ((h->count + add) * 10 > cap * 7)
 		cap *= 2;
 	n.slot = calloc(cap, sizeof(*n.slot));
-	if (!n.slot)
+	if (h->val)
+		n.val = calloc(cap, sizeof(*n.val));
+	if (!n.slot || (h->val && !n.val)) {
+		hset_free(&n);
 		return -ENOMEM;
+	}
 	n.mask = cap - 1;
-	n.count = 0;
 	n.chunks = h->chunks;
 	for (i = 0; i <= h->mask; i++)
-		if (h->slot[i].low64 | h->slot[i].high64)
-			hset_put(&n, h->slot[i]);
-	free(h->slot);
+		if (!hset_empty(&h->slot[i]))
+			hset_put(&n, h->slot[i], h->val ? h->val[i] : NULL);
+	hset_free(h);
 	*h = n;
 	return 0;
 }
@@ -147,7 +197,8 @@ int dgen_inspect_new(struct dgen_inspect **out,
 		goto err;
 	}
 	for (i = 0; i < DGEN_INSPECT_UNITS; i++)
-		if (hset_init(&in->set[i]))
+		if (hset_init(&in->set[i], i == piece_unit[DGEN_INSPECT_PIECE_4K] ||
+				       i == piece_unit[DGEN_INSPECT_PIECE_64K]))
 			goto err;
 	in->zstd = ZSTD_createCCtx();
 	if (!in->zstd)
@@ -166,7 +217,7 @@ void dgen_inspect_free(struct dgen_inspect *in)
 	if (!in)
 		return;
 	for (i = 0; i < DGEN_INSPECT_UNITS; i++)
-		free(in->set[i].slot);
+		hset_free(&in->set[i]);
 	ZSTD_freeCCtx(in->zstd);
 	free(in);
 }
@@ -181,61 +232,99 @@ static int sector_same(const unsigned char *s)
 
 /*
  * Compress each piece of [buf, buf + len) with both codecs, adding to
- * @in_sum and @out_sum (so a failure leaves the inspector untouched).
+ * @in_sum and @out_sum (so a failure leaves the inspector untouched). With
+ * @cached, a whole piece whose hash is in its unit's set takes the sizes
+ * kept there; every whole piece's sizes go to size4k/size64k for the
+ * commit.
  */
 static int compress_step(struct dgen_inspect *in, const unsigned char *buf,
-			 size_t len,
+			 size_t len, int cached,
 			 uint64_t in_sum[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES],
 			 uint64_t out_sum[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES])
 {
-	int p;
+	int p, c;
 
 	for (p = 0; p < DGEN_INSPECT_PIECES; p++) {
-		size_t off, n;
+		const struct hset *set = &in->set[piece_unit[p]];
+		const XXH128_hash_t *h = in->tree + TREE_BASE(piece_unit[p]);
+		uint32_t (*keep)[DGEN_INSPECT_CODECS] =
+			p == DGEN_INSPECT_PIECE_4K ? in->size4k : in->size64k;
+		size_t off, n, i;
 
-		for (off = 0; off < len; off += n) {
-			int l;
-			size_t z;
+		for (off = 0, i = 0; off < len; off += n, i++) {
+			const uint32_t *known = NULL;
+			uint32_t got[DGEN_INSPECT_CODECS];
 
 			n = len - off < piece_size[p] ? len - off : piece_size[p];
-			l = LZ4_compress_default((const char *)buf + off,
-						 (char *)in->cbuf, (int)n,
-						 (int)sizeof(in->cbuf));
-			z = ZSTD_compressCCtx(in->zstd, in->cbuf,
-					      sizeof(in->cbuf), buf + off, n,
-					      in->o.zstd_level);
-			if (ZSTD_isError(z))
-				return -ENOMEM;
-			in_sum[DGEN_INSPECT_LZ4][p] += n;
-			in_sum[DGEN_INSPECT_ZSTD][p] += n;
-			out_sum[DGEN_INSPECT_LZ4][p] +=
-				l > 0 && (size_t)l < n ? (size_t)l : n;
-			out_sum[DGEN_INSPECT_ZSTD][p] += z < n ? z : n;
+			if (cached && n == piece_size[p])
+				known = hset_sizes(set, h[i]);
+			if (known) {
+				memcpy(got, known, sizeof(got));
+			} else {
+				int l = LZ4_compress_default(
+					(const char *)buf + off,
+					(char *)in->cbuf, (int)n,
+					(int)sizeof(in->cbuf));
+				size_t z = ZSTD_compressCCtx(in->zstd, in->cbuf,
+					sizeof(in->cbuf), buf + off, n,
+					in->o.zstd_level);
+
+				if (ZSTD_isError(z))
+					return -ENOMEM;
+				/* Stored raw when it does not shrink. */
+				got[DGEN_INSPECT_LZ4] =
+					(uint32_t)(l > 0 && (size_t)l < n ? (size_t)l : n);
+				got[DGEN_INSPECT_ZSTD] = (uint32_t)(z < n ? z : n);
+			}
+			if (n == piece_size[p])
+				memcpy(keep[i], got, sizeof(got));
+			for (c = 0; c < DGEN_INSPECT_CODECS; c++) {
+				in_sum[c][p] += n;
+				out_sum[c][p] += got[c];
+			}
 		}
 	}
 	return 0;
 }
 
-/* Hash the sectors of one step (at most 1 MiB, aligned) and climb the tree
- * to 1 MiB, inserting every whole chunk at every unit. */
-static void dedup_step(struct dgen_inspect *in, const unsigned char *buf,
-		       size_t len)
+/* Hash the sectors of one step (at most 1 MiB, aligned) and climb the
+ * tree: level u holds the hashes of its whole (512 << u)-byte chunks. */
+static void hash_step(struct dgen_inspect *in, const unsigned char *buf,
+		      size_t len)
 {
-	XXH128_hash_t *h = in->hash;
+	XXH128_hash_t *h = in->tree;
 	size_t n = len / DGEN_INSPECT_SECTOR, i;
 	int u;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		h[i] = XXH3_128bits(buf + i * DGEN_INSPECT_SECTOR,
 				    DGEN_INSPECT_SECTOR);
-		hset_put(&in->set[0], h[i]);
+	for (u = 1; u < DGEN_INSPECT_UNITS; u++) {
+		const XXH128_hash_t *lo = in->tree + TREE_BASE(u - 1);
+
+		h = in->tree + TREE_BASE(u);
+		n /= 2;
+		for (i = 0; i < n; i++)
+			h[i] = XXH3_128bits(&lo[2 * i], 2 * sizeof(*lo));
 	}
-	in->set[0].chunks += n;
-	for (u = 1; u < DGEN_INSPECT_UNITS && (n /= 2); u++) {
-		for (i = 0; i < n; i++) {
-			h[i] = XXH3_128bits(&h[2 * i], 2 * sizeof(*h));
-			hset_put(&in->set[u], h[i]);
-		}
+}
+
+/* Insert the step's chunks at every unit, with the pieces' sizes. */
+static void dedup_commit(struct dgen_inspect *in, size_t len, int sizes)
+{
+	size_t n = len / DGEN_INSPECT_SECTOR, i;
+	int u;
+
+	for (u = 0; u < DGEN_INSPECT_UNITS; u++, n /= 2) {
+		const XXH128_hash_t *h = in->tree + TREE_BASE(u);
+		uint32_t (*val)[DGEN_INSPECT_CODECS] = NULL;
+
+		if (sizes && u == piece_unit[DGEN_INSPECT_PIECE_4K])
+			val = in->size4k;
+		else if (sizes && u == piece_unit[DGEN_INSPECT_PIECE_64K])
+			val = in->size64k;
+		for (i = 0; i < n; i++)
+			hset_put(&in->set[u], h[i], val ? val[i] : NULL);
 		in->set[u].chunks += n;
 	}
 }
@@ -248,22 +337,25 @@ static int feed_step(struct dgen_inspect *in, const unsigned char *buf,
 	uint64_t cout[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES] = { { 0 } };
 	size_t sectors = len / DGEN_INSPECT_SECTOR, i;
 	int dedup = !(in->o.flags & DGEN_INSPECT_NO_DEDUP);
+	int compress = !(in->o.flags & DGEN_INSPECT_NO_COMPRESS);
 	int u, p, c, r;
 
-	if (dedup)
+	if (dedup) {
 		for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
 			r = hset_reserve(&in->set[u], sectors >> u);
 			if (r)
 				return r;
 		}
-	if (!(in->o.flags & DGEN_INSPECT_NO_COMPRESS)) {
-		r = compress_step(in, buf, len, cin, cout);
+		hash_step(in, buf, len);
+	}
+	if (compress) {
+		r = compress_step(in, buf, len, dedup, cin, cout);
 		if (r)
 			return r;
 	}
 	/* Nothing below can fail: the step is now accounted in full. */
 	if (dedup)
-		dedup_step(in, buf, len);
+		dedup_commit(in, len, compress);
 	for (i = 0; i < sectors; i++) {
 		const unsigned char *s = buf + i * DGEN_INSPECT_SECTOR;
 
@@ -321,8 +413,9 @@ int dgen_inspect_merge(struct dgen_inspect *dst,
 		if (r)
 			return r;
 		for (i = 0; i <= s->mask; i++)
-			if (s->slot[i].low64 | s->slot[i].high64)
-				hset_put(d, s->slot[i]);
+			if (!hset_empty(&s->slot[i]))
+				hset_put(d, s->slot[i],
+					 s->val ? s->val[i] : NULL);
 		d->chunks += s->chunks;
 	}
 	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
@@ -374,6 +467,7 @@ uint64_t dgen_inspect_memory(const struct dgen_inspect *in)
 	int u;
 
 	for (u = 0; u < DGEN_INSPECT_UNITS; u++)
-		m += (in->set[u].mask + 1) * sizeof(XXH128_hash_t);
+		m += (in->set[u].mask + 1) * (sizeof(*in->set[u].slot) +
+			(in->set[u].val ? sizeof(*in->set[u].val) : 0));
 	return m + ZSTD_sizeof_CCtx(in->zstd);
 }
