@@ -12,9 +12,15 @@
  *
  * Compression: each aligned 4 KiB and 64 KiB piece goes to lz4 and zstd on
  * its own, as a storage system compresses its blocks; ratio = bytes in /
- * bytes stored, where a piece that does not shrink is stored raw.
+ * bytes stored, where a piece that does not shrink is stored raw. The
+ * compressors take most of the time, and a piece that repeats compresses
+ * to the same sizes every time, so a cache keyed by the piece's hash keeps
+ * them: data that dedups d:1 costs about 1/d as much. The cache can be
+ * shared by the inspectors of several threads (a piece is then compressed
+ * once in all, not once per thread), so it is locked, in shards.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +36,8 @@
 	(ZSTD_COMPRESSBOUND(PIECE_MAX) > LZ4_COMPRESSBOUND(PIECE_MAX) ? \
 	 ZSTD_COMPRESSBOUND(PIECE_MAX) : LZ4_COMPRESSBOUND(PIECE_MAX))
 #define HSET_MIN_CAP		1024u
+/* Lock shards of the size cache: with 64, threads rarely meet on one. */
+#define CACHE_SHARDS		64u
 
 static const uint32_t piece_size[DGEN_INSPECT_PIECES] = { 4096, 65536 };
 static const char *const codec_name[DGEN_INSPECT_CODECS] = { "lz4", "zstd" };
@@ -38,12 +46,8 @@ static const char *const codec_name[DGEN_INSPECT_CODECS] = { "lz4", "zstd" };
  * An open-addressing set of 128-bit hashes with linear probing (Knuth,
  * TAOCP vol. 3, 6.4). The hashes are uniform already, so the low bits pick
  * the slot. All-zero marks an empty slot; a hash that happens to be zero is
- * stored as 1, which merges it with hash 1 at odds of 2^-128.
- *
- * The sets of the 4 KiB and 64 KiB units also keep each chunk's compressed
- * sizes (lz4, zstd): a chunk seen before is not compressed again, which
- * makes deduplicating data d times cheaper to inspect. The sizes are those
- * of the same bytes, so the ratios are exactly as if it were.
+ * stored as 1, which merges it with hash 1 at odds of 2^-128. The sets of
+ * the size cache keep a value per slot: a piece's lz4 and zstd sizes.
  */
 struct hset {
 	XXH128_hash_t *slot;
@@ -57,20 +61,29 @@ struct hset {
  * tree[TREE_BASE(u)]. */
 #define TREE_BASE(u)	(2 * SECTORS_PER_STEP - (2 * SECTORS_PER_STEP >> (u)))
 
-/* The unit whose set caches the sizes of each compression piece. */
+/* The dedup unit of each compression piece: its hash is in the tree. */
 static const int piece_unit[DGEN_INSPECT_PIECES] = { 3, 7 };	/* 4K, 64K */
+
+struct cache_shard {
+	pthread_mutex_t lock;
+	struct hset set[DGEN_INSPECT_PIECES];
+} __attribute__((aligned(64)));		/* a cache line each */
+
+struct dgen_inspect_cache {
+	int zstd_level;			/* the sizes are for this level */
+	struct cache_shard shard[CACHE_SHARDS];
+};
 
 struct dgen_inspect {
 	struct dgen_inspect_opts o;
+	struct dgen_inspect_cache *cache;	/* o.cache, or own_cache */
+	struct dgen_inspect_cache *own_cache;
 	uint64_t bytes, sectors, zero_sectors, same_sectors;
 	uint64_t in[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES];
 	uint64_t out[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES];
 	struct hset set[DGEN_INSPECT_UNITS];
 	ZSTD_CCtx *zstd;
 	XXH128_hash_t tree[2 * SECTORS_PER_STEP];	/* all levels, 1 MiB */
-	/* sizes of the step's whole pieces, stored in the sets at commit */
-	uint32_t size4k[DGEN_INSPECT_ALIGN / 4096][DGEN_INSPECT_CODECS];
-	uint32_t size64k[DGEN_INSPECT_ALIGN / 65536][DGEN_INSPECT_CODECS];
 	unsigned char cbuf[OUT_CAP];		/* compressor output, dropped */
 };
 
@@ -169,6 +182,85 @@ static int hset_reserve(struct hset *h, uint64_t add)
 	return 0;
 }
 
+/* ===== Size cache ===== */
+
+int dgen_inspect_cache_new(struct dgen_inspect_cache **out, int zstd_level)
+{
+	struct dgen_inspect_cache *c;
+	unsigned int i, p;
+
+	if (zstd_level < ZSTD_minCLevel() || zstd_level > ZSTD_maxCLevel())
+		return -EINVAL;
+	if (posix_memalign((void **)&c, 64, sizeof(*c)))
+		return -ENOMEM;
+	memset(c, 0, sizeof(*c));
+	c->zstd_level = zstd_level;
+	for (i = 0; i < CACHE_SHARDS; i++) {
+		pthread_mutex_init(&c->shard[i].lock, NULL);
+		for (p = 0; p < DGEN_INSPECT_PIECES; p++)
+			if (hset_init(&c->shard[i].set[p], 1)) {
+				dgen_inspect_cache_free(c);
+				return -ENOMEM;
+			}
+	}
+	*out = c;
+	return 0;
+}
+
+void dgen_inspect_cache_free(struct dgen_inspect_cache *c)
+{
+	unsigned int i, p;
+
+	if (!c)
+		return;
+	for (i = 0; i < CACHE_SHARDS; i++) {
+		for (p = 0; p < DGEN_INSPECT_PIECES; p++)
+			hset_free(&c->shard[i].set[p]);
+		pthread_mutex_destroy(&c->shard[i].lock);
+	}
+	free(c);
+}
+
+/* The high bits pick the shard, the low ones the slot: independent. */
+static struct cache_shard *cache_shard(struct dgen_inspect_cache *c,
+				       XXH128_hash_t x)
+{
+	return &c->shard[x.high64 >> 58 & (CACHE_SHARDS - 1)];
+}
+
+/* Copy the sizes kept for piece @x to @got; 0 when there are none. */
+static int cache_get(struct dgen_inspect_cache *c, int p, XXH128_hash_t x,
+		     uint32_t got[DGEN_INSPECT_CODECS])
+{
+	struct cache_shard *sh = cache_shard(c, x);
+	const uint32_t *v;
+
+	pthread_mutex_lock(&sh->lock);
+	v = hset_sizes(&sh->set[p], x);
+	if (v)
+		memcpy(got, v, sizeof(uint32_t) * DGEN_INSPECT_CODECS);
+	pthread_mutex_unlock(&sh->lock);
+	return v != NULL;
+}
+
+/* Keep @got for piece @x. The cache only saves time: when it cannot grow,
+ * the piece is simply compressed again next time. */
+static void cache_put(struct dgen_inspect_cache *c, int p, XXH128_hash_t x,
+		      const uint32_t got[DGEN_INSPECT_CODECS])
+{
+	struct cache_shard *sh = cache_shard(c, x);
+
+	pthread_mutex_lock(&sh->lock);
+	if (!hset_reserve(&sh->set[p], 1))
+		hset_put(&sh->set[p], x, got);
+	pthread_mutex_unlock(&sh->lock);
+}
+
+static uint64_t hset_memory(const struct hset *h)
+{
+	return (h->mask + 1) * (sizeof(*h->slot) + (h->val ? sizeof(*h->val) : 0));
+}
+
 /* ===== Inspectors ===== */
 
 void dgen_inspect_opts_init(struct dgen_inspect_opts *o)
@@ -192,13 +284,21 @@ int dgen_inspect_new(struct dgen_inspect **out,
 	else
 		dgen_inspect_opts_init(&in->o);
 	if (in->o.zstd_level < ZSTD_minCLevel() ||
-	    in->o.zstd_level > ZSTD_maxCLevel()) {
+	    in->o.zstd_level > ZSTD_maxCLevel() ||
+	    (in->o.cache && in->o.cache->zstd_level != in->o.zstd_level)) {
 		r = -EINVAL;
 		goto err;
 	}
+	in->cache = in->o.cache;
+	if (!in->cache) {
+		r = dgen_inspect_cache_new(&in->own_cache, in->o.zstd_level);
+		if (r)
+			goto err;
+		in->cache = in->own_cache;
+	}
+	r = -ENOMEM;
 	for (i = 0; i < DGEN_INSPECT_UNITS; i++)
-		if (hset_init(&in->set[i], i == piece_unit[DGEN_INSPECT_PIECE_4K] ||
-				       i == piece_unit[DGEN_INSPECT_PIECE_64K]))
+		if (hset_init(&in->set[i], 0))
 			goto err;
 	in->zstd = ZSTD_createCCtx();
 	if (!in->zstd)
@@ -219,6 +319,7 @@ void dgen_inspect_free(struct dgen_inspect *in)
 	for (i = 0; i < DGEN_INSPECT_UNITS; i++)
 		hset_free(&in->set[i]);
 	ZSTD_freeCCtx(in->zstd);
+	dgen_inspect_cache_free(in->own_cache);
 	free(in);
 }
 
@@ -232,35 +333,27 @@ static int sector_same(const unsigned char *s)
 
 /*
  * Compress each piece of [buf, buf + len) with both codecs, adding to
- * @in_sum and @out_sum (so a failure leaves the inspector untouched). With
- * @cached, a whole piece whose hash is in its unit's set takes the sizes
- * kept there; every whole piece's sizes go to size4k/size64k for the
- * commit.
+ * @in_sum and @out_sum (so a failure leaves the inspector untouched). A
+ * whole piece whose hash the cache knows takes the sizes kept there.
  */
 static int compress_step(struct dgen_inspect *in, const unsigned char *buf,
-			 size_t len, int cached,
+			 size_t len,
 			 uint64_t in_sum[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES],
 			 uint64_t out_sum[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES])
 {
 	int p, c;
 
 	for (p = 0; p < DGEN_INSPECT_PIECES; p++) {
-		const struct hset *set = &in->set[piece_unit[p]];
 		const XXH128_hash_t *h = in->tree + TREE_BASE(piece_unit[p]);
-		uint32_t (*keep)[DGEN_INSPECT_CODECS] =
-			p == DGEN_INSPECT_PIECE_4K ? in->size4k : in->size64k;
 		size_t off, n, i;
 
 		for (off = 0, i = 0; off < len; off += n, i++) {
-			const uint32_t *known = NULL;
 			uint32_t got[DGEN_INSPECT_CODECS];
+			int whole;
 
 			n = len - off < piece_size[p] ? len - off : piece_size[p];
-			if (cached && n == piece_size[p])
-				known = hset_sizes(set, h[i]);
-			if (known) {
-				memcpy(got, known, sizeof(got));
-			} else {
+			whole = n == piece_size[p];
+			if (!whole || !cache_get(in->cache, p, h[i], got)) {
 				int l = LZ4_compress_default(
 					(const char *)buf + off,
 					(char *)in->cbuf, (int)n,
@@ -275,9 +368,9 @@ static int compress_step(struct dgen_inspect *in, const unsigned char *buf,
 				got[DGEN_INSPECT_LZ4] =
 					(uint32_t)(l > 0 && (size_t)l < n ? (size_t)l : n);
 				got[DGEN_INSPECT_ZSTD] = (uint32_t)(z < n ? z : n);
+				if (whole)
+					cache_put(in->cache, p, h[i], got);
 			}
-			if (n == piece_size[p])
-				memcpy(keep[i], got, sizeof(got));
 			for (c = 0; c < DGEN_INSPECT_CODECS; c++) {
 				in_sum[c][p] += n;
 				out_sum[c][p] += got[c];
@@ -309,22 +402,17 @@ static void hash_step(struct dgen_inspect *in, const unsigned char *buf,
 	}
 }
 
-/* Insert the step's chunks at every unit, with the pieces' sizes. */
-static void dedup_commit(struct dgen_inspect *in, size_t len, int sizes)
+/* Insert the step's chunks at every unit. */
+static void dedup_commit(struct dgen_inspect *in, size_t len)
 {
 	size_t n = len / DGEN_INSPECT_SECTOR, i;
 	int u;
 
 	for (u = 0; u < DGEN_INSPECT_UNITS; u++, n /= 2) {
 		const XXH128_hash_t *h = in->tree + TREE_BASE(u);
-		uint32_t (*val)[DGEN_INSPECT_CODECS] = NULL;
 
-		if (sizes && u == piece_unit[DGEN_INSPECT_PIECE_4K])
-			val = in->size4k;
-		else if (sizes && u == piece_unit[DGEN_INSPECT_PIECE_64K])
-			val = in->size64k;
 		for (i = 0; i < n; i++)
-			hset_put(&in->set[u], h[i], val ? val[i] : NULL);
+			hset_put(&in->set[u], h[i], NULL);
 		in->set[u].chunks += n;
 	}
 }
@@ -340,22 +428,23 @@ static int feed_step(struct dgen_inspect *in, const unsigned char *buf,
 	int compress = !(in->o.flags & DGEN_INSPECT_NO_COMPRESS);
 	int u, p, c, r;
 
-	if (dedup) {
+	if (dedup)
 		for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
 			r = hset_reserve(&in->set[u], sectors >> u);
 			if (r)
 				return r;
 		}
+	/* The compressors need the pieces' hashes for the cache too. */
+	if (dedup || compress)
 		hash_step(in, buf, len);
-	}
 	if (compress) {
-		r = compress_step(in, buf, len, dedup, cin, cout);
+		r = compress_step(in, buf, len, cin, cout);
 		if (r)
 			return r;
 	}
 	/* Nothing below can fail: the step is now accounted in full. */
 	if (dedup)
-		dedup_commit(in, len, compress);
+		dedup_commit(in, len);
 	for (i = 0; i < sectors; i++) {
 		const unsigned char *s = buf + i * DGEN_INSPECT_SECTOR;
 
@@ -414,8 +503,7 @@ int dgen_inspect_merge(struct dgen_inspect *dst,
 			return r;
 		for (i = 0; i <= s->mask; i++)
 			if (!hset_empty(&s->slot[i]))
-				hset_put(d, s->slot[i],
-					 s->val ? s->val[i] : NULL);
+				hset_put(d, s->slot[i], NULL);
 		d->chunks += s->chunks;
 	}
 	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
@@ -463,11 +551,14 @@ void dgen_inspect_result_get(const struct dgen_inspect *in,
 
 uint64_t dgen_inspect_memory(const struct dgen_inspect *in)
 {
-	uint64_t m = sizeof(*in);
-	int u;
+	uint64_t m = sizeof(*in) + ZSTD_sizeof_CCtx(in->zstd);
+	unsigned int u, i, p;
 
 	for (u = 0; u < DGEN_INSPECT_UNITS; u++)
-		m += (in->set[u].mask + 1) * (sizeof(*in->set[u].slot) +
-			(in->set[u].val ? sizeof(*in->set[u].val) : 0));
-	return m + ZSTD_sizeof_CCtx(in->zstd);
+		m += hset_memory(&in->set[u]);
+	if (in->own_cache)
+		for (i = 0; i < CACHE_SHARDS; i++)
+			for (p = 0; p < DGEN_INSPECT_PIECES; p++)
+				m += hset_memory(&in->own_cache->shard[i].set[p]);
+	return m;
 }

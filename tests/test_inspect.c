@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,76 @@ Test(inspect, order_and_merge)
 	cr_assert(eq(u64, three.bytes, one.bytes));
 	for (k = 0; k < 3; k++)
 		dgen_inspect_free(in[k]);
+	free(buf);
+	dgen_stream_free(s);
+}
+
+struct feeder {
+	struct dgen_inspect *in;
+	const unsigned char *buf;
+	size_t pieces, first, step;
+	int err;
+};
+
+static void *feeder_run(void *arg)
+{
+	struct feeder *f = arg;
+	size_t i;
+
+	for (i = f->first; i < f->pieces && !f->err; i += f->step)
+		f->err = dgen_inspect_feed(f->in, f->buf + i * MIB, i * MIB, MIB);
+	return NULL;
+}
+
+/*
+ * Four threads feed inspectors that share one cache of compressed sizes,
+ * at once: the counts equal one inspector's alone (the cache only saves
+ * time, and its locking holds).
+ */
+Test(inspect, shared_cache_threads)
+{
+	const size_t size = 64 * MIB, T = 4;
+	struct dgen_stream *s = stream_make(size, 4096, 4096, 4, 3);
+	unsigned char *buf = stream_bytes(s, size);
+	struct dgen_inspect_opts o;
+	struct dgen_inspect_result one, all;
+	struct feeder f[4];
+	pthread_t tid[4];
+	size_t t;
+	int u, c, p;
+
+	inspect_buf(buf, size, &one);
+	dgen_inspect_opts_init(&o);
+	cr_assert(eq(int, dgen_inspect_cache_new(&o.cache, 5), 0));
+	cr_assert(eq(int, dgen_inspect_new(&f[0].in, &o), -EINVAL),
+		  "a cache made for another zstd level is refused");
+	dgen_inspect_cache_free(o.cache);
+	cr_assert(eq(int, dgen_inspect_cache_new(&o.cache, o.zstd_level), 0));
+	for (t = 0; t < T; t++) {
+		f[t] = (struct feeder) { .buf = buf, .pieces = size / MIB,
+					 .first = t, .step = T };
+		cr_assert(eq(int, dgen_inspect_new(&f[t].in, &o), 0));
+		cr_assert(eq(int, pthread_create(&tid[t], NULL, feeder_run, &f[t]), 0));
+	}
+	for (t = 0; t < T; t++) {
+		cr_assert(eq(int, pthread_join(tid[t], NULL), 0));
+		cr_assert(eq(int, f[t].err, 0));
+		if (t)
+			cr_assert(eq(int, dgen_inspect_merge(f[0].in, f[t].in), 0));
+	}
+	dgen_inspect_result_get(f[0].in, &all);
+	for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
+		cr_assert(eq(u64, all.dedup[u].chunks, one.dedup[u].chunks));
+		cr_assert(eq(u64, all.dedup[u].distinct, one.dedup[u].distinct));
+	}
+	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
+		for (p = 0; p < DGEN_INSPECT_PIECES; p++) {
+			cr_assert(eq(u64, all.compress[c][p].in, one.compress[c][p].in));
+			cr_assert(eq(u64, all.compress[c][p].out, one.compress[c][p].out));
+		}
+	for (t = 0; t < T; t++)
+		dgen_inspect_free(f[t].in);
+	dgen_inspect_cache_free(o.cache);
 	free(buf);
 	dgen_stream_free(s);
 }

@@ -7,8 +7,9 @@
  * Files and devices are read in 1 MiB blocks with O_DIRECT through
  * io_uring, one ring per thread; thread t reads blocks t, t + T, t + 2T...
  * with QD_DEFAULT reads in flight while it hashes and compresses the block
- * at hand, into an inspector of its own. The inspectors are merged in a
- * binary tree at the end (log2 T rounds, pairs in parallel). Stdin and
+ * at hand, into an inspector of its own (all sharing one cache of
+ * compressed sizes). The inspectors are merged in a binary tree at the end
+ * (log2 T rounds, pairs in parallel). Stdin and
  * other streams are read with read(2) by one thread.
  */
 #include <errno.h>
@@ -799,6 +800,7 @@ static void report_human(const struct source *src,
 int main(int argc, char **argv)
 {
 	struct dgen_inspect_result res;
+	struct dgen_inspect_opts opts;
 	struct source src;
 	struct job job;
 	struct worker *w;
@@ -823,10 +825,16 @@ int main(int argc, char **argv)
 	if (!w)
 		die(EXIT_FAIL, "out of memory");
 	job.w = w;
+	/* One compressed-size cache for all: a piece repeated on blocks of
+	 * several threads is compressed once. */
+	dgen_inspect_opts_init(&opts);
+	r = dgen_inspect_cache_new(&opts.cache, opts.zstd_level);
+	if (r)
+		die(EXIT_FAIL, "cannot set up: %s", strerror(-r));
 	for (i = 0; i < job.threads; i++) {
 		w[i].job = &job;
 		w[i].id = i;
-		r = dgen_inspect_new(&w[i].in, NULL);
+		r = dgen_inspect_new(&w[i].in, &opts);
 		if (r)
 			die(EXIT_FAIL, "cannot set up: %s", strerror(-r));
 	}
@@ -873,6 +881,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < job.threads; i++)
 		dgen_inspect_free(w[i].in);
+	dgen_inspect_cache_free(opts.cache);
 	free(w);
 	if (src.fd != STDIN_FILENO)
 		close(src.fd);

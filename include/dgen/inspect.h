@@ -5,9 +5,9 @@
  *
  * An inspector is an accumulator. Feed it the data in pieces that start on
  * 1 MiB boundaries of the inspected range, in any order; give each thread
- * its own inspector and merge them at the end (an inspector is not locked,
- * and merging is cheaper than sharing one). The result does not depend on
- * the order of the pieces, nor on how they were spread over inspectors.
+ * its own inspector (an inspector is not locked) with one shared cache,
+ * and merge them at the end. The result does not depend on the order of
+ * the pieces, nor on how they were spread over inspectors.
  *
  * This is how dgen-inspect and the tests check libdgen's promises
  * (SPEC sections 2 and 3) with real hashes and real compressors; it needs
@@ -40,14 +40,40 @@ extern "C" {
 /* Skip the compressors (the dearest part by far). */
 #define DGEN_INSPECT_NO_COMPRESS	(1u << 1)
 
+struct dgen_inspect_cache;
+
 struct dgen_inspect_opts {
 	uint32_t flags;			/* DGEN_INSPECT_NO_* */
 	int zstd_level;			/* default 3, what zstd itself defaults to */
+	struct dgen_inspect_cache *cache;	/* NULL: the inspector's own */
 };
 
 /* dgen_inspect_opts_init - fill @o with the defaults: measure everything,
- * zstd level 3. */
+ * zstd level 3, a cache of its own. */
 void dgen_inspect_opts_init(struct dgen_inspect_opts *o);
+
+/* ===== Compressed-size cache ===== */
+
+/*
+ * A piece that repeats compresses to the same sizes, so an inspector
+ * compresses each distinct whole 4 KiB and 64 KiB piece once and keeps its
+ * sizes by hash. Inspectors on several threads can share one cache (it is
+ * locked inside), so that a piece is compressed once in all rather than
+ * once per thread; the results are the same with or without sharing.
+ */
+
+/*
+ * dgen_inspect_cache_new - an empty cache for inspectors that use zstd
+ * level @zstd_level (the sizes depend on it).
+ *
+ * Returns 0 and sets *@out, -EINVAL for a level outside zstd's range, or
+ * -ENOMEM.
+ */
+int dgen_inspect_cache_new(struct dgen_inspect_cache **out, int zstd_level);
+
+/* dgen_inspect_cache_free - release @c, after every inspector using it;
+ * NULL is allowed. */
+void dgen_inspect_cache_free(struct dgen_inspect_cache *c);
 
 /* ===== Results ===== */
 
@@ -99,7 +125,7 @@ struct dgen_inspect;
  * defaults; copied).
  *
  * Returns 0 and sets *@out, -EINVAL when o->zstd_level is outside zstd's
- * range, or -ENOMEM.
+ * range or differs from o->cache's, or -ENOMEM.
  */
 int dgen_inspect_new(struct dgen_inspect **out,
 		     const struct dgen_inspect_opts *o);
@@ -143,7 +169,8 @@ void dgen_inspect_result_get(const struct dgen_inspect *in,
 
 /*
  * dgen_inspect_memory - bytes of memory @in holds now, mostly its hash sets
- * (16 bytes per distinct chunk at each unit, over the load factor).
+ * (16 bytes per distinct chunk at each unit, over the load factor) and its
+ * own cache (a shared one is not counted).
  */
 uint64_t dgen_inspect_memory(const struct dgen_inspect *in);
 
