@@ -75,6 +75,8 @@ struct job {
 	struct worker *w;
 	unsigned int threads;
 	atomic_int stop;		/* a worker failed: the others stop */
+	atomic_uint_fast64_t bytes;	/* fed so far, for the progress line */
+	atomic_uint finished;		/* workers done reading */
 	pthread_barrier_t merge_bar;
 };
 
@@ -280,6 +282,9 @@ static void source_open(struct source *src, const char *path)
 	}
 	if (stat(path, &st))
 		die(EXIT_USAGE, "cannot open '%s': %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		die(EXIT_USAGE, "'%s' is a directory: give a file, a block device or - for stdin",
+		    path);
 	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
 		src->seekable = 1;
 		if (arg_offset % DIRECT_ALIGN == 0)
@@ -415,6 +420,8 @@ static int slot_complete(struct worker *w, struct slot *s, int res)
 		worker_fail(w, r, 0, 0);
 		return -1;
 	}
+	atomic_fetch_add_explicit(&w->job->bytes, s->need,
+				  memory_order_relaxed);
 	return 1;
 }
 
@@ -588,6 +595,7 @@ out:
 	if (have_ring)
 		io_uring_queue_exit(&ring);
 	free(mem);
+	atomic_fetch_add(&w->job->finished, 1);
 	merge_tree(w);
 	return NULL;
 }
@@ -795,6 +803,37 @@ static void report_human(const struct source *src,
 	       secs > 0 ? (double)res->bytes / secs / 1e9 : 0.0);
 }
 
+/* ===== Progress ===== */
+
+/*
+ * While the workers read, draw one progress line a second on stderr when
+ * it is a terminal (a whole device takes a while); otherwise just wait.
+ */
+static void watch(struct job *job, double t0)
+{
+	const int tty = isatty(STDERR_FILENO) && !arg_json;
+	const struct timespec poll = { 0, 100 * 1000 * 1000 };
+	double next = t0 + 1.0, total = (double)job->src->len, t, done, eta;
+	int drawn = 0;
+
+	while (atomic_load(&job->finished) < job->threads) {
+		nanosleep(&poll, NULL);
+		t = now();
+		if (!tty || t < next)
+			continue;
+		next += 1.0;
+		done = (double)atomic_load_explicit(&job->bytes,
+						    memory_order_relaxed);
+		eta = done > 0 ? (t - t0) * (total - done) / done : 0;
+		fprintf(stderr, "\r%8.2f / %.2f GB  %6.2f GB/s  ETA %u:%02u \033[K",
+			done / 1e9, total / 1e9, done / (t - t0) / 1e9,
+			(unsigned int)eta / 60, (unsigned int)eta % 60);
+		drawn = 1;
+	}
+	if (drawn)
+		fputs("\r\033[K", stderr);
+}
+
 /* ===== Main ===== */
 
 int main(int argc, char **argv)
@@ -852,6 +891,7 @@ int main(int argc, char **argv)
 				die(EXIT_FAIL, "cannot start thread %u: %s", i,
 				    strerror(r));
 		}
+		watch(&job, t0);
 		for (i = 0; i < job.threads; i++)
 			pthread_join(w[i].tid, NULL);
 		pthread_barrier_destroy(&job.merge_bar);
