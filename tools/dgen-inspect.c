@@ -151,7 +151,7 @@ static void usage(FILE *f)
 "\n"
 "Files and devices are read in %u MiB blocks with O_DIRECT (page cache when\n"
 "the filesystem refuses it), %u reads in flight per thread.\n"
-"Memory grows with the distinct data: 9 to 18%% of the bytes read when\n"
+"Memory grows with the distinct data: 10 to 20%% of the bytes read when\n"
 "nothing repeats, up to twice that while the threads' counts are merged.\n"
 "SIZE takes K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024).\n"
 "Exit status: 0 done, 2 bad usage or PATH cannot be opened, 3 a read\n"
@@ -555,6 +555,9 @@ static void merge_tree(struct worker *w)
 		r = dgen_inspect_merge(w->in, job->w[w->id + k].in);
 		if (r)
 			worker_fail(w, r, 0, 0);
+		/* Its sets are in ours now: give the memory back at once. */
+		dgen_inspect_free(job->w[w->id + k].in);
+		job->w[w->id + k].in = NULL;
 	}
 }
 
