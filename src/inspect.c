@@ -35,7 +35,10 @@
 #define OUT_CAP \
 	(ZSTD_COMPRESSBOUND(PIECE_MAX) > LZ4_COMPRESSBOUND(PIECE_MAX) ? \
 	 ZSTD_COMPRESSBOUND(PIECE_MAX) : LZ4_COMPRESSBOUND(PIECE_MAX))
+/* First capacities: 16 KiB per dedup set; the 128 cache sets start small
+ * so that an inspector with a cache of its own stays under 1 MiB. */
 #define HSET_MIN_CAP		1024u
+#define CACHE_MIN_CAP		64u
 /* Lock shards of the size cache: with 64, threads rarely meet on one. */
 #define CACHE_SHARDS		64u
 
@@ -89,15 +92,16 @@ struct dgen_inspect {
 
 /* ===== Hash sets ===== */
 
-static int hset_init(struct hset *h, int with_sizes)
+/* An empty set of @cap slots (a power of two), with sizes per slot or not. */
+static int hset_init(struct hset *h, uint64_t cap, int with_sizes)
 {
 	memset(h, 0, sizeof(*h));
-	h->slot = calloc(HSET_MIN_CAP, sizeof(*h->slot));
+	h->slot = calloc(cap, sizeof(*h->slot));
 	if (with_sizes)
-		h->val = calloc(HSET_MIN_CAP, sizeof(*h->val));
+		h->val = calloc(cap, sizeof(*h->val));
 	if (!h->slot || (with_sizes && !h->val))
 		return -ENOMEM;
-	h->mask = HSET_MIN_CAP - 1;
+	h->mask = cap - 1;
 	return 0;
 }
 
@@ -198,7 +202,7 @@ int dgen_inspect_cache_new(struct dgen_inspect_cache **out, int zstd_level)
 	for (i = 0; i < CACHE_SHARDS; i++) {
 		pthread_mutex_init(&c->shard[i].lock, NULL);
 		for (p = 0; p < DGEN_INSPECT_PIECES; p++)
-			if (hset_init(&c->shard[i].set[p], 1)) {
+			if (hset_init(&c->shard[i].set[p], CACHE_MIN_CAP, 1)) {
 				dgen_inspect_cache_free(c);
 				return -ENOMEM;
 			}
@@ -298,7 +302,7 @@ int dgen_inspect_new(struct dgen_inspect **out,
 	}
 	r = -ENOMEM;
 	for (i = 0; i < DGEN_INSPECT_UNITS; i++)
-		if (hset_init(&in->set[i], 0))
+		if (hset_init(&in->set[i], HSET_MIN_CAP, 0))
 			goto err;
 	in->zstd = ZSTD_createCCtx();
 	if (!in->zstd)

@@ -810,19 +810,21 @@ static void report_human(const struct source *src,
 
 /*
  * While the workers read, draw one progress line a second on stderr when
- * it is a terminal (a whole device takes a while); otherwise just wait.
+ * it is a terminal (a whole device takes a while), looking every 10 ms
+ * whether they are done.
  */
 static void watch(struct job *job, double t0)
 {
-	const int tty = isatty(STDERR_FILENO) && !arg_json;
-	const struct timespec poll = { 0, 100 * 1000 * 1000 };
+	const struct timespec poll = { 0, 10 * 1000 * 1000 };
 	double next = t0 + 1.0, total = (double)job->src->len, t, done, eta;
 	int drawn = 0;
 
+	if (!isatty(STDERR_FILENO) || arg_json)
+		return;		/* pthread_join waits */
 	while (atomic_load(&job->finished) < job->threads) {
 		nanosleep(&poll, NULL);
 		t = now();
-		if (!tty || t < next)
+		if (t < next)
 			continue;
 		next += 1.0;
 		done = (double)atomic_load_explicit(&job->bytes,
