@@ -42,13 +42,15 @@ want=(
 	lib/libdgen.so
 	lib/libdgen.a
 	lib/pkgconfig/dgen.pc
-	include/dgen/dgen.h
-	include/dgen/stream.h
 	share/man/man1/dgen-uring.1
 	share/man/man1/dgen-inspect.1
 	share/man/man3/libdgen.3
 )
 [[ -e $src/tools/dgen-uring.c ]] && want+=(bin/dgen-uring)
+# Every public header but the inspector's (see below).
+for h in "$src"/include/dgen/*.h; do
+	[[ $h == */inspect.h ]] || want+=("include/dgen/${h##*/}")
+done
 for f in "${want[@]}"; do
 	[[ -e $prefix/$f ]] || fail "$f is not installed"
 done
@@ -87,10 +89,16 @@ libs=$(LD_LIBRARY_PATH=$prefix/lib ldd ./example-shared)
 grep -q "=> $prefix/lib/libdgen.so" <<<"$libs" ||
 	fail "example-shared does not load the installed libdgen.so"
 
-# The static library, with the private dependencies pkg-config lists.
-# shellcheck disable=SC2046
-cc example.c $(pkg-config --cflags dgen) "$prefix/lib/libdgen.a" \
-	$(pkg-config --libs-only-l --static dgen | sed 's/-ldgen\b//') \
+# The static library, with libdgen's own private libraries and the shared
+# ones of the packages it requires privately. (`pkg-config --static` would
+# ask for those packages' static archives too, e.g. libudev.a behind hwloc,
+# which Debian does not ship.)
+own=$(sed -n 's/^Libs.private: *//p' "$PKG_CONFIG_PATH/dgen.pc")
+req=$(pkg-config --print-requires-private dgen | awk '{ print $1 }')
+deps=
+[[ -z $req ]] || deps=$(pkg-config --libs $req)
+# shellcheck disable=SC2046,SC2086
+cc example.c $(pkg-config --cflags dgen) "$prefix/lib/libdgen.a" $own $deps \
 	-o example-static
 libs=$(ldd ./example-static)
 grep -q libdgen <<<"$libs" && fail "example-static loads libdgen.so"
