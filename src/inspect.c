@@ -8,7 +8,10 @@
  * read once for all twelve units instead of twelve times. Two chunks then
  * get the same hash exactly when their bytes are equal, bar a 128-bit
  * collision (for 2^40 chunks, a chance of about 2^-49). Each unit keeps a
- * set of the hashes seen; distinct = the set's size.
+ * set of the hashes seen; distinct = the set's size. All-zero chunks, the
+ * one content most storage holds in bulk (unwritten space), are counted
+ * apart, exactly even when sampling: in a sample they would swing the
+ * estimate by whether their single hash happened to be drawn.
  *
  * Compression: each aligned 4 KiB and 64 KiB piece goes to lz4 and zstd on
  * its own, as a storage system compresses its blocks; ratio = bytes in /
@@ -84,7 +87,10 @@ struct dgen_inspect {
 	uint64_t bytes, sectors, zero_sectors, same_sectors;
 	uint64_t in[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES];
 	uint64_t out[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES];
-	struct hset set[DGEN_INSPECT_UNITS];
+	struct hset set[DGEN_INSPECT_UNITS];	/* non-zero contents */
+	uint64_t chunks[DGEN_INSPECT_UNITS];	/* all whole chunks */
+	uint64_t zero_chunks[DGEN_INSPECT_UNITS];
+	XXH128_hash_t zero_hash[DGEN_INSPECT_UNITS];	/* of an all-zero chunk */
 	ZSTD_CCtx *zstd;
 	XXH128_hash_t tree[2 * SECTORS_PER_STEP];	/* all levels, 1 MiB */
 	unsigned char cbuf[OUT_CAP];		/* compressor output, dropped */
@@ -186,6 +192,15 @@ static int hset_reserve(struct hset *h, uint64_t add)
 	return 0;
 }
 
+/*
+ * Whether content @x is in the sample: the low bits of the high half, which
+ * neither the slot (low half) nor the cache shard (top bits) depend on.
+ */
+static int sampled(const struct dgen_inspect *in, XXH128_hash_t x)
+{
+	return !(x.high64 & (in->o.dedup_sample - 1));
+}
+
 /* ===== Size cache ===== */
 
 int dgen_inspect_cache_new(struct dgen_inspect_cache **out, int zstd_level)
@@ -271,7 +286,22 @@ void dgen_inspect_opts_init(struct dgen_inspect_opts *o)
 {
 	*o = (struct dgen_inspect_opts) {
 		.zstd_level = DGEN_INSPECT_ZSTD_LEVEL_DEFAULT,
+		.dedup_sample = 1,
 	};
+}
+
+/* The tree's hashes of all-zero chunks, one per unit. */
+static void zero_hashes(XXH128_hash_t z[DGEN_INSPECT_UNITS])
+{
+	static const unsigned char zero[DGEN_INSPECT_SECTOR];
+	XXH128_hash_t pair[2];
+	int u;
+
+	z[0] = XXH3_128bits(zero, sizeof(zero));
+	for (u = 1; u < DGEN_INSPECT_UNITS; u++) {
+		pair[0] = pair[1] = z[u - 1];
+		z[u] = XXH3_128bits(pair, sizeof(pair));
+	}
 }
 
 int dgen_inspect_new(struct dgen_inspect **out,
@@ -287,7 +317,10 @@ int dgen_inspect_new(struct dgen_inspect **out,
 		in->o = *o;
 	else
 		dgen_inspect_opts_init(&in->o);
-	if (in->o.zstd_level < ZSTD_minCLevel() ||
+	if (!in->o.dedup_sample)
+		in->o.dedup_sample = 1;
+	if ((in->o.dedup_sample & (in->o.dedup_sample - 1)) ||
+	    in->o.zstd_level < ZSTD_minCLevel() ||
 	    in->o.zstd_level > ZSTD_maxCLevel() ||
 	    (in->o.cache && in->o.cache->zstd_level != in->o.zstd_level)) {
 		r = -EINVAL;
@@ -304,6 +337,7 @@ int dgen_inspect_new(struct dgen_inspect **out,
 	for (i = 0; i < DGEN_INSPECT_UNITS; i++)
 		if (hset_init(&in->set[i], HSET_MIN_CAP, 0))
 			goto err;
+	zero_hashes(in->zero_hash);
 	in->zstd = ZSTD_createCCtx();
 	if (!in->zstd)
 		goto err;
@@ -372,7 +406,7 @@ static int compress_step(struct dgen_inspect *in, const unsigned char *buf,
 				got[DGEN_INSPECT_LZ4] =
 					(uint32_t)(l > 0 && (size_t)l < n ? (size_t)l : n);
 				got[DGEN_INSPECT_ZSTD] = (uint32_t)(z < n ? z : n);
-				if (whole)
+				if (whole && sampled(in, h[i]))
 					cache_put(in->cache, p, h[i], got);
 			}
 			for (c = 0; c < DGEN_INSPECT_CODECS; c++) {
@@ -414,10 +448,17 @@ static void dedup_commit(struct dgen_inspect *in, size_t len)
 
 	for (u = 0; u < DGEN_INSPECT_UNITS; u++, n /= 2) {
 		const XXH128_hash_t *h = in->tree + TREE_BASE(u);
+		const XXH128_hash_t z = in->zero_hash[u];
 
-		for (i = 0; i < n; i++)
-			hset_put(&in->set[u], h[i], NULL);
-		in->set[u].chunks += n;
+		for (i = 0; i < n; i++) {
+			if (h[i].low64 == z.low64 && h[i].high64 == z.high64) {
+				in->zero_chunks[u]++;
+			} else if (sampled(in, h[i])) {
+				hset_put(&in->set[u], h[i], NULL);
+				in->set[u].chunks++;
+			}
+		}
+		in->chunks[u] += n;
 	}
 }
 
@@ -496,7 +537,8 @@ int dgen_inspect_merge(struct dgen_inspect *dst,
 	uint64_t i;
 
 	if (dst->o.flags != src->o.flags ||
-	    dst->o.zstd_level != src->o.zstd_level)
+	    dst->o.zstd_level != src->o.zstd_level ||
+	    dst->o.dedup_sample != src->o.dedup_sample)
 		return -EINVAL;
 	for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
 		const struct hset *s = &src->set[u];
@@ -509,6 +551,8 @@ int dgen_inspect_merge(struct dgen_inspect *dst,
 			if (!hset_empty(&s->slot[i]))
 				hset_put(d, s->slot[i], NULL);
 		d->chunks += s->chunks;
+		dst->chunks[u] += src->chunks[u];
+		dst->zero_chunks[u] += src->zero_chunks[u];
 	}
 	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
 		for (p = 0; p < DGEN_INSPECT_PIECES; p++) {
@@ -532,14 +576,23 @@ void dgen_inspect_result_get(const struct dgen_inspect *in,
 	out->sectors = in->sectors;
 	out->zero_sectors = in->zero_sectors;
 	out->same_sectors = in->same_sectors;
+	out->dedup_sample = in->o.dedup_sample;
 	for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
 		struct dgen_inspect_dedup *d = &out->dedup[u];
 
+		const double S = in->o.dedup_sample;
+		const uint64_t zero = in->zero_chunks[u];
+
 		d->unit = DGEN_INSPECT_UNIT_MIN << u;
-		d->chunks = in->set[u].chunks;
-		d->distinct = in->set[u].count;
+		d->chunks = in->chunks[u];
+		/* Exact when S = 1; otherwise the sample scaled up, and the
+		 * ratio the sample's own (chunks and distinct err together,
+		 * so their quotient errs less than either). */
+		d->distinct = (zero > 0) + (uint64_t)(S * (double)in->set[u].count);
 		d->ratio = d->distinct ?
-			   (double)d->chunks / (double)d->distinct : 0.0;
+			   ((double)zero + S * (double)in->set[u].chunks) /
+			   ((double)(zero > 0) + S * (double)in->set[u].count) :
+			   0.0;
 	}
 	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
 		for (p = 0; p < DGEN_INSPECT_PIECES; p++) {

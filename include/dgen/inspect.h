@@ -46,10 +46,20 @@ struct dgen_inspect_opts {
 	uint32_t flags;			/* DGEN_INSPECT_NO_* */
 	int zstd_level;			/* default 3, what zstd itself defaults to */
 	struct dgen_inspect_cache *cache;	/* NULL: the inspector's own */
+	/*
+	 * Dedup by content sampling (Xie et al., "Estimating duplication by
+	 * content-based sampling", USENIX ATC 2013): count only the chunks
+	 * whose hash falls in 1/dedup_sample of the hash space, a power of
+	 * two (default 1: every chunk). All copies of a content are in or
+	 * out together, so chunks / distinct of the sample estimates the
+	 * ratio with 1/dedup_sample of the memory. All-zero chunks are
+	 * always counted, exactly. The cache then keeps only sampled pieces.
+	 */
+	uint32_t dedup_sample;
 };
 
 /* dgen_inspect_opts_init - fill @o with the defaults: measure everything,
- * zstd level 3, a cache of its own. */
+ * zstd level 3, a cache of its own, no sampling. */
 void dgen_inspect_opts_init(struct dgen_inspect_opts *o);
 
 /* ===== Compressed-size cache ===== */
@@ -92,8 +102,10 @@ enum dgen_inspect_piece {
 struct dgen_inspect_dedup {
 	uint32_t unit;			/* g: chunk size, a power of two */
 	uint64_t chunks;		/* aligned whole g-byte chunks seen */
-	uint64_t distinct;		/* how many of them differ */
-	double ratio;			/* chunks / distinct; 0 when no chunk */
+	uint64_t distinct;		/* how many of them differ (estimated
+					   when sampling) */
+	double ratio;			/* chunks / distinct (estimated from the
+					   sample when sampling); 0 when no chunk */
 };
 
 struct dgen_inspect_compress {
@@ -111,6 +123,7 @@ struct dgen_inspect_result {
 	uint64_t sectors;		/* whole 512-byte sectors fed */
 	uint64_t zero_sectors;		/* sectors of 512 zero bytes */
 	uint64_t same_sectors;		/* sectors of one repeated non-zero byte */
+	uint32_t dedup_sample;		/* dedup counts 1 in this many contents */
 	struct dgen_inspect_dedup dedup[DGEN_INSPECT_UNITS];	/* 512 B up */
 	struct dgen_inspect_compress
 		compress[DGEN_INSPECT_CODECS][DGEN_INSPECT_PIECES];
@@ -125,7 +138,8 @@ struct dgen_inspect;
  * defaults; copied).
  *
  * Returns 0 and sets *@out, -EINVAL when o->zstd_level is outside zstd's
- * range or differs from o->cache's, or -ENOMEM.
+ * range or differs from o->cache's, or o->dedup_sample is not a power of
+ * two, or -ENOMEM.
  */
 int dgen_inspect_new(struct dgen_inspect **out,
 		     const struct dgen_inspect_opts *o);
