@@ -733,7 +733,7 @@ Test(inspect, tool_range)
 	unsigned char *buf = stream_bytes(s, size);
 	struct dgen_inspect_result lib, tool;
 	char path[256], args[600];
-	int t;
+	int t, m;
 
 	inspect_buf(buf + off, len, &lib);
 	tmp_path(path, sizeof(path), "range");
@@ -747,6 +747,25 @@ Test(inspect, tool_range)
 	snprintf(args, sizeof(args), "-o 5MiB -s %zu - < %s", len, path);
 	inspect_tool(args, &tool);
 	assert_same(&tool, &lib);
+	/* The fallbacks (plain io_uring reads, pread) read the same bytes,
+	 * and the report names the way used. */
+	for (m = 0; m < 3; m++) {
+		static const char *const mode[] = { "fixed", "plain", "pread" };
+		static const char *const says[] = {
+			"\"io_uring READ_FIXED\"", "\"io_uring READ\"", "\"pread\"",
+		};
+		char cmd[700], *out;
+		int st;
+
+		snprintf(cmd, sizeof(cmd), "DGEN_INSPECT_READ=%s %s --json -t 2 -o 5M -s %zu %s",
+			 mode[m], DGEN_INSPECT_PATH, len, path);
+		out = run(cmd, &st);
+		cr_assert(eq(int, st, 0), "%s: %s", cmd, out);
+		cr_assert(strstr(out, says[m]) != NULL, "%s: %s", cmd, out);
+		parse_json(out, &tool);
+		free(out);
+		assert_same(&tool, &lib);
+	}
 	snprintf(args, sizeof(args), "--offset 5120K --size 999G %s", path);
 	inspect_tool(args, &tool);
 	cr_assert(eq(u64, tool.bytes, size - off));

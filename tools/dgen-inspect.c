@@ -9,8 +9,12 @@
  * with QD_DEFAULT reads in flight while it hashes and compresses the block
  * at hand, into an inspector of its own (all sharing one cache of
  * compressed sizes). The inspectors are merged in a binary tree at the end
- * (log2 T rounds, pairs in parallel). Stdin and
- * other streams are read with read(2) by one thread.
+ * (log2 T rounds, pairs in parallel). Stdin and other streams are read
+ * with read(2) by one thread.
+ *
+ * DGEN_INSPECT_READ=fixed|plain|pread in the environment forces a way of
+ * reading (registered buffers, plain io_uring reads, pread(2)), so the
+ * tests can check that the fallbacks read the same bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +86,7 @@ struct job {
 	atomic_int stop;		/* a worker failed: the others stop */
 	atomic_uint_fast64_t bytes;	/* fed so far, for the progress line */
 	atomic_uint finished;		/* workers done reading */
+	enum read_mode force;		/* DGEN_INSPECT_READ, or READ_FIXED */
 	pthread_barrier_t merge_bar;
 };
 
@@ -376,6 +381,21 @@ static void source_probe_direct(struct source *src)
 
 /* ===== Reading files and devices ===== */
 
+/* The way of reading DGEN_INSPECT_READ asks for; READ_FIXED (the best the
+ * kernel allows) when unset. */
+static enum read_mode read_mode_forced(void)
+{
+	const char *e = getenv("DGEN_INSPECT_READ");
+
+	if (!e || !*e || !strcmp(e, "fixed"))
+		return READ_FIXED;
+	if (!strcmp(e, "plain"))
+		return READ_PLAIN;
+	if (!strcmp(e, "pread"))
+		return READ_PREAD;
+	die_usage("DGEN_INSPECT_READ='%s': give fixed, plain or pread", e);
+}
+
 struct slot {
 	uint64_t block;			/* block index in the range */
 	uint32_t need;			/* bytes of the range in this block */
@@ -542,13 +562,15 @@ static void read_pread(struct worker *w, struct slot *s)
 	for (b = w->id; b < job->src->blocks && !atomic_load(&job->stop);
 	     b += job->threads) {
 		slot_start(s, job->src, b);
-		do {
+		for (;;) {
 			n = pread(job->src->fd, s->buf + s->done,
 				  s->want - s->done,
 				  (off_t)slot_pos(s, job->src));
 			if (n < 0 && errno == EINTR)
 				continue;
-		} while (!slot_complete(w, s, n < 0 ? -errno : (int)n));
+			if (slot_complete(w, s, n < 0 ? -errno : (int)n))
+				break;		/* fed, or failed */
+		}
 		if (w->err)
 			return;
 	}
@@ -599,12 +621,13 @@ static void *worker_main(void *arg)
 		iov[i].iov_base = slot[i].buf;
 		iov[i].iov_len = BLOCK;
 	}
-	r = ring_init(&ring, QD_DEFAULT);
+	r = w->job->force == READ_PREAD ? -ENOSYS : ring_init(&ring, QD_DEFAULT);
 	if (r == 0) {
 		have_ring = 1;
 		/* Registered buffers spare the kernel pinning the pages for
 		 * every read; without them (RLIMIT_MEMLOCK) plain reads. */
-		w->mode = io_uring_register_buffers(&ring, iov, QD_DEFAULT) ?
+		w->mode = w->job->force == READ_PLAIN ||
+			  io_uring_register_buffers(&ring, iov, QD_DEFAULT) ?
 			  READ_PLAIN : READ_FIXED;
 		if (read_uring(w, &ring, slot))
 			mem = NULL;	/* see read_uring */
@@ -905,6 +928,7 @@ int main(int argc, char **argv)
 
 	memset(&job, 0, sizeof(job));
 	job.src = &src;
+	job.force = read_mode_forced();
 	if (src.seekable) {
 		job.threads = arg_threads;
 		if (job.threads > src.blocks)
