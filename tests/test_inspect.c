@@ -769,6 +769,21 @@ Test(inspect, tool_range)
 	snprintf(args, sizeof(args), "--offset 5120K --size 999G %s", path);
 	inspect_tool(args, &tool);
 	cr_assert(eq(u64, tool.bytes, size - off));
+
+	/* An offset O_DIRECT cannot read at goes through the page cache. */
+	inspect_buf(buf + off + 1536, len, &lib);
+	snprintf(args, sizeof(args), "%s --json -o %zu -s %zu %s", DGEN_INSPECT_PATH,
+		 off + 1536, len, path);
+	{
+		int st;
+		char *out = run(args, &st);
+
+		cr_assert(eq(int, st, 0), "%s", out);
+		cr_assert(strstr(out, "\"direct\": false") != NULL, "%s", out);
+		parse_json(out, &tool);
+		free(out);
+	}
+	assert_same(&tool, &lib);
 	unlink(path);
 	free(buf);
 	dgen_stream_free(s);
