@@ -11,5 +11,6 @@
 #define DGEN_VERSION_STRING	"0.1.0"
 
 #include <dgen/stream.h>
+#include <dgen/writer.h>
 
 #endif /* DGEN_DGEN_H */
