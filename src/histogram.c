@@ -76,10 +76,11 @@ uint64_t dgen_latency_percentile(const struct dgen_latency *l, double pct)
 		return 0;
 	/* The nearest-rank definition: the smallest value with rank >= p N. */
 	rank = (uint64_t)(pct / 100.0 * (double)l->count + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > l->count)
-		rank = l->count;
+	/* The extremes are known exactly, not just to a bucket. */
+	if (rank <= 1)
+		return l->min_ns;
+	if (rank >= l->count)
+		return l->max_ns;
 	for (unsigned int b = 0; b < DGEN_LAT_BUCKETS; b++) {
 		seen += l->buckets[b];
 		if (seen >= rank) {
