@@ -103,8 +103,11 @@ static void die_usage(const char *fmt, ...)
 static uint64_t opt_size(const char *name, const char *v)
 {
 	uint64_t x;
+	int r = parse_size(v, &x);
 
-	if (parse_size(v, &x))
+	if (r == -ERANGE)
+		die_usage("--%s '%s' is too large: at most 2^64 - 1 bytes", name, v);
+	if (r)
 		die_usage("--%s '%s' is not a size: give a whole number of bytes, optionally with K, M, G or T (e.g. 4K, 1GiB)",
 			  name, v);
 	return x;
