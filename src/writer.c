@@ -479,6 +479,22 @@ static void worker_loop(struct worker *wk)
 	}
 }
 
+/*
+ * Tear the ring down here, files first: the kernel frees a ring's
+ * registered files in deferred work after the ring fd closes, and until
+ * then a block device's O_EXCL claim would outlive dgen_target_close, so a
+ * next run started at once would find the device busy.
+ */
+static void worker_ring_exit(struct worker *wk)
+{
+	if (!wk->ring_ok)
+		return;
+	if (wk->features & DGEN_RING_FIXED_FILES)
+		io_uring_unregister_files(&wk->ring);
+	io_uring_queue_exit(&wk->ring);
+	wk->ring_ok = 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
@@ -489,14 +505,14 @@ static void *worker_main(void *arg)
 		set_error(wk, r, -1, 0);
 	else
 		worker_loop(wk);
+	worker_ring_exit(wk);
 	__atomic_fetch_sub(&wk->w->running, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
 static void worker_cleanup(struct worker *wk)
 {
-	if (wk->ring_ok)
-		io_uring_queue_exit(&wk->ring);
+	worker_ring_exit(wk);
 	free(wk->mem);
 	free(wk->slots);
 	free(wk->free);
