@@ -455,7 +455,9 @@ static void worker_loop(struct worker *wk)
 			queue_write(wk, s);
 			wk->inflight++;
 			queued += s->len;
-			if (queued >= SUBMIT_BYTES) {
+			/* With no buffer left to fill, the wait below submits:
+			 * one io_uring_enter per write in the steady state. */
+			if (queued >= SUBMIT_BYTES && wk->nfree) {
 				io_uring_submit(&wk->ring);
 				queued = 0;
 			}

@@ -124,6 +124,9 @@ Test(cli, loop_device_matches_stream)
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect_eq(path_compare(dev, 0, 16 * MiB, s), 0);
 	cr_expect(strstr(r.out, "status: ok"), "%s", r.out);
+	/* The O_EXCL claim ends with the run: a second one starts at once. */
+	tool(&r, "--dev %s --seed 1 --threads 2 --force", dev);
+	cr_expect_eq(r.code, 0, "%s", r.err);
 	loop_detach(dev);
 	unlink(backing);
 	dgen_stream_free(s);
