@@ -285,13 +285,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void progress(uint64_t done, uint64_t total, uint64_t ns)
+/* bytes done of total, GB/s over the last interval, ETA from the average. */
+static void progress(uint64_t done, uint64_t total, double rate, uint64_t ns)
 {
-	double s = (double)ns / 1e9, gbps = s > 0 ? (double)done / s / 1e9 : 0;
+	double s = (double)ns / 1e9;
 	double eta = done && done < total ? s * (double)(total - done) / (double)done : 0;
 
 	fprintf(stderr, "\r%8.2f / %.2f GB  %6.2f GB/s  ETA %u:%02u \033[K",
-		(double)done / 1e9, (double)total / 1e9, gbps,
+		(double)done / 1e9, (double)total / 1e9, rate / 1e9,
 		(unsigned int)eta / 60, (unsigned int)eta % 60);
 }
 
@@ -300,16 +301,22 @@ static void watch(struct dgen_writer *w, uint64_t total)
 {
 	const int tty = isatty(STDERR_FILENO) && !arg_json;
 	const struct timespec poll = { 0, POLL_NS };
-	uint64_t t0 = now_ns(), next = t0 + PROGRESS_NS;
+	uint64_t t0 = now_ns(), last_t = t0, last_b = 0, t, b;
+	int drawn = 0;
 
 	while (dgen_writer_running(w)) {
 		nanosleep(&poll, NULL);
-		if (tty && now_ns() >= next) {
-			progress(dgen_writer_bytes(w), total, now_ns() - t0);
-			next += PROGRESS_NS;
-		}
+		t = now_ns();
+		if (!tty || t - last_t < PROGRESS_NS)
+			continue;
+		b = dgen_writer_bytes(w);
+		progress(b, total, (double)(b - last_b) * 1e9 / (double)(t - last_t),
+			 t - t0);
+		last_t = t;
+		last_b = b;
+		drawn = 1;
 	}
-	if (tty && next > t0 + PROGRESS_NS)
+	if (drawn)
 		fputs("\r\033[K", stderr);
 }
 
@@ -586,9 +593,11 @@ int main(int argc, char **argv)
 			struct dgen_target_info i;
 
 			dgen_target_info_get(r.targets[r.res.error_target], &i);
-			fprintf(stderr, "dgen-uring: write to %s at offset %llu failed: %s\n",
+			fprintf(stderr, "dgen-uring: write to %s at offset %llu failed: %s%s\n",
 				i.path, (unsigned long long)r.res.error_offset,
-				strerror(-err));
+				strerror(-err),
+				err == -EOPNOTSUPP && (arg_opts.ring_flags & DGEN_RING_IOPOLL) ?
+				" (--iopoll needs a device with polled queues, e.g. nvme with poll_queues set)" : "");
 		} else {
 			fprintf(stderr, "dgen-uring: cannot set up the writer: %s\n",
 				strerror(-err));
