@@ -73,9 +73,12 @@ struct worker {
 	int *file_index;		/* per target; -1: null target */
 	unsigned int features;
 	struct dgen_latency lat;
-	uint64_t bytes, ops, short_writes, retries;
+	uint64_t bytes;			/* atomic: read for progress */
+	uint64_t *target_bytes;		/* atomic, per target */
+	uint64_t ops, short_writes, retries;
 	int error, error_target;
 	uint64_t error_offset;
+	uint64_t t_end;			/* ns, when this thread finished */
 };
 
 struct dgen_writer {
@@ -83,14 +86,13 @@ struct dgen_writer {
 	unsigned int n;
 	struct dgen_target **targets;
 	const struct dgen_stream **streams;
-	uint64_t *target_bytes;		/* atomic */
-	uint64_t bytes;			/* atomic */
 	int stop;			/* atomic */
 	unsigned int started;		/* threads created */
+	int joined;			/* dgen_writer_wait has run */
 	unsigned int running;		/* atomic: threads not yet finished */
 	int fault_short;		/* DGEN_FAULT_SHORT_WRITES, for tests */
 	size_t buf_align;
-	struct timespec t0;
+	uint64_t t0;			/* ns, start */
 	struct worker *workers;
 };
 
@@ -188,9 +190,8 @@ int dgen_writer_new(struct dgen_writer **out,
 	w->buf_align = align;
 	w->targets = calloc(n, sizeof(*w->targets));
 	w->streams = calloc(n, sizeof(*w->streams));
-	w->target_bytes = calloc(n, sizeof(*w->target_bytes));
 	w->workers = calloc(o->threads, sizeof(*w->workers));
-	if (!w->targets || !w->streams || !w->target_bytes || !w->workers) {
+	if (!w->targets || !w->streams || !w->workers) {
 		dgen_writer_free(w);
 		return -ENOMEM;
 	}
@@ -342,10 +343,12 @@ static void complete(struct worker *wk, struct slot *s, int res,
 			res = (int)half;
 	}
 	s->done += (uint32_t)res;
-	wk->bytes += (uint64_t)res;
-	__atomic_fetch_add(&w->bytes, (uint64_t)res, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&w->target_bytes[s->target], (uint64_t)res,
-			   __ATOMIC_RELAXED);
+	/* Only this thread writes its counters; the progress reader sums
+	 * them, so no cache line is shared between workers. */
+	__atomic_store_n(&wk->bytes, wk->bytes + (uint64_t)res, __ATOMIC_RELAXED);
+	__atomic_store_n(&wk->target_bytes[s->target],
+			 wk->target_bytes[s->target] + (uint64_t)res,
+			 __ATOMIC_RELAXED);
 	if (s->done < s->len) {
 		wk->short_writes++;
 		queue_write(wk, s);
@@ -508,6 +511,7 @@ static void *worker_main(void *arg)
 	else
 		worker_loop(wk);
 	worker_ring_exit(wk);
+	wk->t_end = now_ns();
 	__atomic_fetch_sub(&wk->w->running, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -520,6 +524,7 @@ static void worker_cleanup(struct worker *wk)
 	free(wk->free);
 	free(wk->walks);
 	free(wk->file_index);
+	free(wk->target_bytes);
 }
 
 /* ===== Run ===== */
@@ -541,7 +546,7 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 			return r;
 		}
 	}
-	clock_gettime(CLOCK_MONOTONIC, &w->t0);
+	w->t0 = now_ns();
 	/* Workers take no signals: the caller's thread handles them and
 	 * calls dgen_writer_stop, and no io_uring_enter is cut short. */
 	sigfillset(&all);
@@ -553,6 +558,15 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 		wk->id = t;
 		wk->error_target = -1;
 		dgen_latency_init(&wk->lat);
+		/* Here, not in the thread: progress readers may look at once. */
+		wk->target_bytes = calloc(w->n, sizeof(*wk->target_bytes));
+		if (!wk->target_bytes) {
+			r = -ENOMEM;
+			dgen_writer_stop(w);
+			if (msg && msglen)
+				snprintf(msg, msglen, "out of memory");
+			break;
+		}
 		__atomic_fetch_add(&w->running, 1, __ATOMIC_RELAXED);
 		r = -pthread_create(&wk->tid, NULL, worker_main, wk);
 		if (r) {
@@ -581,12 +595,21 @@ unsigned int dgen_writer_running(const struct dgen_writer *w)
 
 uint64_t dgen_writer_bytes(const struct dgen_writer *w)
 {
-	return __atomic_load_n(&w->bytes, __ATOMIC_RELAXED);
+	uint64_t sum = 0;
+
+	for (unsigned int t = 0; t < w->started; t++)
+		sum += __atomic_load_n(&w->workers[t].bytes, __ATOMIC_RELAXED);
+	return sum;
 }
 
 uint64_t dgen_writer_target_bytes(const struct dgen_writer *w, unsigned int k)
 {
-	return k < w->n ? __atomic_load_n(&w->target_bytes[k], __ATOMIC_RELAXED) : 0;
+	uint64_t sum = 0;
+
+	for (unsigned int t = 0; k < w->n && t < w->started; t++)
+		sum += __atomic_load_n(&w->workers[t].target_bytes[k],
+					       __ATOMIC_RELAXED);
+	return sum;
 }
 
 static uint64_t total_bytes(const struct dgen_writer *w)
@@ -600,19 +623,19 @@ static uint64_t total_bytes(const struct dgen_writer *w)
 
 int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res)
 {
-	struct timespec t1;
+	uint64_t t_end = w->t0;
 
 	memset(res, 0, sizeof(*res));
 	dgen_latency_init(&res->latency);
 	res->error_target = -1;
-	for (unsigned int t = 0; t < w->started; t++)
+	for (unsigned int t = 0; !w->joined && t < w->started; t++)
 		pthread_join(w->workers[t].tid, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	res->seconds = (double)(t1.tv_sec - w->t0.tv_sec) +
-		       (double)(t1.tv_nsec - w->t0.tv_nsec) / 1e9;
+	w->joined = 1;
 	for (unsigned int t = 0; t < w->started; t++) {
 		struct worker *wk = &w->workers[t];
 
+		if (wk->t_end > t_end)
+			t_end = wk->t_end;
 		res->bytes += wk->bytes;
 		res->ops += wk->ops;
 		res->short_writes += wk->short_writes;
@@ -624,11 +647,11 @@ int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res)
 			res->error_offset = wk->error_offset;
 		}
 	}
+	res->seconds = (double)(t_end - w->t0) / 1e9;
 	if (w->started)
 		res->ring_features = w->workers[0].features;
 	/* Stopped means cut short: a stop after the last write changes nothing. */
 	res->stopped = stopping(w) && !res->error && res->bytes < total_bytes(w);
-	w->started = 0;
 	return res->error;
 }
 
@@ -642,6 +665,5 @@ void dgen_writer_free(struct dgen_writer *w)
 	free(w->workers);
 	free(w->targets);
 	free(w->streams);
-	free(w->target_bytes);
 	free(w);
 }

@@ -215,14 +215,15 @@ struct dgen_writer_result {
 	int stopped;			/* dgen_writer_stop ended the run early */
 	unsigned int ring_features;	/* DGEN_RING_* in use (thread 0) */
 	struct dgen_latency latency;	/* submit to completion, per write */
-	int error;			/* 0, or the first error (-errno) */
+	int error;			/* 0, or an error (-errno): the one of
+					   the lowest-numbered failing thread */
 	int error_target;		/* its target index, -1: not a target */
 	uint64_t error_offset;		/* its target byte offset */
 };
 
 /*
  * dgen_writer_wait - wait for the workers to finish and fill @res.
- * Returns 0, or the first error (also in res->error). A write that fails
+ * Returns 0, or the error in res->error. A write that fails
  * with anything but -EAGAIN or -EINTR stops every worker.
  */
 int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res);
