@@ -276,6 +276,30 @@ Test(cli, no_target_refused)
 	cr_assert(strstr(r.err, "--dev"), "%s", r.err);
 }
 
+/*
+ * Validation covers every target before anything is written: when the last
+ * one is refused, an existing file is neither written nor extended and a
+ * new one is not left behind.
+ */
+Test(cli, one_refused_target_leaves_all_untouched)
+{
+	const char *old = scratch_path("old"), *new = scratch_path("new");
+	struct stat st;
+	uint64_t h;
+	struct run r;
+
+	cr_assert_eq(file_make(old, MiB, 0x3c), 0);
+	h = path_hash(old);
+	tool(&r, "--dev %s --dev %s --dev /tmp --size 4M", old, new);
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "/tmp is neither"), "%s", r.err);
+	cr_assert_eq(stat(old, &st), 0);
+	cr_assert_eq(st.st_size, (off_t)MiB, "the file was extended");
+	cr_assert_eq(path_hash(old), h);
+	cr_assert_eq(access(new, F_OK), -1, "a refused run created a file");
+	unlink(old);
+}
+
 /* A loop device over @size bytes of 0x3c, or skip. */
 static const char *loop_make(const char *backing, uint64_t size, int ro)
 {

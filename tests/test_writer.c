@@ -145,6 +145,39 @@ ParameterizedTest(struct combo *c, writer, loop_bytes_exact)
 	dgen_stream_free(s);
 }
 
+struct ring_case {
+	unsigned int flags;
+};
+
+ParameterizedTestParameters(writer, ring_flags_bytes_exact)
+{
+	static struct ring_case cases[] = { { 0 }, { DGEN_RING_SQPOLL } };
+
+	return cr_make_param_array(struct ring_case, cases, 2);
+}
+
+/* Asked-for ring flags change how writes are issued, never the bytes. */
+ParameterizedTest(struct ring_case *c, writer, ring_flags_bytes_exact)
+{
+	const char *path = scratch_path("ring");
+	struct dgen_stream *s = stream_make(21, 1, REGION_SIZE, 1.0, 2.0);
+	struct dgen_writer_opts o;
+	struct dgen_writer_result res;
+
+	dgen_writer_opts_init(&o);
+	o.threads = 2;
+	o.queue_depth = 8;
+	o.io_size = 256 << 10;
+	o.ring_flags = c->flags;
+	cr_assert_eq(write_targets(&path, 1, 0, REGION_SIZE, &o, &s, &res), 0);
+	cr_assert_eq(res.ring_features & c->flags, c->flags,
+		     "asked for %#x, used %#x", c->flags, res.ring_features);
+	cr_assert(res.ring_features & DGEN_RING_FIXED_BUFFERS);
+	cr_assert_eq(path_compare(path, 0, REGION_SIZE, s), 0);
+	unlink(path);
+	dgen_stream_free(s);
+}
+
 /* Target k gets stream k: two files and a null target in one run. */
 Test(writer, several_targets_own_streams)
 {
