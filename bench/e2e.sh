@@ -17,7 +17,9 @@
 # (time(1) of the process, less a small run's: see below).
 #
 # The generator baseline for the null target: dgen-e2e-fill fills the same
-# ring of QD buffers of BS bytes, one thread, for 2 s.
+# ring of QD buffers of BS bytes with as many threads, for 1 s, REPS times.
+# The per-core figure is GB per CPU second (bytes over the process's CPU
+# time), since on a shared machine a thread does not always get a core.
 #
 # Usage: bench/e2e.sh [BUILD_DIR]
 #        (root; env SIZE=4G NULL_SIZE=64G REPS=5 THREADS=1)
@@ -103,7 +105,7 @@ run_fio() { # target zero|refill
 }
 
 run_fill() {
-	"$fill" $((1 << 20)) $qd 1 | jq -r '"\(.gbps) \(.cpu_s / (.bytes / 1e9))"'
+	"$fill" $((1 << 20)) $qd 1 "$threads" | jq -r '"\(.gbps) \(.cpu_s / (.bytes / 1e9))"'
 }
 
 median() { sort -g | awk 'NF { v[++n] = $1 } END { print v[int((n + 1) / 2)] }'; }
@@ -154,6 +156,6 @@ for target in "$loop" "$file" null; do
 done
 d=$(median <<<"${cpu[null,dgen]}")
 g=$(median <<<"${cpu[fill]}")
-printf '\nnull target per core: dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB, %s thread, 1 s) %.2f GB/s = %.2f GB per CPU second; ratio %.3f\n' \
+printf '\nnull target per core: dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB per thread, %s threads, 1 s) %.2f GB/s = %.2f GB per CPU second; ratio %.3f\n' \
 	"$(awk "BEGIN { print 1 / $d }")" $qd "$threads" "$(median <<<"${gbps[fill]}")" \
 	"$(awk "BEGIN { print 1 / $g }")" "$(awk "BEGIN { print $g / $d }")"
