@@ -226,7 +226,7 @@ Test(cli, help_and_version)
 /* ===== Refusals: exit 2, a clear message, the target untouched ===== */
 
 struct bad_args {
-	char args[64];
+	char args[96];
 	char says[32];
 };
 
@@ -251,6 +251,7 @@ ParameterizedTestParameters(cli, nonsense_refused)
 		{ "--size 1M --pattern zigzag", "--pattern" },
 		{ "--size 1M --seed x", "--seed" },
 		{ "--size 1M --bogus", "unknown option" },
+		{ "--size 1M --dev /dev/shm/../shm/dgen-same --dev /dev/shm/dgen-same", "same target" },
 	};
 
 	return cr_make_param_array(struct bad_args, cases,
@@ -504,7 +505,9 @@ ParameterizedTest(struct sig_case *c, cli, signal_stops_with_truthful_report)
 	char cmd[1024], *argv[] = { "sh", "-c", cmd, NULL };
 	static char report[1 << 16];
 	const struct timespec pause = { 0, 300 * 1000 * 1000 };
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 	extern char **environ;
+	struct stat st;
 	uint64_t n;
 	pid_t pid;
 	int status;
@@ -513,6 +516,10 @@ ParameterizedTest(struct sig_case *c, cli, signal_stops_with_truthful_report)
 		 "exec %s --dev %s --size 4G --threads 1 --qd 8 --bs 1M --seed 4 --json >%s",
 		 DGEN_URING_PATH, path, out);
 	cr_assert_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ), 0);
+	/* The file reaches its full size once the handlers are in place and
+	 * the writer starts: only then is the signal a mid-run one. */
+	for (int i = 0; i < 1000 && (stat(path, &st) || (uint64_t)st.st_size < size); i++)
+		nanosleep(&tick, NULL);
 	nanosleep(&pause, NULL);
 	kill(pid, c->sig);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,6 +139,47 @@ static double opt_ratio(const char *name, const char *v)
 	return x;
 }
 
+/* @path with links and dots resolved, also for a file not yet made. */
+static char *canonical(const char *path)
+{
+	char *dup, *dir, *real, *out = realpath(path, NULL);
+	const char *base;
+
+	if (out || errno != ENOENT)
+		return out;
+	dup = strdup(path);
+	if (!dup)
+		return NULL;
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	dir = dirname(dup);
+	real = realpath(dir, NULL);
+	if (real && asprintf(&out, "%s/%s", real, base) < 0)
+		out = NULL;
+	free(real);
+	free(dup);
+	return out;
+}
+
+/* Two streams written to one file would leave neither: refuse repeats. */
+static void check_distinct(void)
+{
+	char *real[MAX_TARGETS];
+
+	for (unsigned int k = 0; k < arg_ndev; k++)
+		real[k] = canonical(arg_dev[k]);
+	for (unsigned int k = 0; k < arg_ndev; k++) {
+		if (!strcmp(arg_dev[k], DGEN_TARGET_NULL_PATH))
+			continue;
+		for (unsigned int j = 0; j < k; j++)
+			if (real[j] && real[k] ? !strcmp(real[j], real[k]) :
+			    !strcmp(arg_dev[j], arg_dev[k]))
+				die_usage("--dev %s and --dev %s are the same target: give each once",
+					  arg_dev[j], arg_dev[k]);
+	}
+	for (unsigned int k = 0; k < arg_ndev; k++)
+		free(real[k]);
+}
+
 enum {
 	OPT_STREAM = 256, OPT_DEDUP, OPT_DEDUP_UNIT, OPT_COMPRESS,
 	OPT_COMPRESS_CHUNK, OPT_SQPOLL, OPT_IOPOLL,
@@ -265,16 +307,24 @@ static void parse_args(int argc, char **argv)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (!arg_ndev)
 		die_usage("no target: give --dev PATH (a block device, a file or null)");
+	check_distinct();
 }
 
 /* ===== Run ===== */
 
+/*
+ * The first SIGINT or SIGTERM stops the run cleanly (writes in flight are
+ * finished and counted); a second one, for a device that no longer
+ * completes, kills at once.
+ */
 static void on_signal(int sig)
 {
-	(void)sig;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
 	interrupted = 1;
 	if (the_writer)
 		dgen_writer_stop(the_writer);
+	sigaction(sig, &dfl, NULL);
 }
 
 static uint64_t now_ns(void)
