@@ -13,8 +13,8 @@
 #
 # Each (target, tool) runs REPS times, interleaved, after one unmeasured
 # warm-up that allocates the tmpfs pages; the median GB/s and CPU seconds
-# per GB are shown. GB = 10^9 bytes. CPU time is each tool's own account
-# (time(1) of the process, less a small run's: see below).
+# per GB are shown. GB = 10^9 bytes. CPU time is time(1) of the whole
+# process for both tools, less that of a small run (see below).
 #
 # The generator baseline for the null target: dgen-e2e-fill fills the same
 # ring of QD buffers of BS bytes with as many threads, for 1 s, REPS times.
