@@ -366,6 +366,7 @@ static int worker_setup(struct worker *wk)
 	const unsigned int qd = w->o.queue_depth;
 	struct iovec *iov = NULL;
 	int *fds = NULL, r, nfd = 0;
+	size_t stride;
 
 	r = dgen_ring_init(&wk->ring, qd, w->o.ring_flags);
 	if (r < 0)
@@ -385,8 +386,11 @@ static int worker_setup(struct worker *wk)
 		goto err;
 	}
 	/* One block for all buffers, on huge pages when it is large: fewer
-	 * TLB misses while generating, fewer pages for the kernel to pin. */
-	wk->mem_len = (size_t)qd * w->o.io_size;
+	 * TLB misses while generating, fewer pages for the kernel to pin.
+	 * Each buffer starts on the O_DIRECT memory alignment, which can be
+	 * coarser than the I/O size (512-byte writes, 4 KiB alignment). */
+	stride = (w->o.io_size + w->buf_align - 1) / w->buf_align * w->buf_align;
+	wk->mem_len = (size_t)qd * stride;
 	if (posix_memalign((void **)&wk->mem,
 			   wk->mem_len >= HUGE_PAGE ? HUGE_PAGE : w->buf_align,
 			   wk->mem_len)) {
@@ -396,7 +400,7 @@ static int worker_setup(struct worker *wk)
 	if (wk->mem_len >= HUGE_PAGE)
 		madvise(wk->mem, wk->mem_len, MADV_HUGEPAGE);
 	for (unsigned int b = 0; b < qd; b++) {
-		wk->slots[b].buf = wk->mem + (size_t)b * w->o.io_size;
+		wk->slots[b].buf = wk->mem + (size_t)b * stride;
 		wk->slots[b].index = b;
 		wk->free[b] = qd - 1 - b;
 		iov[b].iov_base = wk->slots[b].buf;

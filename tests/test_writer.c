@@ -69,6 +69,7 @@ static struct combo combos[] = {
 	{ 4, 32, 128 << 10, DGEN_PATTERN_RAND, 3.0, 3.0 },
 	{ 2, 2, 12 << 10, DGEN_PATTERN_SEQ, 1.0, 1.5 },
 	{ 1, 16, 512 << 10, DGEN_PATTERN_RAND, 1.0, 1.0 },
+	{ 2, 8, 512, DGEN_PATTERN_RAND, 1.5, 1.0 },	/* sector-sized writes */
 };
 
 #define REGION_OFFSET	(8u << 10)
