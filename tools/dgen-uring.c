@@ -540,7 +540,18 @@ static void report_human(const struct report *r)
 	for (unsigned int b = 0; b < sizeof(feature_names) / sizeof(feature_names[0]); b++)
 		if (res->ring_features & (1u << b))
 			printf(" %s", feature_names[b]);
-	printf("\n  status: %s\n", r->status);
+	printf("\n  status: %s", r->status);
+	if (res->error && res->error_target >= 0) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[res->error_target], &i);
+		printf(" (%s at offset %llu: %s)", i.path,
+		       (unsigned long long)res->error_offset,
+		       strerror(-res->error));
+	} else if (res->error) {
+		printf(" (%s)", strerror(-res->error));
+	}
+	putchar('\n');
 }
 
 /* ===== Main ===== */
@@ -649,8 +660,10 @@ int main(int argc, char **argv)
 				err == -EOPNOTSUPP && (arg_opts.ring_flags & DGEN_RING_IOPOLL) ?
 				" (--iopoll needs a device with polled queues, e.g. nvme with poll_queues set)" : "");
 		} else {
-			fprintf(stderr, "dgen-uring: cannot set up the writer: %s\n",
-				strerror(-err));
+			fprintf(stderr, "dgen-uring: io_uring failed: %s%s\n",
+				strerror(-err),
+				err == -EPERM || err == -ENOSYS ?
+				" (io_uring is unavailable here: see the sysctl kernel.io_uring_disabled)" : "");
 		}
 	} else if (r.res.stopped || interrupted) {
 		r.status = "interrupted";
