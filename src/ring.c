@@ -11,6 +11,7 @@
  * substitute for DEFER_TASKRUN.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <dgen/writer.h>
@@ -29,6 +30,44 @@ static const struct flag_map flag_map[] = {
 	{ IORING_SETUP_DEFER_TASKRUN, DGEN_RING_DEFER_TASKRUN },
 	{ IORING_SETUP_COOP_TASKRUN, DGEN_RING_COOP_TASKRUN },
 };
+
+/* Indexed by bit number of the DGEN_RING_* feature. */
+static const char *const feature_names[] = {
+	"sqpoll", "iopoll", "single_issuer", "defer_taskrun", "coop_taskrun",
+	"registered_ring", "fixed_buffers", "fixed_files",
+};
+
+const char *dgen_ring_feature_name(unsigned int feature)
+{
+	for (unsigned int b = 0; b < sizeof(feature_names) / sizeof(feature_names[0]); b++)
+		if (feature == 1u << b)
+			return feature_names[b];
+	return NULL;
+}
+
+/*
+ * DGEN_DISABLE_RING_FEATURES: a comma-separated list of feature names (or
+ * "all") the writer must do without, so tests can take the fallbacks an
+ * older kernel would force, as DGEN_DISABLE_CPU_FEATURES does for kernels.
+ */
+unsigned int dgen_ring_disabled(void)
+{
+	const char *env = getenv("DGEN_DISABLE_RING_FEATURES");
+	unsigned int mask = 0;
+
+	while (env && *env) {
+		size_t n = strcspn(env, ",");
+
+		if (n == 3 && !strncmp(env, "all", 3))
+			mask = ~(DGEN_RING_SQPOLL | DGEN_RING_IOPOLL);
+		for (unsigned int b = 0; b < sizeof(feature_names) / sizeof(feature_names[0]); b++)
+			if (strlen(feature_names[b]) == n &&
+			    !strncmp(env, feature_names[b], n))
+				mask |= 1u << b;
+		env += n + (env[n] == ',');
+	}
+	return mask;
+}
 
 static unsigned int features_of(unsigned int setup)
 {
@@ -62,6 +101,7 @@ int dgen_ring_init(struct io_uring *ring, unsigned int entries,
 		IORING_SETUP_COOP_TASKRUN,
 		0,
 	};
+	const unsigned int off = dgen_ring_disabled();
 	unsigned int base = 0, flags = 0;
 	int r = -EINVAL;
 
@@ -75,6 +115,8 @@ int dgen_ring_init(struct io_uring *ring, unsigned int entries,
 		if (base & IORING_SETUP_SQPOLL)
 			flags &= ~(IORING_SETUP_DEFER_TASKRUN |
 				   IORING_SETUP_COOP_TASKRUN);
+		if (features_of(flags) & off)
+			continue;
 		r = try_init(ring, entries, flags);
 		if (r != -EINVAL)
 			break;
@@ -83,7 +125,8 @@ int dgen_ring_init(struct io_uring *ring, unsigned int entries,
 		return r;
 	r = (int)features_of(flags);
 	/* Saves the fd lookup on every io_uring_enter (5.18). */
-	if (io_uring_register_ring_fd(ring) == 1)
+	if (!(off & DGEN_RING_REGISTERED_RING) &&
+	    io_uring_register_ring_fd(ring) == 1)
 		r |= DGEN_RING_REGISTERED_RING;
 	return r;
 }

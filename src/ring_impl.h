@@ -15,4 +15,10 @@
 int dgen_ring_init(struct io_uring *ring, unsigned int entries,
 		   unsigned int want);
 
+/*
+ * dgen_ring_disabled - the DGEN_RING_* features named in the environment
+ * variable DGEN_DISABLE_RING_FEATURES, which the writer must not use.
+ */
+unsigned int dgen_ring_disabled(void);
+
 #endif /* DGEN_RING_IMPL_H */

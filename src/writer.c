@@ -409,7 +409,8 @@ static int worker_setup(struct worker *wk)
 	wk->nfree = qd;
 	/* Fixed buffers spare the page pinning per write; without them (a
 	 * memlock limit) plain writes still work. */
-	if (io_uring_register_buffers(&wk->ring, iov, qd) == 0)
+	if (!(dgen_ring_disabled() & DGEN_RING_FIXED_BUFFERS) &&
+	    io_uring_register_buffers(&wk->ring, iov, qd) == 0)
 		wk->features |= DGEN_RING_FIXED_BUFFERS;
 
 	for (unsigned int k = 0; k < w->n; k++) {
@@ -422,7 +423,8 @@ static int worker_setup(struct worker *wk)
 		}
 		walk_init(wk, k);
 	}
-	if (nfd && io_uring_register_files(&wk->ring, fds, (unsigned int)nfd) == 0)
+	if (nfd && !(dgen_ring_disabled() & DGEN_RING_FIXED_FILES) &&
+	    io_uring_register_files(&wk->ring, fds, (unsigned int)nfd) == 0)
 		wk->features |= DGEN_RING_FIXED_FILES;
 	else
 		for (unsigned int k = 0; k < w->n; k++)

@@ -147,17 +147,34 @@ ParameterizedTest(struct combo *c, writer, loop_bytes_exact)
 }
 
 struct ring_case {
-	unsigned int flags;
+	unsigned int flags;		/* asked for */
+	char disable[64];		/* DGEN_DISABLE_RING_FEATURES */
+	unsigned int absent;		/* features that must not be used */
 };
 
 ParameterizedTestParameters(writer, ring_flags_bytes_exact)
 {
-	static struct ring_case cases[] = { { 0 }, { DGEN_RING_SQPOLL } };
+	static struct ring_case cases[] = {
+		{ 0, "", 0 },
+		{ DGEN_RING_SQPOLL, "", 0 },
+		/* The fallbacks a 5.19 or 5.x kernel forces. */
+		{ 0, "defer_taskrun", DGEN_RING_DEFER_TASKRUN },
+		{ 0, "defer_taskrun,single_issuer",
+		  DGEN_RING_DEFER_TASKRUN | DGEN_RING_SINGLE_ISSUER },
+		{ 0, "fixed_buffers,fixed_files,registered_ring",
+		  DGEN_RING_FIXED_BUFFERS | DGEN_RING_FIXED_FILES |
+		  DGEN_RING_REGISTERED_RING },
+		{ 0, "all", ~0u },
+	};
 
-	return cr_make_param_array(struct ring_case, cases, 2);
+	return cr_make_param_array(struct ring_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
 }
 
-/* Asked-for ring flags change how writes are issued, never the bytes. */
+/*
+ * Asked-for ring flags, and the fallbacks for features a kernel lacks,
+ * change how writes are issued, never the bytes.
+ */
 ParameterizedTest(struct ring_case *c, writer, ring_flags_bytes_exact)
 {
 	const char *path = scratch_path("ring");
@@ -170,10 +187,12 @@ ParameterizedTest(struct ring_case *c, writer, ring_flags_bytes_exact)
 	o.queue_depth = 8;
 	o.io_size = 256 << 10;
 	o.ring_flags = c->flags;
+	setenv("DGEN_DISABLE_RING_FEATURES", c->disable, 1);
 	cr_assert_eq(write_targets(&path, 1, 0, REGION_SIZE, &o, &s, &res), 0);
 	cr_assert_eq(res.ring_features & c->flags, c->flags,
 		     "asked for %#x, used %#x", c->flags, res.ring_features);
-	cr_assert(res.ring_features & DGEN_RING_FIXED_BUFFERS);
+	cr_assert_eq(res.ring_features & c->absent, 0, "'%s' still used: %#x",
+		     c->disable, res.ring_features);
 	cr_assert_eq(path_compare(path, 0, REGION_SIZE, s), 0);
 	unlink(path);
 	dgen_stream_free(s);

@@ -392,11 +392,6 @@ static const char *type_name(enum dgen_target_type t)
 	       t == DGEN_TARGET_FILE ? "file" : "null";
 }
 
-static const char *const feature_names[] = {
-	"sqpoll", "iopoll", "single_issuer", "defer_taskrun", "coop_taskrun",
-	"registered_ring", "fixed_buffers", "fixed_files",
-};
-
 static double gb_per_s(const struct report *r)
 {
 	return r->res.seconds > 0 ? (double)r->res.bytes / r->res.seconds / 1e9 : 0;
@@ -432,9 +427,9 @@ static void report_json(const struct report *r)
 	       arg_opts.io_size, arg_opts.queue_depth, arg_opts.threads,
 	       arg_opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq",
 	       (unsigned long long)arg_offset);
-	for (unsigned int b = 0; b < sizeof(feature_names) / sizeof(feature_names[0]); b++)
+	for (unsigned int b = 0; b < 32; b++)
 		if (res->ring_features & (1u << b)) {
-			printf("%s\"%s\"", sep, feature_names[b]);
+			printf("%s\"%s\"", sep, dgen_ring_feature_name(1u << b));
 			sep = ", ";
 		}
 	printf("] },\n  \"targets\": [\n");
@@ -537,9 +532,9 @@ static void report_human(const struct report *r)
 	       r->sys_s,
 	       res->bytes ? (r->user_s + r->sys_s) / ((double)res->bytes / 1e9) : 0);
 	printf("  ring:");
-	for (unsigned int b = 0; b < sizeof(feature_names) / sizeof(feature_names[0]); b++)
+	for (unsigned int b = 0; b < 32; b++)
 		if (res->ring_features & (1u << b))
-			printf(" %s", feature_names[b]);
+			printf(" %s", dgen_ring_feature_name(1u << b));
 	printf("\n  status: %s", r->status);
 	if (res->error && res->error_target >= 0) {
 		struct dgen_target_info i;

@@ -149,6 +149,15 @@ enum dgen_write_pattern {
 #define DGEN_RING_FIXED_BUFFERS		(1u << 6)
 #define DGEN_RING_FIXED_FILES		(1u << 7)
 
+/*
+ * dgen_ring_feature_name - the name of one DGEN_RING_* bit ("sqpoll",
+ * "defer_taskrun", ...), NULL for anything else. The same names, comma
+ * separated (or "all"), in the environment variable
+ * DGEN_DISABLE_RING_FEATURES make the writer do without those features,
+ * as on a kernel that lacks them (for tests).
+ */
+const char *dgen_ring_feature_name(unsigned int feature);
+
 #define DGEN_IO_SIZE_DEFAULT		(1u << 20)
 #define DGEN_IO_SIZE_MAX		(1u << 30)
 #define DGEN_QUEUE_DEPTH_DEFAULT	32u
