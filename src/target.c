@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +21,12 @@
 
 #include <dgen/writer.h>
 
+#include "refuse.h"
 #include "target_impl.h"
 
 /* btrfs keeps its superblock at 64 KiB: its magic is the farthest we read. */
 #define PROBE_LEN	(68u << 10)
 #define PROBE_ALIGN	4096u
-
-__attribute__((format(printf, 4, 5)))
-static int refuse(int err, char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 static int has(const uint8_t *b, size_t blen, size_t at, const char *magic,
 	       size_t mlen)
@@ -151,24 +138,24 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 	if (t->fd < 0) {
 		r = -errno;
 		if (r == -EBUSY)
-			return refuse(r, msg, msglen,
+			return dgen_refuse(r, msg, msglen,
 				      "%s is in use (mounted, or held by a filesystem, LVM, md, a device mapper or another program): refusing to write to it",
 				      t->path);
 		if (r == -EROFS || r == -EACCES || r == -EPERM)
-			return refuse(-EROFS, msg, msglen,
+			return dgen_refuse(-EROFS, msg, msglen,
 				      "%s is read-only (%s): cannot write to it",
 				      t->path, strerror(-r));
-		return refuse(r, msg, msglen, "cannot open %s: %s", t->path,
+		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
 			      strerror(-r));
 	}
 	if (ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
-		return refuse(-EROFS, msg, msglen,
+		return dgen_refuse(-EROFS, msg, msglen,
 			      "%s is a read-only device: cannot write to it",
 			      t->path);
 	if (ioctl(t->fd, BLKGETSIZE64, &bytes) < 0 ||
 	    ioctl(t->fd, BLKSSZGET, &lbs) < 0) {
 		r = -errno;
-		return refuse(r, msg, msglen, "cannot read the size of %s: %s",
+		return dgen_refuse(r, msg, msglen, "cannot read the size of %s: %s",
 			      t->path, strerror(-r));
 	}
 	i->dev_size = bytes;
@@ -178,10 +165,10 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 
 	sig = dgen_target_probe(t->fd, bytes, &r);
 	if (r)
-		return refuse(r, msg, msglen, "cannot read the first sectors of %s: %s",
+		return dgen_refuse(r, msg, msglen, "cannot read the first sectors of %s: %s",
 			      t->path, strerror(-r));
 	if (sig && !(flags & DGEN_TARGET_FORCE))
-		return refuse(-EEXIST, msg, msglen,
+		return dgen_refuse(-EEXIST, msg, msglen,
 			      "%s holds a %s: refusing to overwrite it (wipe it, or give --force to write anyway)",
 			      t->path, sig);
 	return 0;
@@ -200,15 +187,15 @@ static int open_file(struct dgen_target *t, char *msg, size_t msglen)
 	if (t->fd < 0) {
 		r = -errno;
 		if (r == -EINVAL)
-			return refuse(r, msg, msglen,
+			return dgen_refuse(r, msg, msglen,
 				      "%s: its filesystem does not support O_DIRECT",
 				      t->path);
 		if (r == -EROFS || r == -EACCES || r == -EPERM ||
 		    r == -ETXTBSY)
-			return refuse(-EROFS, msg, msglen,
+			return dgen_refuse(-EROFS, msg, msglen,
 				      "%s is read-only (%s): cannot write to it",
 				      t->path, strerror(-r));
-		return refuse(r, msg, msglen, "cannot open %s: %s", t->path,
+		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
 			      strerror(-r));
 	}
 	return 0;
@@ -224,14 +211,14 @@ static int stat_target(struct dgen_target *t, char *msg, size_t msglen)
 	if (statx(t->fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_DIOALIGN,
 		  &st) < 0) {
 		r = -errno;
-		return refuse(r, msg, msglen, "cannot stat %s: %s", t->path,
+		return dgen_refuse(r, msg, msglen, "cannot stat %s: %s", t->path,
 			      strerror(-r));
 	}
 	if (i->type == DGEN_TARGET_FILE)
 		i->dev_size = st.stx_size;
 	if (st.stx_mask & STATX_DIOALIGN) {
 		if (!st.stx_dio_offset_align)
-			return refuse(-EINVAL, msg, msglen,
+			return dgen_refuse(-EINVAL, msg, msglen,
 				      "%s: O_DIRECT is not supported on this file",
 				      t->path);
 		/* Block devices report it since 6.11; keep the larger. */
@@ -256,7 +243,7 @@ static int check_region(struct dgen_target *t, uint64_t offset,
 
 	if (!size) {
 		if (i->type == DGEN_TARGET_NULL || offset >= i->dev_size)
-			return refuse(-EINVAL, msg, msglen,
+			return dgen_refuse(-EINVAL, msg, msglen,
 				      "%s: no size to write: give a size (it has %llu bytes from offset %llu)",
 				      t->path, (unsigned long long)
 				      (offset < i->dev_size ? i->dev_size - offset : 0),
@@ -264,17 +251,17 @@ static int check_region(struct dgen_target *t, uint64_t offset,
 		size = i->dev_size - offset;
 	}
 	if (offset % a || size % a)
-		return refuse(-EINVAL, msg, msglen,
+		return dgen_refuse(-EINVAL, msg, msglen,
 			      "%s: offset %llu and size %llu must be multiples of %u bytes, its O_DIRECT alignment",
 			      t->path, (unsigned long long)offset,
 			      (unsigned long long)size, a);
 	if (offset > UINT64_MAX - size || offset + size > (uint64_t)INT64_MAX)
-		return refuse(-EINVAL, msg, msglen,
+		return dgen_refuse(-EINVAL, msg, msglen,
 			      "%s: offset %llu plus size %llu is beyond the largest file offset",
 			      t->path, (unsigned long long)offset,
 			      (unsigned long long)size);
 	if (i->type == DGEN_TARGET_BLOCK && offset + size > i->dev_size)
-		return refuse(-ENOSPC, msg, msglen,
+		return dgen_refuse(-ENOSPC, msg, msglen,
 			      "%s is too small: %llu bytes, but offset %llu plus size %llu needs %llu",
 			      t->path, (unsigned long long)i->dev_size,
 			      (unsigned long long)offset,
@@ -309,7 +296,7 @@ int dgen_target_open(struct dgen_target **out, const char *path,
 		t->info.dio_offset_align = 1;
 		t->info.dio_mem_align = 1;
 	} else if ((missing = stat(path, &st) < 0) && errno != ENOENT) {
-		r = refuse(-errno, msg, msglen, "cannot stat %s: %s", path,
+		r = dgen_refuse(-errno, msg, msglen, "cannot stat %s: %s", path,
 			   strerror(errno));
 		goto err;
 	} else if (missing || S_ISREG(st.st_mode)) {
@@ -323,7 +310,7 @@ int dgen_target_open(struct dgen_target **out, const char *path,
 		if (r)
 			goto err;
 	} else {
-		r = refuse(-EINVAL, msg, msglen,
+		r = dgen_refuse(-EINVAL, msg, msglen,
 			   "%s is neither a block device nor a regular file",
 			   path);
 		goto err;

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,8 @@
 
 #include <dgen/writer.h>
 
+#include "prng.h"
+#include "refuse.h"
 #include "ring_impl.h"
 #include "target_impl.h"
 
@@ -104,13 +105,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* splitmix64 (Steele, Lea, Flood 2014): seeds the random order. */
+/* Seeds the random order: splitmix64's Weyl step, then the library's fmix64. */
 static uint64_t mix64(uint64_t z)
 {
-	z += 0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return dgen_fmix64(z + 0x9e3779b97f4a7c15ull);
 }
 
 void dgen_writer_opts_init(struct dgen_writer_opts *o)
@@ -121,19 +119,6 @@ void dgen_writer_opts_init(struct dgen_writer_opts *o)
 		.threads = 1,
 		.pattern = DGEN_PATTERN_SEQ,
 	};
-}
-
-__attribute__((format(printf, 3, 4)))
-static int refuse(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
 }
 
 int dgen_writer_new(struct dgen_writer **out,
@@ -148,21 +133,21 @@ int dgen_writer_new(struct dgen_writer **out,
 	size_t align = 4096;
 
 	if (!n)
-		return refuse(msg, msglen, "no target to write to");
+		return dgen_refuse(-EINVAL, msg, msglen, "no target to write to");
 	if (!o->io_size || o->io_size > DGEN_IO_SIZE_MAX)
-		return refuse(msg, msglen, "I/O size %u is out of range: 1 byte to %u bytes",
+		return dgen_refuse(-EINVAL, msg, msglen, "I/O size %u is out of range: 1 byte to %u bytes",
 			      o->io_size, DGEN_IO_SIZE_MAX);
 	if (!o->queue_depth || o->queue_depth > DGEN_QUEUE_DEPTH_MAX)
-		return refuse(msg, msglen, "queue depth %u is out of range: 1 to %u",
+		return dgen_refuse(-EINVAL, msg, msglen, "queue depth %u is out of range: 1 to %u",
 			      o->queue_depth, DGEN_QUEUE_DEPTH_MAX);
 	if (!o->threads || o->threads > DGEN_THREADS_MAX)
-		return refuse(msg, msglen, "thread count %u is out of range: 1 to %u",
+		return dgen_refuse(-EINVAL, msg, msglen, "thread count %u is out of range: 1 to %u",
 			      o->threads, DGEN_THREADS_MAX);
 	if (o->pattern != DGEN_PATTERN_SEQ && o->pattern != DGEN_PATTERN_RAND)
-		return refuse(msg, msglen, "unknown write pattern %d", o->pattern);
+		return dgen_refuse(-EINVAL, msg, msglen, "unknown write pattern %d", o->pattern);
 	phys = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
 	if ((uint64_t)o->threads * o->queue_depth * o->io_size > phys / 2)
-		return refuse(msg, msglen,
+		return dgen_refuse(-EINVAL, msg, msglen,
 			      "%u threads x depth %u x %u-byte I/O need %llu bytes of buffers, more than half of the memory (%llu bytes)",
 			      o->threads, o->queue_depth, o->io_size,
 			      (unsigned long long)o->threads * o->queue_depth * o->io_size,
@@ -171,11 +156,11 @@ int dgen_writer_new(struct dgen_writer **out,
 		const struct dgen_target_info *i = &targets[k]->info;
 
 		if (o->io_size % i->dio_offset_align)
-			return refuse(msg, msglen,
+			return dgen_refuse(-EINVAL, msg, msglen,
 				      "I/O size %u is not a multiple of %u bytes, the O_DIRECT alignment of %s",
 				      o->io_size, i->dio_offset_align, i->path);
 		if (dgen_stream_params_get(streams[k])->size < i->size)
-			return refuse(msg, msglen,
+			return dgen_refuse(-EINVAL, msg, msglen,
 				      "the stream for %s is shorter than the %llu bytes to write",
 				      i->path, (unsigned long long)i->size);
 		if (i->dio_mem_align > align)
@@ -541,16 +526,15 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 	int r = 0;
 
 	for (unsigned int k = 0; k < w->n; k++) {
+		const struct dgen_target_info *i = &w->targets[k]->info;
+
 		r = dgen_target_prepare(w->targets[k]);
-		if (r) {
-			if (msg && msglen)
-				snprintf(msg, msglen, "cannot extend %s to %llu bytes: %s",
-					 w->targets[k]->path,
-					 (unsigned long long)(w->targets[k]->info.offset +
-							      w->targets[k]->info.size),
-					 strerror(-r));
-			return r;
-		}
+		if (r)
+			return dgen_refuse(r, msg, msglen,
+					   "cannot extend %s to %llu bytes: %s",
+					   i->path,
+					   (unsigned long long)(i->offset + i->size),
+					   strerror(-r));
 	}
 	w->t0 = now_ns();
 	/* Workers take no signals: the caller's thread handles them and
@@ -567,10 +551,8 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 		/* Here, not in the thread: progress readers may look at once. */
 		wk->target_bytes = calloc(w->n, sizeof(*wk->target_bytes));
 		if (!wk->target_bytes) {
-			r = -ENOMEM;
+			r = dgen_refuse(-ENOMEM, msg, msglen, "out of memory");
 			dgen_writer_stop(w);
-			if (msg && msglen)
-				snprintf(msg, msglen, "out of memory");
 			break;
 		}
 		__atomic_fetch_add(&w->running, 1, __ATOMIC_RELAXED);
@@ -578,9 +560,9 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 		if (r) {
 			__atomic_fetch_sub(&w->running, 1, __ATOMIC_RELAXED);
 			dgen_writer_stop(w);
-			if (msg && msglen)
-				snprintf(msg, msglen, "cannot start worker thread %u: %s",
-					 t, strerror(-r));
+			dgen_refuse(r, msg, msglen,
+				    "cannot start worker thread %u: %s", t,
+				    strerror(-r));
 			break;
 		}
 		w->started++;
