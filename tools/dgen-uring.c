@@ -39,7 +39,7 @@ static int arg_seed_set, arg_force, arg_json;
 static struct dgen_stream_params arg_params;
 static struct dgen_writer_opts arg_opts;
 
-static struct dgen_writer *the_writer;
+static struct dgen_writer *volatile the_writer;
 static volatile sig_atomic_t interrupted;
 
 static void usage(FILE *f)
@@ -669,6 +669,9 @@ int main(int argc, char **argv)
 	else
 		report_human(&r);
 out:
+	/* Workers block signals, so the handler runs on this thread only:
+	 * once cleared here, it can no longer touch a freed writer. */
+	the_writer = NULL;
 	dgen_writer_free(r.w);
 	for (unsigned int k = 0; r.targets && k < arg_ndev; k++) {
 		dgen_target_close(r.targets[k]);
