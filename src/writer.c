@@ -47,6 +47,7 @@ struct slot {
 	uint64_t t_submit;		/* ns, first submission */
 	uint32_t len;			/* unit length */
 	uint32_t done;			/* bytes of it the kernel wrote */
+	uint32_t tries;			/* completions seen, for DGEN_FAULT_EAGAIN */
 	unsigned int target;
 	unsigned int index;		/* registered buffer index */
 };
@@ -92,6 +93,7 @@ struct dgen_writer {
 	int joined;			/* dgen_writer_wait has run */
 	unsigned int running;		/* atomic: threads not yet finished */
 	int fault_short;		/* DGEN_FAULT_SHORT_WRITES, for tests */
+	int fault_eagain;		/* DGEN_FAULT_EAGAIN, for tests */
 	size_t buf_align;
 	uint64_t t0;			/* ns, start */
 	struct worker *workers;
@@ -184,6 +186,8 @@ int dgen_writer_new(struct dgen_writer **out,
 	memcpy(w->streams, streams, n * sizeof(*streams));
 	env = getenv("DGEN_FAULT_SHORT_WRITES");
 	w->fault_short = env && *env && strcmp(env, "0");
+	env = getenv("DGEN_FAULT_EAGAIN");
+	w->fault_eagain = env && *env && strcmp(env, "0");
 	*out = w;
 	return 0;
 }
@@ -302,6 +306,15 @@ static void complete(struct worker *wk, struct slot *s, int res,
 	const struct dgen_target_info *i = &w->targets[s->target]->info;
 	uint32_t left = s->len - s->done;
 
+	/*
+	 * Test hooks, for paths real devices take rarely: report a unit's
+	 * first completion as -EAGAIN (DGEN_FAULT_EAGAIN), or a full first
+	 * completion as half done, the way the kernel reports a short write
+	 * (DGEN_FAULT_SHORT_WRITES). Writing the same bytes again changes
+	 * nothing on the target, so only the retry paths are exercised.
+	 */
+	if (w->fault_eagain && s->tries++ == 0 && res >= 0)
+		res = -EAGAIN;
 	if (res == -EAGAIN || res == -EINTR) {
 		wk->retries++;
 		queue_write(wk, s);
@@ -316,11 +329,6 @@ static void complete(struct worker *wk, struct slot *s, int res,
 		release(wk, s);
 		return;
 	}
-	/*
-	 * Test hook: report a full first completion as half done, the way the
-	 * kernel reports a short write. Writing the second half again puts the
-	 * same bytes there, so only the short-write path is exercised.
-	 */
 	if (w->fault_short && !s->done && (uint32_t)res == left) {
 		uint32_t half = (left / 2) & ~(i->dio_offset_align - 1);
 
@@ -444,6 +452,7 @@ static void worker_loop(struct worker *wk)
 			s->len = (uint32_t)(i->size - pos < w->o.io_size ?
 					    i->size - pos : w->o.io_size);
 			s->done = 0;
+			s->tries = 0;
 			dgen_stream_fill(w->streams[target], s->buf, pos, s->len);
 			s->t_submit = now_ns();
 			queue_write(wk, s);

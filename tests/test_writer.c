@@ -247,6 +247,30 @@ Test(writer, short_write_completed)
 	dgen_stream_free(s);
 }
 
+/* A write that reports -EAGAIN is submitted again, and counted once. */
+Test(writer, eagain_retried)
+{
+	const char *path = scratch_path("again");
+	const uint64_t size = (3u << 20) + 8192;
+	struct dgen_stream *s = stream_make(10, 2, size, 1.0, 3.0);
+	struct dgen_writer_opts o;
+	struct dgen_writer_result res;
+
+	dgen_writer_opts_init(&o);
+	o.io_size = 128 << 10;
+	o.queue_depth = 8;
+	o.threads = 2;
+	setenv("DGEN_FAULT_EAGAIN", "1", 1);
+	cr_assert_eq(write_targets(&path, 1, 0, size, &o, &s, &res), 0);
+	unsetenv("DGEN_FAULT_EAGAIN");
+	cr_assert_eq(res.ops, (size + o.io_size - 1) / o.io_size);
+	cr_assert_eq(res.retries, res.ops, "every write was retried once");
+	cr_assert_eq(res.bytes, size);
+	cr_assert_eq(path_compare(path, 0, size, s), 0);
+	unlink(path);
+	dgen_stream_free(s);
+}
+
 /* A stop before the end leaves a truthful count and only whole prefixes. */
 Test(writer, stop_counts_what_was_written)
 {
