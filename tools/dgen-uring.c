@@ -490,15 +490,30 @@ static void report_json(const struct report *r)
 	printf("\n}\n");
 }
 
+/* @v bytes as "1 MiB" when it is a whole number of a binary unit. */
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned int u = 0;
+
+	while (u < 4 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
+	return buf;
+}
+
 static void report_human(const struct report *r)
 {
+	char bs[32];
 	const struct dgen_writer_result *res = &r->res;
 	const struct dgen_latency *l = &res->latency;
 
-	printf("dgen-uring %s: %u target%s, %u thread%s, bs %u, qd %u, %s\n",
+	printf("dgen-uring %s: %u target%s, %u thread%s, bs %s, qd %u, %s\n",
 	       DGEN_VERSION_STRING, arg_ndev, arg_ndev > 1 ? "s" : "",
 	       arg_opts.threads, arg_opts.threads > 1 ? "s" : "",
-	       arg_opts.io_size, arg_opts.queue_depth,
+	       size_str(arg_opts.io_size, bs, sizeof(bs)), arg_opts.queue_depth,
 	       arg_opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq");
 	printf("  seed %llu%s\n", (unsigned long long)arg_seed,
 	       arg_seed_set ? "" : " (drawn at random: give --seed to repeat)");
@@ -627,6 +642,11 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	/* On a terminal the seed shows at once: a run killed hard can still
+	 * be verified. Otherwise the report carries it. */
+	if (!arg_seed_set && isatty(STDERR_FILENO))
+		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
+			(unsigned long long)arg_seed);
 	getrusage(RUSAGE_SELF, &ru0);
 	err = dgen_writer_start(r.w, msg, sizeof(msg));
 	if (err) {
