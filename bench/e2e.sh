@@ -17,9 +17,11 @@
 # process for both tools, less that of a small run (see below).
 #
 # The generator baseline for the null target: dgen-e2e-fill fills the same
-# ring of QD buffers of BS bytes with as many threads, for 1 s, REPS times.
-# The per-core figure is GB per CPU second (bytes over the process's CPU
-# time), since on a shared machine a thread does not always get a core.
+# ring of QD buffers of BS bytes with as many threads, for 1 s, alternating
+# REPS times with dgen-uring on the null target. The per-core figure is GB
+# per CPU second, each process's getrusage over its run (the same method
+# on both sides), since on a shared machine a thread does not always get
+# a whole core.
 #
 # Usage: bench/e2e.sh [BUILD_DIR]
 #        (root; env SIZE=4G NULL_SIZE=64G REPS=5 THREADS=1)
@@ -104,8 +106,15 @@ run_fio() { # target zero|refill
 		"$(fio_cmd "$1" "$2" $(( $(numfmt --from=iec $small) / threads )))"
 }
 
+# GB per CPU second, both from getrusage inside the process over the run.
 run_fill() {
-	"$fill" $((1 << 20)) $qd 1 "$threads" | jq -r '"\(.gbps) \(.cpu_s / (.bytes / 1e9))"'
+	"$fill" $((1 << 20)) $qd 1 "$threads" | jq -r '.bytes / 1e9 / .cpu_s'
+}
+
+run_null() {
+	"$dgen" --dev null --size "$null_size" --bs $bs --qd $qd \
+		--threads "$threads" --seed 1 --json |
+		jq -r '.bytes / 1e9 / (.cpu.user_s + .cpu.sys_s)'
 }
 
 median() { sort -g | awk 'NF { v[++n] = $1 } END { print v[int((n + 1) / 2)] }'; }
@@ -115,10 +124,10 @@ run_dgen "$loop" >/dev/null
 run_dgen "$file" >/dev/null
 
 declare -A gbps cpu
+# Per core on the null target: alternate the generator alone and the run.
 for r in $(seq "$reps"); do
-	out=$(run_fill)
-	gbps[fill]+="${out% *}"$'\n'
-	cpu[fill]+="${out#* }"$'\n'
+	gbps[fill]+="$(run_fill)"$'\n'
+	gbps[null]+="$(run_null)"$'\n'
 done
 for target in "$loop" "$file" null; do
 	for r in $(seq "$reps"); do
@@ -154,8 +163,7 @@ for target in "$loop" "$file" null; do
 		"$(median <<<"${cpu[$target,zero]}")" \
 		"$(median <<<"${cpu[$target,refill]}")"
 done
-d=$(median <<<"${cpu[null,dgen]}")
-g=$(median <<<"${cpu[fill]}")
-printf '\nnull target per core: dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB per thread, %s threads, 1 s) %.2f GB/s = %.2f GB per CPU second; ratio %.3f\n' \
-	"$(awk "BEGIN { print 1 / $d }")" $qd "$threads" "$(median <<<"${gbps[fill]}")" \
-	"$(awk "BEGIN { print 1 / $g }")" "$(awk "BEGIN { print $g / $d }")"
+d=$(median <<<"${gbps[null]}")
+g=$(median <<<"${gbps[fill]}")
+printf '\nnull target per core (getrusage in each process, %s alternating runs, median): dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB per thread, %s threads, 1 s) %.2f; ratio %.3f\n' \
+	"$reps" "$d" $qd "$threads" "$g" "$(awk "BEGIN { print $d / $g }")"
