@@ -17,17 +17,35 @@
 
 #include <dgen/dgen.h>
 
-/* tmpfs with O_DIRECT (Linux 6.6): fast scratch space that takes O_DIRECT. */
-#define SCRATCH_DIR	"/dev/shm"
+/*
+ * Scratch space that takes O_DIRECT: /dev/shm is fast, but tmpfs has
+ * O_DIRECT only since Linux 6.6; /var/tmp (usually ext4 or XFS) otherwise.
+ */
+static inline const char *scratch_dir(void)
+{
+	static const char *dir;
+	char probe[64];
+	int fd;
 
-/* A scratch path unique to this process: SCRATCH_DIR/dgen-test-<pid>-<tag>. */
+	if (dir)
+		return dir;
+	snprintf(probe, sizeof(probe), "/dev/shm/dgen-test-%d-probe", (int)getpid());
+	fd = open(probe, O_RDWR | O_CREAT | O_DIRECT, 0644);
+	dir = fd >= 0 ? "/dev/shm" : "/var/tmp";
+	if (fd >= 0)
+		close(fd);
+	unlink(probe);
+	return dir;
+}
+
+/* A scratch path unique to this process: <dir>/dgen-test-<pid>-<tag>. */
 static inline char *scratch_path(const char *tag)
 {
 	static char paths[16][256];
 	static unsigned int next;
 	char *p = paths[next++ % 16];
 
-	snprintf(p, 256, "%s/dgen-test-%d-%s", SCRATCH_DIR, (int)getpid(), tag);
+	snprintf(p, 256, "%s/dgen-test-%d-%s", scratch_dir(), (int)getpid(), tag);
 	return p;
 }
 
