@@ -139,24 +139,24 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 		r = -errno;
 		if (r == -EBUSY)
 			return dgen_refuse(r, msg, msglen,
-				      "%s is in use (mounted, or held by a filesystem, LVM, md, a device mapper or another program): refusing to write to it",
-				      t->path);
+					   "%s is in use (mounted, or held by a filesystem, LVM, md, a device mapper or another program): refusing to write to it",
+					   t->path);
 		if (r == -EROFS || r == -EACCES || r == -EPERM)
 			return dgen_refuse(-EROFS, msg, msglen,
-				      "%s is read-only (%s): cannot write to it",
-				      t->path, strerror(-r));
+					   "%s is read-only (%s): cannot write to it",
+					   t->path, strerror(-r));
 		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
-			      strerror(-r));
+				   strerror(-r));
 	}
 	if (ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
 		return dgen_refuse(-EROFS, msg, msglen,
-			      "%s is a read-only device: cannot write to it",
-			      t->path);
+				   "%s is a read-only device: cannot write to it",
+				   t->path);
 	if (ioctl(t->fd, BLKGETSIZE64, &bytes) < 0 ||
 	    ioctl(t->fd, BLKSSZGET, &lbs) < 0) {
 		r = -errno;
 		return dgen_refuse(r, msg, msglen, "cannot read the size of %s: %s",
-			      t->path, strerror(-r));
+				   t->path, strerror(-r));
 	}
 	i->dev_size = bytes;
 	i->logical_block_size = (uint32_t)lbs;
@@ -166,11 +166,11 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 	sig = dgen_target_probe(t->fd, bytes, &r);
 	if (r)
 		return dgen_refuse(r, msg, msglen, "cannot read the first sectors of %s: %s",
-			      t->path, strerror(-r));
+				   t->path, strerror(-r));
 	if (sig && !(flags & DGEN_TARGET_FORCE))
 		return dgen_refuse(-EEXIST, msg, msglen,
-			      "%s holds a %s: refusing to overwrite it (wipe it, or give --force to write anyway)",
-			      t->path, sig);
+				   "%s holds a %s: refusing to overwrite it (wipe it, or give --force to write anyway)",
+				   t->path, sig);
 	return 0;
 }
 
@@ -188,15 +188,15 @@ static int open_file(struct dgen_target *t, char *msg, size_t msglen)
 		r = -errno;
 		if (r == -EINVAL)
 			return dgen_refuse(r, msg, msglen,
-				      "%s: its filesystem does not support O_DIRECT",
-				      t->path);
+					   "%s: its filesystem does not support O_DIRECT",
+					   t->path);
 		if (r == -EROFS || r == -EACCES || r == -EPERM ||
 		    r == -ETXTBSY)
 			return dgen_refuse(-EROFS, msg, msglen,
-				      "%s is read-only (%s): cannot write to it",
-				      t->path, strerror(-r));
+					   "%s is read-only (%s): cannot write to it",
+					   t->path, strerror(-r));
 		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
-			      strerror(-r));
+				   strerror(-r));
 	}
 	return 0;
 }
@@ -212,15 +212,15 @@ static int stat_target(struct dgen_target *t, char *msg, size_t msglen)
 		  &st) < 0) {
 		r = -errno;
 		return dgen_refuse(r, msg, msglen, "cannot stat %s: %s", t->path,
-			      strerror(-r));
+				   strerror(-r));
 	}
 	if (i->type == DGEN_TARGET_FILE)
 		i->dev_size = st.stx_size;
 	if (st.stx_mask & STATX_DIOALIGN) {
 		if (!st.stx_dio_offset_align)
 			return dgen_refuse(-EINVAL, msg, msglen,
-				      "%s: O_DIRECT is not supported on this file",
-				      t->path);
+					   "%s: O_DIRECT is not supported on this file",
+					   t->path);
 		/* Block devices report it since 6.11; keep the larger. */
 		if (st.stx_dio_offset_align > i->dio_offset_align)
 			i->dio_offset_align = st.stx_dio_offset_align;
@@ -244,29 +244,29 @@ static int check_region(struct dgen_target *t, uint64_t offset,
 	if (!size) {
 		if (i->type == DGEN_TARGET_NULL || offset >= i->dev_size)
 			return dgen_refuse(-EINVAL, msg, msglen,
-				      "%s: no size to write: give a size (it has %llu bytes from offset %llu)",
-				      t->path, (unsigned long long)
-				      (offset < i->dev_size ? i->dev_size - offset : 0),
-				      (unsigned long long)offset);
+					   "%s: no size to write: give a size (it has %llu bytes from offset %llu)",
+					   t->path, (unsigned long long)
+					   (offset < i->dev_size ? i->dev_size - offset : 0),
+					   (unsigned long long)offset);
 		size = i->dev_size - offset;
 	}
 	if (offset % a || size % a)
 		return dgen_refuse(-EINVAL, msg, msglen,
-			      "%s: offset %llu and size %llu must be multiples of %u bytes, its O_DIRECT alignment",
-			      t->path, (unsigned long long)offset,
-			      (unsigned long long)size, a);
+				   "%s: offset %llu and size %llu must be multiples of %u bytes, its O_DIRECT alignment",
+				   t->path, (unsigned long long)offset,
+				   (unsigned long long)size, a);
 	if (offset > UINT64_MAX - size || offset + size > (uint64_t)INT64_MAX)
 		return dgen_refuse(-EINVAL, msg, msglen,
-			      "%s: offset %llu plus size %llu is beyond the largest file offset",
-			      t->path, (unsigned long long)offset,
-			      (unsigned long long)size);
+				   "%s: offset %llu plus size %llu is beyond the largest file offset",
+				   t->path, (unsigned long long)offset,
+				   (unsigned long long)size);
 	if (i->type == DGEN_TARGET_BLOCK && offset + size > i->dev_size)
 		return dgen_refuse(-ENOSPC, msg, msglen,
-			      "%s is too small: %llu bytes, but offset %llu plus size %llu needs %llu",
-			      t->path, (unsigned long long)i->dev_size,
-			      (unsigned long long)offset,
-			      (unsigned long long)size,
-			      (unsigned long long)(offset + size));
+				   "%s is too small: %llu bytes, but offset %llu plus size %llu needs %llu",
+				   t->path, (unsigned long long)i->dev_size,
+				   (unsigned long long)offset,
+				   (unsigned long long)size,
+				   (unsigned long long)(offset + size));
 	i->offset = offset;
 	i->size = size;
 	return 0;
@@ -297,7 +297,7 @@ int dgen_target_open(struct dgen_target **out, const char *path,
 		t->info.dio_mem_align = 1;
 	} else if ((missing = stat(path, &st) < 0) && errno != ENOENT) {
 		r = dgen_refuse(-errno, msg, msglen, "cannot stat %s: %s", path,
-			   strerror(errno));
+				strerror(errno));
 		goto err;
 	} else if (missing || S_ISREG(st.st_mode)) {
 		t->info.type = DGEN_TARGET_FILE;
@@ -311,8 +311,8 @@ int dgen_target_open(struct dgen_target **out, const char *path,
 			goto err;
 	} else {
 		r = dgen_refuse(-EINVAL, msg, msglen,
-			   "%s is neither a block device nor a regular file",
-			   path);
+				"%s is neither a block device nor a regular file",
+				path);
 		goto err;
 	}
 	if (t->fd >= 0) {

@@ -138,33 +138,33 @@ int dgen_writer_new(struct dgen_writer **out,
 		return dgen_refuse(-EINVAL, msg, msglen, "no target to write to");
 	if (!o->io_size || o->io_size > DGEN_IO_SIZE_MAX)
 		return dgen_refuse(-EINVAL, msg, msglen, "I/O size %u is out of range: 1 byte to %u bytes",
-			      o->io_size, DGEN_IO_SIZE_MAX);
+				   o->io_size, DGEN_IO_SIZE_MAX);
 	if (!o->queue_depth || o->queue_depth > DGEN_QUEUE_DEPTH_MAX)
 		return dgen_refuse(-EINVAL, msg, msglen, "queue depth %u is out of range: 1 to %u",
-			      o->queue_depth, DGEN_QUEUE_DEPTH_MAX);
+				   o->queue_depth, DGEN_QUEUE_DEPTH_MAX);
 	if (!o->threads || o->threads > DGEN_THREADS_MAX)
 		return dgen_refuse(-EINVAL, msg, msglen, "thread count %u is out of range: 1 to %u",
-			      o->threads, DGEN_THREADS_MAX);
+				   o->threads, DGEN_THREADS_MAX);
 	if (o->pattern != DGEN_PATTERN_SEQ && o->pattern != DGEN_PATTERN_RAND)
 		return dgen_refuse(-EINVAL, msg, msglen, "unknown write pattern %d", o->pattern);
 	phys = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
 	if ((uint64_t)o->threads * o->queue_depth * o->io_size > phys / 2)
 		return dgen_refuse(-EINVAL, msg, msglen,
-			      "%u threads x depth %u x %u-byte I/O need %llu bytes of buffers, more than half of the memory (%llu bytes)",
-			      o->threads, o->queue_depth, o->io_size,
-			      (unsigned long long)o->threads * o->queue_depth * o->io_size,
-			      (unsigned long long)phys);
+				   "%u threads x depth %u x %u-byte I/O need %llu bytes of buffers, more than half of the memory (%llu bytes)",
+				   o->threads, o->queue_depth, o->io_size,
+				   (unsigned long long)o->threads * o->queue_depth * o->io_size,
+				   (unsigned long long)phys);
 	for (unsigned int k = 0; k < n; k++) {
 		const struct dgen_target_info *i = &targets[k]->info;
 
 		if (o->io_size % i->dio_offset_align)
 			return dgen_refuse(-EINVAL, msg, msglen,
-				      "I/O size %u is not a multiple of %u bytes, the O_DIRECT alignment of %s",
-				      o->io_size, i->dio_offset_align, i->path);
+					   "I/O size %u is not a multiple of %u bytes, the O_DIRECT alignment of %s",
+					   o->io_size, i->dio_offset_align, i->path);
 		if (dgen_stream_params_get(streams[k])->size < i->size)
 			return dgen_refuse(-EINVAL, msg, msglen,
-				      "the stream for %s is shorter than the %llu bytes to write",
-				      i->path, (unsigned long long)i->size);
+					   "the stream for %s is shorter than the %llu bytes to write",
+					   i->path, (unsigned long long)i->size);
 		if (i->dio_mem_align > align)
 			align = i->dio_mem_align;
 	}
