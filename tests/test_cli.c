@@ -213,6 +213,29 @@ Test(cli, json_report_has_every_field)
 	unlink(py);
 }
 
+/* K/M/G/T alone, with B or with iB, any case: all powers of 1024. */
+Test(cli, size_suffixes)
+{
+	static const struct {
+		const char *size, *bs;
+		uint64_t bytes;
+	} cases[] = {
+		{ "3MiB", "64KiB", 3 * MiB },
+		{ "3m", "64k", 3 * MiB },
+		{ "2MB", "512", 2 * MiB },
+		{ "1g", "1M", 1024 * MiB },
+		{ "1048576", "4KB", MiB },
+	};
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(tool(&r, "--dev null --size %s --bs %s --seed 1 --json",
+				  cases[i].size, cases[i].bs), 0, "%s", r.err);
+		cr_assert_eq(json_top(r.out, "bytes"), cases[i].bytes, "--size %s",
+			     cases[i].size);
+	}
+}
+
 Test(cli, help_and_version)
 {
 	struct run r;
