@@ -392,6 +392,30 @@ static const char *type_name(enum dgen_target_type t)
 	       t == DGEN_TARGET_FILE ? "file" : "null";
 }
 
+/* What the reports say about target @k and its stream. */
+static void target_view(const struct report *r, unsigned int k,
+			struct dgen_target_info *i,
+			const struct dgen_stream_params **p,
+			struct dgen_stream_layout *lay)
+{
+	dgen_target_info_get(r->targets[k], i);
+	*p = dgen_stream_params_get(r->streams[k]);
+	dgen_stream_layout_get(r->streams[k], lay);
+}
+
+/* The names of the ring features in @f, each as @fmt (then @sep'd). */
+static void print_features(unsigned int f, const char *fmt, const char *sep)
+{
+	const char *s = "";
+
+	for (unsigned int b = 0; b < 32; b++)
+		if (f & (1u << b)) {
+			fputs(s, stdout);
+			printf(fmt, dgen_ring_feature_name(1u << b));
+			s = sep;
+		}
+}
+
 static double gb_per_s(const struct report *r)
 {
 	return r->res.seconds > 0 ? (double)r->res.bytes / r->res.seconds / 1e9 : 0;
@@ -417,7 +441,6 @@ static void report_json(const struct report *r)
 {
 	const struct dgen_writer_result *res = &r->res;
 	const struct dgen_latency *l = &res->latency;
-	const char *sep = "";
 
 	printf("{\n  \"dgen-uring\": \"%s\",\n  \"status\": \"%s\",\n",
 	       DGEN_VERSION_STRING, r->status);
@@ -427,20 +450,14 @@ static void report_json(const struct report *r)
 	       arg_opts.io_size, arg_opts.queue_depth, arg_opts.threads,
 	       arg_opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq",
 	       (unsigned long long)arg_offset);
-	for (unsigned int b = 0; b < 32; b++)
-		if (res->ring_features & (1u << b)) {
-			printf("%s\"%s\"", sep, dgen_ring_feature_name(1u << b));
-			sep = ", ";
-		}
+	print_features(res->ring_features, "\"%s\"", ", ");
 	printf("] },\n  \"targets\": [\n");
 	for (unsigned int k = 0; k < arg_ndev; k++) {
-		const struct dgen_stream_params *p =
-			dgen_stream_params_get(r->streams[k]);
+		const struct dgen_stream_params *p;
 		struct dgen_stream_layout lay;
 		struct dgen_target_info i;
 
-		dgen_target_info_get(r->targets[k], &i);
-		dgen_stream_layout_get(r->streams[k], &lay);
+		target_view(r, k, &i, &p, &lay);
 		printf("    { \"path\": ");
 		json_string(i.path);
 		printf(", \"type\": \"%s\", \"offset\": %llu, \"size\": %llu, \"bytes\": %llu,\n",
@@ -518,13 +535,11 @@ static void report_human(const struct report *r)
 	printf("  seed %llu%s\n", (unsigned long long)arg_seed,
 	       arg_seed_set ? "" : " (drawn at random: give --seed to repeat)");
 	for (unsigned int k = 0; k < arg_ndev; k++) {
-		const struct dgen_stream_params *p =
-			dgen_stream_params_get(r->streams[k]);
+		const struct dgen_stream_params *p;
 		struct dgen_stream_layout lay;
 		struct dgen_target_info i;
 
-		dgen_target_info_get(r->targets[k], &i);
-		dgen_stream_layout_get(r->streams[k], &lay);
+		target_view(r, k, &i, &p, &lay);
 		printf("  %s (%s): offset %llu, size %llu, written %llu\n",
 		       i.path, type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size,
@@ -546,10 +561,8 @@ static void report_human(const struct report *r)
 	printf("  cpu: user %.3f s, sys %.3f s, %.3f s/GB\n", r->user_s,
 	       r->sys_s,
 	       res->bytes ? (r->user_s + r->sys_s) / ((double)res->bytes / 1e9) : 0);
-	printf("  ring:");
-	for (unsigned int b = 0; b < 32; b++)
-		if (res->ring_features & (1u << b))
-			printf(" %s", dgen_ring_feature_name(1u << b));
+	printf("  ring: %s", res->ring_features ? "" : "plain (no optional features)");
+	print_features(res->ring_features, "%s", " ");
 	printf("\n  status: %s", r->status);
 	if (res->error && res->error_target >= 0) {
 		struct dgen_target_info i;
