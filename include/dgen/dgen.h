@@ -15,5 +15,6 @@
 #include <dgen/pool.h>
 #include <dgen/stream.h>
 #include <dgen/topology.h>
+#include <dgen/writer.h>
 
 #endif /* DGEN_DGEN_H */

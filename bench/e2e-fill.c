@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/*
+ * e2e-fill.c - the generator alone, with the writer's buffer footprint
+ *
+ * The end-to-end benchmark compares the null target (generation and ring
+ * work, no device I/O) with generation alone. A writer thread cycles
+ * through QD buffers of BS bytes, so the fair baseline has each of THREADS
+ * threads fill such a ring of buffers, walking forward through its own
+ * part of the stream, and reports GB/s and CPU seconds per GB (getrusage
+ * of the whole process).
+ *
+ *   dgen-e2e-fill BS QD SECONDS THREADS
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <dgen/dgen.h>
+
+#define STREAM_SIZE	(1ull << 40)
+
+struct filler {
+	pthread_t tid;
+	const struct dgen_stream *s;
+	uint64_t bs, qd, start, bytes;
+	double secs;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *fill_main(void *arg)
+{
+	struct filler *f = arg;
+	uint64_t off = f->start;
+	double t0 = now_s();
+	uint8_t *mem;
+
+	if (posix_memalign((void **)&mem, 2 << 20, f->bs * f->qd))
+		return NULL;
+	do {
+		for (uint64_t b = 0; b < f->qd; b++, off += f->bs)
+			dgen_stream_fill(f->s, mem + b * f->bs,
+					 off % (STREAM_SIZE - f->bs), f->bs);
+	} while (now_s() - t0 < f->secs);
+	f->bytes = off - f->start;
+	free(mem);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct dgen_stream_params p;
+	struct dgen_stream *s;
+	struct filler *f;
+	struct rusage ru;
+	unsigned int n;
+	uint64_t bytes = 0;
+	double t0, t;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s BS QD SECONDS THREADS\n", argv[0]);
+		return 2;
+	}
+	n = (unsigned int)strtoul(argv[4], NULL, 0);
+	dgen_stream_params_init(&p);
+	p.seed = 1;
+	p.size = STREAM_SIZE;
+	f = calloc(n, sizeof(*f));
+	if (!n || !f || dgen_stream_new(&s, &p, NULL, 0))
+		return 1;
+	t0 = now_s();
+	for (unsigned int i = 0; i < n; i++) {
+		f[i] = (struct filler) {
+			.s = s, .bs = strtoull(argv[1], NULL, 0),
+			.qd = strtoull(argv[2], NULL, 0),
+			.secs = strtod(argv[3], NULL),
+			.start = STREAM_SIZE / n * i,
+		};
+		pthread_create(&f[i].tid, NULL, fill_main, &f[i]);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		pthread_join(f[i].tid, NULL);
+		bytes += f[i].bytes;
+	}
+	t = now_s() - t0;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("{ \"bytes\": %llu, \"seconds\": %.6f, \"gbps\": %.4f, \"cpu_s\": %.6f }\n",
+	       (unsigned long long)bytes, t, (double)bytes / t / 1e9,
+	       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+	free(f);
+	dgen_stream_free(s);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * target_impl.h - what the writer needs to know about an open target
+ */
+#ifndef DGEN_TARGET_IMPL_H
+#define DGEN_TARGET_IMPL_H
+
+#include <dgen/writer.h>
+
+struct dgen_target {
+	struct dgen_target_info info;
+	char *path;
+	int fd;				/* -1 for the null target */
+	int created;			/* dgen_target_open made the file */
+	int prepared;			/* a writer extended it: keep it */
+};
+
+/*
+ * dgen_target_prepare - extend a regular file to offset + size, so that
+ * O_DIRECT writes land inside it. Returns 0 or a negative errno.
+ */
+int dgen_target_prepare(struct dgen_target *t);
+
+#endif /* DGEN_TARGET_IMPL_H */

@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: MIT
+/*
+ * writer.c - worker threads that generate into registered buffers and
+ * write them with io_uring
+ *
+ * Work split: target k is cut into units of the I/O size; thread t of T
+ * owns units t, t + T, t + 2T, ... of every target, so each offset is
+ * written by exactly one thread, once. A thread visits its units in order
+ * (sequential) or in a seeded permutation (random), taking targets in
+ * turn so that all of them are busy at once.
+ *
+ * The loop per thread (fio's io_u cycle without the copies): take a free
+ * buffer, fill it in place with the stream bytes of its unit, queue a
+ * WRITE_FIXED; once enough is queued, submit; when no buffer is free,
+ * wait for a completion, account it and put its buffer back. Generation
+ * of one buffer thus overlaps the writes of the others in flight, and a
+ * thread never holds more than queue depth buffers.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dgen/writer.h>
+
+#include "prng.h"
+#include "refuse.h"
+#include "ring_impl.h"
+#include "target_impl.h"
+
+/*
+ * Submit once this much is queued: large writes go out one by one, as soon
+ * as each buffer is full, so the device starts early; small ones are
+ * batched so the syscall cost is shared.
+ */
+#define SUBMIT_BYTES	(256u << 10)
+#define HUGE_PAGE	(2u << 20)
+
+struct slot {
+	uint8_t *buf;
+	uint64_t pos;			/* stream offset of the unit */
+	uint64_t t_submit;		/* ns, first submission */
+	uint32_t len;			/* unit length */
+	uint32_t done;			/* bytes of it the kernel wrote */
+	uint32_t tries;			/* completions seen, for DGEN_FAULT_EAGAIN */
+	unsigned int target;
+	unsigned int index;		/* registered buffer index */
+};
+
+/* One thread's units on one target: m -> unit t + T m, m < count. */
+struct walk {
+	uint64_t count;
+	uint64_t emitted;
+	uint64_t x, mask, inc;		/* random: LCG state over 2^p >= count */
+};
+
+struct worker {
+	struct dgen_writer *w;
+	unsigned int id;
+	pthread_t tid;
+	struct io_uring ring;
+	int ring_ok;
+	uint8_t *mem;
+	size_t mem_len;
+	struct slot *slots;
+	unsigned int *free;
+	unsigned int nfree, inflight;
+	struct walk *walks;
+	unsigned int next_target;
+	int *file_index;		/* per target; -1: null target */
+	unsigned int features;
+	struct dgen_latency lat;
+	uint64_t bytes;			/* atomic: read for progress */
+	uint64_t *target_bytes;		/* atomic, per target */
+	uint64_t ops, short_writes, retries;
+	int error, error_target;
+	uint64_t error_offset;
+	uint64_t t_end;			/* ns, when this thread finished */
+};
+
+struct dgen_writer {
+	struct dgen_writer_opts o;
+	unsigned int n;
+	struct dgen_target **targets;
+	const struct dgen_stream **streams;
+	int stop;			/* atomic */
+	unsigned int started;		/* threads created */
+	int joined;			/* dgen_writer_wait has run */
+	unsigned int running;		/* atomic: threads not yet finished */
+	int fault_short;		/* DGEN_FAULT_SHORT_WRITES, for tests */
+	int fault_eagain;		/* DGEN_FAULT_EAGAIN, for tests */
+	size_t buf_align;
+	uint64_t t0;			/* ns, start */
+	struct worker *workers;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Seeds the random order: splitmix64's Weyl step, then the library's fmix64. */
+static uint64_t mix64(uint64_t z)
+{
+	return dgen_fmix64(z + 0x9e3779b97f4a7c15ull);
+}
+
+void dgen_writer_opts_init(struct dgen_writer_opts *o)
+{
+	*o = (struct dgen_writer_opts) {
+		.io_size = DGEN_IO_SIZE_DEFAULT,
+		.queue_depth = DGEN_QUEUE_DEPTH_DEFAULT,
+		.threads = 1,
+		.pattern = DGEN_PATTERN_SEQ,
+	};
+}
+
+int dgen_writer_new(struct dgen_writer **out,
+		    const struct dgen_writer_opts *o,
+		    struct dgen_target *const *targets,
+		    const struct dgen_stream *const *streams, unsigned int n,
+		    char *msg, size_t msglen)
+{
+	struct dgen_writer *w;
+	const char *env;
+	uint64_t phys;
+	size_t align = 4096;
+
+	if (!n)
+		return dgen_refuse(-EINVAL, msg, msglen, "no target to write to");
+	if (!o->io_size || o->io_size > DGEN_IO_SIZE_MAX)
+		return dgen_refuse(-EINVAL, msg, msglen, "I/O size %u is out of range: 1 byte to %u bytes",
+				   o->io_size, DGEN_IO_SIZE_MAX);
+	if (!o->queue_depth || o->queue_depth > DGEN_QUEUE_DEPTH_MAX)
+		return dgen_refuse(-EINVAL, msg, msglen, "queue depth %u is out of range: 1 to %u",
+				   o->queue_depth, DGEN_QUEUE_DEPTH_MAX);
+	if (!o->threads || o->threads > DGEN_THREADS_MAX)
+		return dgen_refuse(-EINVAL, msg, msglen, "thread count %u is out of range: 1 to %u",
+				   o->threads, DGEN_THREADS_MAX);
+	if (o->pattern != DGEN_PATTERN_SEQ && o->pattern != DGEN_PATTERN_RAND)
+		return dgen_refuse(-EINVAL, msg, msglen, "unknown write pattern %d", o->pattern);
+	phys = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	if ((uint64_t)o->threads * o->queue_depth * o->io_size > phys / 2)
+		return dgen_refuse(-EINVAL, msg, msglen,
+				   "%u threads x depth %u x %u-byte I/O need %llu bytes of buffers, more than half of the memory (%llu bytes)",
+				   o->threads, o->queue_depth, o->io_size,
+				   (unsigned long long)o->threads * o->queue_depth * o->io_size,
+				   (unsigned long long)phys);
+	for (unsigned int k = 0; k < n; k++) {
+		const struct dgen_target_info *i = &targets[k]->info;
+
+		if (o->io_size % i->dio_offset_align)
+			return dgen_refuse(-EINVAL, msg, msglen,
+					   "I/O size %u is not a multiple of %u bytes, the O_DIRECT alignment of %s",
+					   o->io_size, i->dio_offset_align, i->path);
+		if (dgen_stream_params_get(streams[k])->size < i->size)
+			return dgen_refuse(-EINVAL, msg, msglen,
+					   "the stream for %s is shorter than the %llu bytes to write",
+					   i->path, (unsigned long long)i->size);
+		if (i->dio_mem_align > align)
+			align = i->dio_mem_align;
+	}
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->o = *o;
+	w->n = n;
+	w->buf_align = align;
+	w->targets = calloc(n, sizeof(*w->targets));
+	w->streams = calloc(n, sizeof(*w->streams));
+	w->workers = calloc(o->threads, sizeof(*w->workers));
+	if (!w->targets || !w->streams || !w->workers) {
+		dgen_writer_free(w);
+		return -ENOMEM;
+	}
+	memcpy(w->targets, targets, n * sizeof(*targets));
+	memcpy(w->streams, streams, n * sizeof(*streams));
+	env = getenv("DGEN_FAULT_SHORT_WRITES");
+	w->fault_short = env && *env && strcmp(env, "0");
+	env = getenv("DGEN_FAULT_EAGAIN");
+	w->fault_eagain = env && *env && strcmp(env, "0");
+	*out = w;
+	return 0;
+}
+
+/* ===== Work split ===== */
+
+static void walk_init(struct worker *wk, unsigned int k)
+{
+	const struct dgen_writer *w = wk->w;
+	const struct dgen_target_info *i = &w->targets[k]->info;
+	uint64_t units = (i->size + w->o.io_size - 1) / w->o.io_size;
+	uint64_t T = w->o.threads, seed;
+	struct walk *wa = &wk->walks[k];
+
+	wa->count = units > wk->id ? (units - wk->id + T - 1) / T : 0;
+	if (w->o.pattern != DGEN_PATTERN_RAND || wa->count < 2)
+		return;
+	/*
+	 * A full-period LCG modulo 2^p (Hull-Dobell: odd increment, multiplier
+	 * = 1 mod 4) visits every value below 2^p once per period; values at
+	 * or above count are skipped (cycle walking), which costs under two
+	 * steps per unit on average since 2^p < 2 count.
+	 */
+	wa->mask = ~0ull >> __builtin_clzll(wa->count - 1);
+	seed = mix64(w->o.order_seed ^ mix64(((uint64_t)wk->id << 32) | k));
+	wa->x = seed & wa->mask;
+	wa->inc = mix64(seed) | 1;
+}
+
+static uint64_t walk_next(struct walk *wa)
+{
+	if (!wa->mask)
+		return wa->emitted++;
+	wa->emitted++;
+	do
+		wa->x = (wa->x * 0x5851f42d4c957f2dull + wa->inc) & wa->mask;
+	while (wa->x >= wa->count);
+	return wa->x;
+}
+
+/* The next unit to write, targets in turn; 0 when this thread is done. */
+static int next_unit(struct worker *wk, unsigned int *target, uint64_t *pos)
+{
+	const struct dgen_writer *w = wk->w;
+
+	for (unsigned int tries = 0; tries < w->n; tries++) {
+		unsigned int k = wk->next_target;
+		struct walk *wa = &wk->walks[k];
+
+		if (++wk->next_target == w->n)
+			wk->next_target = 0;
+		if (wa->emitted < wa->count) {
+			uint64_t m = walk_next(wa);
+
+			*target = k;
+			*pos = (wk->id + m * w->o.threads) * w->o.io_size;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ===== Ring ===== */
+
+static int stopping(const struct dgen_writer *w)
+{
+	return __atomic_load_n(&w->stop, __ATOMIC_RELAXED);
+}
+
+/* Queue the rest of @s's unit: from s->done to s->len. */
+static void queue_write(struct worker *wk, struct slot *s)
+{
+	const struct dgen_target_info *i = &wk->w->targets[s->target]->info;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&wk->ring);
+	int fi = wk->file_index[s->target];
+	uint8_t *buf = s->buf + s->done;
+	uint32_t len = s->len - s->done;
+	uint64_t off = i->offset + s->pos + s->done;
+
+	/*
+	 * At most queue depth writes are outstanding and the SQ has that many
+	 * entries, so an SQE is always free here.
+	 */
+	if (fi < 0) {
+		io_uring_prep_nop(sqe);
+	} else if (wk->features & DGEN_RING_FIXED_BUFFERS) {
+		io_uring_prep_write_fixed(sqe, fi, buf, len, off, (int)s->index);
+	} else {
+		io_uring_prep_write(sqe, fi, buf, len, off);
+	}
+	if (fi >= 0 && (wk->features & DGEN_RING_FIXED_FILES))
+		sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data(sqe, s);
+}
+
+static void set_error(struct worker *wk, int err, int target, uint64_t off)
+{
+	if (!wk->error) {
+		wk->error = err;
+		wk->error_target = target;
+		wk->error_offset = off;
+	}
+	__atomic_store_n(&wk->w->stop, 1, __ATOMIC_RELAXED);
+}
+
+static void release(struct worker *wk, struct slot *s)
+{
+	wk->free[wk->nfree++] = s->index;
+	wk->inflight--;
+}
+
+static void complete(struct worker *wk, struct slot *s, int res,
+		     uint64_t now)
+{
+	struct dgen_writer *w = wk->w;
+	const struct dgen_target_info *i = &w->targets[s->target]->info;
+	uint32_t left = s->len - s->done;
+
+	/*
+	 * Test hooks, for paths real devices take rarely: report a unit's
+	 * first completion as -EAGAIN (DGEN_FAULT_EAGAIN), or a full first
+	 * completion as half done, the way the kernel reports a short write
+	 * (DGEN_FAULT_SHORT_WRITES). Writing the same bytes again changes
+	 * nothing on the target, so only the retry paths are exercised.
+	 */
+	if (w->fault_eagain && s->tries++ == 0 && res >= 0)
+		res = -EAGAIN;
+	if (res == -EAGAIN || res == -EINTR) {
+		wk->retries++;
+		queue_write(wk, s);
+		return;
+	}
+	if (res >= 0 && wk->file_index[s->target] < 0)
+		res = (int)left;		/* null target: a NOP "wrote" it all */
+	if (res == 0)
+		res = -EIO;			/* no progress would loop forever */
+	if (res < 0) {
+		set_error(wk, res, (int)s->target, i->offset + s->pos + s->done);
+		release(wk, s);
+		return;
+	}
+	if (w->fault_short && !s->done && (uint32_t)res == left) {
+		uint32_t half = (left / 2) & ~(i->dio_offset_align - 1);
+
+		if (half)
+			res = (int)half;
+	}
+	s->done += (uint32_t)res;
+	/* Only this thread writes its counters; the progress reader sums
+	 * them, so no cache line is shared between workers. */
+	__atomic_store_n(&wk->bytes, wk->bytes + (uint64_t)res, __ATOMIC_RELAXED);
+	__atomic_store_n(&wk->target_bytes[s->target],
+			 wk->target_bytes[s->target] + (uint64_t)res,
+			 __ATOMIC_RELAXED);
+	if (s->done < s->len) {
+		wk->short_writes++;
+		queue_write(wk, s);
+		return;
+	}
+	wk->ops++;
+	dgen_latency_add(&wk->lat, now - s->t_submit);
+	release(wk, s);
+}
+
+/* Ring, buffers, registrations: what the loop needs before the first write. */
+static int worker_setup(struct worker *wk)
+{
+	const struct dgen_writer *w = wk->w;
+	const unsigned int qd = w->o.queue_depth;
+	struct iovec *iov = NULL;
+	int *fds = NULL, r, nfd = 0;
+	size_t stride;
+
+	r = dgen_ring_init(&wk->ring, qd, w->o.ring_flags);
+	if (r < 0)
+		return r;
+	wk->ring_ok = 1;
+	wk->features = (unsigned int)r;
+
+	wk->slots = calloc(qd, sizeof(*wk->slots));
+	wk->free = calloc(qd, sizeof(*wk->free));
+	wk->walks = calloc(w->n, sizeof(*wk->walks));
+	wk->file_index = calloc(w->n, sizeof(*wk->file_index));
+	iov = calloc(qd, sizeof(*iov));
+	fds = calloc(w->n, sizeof(*fds));
+	if (!wk->slots || !wk->free || !wk->walks || !wk->file_index ||
+	    !iov || !fds) {
+		r = -ENOMEM;
+		goto err;
+	}
+	/* One block for all buffers, on huge pages when it is large: fewer
+	 * TLB misses while generating, fewer pages for the kernel to pin.
+	 * Each buffer starts on the O_DIRECT memory alignment, which can be
+	 * coarser than the I/O size (512-byte writes, 4 KiB alignment). */
+	stride = (w->o.io_size + w->buf_align - 1) / w->buf_align * w->buf_align;
+	wk->mem_len = (size_t)qd * stride;
+	if (posix_memalign((void **)&wk->mem,
+			   wk->mem_len >= HUGE_PAGE ? HUGE_PAGE : w->buf_align,
+			   wk->mem_len)) {
+		r = -ENOMEM;
+		goto err;
+	}
+	if (wk->mem_len >= HUGE_PAGE)
+		madvise(wk->mem, wk->mem_len, MADV_HUGEPAGE);
+	for (unsigned int b = 0; b < qd; b++) {
+		wk->slots[b].buf = wk->mem + (size_t)b * stride;
+		wk->slots[b].index = b;
+		wk->free[b] = qd - 1 - b;
+		iov[b].iov_base = wk->slots[b].buf;
+		iov[b].iov_len = w->o.io_size;
+	}
+	wk->nfree = qd;
+	/* Fixed buffers spare the page pinning per write; without them (a
+	 * memlock limit) plain writes still work. */
+	if (!(dgen_ring_disabled() & DGEN_RING_FIXED_BUFFERS) &&
+	    io_uring_register_buffers(&wk->ring, iov, qd) == 0)
+		wk->features |= DGEN_RING_FIXED_BUFFERS;
+
+	for (unsigned int k = 0; k < w->n; k++) {
+		int fd = w->targets[k]->fd;
+
+		wk->file_index[k] = -1;
+		if (fd >= 0) {
+			wk->file_index[k] = nfd;
+			fds[nfd++] = fd;
+		}
+		walk_init(wk, k);
+	}
+	if (nfd && !(dgen_ring_disabled() & DGEN_RING_FIXED_FILES) &&
+	    io_uring_register_files(&wk->ring, fds, (unsigned int)nfd) == 0)
+		wk->features |= DGEN_RING_FIXED_FILES;
+	else
+		for (unsigned int k = 0; k < w->n; k++)
+			if (wk->file_index[k] >= 0)
+				wk->file_index[k] = w->targets[k]->fd;
+	r = 0;
+err:
+	free(iov);
+	free(fds);
+	return r;
+}
+
+static void worker_loop(struct worker *wk)
+{
+	struct dgen_writer *w = wk->w;
+	struct io_uring_cqe *cqe;
+	unsigned int target, head, seen;
+	uint64_t pos, now;
+	size_t queued;
+	int r;
+
+	for (;;) {
+		queued = 0;
+		while (wk->nfree && !stopping(w) &&
+		       next_unit(wk, &target, &pos)) {
+			const struct dgen_target_info *i =
+				&w->targets[target]->info;
+			struct slot *s = &wk->slots[wk->free[--wk->nfree]];
+
+			s->target = target;
+			s->pos = pos;
+			s->len = (uint32_t)(i->size - pos < w->o.io_size ?
+					    i->size - pos : w->o.io_size);
+			s->done = 0;
+			s->tries = 0;
+			dgen_stream_fill(w->streams[target], s->buf, pos, s->len);
+			s->t_submit = now_ns();
+			queue_write(wk, s);
+			wk->inflight++;
+			queued += s->len;
+			/* With no buffer left to fill, the wait below submits:
+			 * one io_uring_enter per write in the steady state. */
+			if (queued >= SUBMIT_BYTES && wk->nfree) {
+				io_uring_submit(&wk->ring);
+				queued = 0;
+			}
+		}
+		if (!wk->inflight)
+			break;
+		r = io_uring_submit_and_wait(&wk->ring, 1);
+		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+			/* The ring itself failed: writes in flight cannot be
+			 * reaped, so stop without them. */
+			set_error(wk, r, -1, 0);
+			break;
+		}
+		now = now_ns();
+		seen = 0;
+		io_uring_for_each_cqe(&wk->ring, head, cqe) {
+			complete(wk, io_uring_cqe_get_data(cqe), cqe->res, now);
+			seen++;
+		}
+		io_uring_cq_advance(&wk->ring, seen);
+	}
+}
+
+/*
+ * Tear the ring down here, files first: the kernel frees a ring's
+ * registered files in deferred work after the ring fd closes, and until
+ * then a block device's O_EXCL claim would outlive dgen_target_close, so a
+ * next run started at once would find the device busy.
+ */
+static void worker_ring_exit(struct worker *wk)
+{
+	if (!wk->ring_ok)
+		return;
+	if (wk->features & DGEN_RING_FIXED_FILES)
+		io_uring_unregister_files(&wk->ring);
+	io_uring_queue_exit(&wk->ring);
+	wk->ring_ok = 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	int r;
+
+	r = worker_setup(wk);
+	if (r)
+		set_error(wk, r, -1, 0);
+	else
+		worker_loop(wk);
+	worker_ring_exit(wk);
+	wk->t_end = now_ns();
+	__atomic_fetch_sub(&wk->w->running, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void worker_cleanup(struct worker *wk)
+{
+	worker_ring_exit(wk);
+	free(wk->mem);
+	free(wk->slots);
+	free(wk->free);
+	free(wk->walks);
+	free(wk->file_index);
+	free(wk->target_bytes);
+}
+
+/* ===== Run ===== */
+
+int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
+{
+	sigset_t all, old;
+	int r = 0;
+
+	for (unsigned int k = 0; k < w->n; k++) {
+		const struct dgen_target_info *i = &w->targets[k]->info;
+
+		r = dgen_target_prepare(w->targets[k]);
+		if (r)
+			return dgen_refuse(r, msg, msglen,
+					   "cannot extend %s to %llu bytes: %s",
+					   i->path,
+					   (unsigned long long)(i->offset + i->size),
+					   strerror(-r));
+	}
+	w->t0 = now_ns();
+	/* Workers take no signals: the caller's thread handles them and
+	 * calls dgen_writer_stop, and no io_uring_enter is cut short. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned int t = 0; t < w->o.threads; t++) {
+		struct worker *wk = &w->workers[t];
+
+		wk->w = w;
+		wk->id = t;
+		wk->error_target = -1;
+		dgen_latency_init(&wk->lat);
+		/* Here, not in the thread: progress readers may look at once. */
+		wk->target_bytes = calloc(w->n, sizeof(*wk->target_bytes));
+		if (!wk->target_bytes) {
+			r = dgen_refuse(-ENOMEM, msg, msglen, "out of memory");
+			dgen_writer_stop(w);
+			break;
+		}
+		__atomic_fetch_add(&w->running, 1, __ATOMIC_RELAXED);
+		r = -pthread_create(&wk->tid, NULL, worker_main, wk);
+		if (r) {
+			__atomic_fetch_sub(&w->running, 1, __ATOMIC_RELAXED);
+			dgen_writer_stop(w);
+			dgen_refuse(r, msg, msglen,
+				    "cannot start worker thread %u: %s", t,
+				    strerror(-r));
+			break;
+		}
+		w->started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+void dgen_writer_stop(struct dgen_writer *w)
+{
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELAXED);
+}
+
+unsigned int dgen_writer_running(const struct dgen_writer *w)
+{
+	return __atomic_load_n(&w->running, __ATOMIC_ACQUIRE);
+}
+
+uint64_t dgen_writer_bytes(const struct dgen_writer *w)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int t = 0; t < w->started; t++)
+		sum += __atomic_load_n(&w->workers[t].bytes, __ATOMIC_RELAXED);
+	return sum;
+}
+
+uint64_t dgen_writer_target_bytes(const struct dgen_writer *w, unsigned int k)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int t = 0; k < w->n && t < w->started; t++)
+		sum += __atomic_load_n(&w->workers[t].target_bytes[k],
+					       __ATOMIC_RELAXED);
+	return sum;
+}
+
+static uint64_t total_bytes(const struct dgen_writer *w)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int k = 0; k < w->n; k++)
+		sum += w->targets[k]->info.size;
+	return sum;
+}
+
+int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res)
+{
+	uint64_t t_end = w->t0;
+
+	memset(res, 0, sizeof(*res));
+	dgen_latency_init(&res->latency);
+	res->error_target = -1;
+	for (unsigned int t = 0; !w->joined && t < w->started; t++)
+		pthread_join(w->workers[t].tid, NULL);
+	w->joined = 1;
+	for (unsigned int t = 0; t < w->started; t++) {
+		struct worker *wk = &w->workers[t];
+
+		if (wk->t_end > t_end)
+			t_end = wk->t_end;
+		res->bytes += wk->bytes;
+		res->ops += wk->ops;
+		res->short_writes += wk->short_writes;
+		res->retries += wk->retries;
+		dgen_latency_merge(&res->latency, &wk->lat);
+		if (!res->error && wk->error) {
+			res->error = wk->error;
+			res->error_target = wk->error_target;
+			res->error_offset = wk->error_offset;
+		}
+	}
+	res->seconds = (double)(t_end - w->t0) / 1e9;
+	if (w->started)
+		res->ring_features = w->workers[0].features;
+	/* Stopped means cut short: a stop after the last write changes nothing. */
+	res->stopped = stopping(w) && !res->error && res->bytes < total_bytes(w);
+	return res->error;
+}
+
+void dgen_writer_free(struct dgen_writer *w)
+{
+	if (!w)
+		return;
+	if (w->workers)
+		for (unsigned int t = 0; t < w->o.threads; t++)
+			worker_cleanup(&w->workers[t]);
+	free(w->workers);
+	free(w->targets);
+	free(w->streams);
+	free(w);
+}

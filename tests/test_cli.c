@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_cli.c - dgen-uring as users run it: exit codes, refusals, reports
+ *
+ * Runs the built tool (DGEN_URING_PATH) as a subprocess on tmpfs files and
+ * loop devices, then checks what reached the target against the
+ * generator, and that refused targets are left byte for byte as they were.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+#include "writer_helpers.h"
+
+#ifndef DGEN_URING_PATH
+#error "meson passes the path of the built tool"
+#endif
+
+#define MiB	(1ull << 20)
+
+struct run {
+	int code;			/* exit status, or 128 + signal */
+	char out[1 << 16];
+	char err[1 << 13];
+};
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+	unlink(path);
+}
+
+static int code_of(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Run the tool with @args (a shell word list); capture stdout and stderr. */
+__attribute__((format(printf, 2, 3)))
+static int tool(struct run *r, const char *fmt, ...)
+{
+	char args[1024], cmd[2048], *out = scratch_path("out"),
+	     *err = scratch_path("err");
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", DGEN_URING_PATH, args,
+		 out, err);
+	r->code = code_of(system(cmd));
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+	return r->code;
+}
+
+/* A top-level number of the JSON report (the tool indents those by two). */
+static uint64_t json_top(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\n  \"%s\": ", key);
+	p = strstr(json, pat);
+	cr_assert(p, "no %s in the report:\n%s", key, json);
+	return strtoull(p + strlen(pat), NULL, 10);
+}
+
+/*
+ * A ring's files are released by kernel work that may run just after the
+ * process exits, so the first umount can meet EBUSY; retry, then detach.
+ */
+static void unmount_dir(char *dir)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 100 && umount(dir); i++)
+		nanosleep(&pause, NULL);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+}
+
+/* ===== Runs that write ===== */
+
+Test(cli, file_matches_stream)
+{
+	const char *path = scratch_path("f");
+	struct dgen_stream *s = stream_make(99, 5, 6 * MiB, 2.0, 1.5);
+	struct run r;
+
+	cr_assert_eq(file_make(path, 4096, 0x11), 0);
+	cr_assert_eq(tool(&r, "--dev %s --size 6M --offset 4K --bs 128K --qd 4 --threads 2 --seed 99 --stream 5 --dedup 2 --compress 1.5 --pattern rand --json",
+			  path), 0, "%s", r.err);
+	cr_assert_eq(json_top(r.out, "bytes"), 6 * MiB);
+	cr_assert_eq(path_compare(path, 4096, 6 * MiB, s), 0);
+	cr_assert(path_all(path, 0, 4096, 0x11));
+	unlink(path);
+	dgen_stream_free(s);
+}
+
+/* Without --size, a block device is written to its end. */
+Test(cli, loop_device_matches_stream)
+{
+	const char *backing = scratch_path("lb");
+	struct dgen_stream *s = stream_make(1, 0, 16 * MiB, 1.0, 1.0);
+	const char *dev;
+	struct run r;
+
+	cr_assert_eq(file_make(backing, 16 * MiB, 0), 0);
+	dev = loop_attach(backing, 0);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	tool(&r, "--dev %s --seed 1 --threads 2 --qd 8 --bs 256K", dev);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_eq(path_compare(dev, 0, 16 * MiB, s), 0);
+	cr_expect(strstr(r.out, "status: ok"), "%s", r.out);
+	/* The O_EXCL claim ends with the run: a second one starts at once. */
+	tool(&r, "--dev %s --seed 1 --threads 2 --force", dev);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	loop_detach(dev);
+	unlink(backing);
+	dgen_stream_free(s);
+}
+
+Test(cli, several_targets_get_consecutive_streams)
+{
+	const char *a = scratch_path("ta"), *b = scratch_path("tb");
+	struct dgen_stream *sa = stream_make(8, 10, 2 * MiB, 1.0, 1.0);
+	struct dgen_stream *sb = stream_make(8, 11, 2 * MiB, 1.0, 1.0);
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --dev null --dev %s --size 2M --seed 8 --stream 10 --bs 64K",
+			  a, b), 0, "%s", r.err);
+	cr_assert_eq(path_compare(a, 0, 2 * MiB, sa), 0);
+	/* null is target 1 and takes stream 11: the second file gets 12. */
+	cr_assert_eq(path_compare(b, 0, 2 * MiB, sb), 2 * MiB / 4096);
+	dgen_stream_free(sb);
+	sb = stream_make(8, 12, 2 * MiB, 1.0, 1.0);
+	cr_assert_eq(path_compare(b, 0, 2 * MiB, sb), 0);
+	unlink(a);
+	unlink(b);
+	dgen_stream_free(sa);
+	dgen_stream_free(sb);
+}
+
+/* A drawn seed is printed, and giving it back reproduces the bytes. */
+Test(cli, drawn_seed_reproduces)
+{
+	const char *a = scratch_path("sa"), *b = scratch_path("sb");
+	unsigned long long seed;
+	const char *p;
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --size 1M --dedup 3", a), 0, "%s", r.err);
+	p = strstr(r.out, "seed ");
+	cr_assert(p && strstr(r.out, "drawn at random"), "%s", r.out);
+	seed = strtoull(p + 5, NULL, 10);
+	cr_assert_eq(tool(&r, "--dev %s --size 1M --dedup 3 --seed %llu", b, seed),
+		     0);
+	cr_assert_eq(path_hash(a), path_hash(b));
+	unlink(a);
+	unlink(b);
+}
+
+/* The JSON report parses and carries every field the issue lists. */
+Test(cli, json_report_has_every_field)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"need = ['bytes','ops','seconds','gbps','iops','seed','status','job','targets','latency_us','cpu']\n"
+		"assert all(k in d for k in need), [k for k in need if k not in d]\n"
+		"assert all(k in d['latency_us'] for k in ['p50','p99','p99.9','min','max','mean'])\n"
+		"assert all(k in d['cpu'] for k in ['user_s','sys_s','s_per_gb'])\n"
+		"assert all(k in d['job'] for k in ['bs','qd','threads','pattern','offset','ring'])\n"
+		"t = d['targets'][0]\n"
+		"assert all(k in t for k in ['path','type','offset','size','bytes','stream'])\n"
+		"s = t['stream']\n"
+		"assert all(k in s for k in ['seed','stream_id','size','dedup_ratio','dedup_unit','compress_ratio','compress_chunk'])\n"
+		"assert d['bytes'] == 64 << 20 and d['ops'] == 64 and d['status'] == 'ok'\n"
+		"assert s['seed'] == 5 and s['stream_id'] == 3 and s['dedup_ratio'] == 2 and s['dedup_unit'] == 8192\n"
+		"assert s['compress_ratio'] == 2.5 and s['compress_chunk'] == 2048 and t['type'] == 'null'\n"
+		"assert d['latency_us']['p50'] <= d['latency_us']['p99'] <= d['latency_us']['p99.9'] <= d['latency_us']['max']\n"
+		"print('ok')\n";
+	const char *json = scratch_path("json"), *py = scratch_path("py");
+	char cmd[1024];
+	struct run r;
+	FILE *f;
+
+	cr_assert_eq(tool(&r, "--dev null --size 64M --seed 5 --stream 3 --dedup 2 --dedup-unit 8K --compress 2.5 --compress-chunk 2K --json"),
+		     0, "%s", r.err);
+	if (!shell_line("command -v python3"))
+		cr_skip_test("python3 is needed to parse the JSON report");
+	f = fopen(json, "w");
+	fputs(r.out, f);
+	fclose(f);
+	f = fopen(py, "w");
+	fputs(check, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 %s %s 2>&1", py, json);
+	cr_assert_str_eq(shell_line(cmd) ?: "(failed)", "ok", "%s", r.out);
+	unlink(json);
+	unlink(py);
+}
+
+/* K/M/G/T alone, with B or with iB, any case: all powers of 1024. */
+Test(cli, size_suffixes)
+{
+	static const struct {
+		const char *size, *bs;
+		uint64_t bytes;
+	} cases[] = {
+		{ "3MiB", "64KiB", 3 * MiB },
+		{ "3m", "64k", 3 * MiB },
+		{ "2MB", "512", 2 * MiB },
+		{ "1g", "1M", 1024 * MiB },
+		{ "1048576", "4KB", MiB },
+	};
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(tool(&r, "--dev null --size %s --bs %s --seed 1 --json",
+				  cases[i].size, cases[i].bs), 0, "%s", r.err);
+		cr_assert_eq(json_top(r.out, "bytes"), cases[i].bytes, "--size %s",
+			     cases[i].size);
+	}
+}
+
+Test(cli, help_and_version)
+{
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--help"), 0);
+	cr_assert(strstr(r.out, "--dev PATH") && strstr(r.out, "--compress-chunk"));
+	cr_assert_eq(tool(&r, "--version"), 0);
+	cr_assert(strstr(r.out, DGEN_VERSION_STRING));
+}
+
+/* ===== Refusals: exit 2, a clear message, the target untouched ===== */
+
+struct bad_args {
+	char args[96];
+	char says[32];
+};
+
+ParameterizedTestParameters(cli, nonsense_refused)
+{
+	static struct bad_args cases[] = {
+		{ "--size abc", "not a size" },
+		{ "--size -1", "not a size" },
+		{ "--size 1X", "not a size" },
+		{ "--size 1.5G", "not a size" },
+		{ "--size 99999999999T", "too large" },
+		{ "--size 0", "--size 0" },
+		{ "--size 1M --bs 0", "--bs 0" },
+		{ "--size 1M --bs 1000", "I/O size 1000" },
+		{ "--size 1M --offset 100", "multiples" },
+		{ "--size 1000", "multiples" },
+		{ "--size 1M --qd 0", "--qd 0" },
+		{ "--size 1M --threads 0", "--threads 0" },
+		{ "--size 1M --dedup 0.5", "--dedup" },
+		{ "--size 1M --compress 1000", "compress ratio" },
+		{ "--size 1M --dedup-unit 3000", "dedup unit 3000" },
+		{ "--size 1M --pattern zigzag", "--pattern" },
+		{ "--size 1M --seed x", "--seed" },
+		{ "--size 1M --bogus", "unknown option" },
+		{ "--size 1M --dev /tmp/../tmp/dgen-same --dev /tmp/dgen-same", "same target" },
+	};
+
+	return cr_make_param_array(struct bad_args, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct bad_args *c, cli, nonsense_refused)
+{
+	const char *path = scratch_path("bad");
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s %s", path, c->args), 2, "%s: %s",
+		     c->args, r.err);
+	cr_assert(strstr(r.err, c->says), "%s: %s", c->args, r.err);
+	cr_assert_eq(access(path, F_OK), -1, "%s: the file was created", c->args);
+}
+
+Test(cli, no_target_refused)
+{
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--size 1M"), 2);
+	cr_assert(strstr(r.err, "--dev"), "%s", r.err);
+}
+
+/*
+ * Validation covers every target before anything is written: when the last
+ * one is refused, an existing file is neither written nor extended and a
+ * new one is not left behind.
+ */
+Test(cli, one_refused_target_leaves_all_untouched)
+{
+	const char *old = scratch_path("old"), *new = scratch_path("new");
+	struct stat st;
+	uint64_t h;
+	struct run r;
+
+	cr_assert_eq(file_make(old, MiB, 0x3c), 0);
+	h = path_hash(old);
+	tool(&r, "--dev %s --dev %s --dev /tmp --size 4M", old, new);
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "/tmp is neither"), "%s", r.err);
+	cr_assert_eq(stat(old, &st), 0);
+	cr_assert_eq(st.st_size, (off_t)MiB, "the file was extended");
+	cr_assert_eq(path_hash(old), h);
+	cr_assert_eq(access(new, F_OK), -1, "a refused run created a file");
+	unlink(old);
+}
+
+/* A loop device over @size bytes of 0x3c, or skip. */
+static const char *loop_make(const char *backing, uint64_t size, int ro)
+{
+	const char *dev;
+
+	cr_assert_eq(file_make(backing, size, 0x3c), 0);
+	dev = loop_attach(backing, ro);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	return dev;
+}
+
+Test(cli, read_only_device_refused)
+{
+	const char *backing = scratch_path("ro");
+	const char *dev = loop_make(backing, 4 * MiB, 1);
+	uint64_t h = path_hash(backing);
+	struct run r;
+
+	tool(&r, "--dev %s --seed 1", dev);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "read-only"), "%s", r.err);
+	cr_expect_eq(path_hash(backing), h);
+	loop_detach(dev);
+	unlink(backing);
+}
+
+Test(cli, read_only_filesystem_refused)
+{
+	char dir[] = "/tmp/dgen-ro-XXXXXX", path[64];
+	struct run r;
+
+	cr_assert(mkdtemp(dir));
+	if (mount("tmpfs", dir, "tmpfs", MS_RDONLY, "size=1M")) {
+		rmdir(dir);
+		cr_skip_test("cannot mount a tmpfs here (needs root)");
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	tool(&r, "--dev %s --size 1M", path);
+	unmount_dir(dir);
+	cr_assert_eq(r.code, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "read-only"), "%s", r.err);
+}
+
+Test(cli, too_small_device_refused)
+{
+	const char *backing = scratch_path("small");
+	const char *dev = loop_make(backing, 8 * MiB, 0);
+	uint64_t h = path_hash(backing);
+	struct run r;
+
+	tool(&r, "--dev %s --size 16M", dev);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "too small"), "%s", r.err);
+	tool(&r, "--dev %s --size 4M --offset 6M", dev);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect_eq(path_hash(backing), h);
+	loop_detach(dev);
+	unlink(backing);
+}
+
+Test(cli, unaligned_on_device_refused)
+{
+	const char *backing = scratch_path("unal");
+	const char *dev = loop_make(backing, 4 * MiB, 0);
+	uint64_t h = path_hash(backing);
+	struct run r;
+
+	tool(&r, "--dev %s --bs 1000", dev);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	tool(&r, "--dev %s --offset 100 --size 1M", dev);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "multiples of 512"), "%s", r.err);
+	cr_expect_eq(path_hash(backing), h);
+	loop_detach(dev);
+	unlink(backing);
+}
+
+Test(cli, signature_refused_without_force)
+{
+	const char *backing = scratch_path("gpt");
+	struct dgen_stream *s = stream_make(2, 0, 4 * MiB, 1.0, 1.0);
+	const char *dev;
+	uint64_t h;
+	struct run r;
+	int fd;
+
+	cr_assert_eq(file_make(backing, 4 * MiB, 0), 0);
+	fd = open(backing, O_WRONLY);
+	cr_assert_eq(pwrite(fd, "EFI PART", 8, 512), 8);
+	close(fd);
+	dev = loop_attach(backing, 0);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	h = path_hash(backing);
+	tool(&r, "--dev %s --seed 2", dev);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "GPT partition table") && strstr(r.err, "--force"),
+		  "%s", r.err);
+	cr_expect_eq(path_hash(backing), h);
+	tool(&r, "--dev %s --seed 2 --force", dev);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_eq(path_compare(dev, 0, 4 * MiB, s), 0);
+	loop_detach(dev);
+	unlink(backing);
+	dgen_stream_free(s);
+}
+
+Test(cli, mounted_device_refused)
+{
+	const char *backing = scratch_path("ext4");
+	char dir[] = "/tmp/dgen-mnt-XXXXXX", cmd[512];
+	const char *dev;
+	uint64_t h;
+	struct run r;
+
+	if (!shell_line("command -v mkfs.ext4"))
+		cr_skip_test("mkfs.ext4 (e2fsprogs) is needed to make a filesystem");
+	cr_assert_eq(file_make(backing, 16 * MiB, 0), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 %s && echo ok",
+		 backing);
+	cr_assert(shell_line(cmd));
+	dev = loop_attach(backing, 0);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	cr_assert(mkdtemp(dir));
+	if (mount(dev, dir, "ext4", 0, NULL)) {
+		loop_detach(dev);
+		unlink(backing);
+		rmdir(dir);
+		cr_skip_test("cannot mount ext4 here");
+	}
+	/* The refusal must come before any byte: the first MiB is what a run
+	 * would write first (--force too, since a mount beats --force). */
+	h = path_hash(dev);
+	tool(&r, "--dev %s --size 1M --force", dev);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "in use"), "%s", r.err);
+	cr_expect_eq(path_hash(dev), h);
+	unmount_dir(dir);
+	loop_detach(dev);
+	unlink(backing);
+}
+
+/* ===== Failures and interruptions ===== */
+
+/* ENOSPC mid-run: exit 3, the failing offset in the message and report. */
+Test(cli, enospc_exits_3_with_offset)
+{
+	char dir[] = "/tmp/dgen-full-XXXXXX", path[64];
+	uint64_t off;
+	const char *p;
+	struct run r;
+
+	cr_assert(mkdtemp(dir));
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=8M")) {
+		rmdir(dir);
+		cr_skip_test("cannot mount a small tmpfs here (needs root)");
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	tool(&r, "--dev %s --size 16M --bs 1M --threads 1 --qd 2 --json", path);
+	unmount_dir(dir);
+	if (r.code == 2 && strstr(r.err, "O_DIRECT"))
+		cr_skip_test("tmpfs takes O_DIRECT only from Linux 6.6: %s", r.err);
+	cr_assert_eq(r.code, 3, "%s", r.err);
+	cr_assert(strstr(r.err, "No space left on device"), "%s", r.err);
+	p = strstr(r.err, "at offset ");
+	cr_assert(p, "%s", r.err);
+	off = strtoull(p + 10, NULL, 10);
+	cr_assert(off > 0 && off <= 8 * MiB, "offset %llu", (unsigned long long)off);
+	cr_assert(strstr(r.out, "\"status\": \"error\"") &&
+		  strstr(r.out, "\"errno\": 28"), "%s", r.out);
+	cr_assert_lt(json_top(r.out, "bytes"), 16 * MiB);
+}
+
+struct sig_case {
+	int sig;
+};
+
+ParameterizedTestParameters(cli, signal_stops_with_truthful_report)
+{
+	static struct sig_case cases[] = { { SIGINT }, { SIGTERM } };
+
+	return cr_make_param_array(struct sig_case, cases, 2);
+}
+
+/*
+ * One thread writing in order: what reached the file is a prefix, so the
+ * report's byte count N must be exactly the part that matches the stream,
+ * with the unit after it never written (still a hole of zeros).
+ */
+ParameterizedTest(struct sig_case *c, cli, signal_stops_with_truthful_report)
+{
+	const char *path = scratch_path("intr"), *out = scratch_path("iout");
+	const uint64_t size = 4ull << 30;
+	struct dgen_stream *s = stream_make(4, 0, size, 1.0, 1.0);
+	char cmd[1024], *argv[] = { "sh", "-c", cmd, NULL };
+	static char report[1 << 16];
+	const struct timespec pause = { 0, 300 * 1000 * 1000 };
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	extern char **environ;
+	struct stat st;
+	uint64_t n;
+	pid_t pid;
+	int status;
+
+	snprintf(cmd, sizeof(cmd),
+		 "exec %s --dev %s --size 4G --threads 1 --qd 8 --bs 1M --seed 4 --json >%s",
+		 DGEN_URING_PATH, path, out);
+	cr_assert_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ), 0);
+	/* The file reaches its full size once the handlers are in place and
+	 * the writer starts: only then is the signal a mid-run one. */
+	for (int i = 0; i < 1000 && (stat(path, &st) || (uint64_t)st.st_size < size); i++)
+		nanosleep(&tick, NULL);
+	nanosleep(&pause, NULL);
+	kill(pid, c->sig);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	slurp(out, report, sizeof(report));
+	cr_assert_eq(code_of(status), 130, "%s", report);
+	cr_assert(strstr(report, "\"status\": \"interrupted\""), "%s", report);
+	n = json_top(report, "bytes");
+	cr_assert(n > 0 && n < size, "bytes %llu", (unsigned long long)n);
+	cr_assert_eq(path_compare(path, 0, n, s), 0);
+	cr_assert(path_all(path, n, MiB, 0), "more reached the file than reported");
+	unlink(path);
+	dgen_stream_free(s);
+}

@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dgen-uring.c - write data streams to block devices and files at full speed
+ *
+ * Validates every target before writing anything, runs the writer, shows a
+ * progress line on a terminal and prints a report (human or JSON) that
+ * holds every stream parameter, so the data can be regenerated and
+ * verified later from the report alone.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dgen/dgen.h>
+
+#include "parse.h"
+
+#define EXIT_USAGE	2
+#define EXIT_IO		3
+#define EXIT_INTR	130
+
+#define MAX_TARGETS	256
+#define PROGRESS_NS	1000000000ull	/* one progress line a second */
+#define POLL_NS		10000000ull	/* how often the main thread looks */
+
+static const char *arg_dev[MAX_TARGETS];
+static unsigned int arg_ndev;
+static uint64_t arg_size, arg_offset, arg_seed, arg_stream;
+static int arg_seed_set, arg_force, arg_json;
+static struct dgen_stream_params arg_params;
+static struct dgen_writer_opts arg_opts;
+
+static struct dgen_writer *volatile the_writer;
+static volatile sig_atomic_t interrupted;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: dgen-uring --dev PATH [--dev PATH ...] [OPTION...]\n"
+"\n"
+"Write a reproducible data stream with exact dedup and compression ratios\n"
+"to block devices or files, O_DIRECT through io_uring.\n"
+"\n"
+"Targets:\n"
+"  -d, --dev PATH          a block device, a regular file (created or extended)\n"
+"                          or 'null' (all the work, no device I/O); repeat it\n"
+"                          for several targets, target k gets stream id + k\n"
+"  -s, --size SIZE         bytes to write per target (default: to the end of\n"
+"                          the device or existing file)\n"
+"  -o, --offset SIZE       first byte written on each target (default 0)\n"
+"  -f, --force             write to a device that carries a filesystem or\n"
+"                          partition table signature\n"
+"\n"
+"I/O:\n"
+"  -b, --bs SIZE           bytes per write (default %u)\n"
+"  -q, --qd N              writes in flight per thread (default %u)\n"
+"  -t, --threads N         worker threads, one ring each (default: online CPUs)\n"
+"  -p, --pattern seq|rand  write order within each thread (default seq)\n"
+"      --sqpoll            let a kernel thread poll the submission queue\n"
+"      --iopoll            poll for completions (needs polled device queues)\n"
+"\n"
+"Data (all printed in the report, enough to verify the data later):\n"
+"  -S, --seed N            stream seed (default: drawn at random)\n"
+"      --stream N          stream id of the first target (default 0)\n"
+"      --dedup RATIO       total blocks / distinct blocks (default 1)\n"
+"      --dedup-unit SIZE   dedup block size, 512 to 1M (default %u)\n"
+"      --compress RATIO    compression ratio (default 1)\n"
+"      --compress-chunk SIZE  compression chunk, 512 to dedup unit (default %u)\n"
+"\n"
+"Output:\n"
+"  -j, --json              print the report as JSON\n"
+"  -h, --help              show this help\n"
+"  -V, --version           show the version\n"
+"\n"
+"SIZE takes K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024).\n"
+"Exit status: 0 done, 2 bad usage or a refused target, 3 an I/O error,\n"
+"130 interrupted (the report says how much was written).\n",
+		DGEN_IO_SIZE_DEFAULT, DGEN_QUEUE_DEPTH_DEFAULT,
+		DGEN_DEDUP_UNIT_DEFAULT, DGEN_COMPRESS_CHUNK_DEFAULT);
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dgen-uring: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(dgen-uring --help lists the options)\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static uint64_t opt_size(const char *name, const char *v)
+{
+	uint64_t x;
+	int r = parse_size(v, &x);
+
+	if (r == -ERANGE)
+		die_usage("--%s '%s' is too large: at most 2^64 - 1 bytes", name, v);
+	if (r)
+		die_usage("--%s '%s' is not a size: give a whole number of bytes, optionally with K, M, G or T (e.g. 4K, 1GiB)",
+			  name, v);
+	return x;
+}
+
+static uint32_t opt_u32(const char *name, const char *v, uint64_t min,
+			uint64_t max, int size)
+{
+	uint64_t x;
+
+	if (size)
+		x = opt_size(name, v);
+	else if (parse_u64(v, &x))
+		die_usage("--%s '%s' is not a whole number", name, v);
+	if (x < min || x > max)
+		die_usage("--%s %s is out of range: %llu to %llu", name, v,
+			  (unsigned long long)min, (unsigned long long)max);
+	return (uint32_t)x;
+}
+
+static double opt_ratio(const char *name, const char *v)
+{
+	double x;
+
+	if (parse_ratio(v, &x) || x < 1.0)
+		die_usage("--%s '%s' is not a ratio: give a number of at least 1",
+			  name, v);
+	return x;
+}
+
+/* @path with links and dots resolved, also for a file not yet made. */
+static char *canonical(const char *path)
+{
+	char *dup, *dir, *real, *out = realpath(path, NULL);
+	const char *base;
+
+	if (out || errno != ENOENT)
+		return out;
+	dup = strdup(path);
+	if (!dup)
+		return NULL;
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	dir = dirname(dup);
+	real = realpath(dir, NULL);
+	if (real && asprintf(&out, "%s/%s", real, base) < 0)
+		out = NULL;
+	free(real);
+	free(dup);
+	return out;
+}
+
+/* Two streams written to one file would leave neither: refuse repeats. */
+static void check_distinct(void)
+{
+	char *real[MAX_TARGETS];
+
+	for (unsigned int k = 0; k < arg_ndev; k++)
+		real[k] = canonical(arg_dev[k]);
+	for (unsigned int k = 0; k < arg_ndev; k++) {
+		if (!strcmp(arg_dev[k], DGEN_TARGET_NULL_PATH))
+			continue;
+		for (unsigned int j = 0; j < k; j++)
+			if (real[j] && real[k] ? !strcmp(real[j], real[k]) :
+			    !strcmp(arg_dev[j], arg_dev[k]))
+				die_usage("--dev %s and --dev %s are the same target: give each once",
+					  arg_dev[j], arg_dev[k]);
+	}
+	for (unsigned int k = 0; k < arg_ndev; k++)
+		free(real[k]);
+}
+
+enum {
+	OPT_STREAM = 256, OPT_DEDUP, OPT_DEDUP_UNIT, OPT_COMPRESS,
+	OPT_COMPRESS_CHUNK, OPT_SQPOLL, OPT_IOPOLL,
+};
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "bs", required_argument, NULL, 'b' },
+		{ "qd", required_argument, NULL, 'q' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "pattern", required_argument, NULL, 'p' },
+		{ "sqpoll", no_argument, NULL, OPT_SQPOLL },
+		{ "iopoll", no_argument, NULL, OPT_IOPOLL },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "stream", required_argument, NULL, OPT_STREAM },
+		{ "dedup", required_argument, NULL, OPT_DEDUP },
+		{ "dedup-unit", required_argument, NULL, OPT_DEDUP_UNIT },
+		{ "compress", required_argument, NULL, OPT_COMPRESS },
+		{ "compress-chunk", required_argument, NULL, OPT_COMPRESS_CHUNK },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int c;
+
+	dgen_stream_params_init(&arg_params);
+	dgen_writer_opts_init(&arg_opts);
+	arg_opts.threads = cpus > 0 ? (uint32_t)cpus : 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:s:o:fb:q:t:p:S:jhV", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (arg_ndev == MAX_TARGETS)
+				die_usage("at most %u targets", MAX_TARGETS);
+			arg_dev[arg_ndev++] = optarg;
+			break;
+		case 's':
+			arg_size = opt_size("size", optarg);
+			if (!arg_size)
+				die_usage("--size 0: give a size of at least one block");
+			break;
+		case 'o':
+			arg_offset = opt_size("offset", optarg);
+			break;
+		case 'f':
+			arg_force = 1;
+			break;
+		case 'b':
+			arg_opts.io_size = opt_u32("bs", optarg, 1,
+						   DGEN_IO_SIZE_MAX, 1);
+			break;
+		case 'q':
+			arg_opts.queue_depth = opt_u32("qd", optarg, 1,
+						       DGEN_QUEUE_DEPTH_MAX, 0);
+			break;
+		case 't':
+			arg_opts.threads = opt_u32("threads", optarg, 1,
+						   DGEN_THREADS_MAX, 0);
+			break;
+		case 'p':
+			if (!strcmp(optarg, "seq"))
+				arg_opts.pattern = DGEN_PATTERN_SEQ;
+			else if (!strcmp(optarg, "rand"))
+				arg_opts.pattern = DGEN_PATTERN_RAND;
+			else
+				die_usage("--pattern '%s': give seq or rand", optarg);
+			break;
+		case OPT_SQPOLL:
+			arg_opts.ring_flags |= DGEN_RING_SQPOLL;
+			break;
+		case OPT_IOPOLL:
+			arg_opts.ring_flags |= DGEN_RING_IOPOLL;
+			break;
+		case 'S':
+			if (parse_u64(optarg, &arg_seed))
+				die_usage("--seed '%s' is not a whole number from 0 to 2^64 - 1",
+					  optarg);
+			arg_seed_set = 1;
+			break;
+		case OPT_STREAM:
+			if (parse_u64(optarg, &arg_stream))
+				die_usage("--stream '%s' is not a whole number", optarg);
+			break;
+		case OPT_DEDUP:
+			arg_params.dedup_ratio = opt_ratio("dedup", optarg);
+			break;
+		case OPT_DEDUP_UNIT:
+			arg_params.dedup_unit = opt_u32("dedup-unit", optarg,
+							DGEN_UNIT_MIN,
+							DGEN_UNIT_MAX, 1);
+			break;
+		case OPT_COMPRESS:
+			arg_params.compress_ratio = opt_ratio("compress", optarg);
+			break;
+		case OPT_COMPRESS_CHUNK:
+			arg_params.compress_chunk = opt_u32("compress-chunk",
+							    optarg,
+							    DGEN_UNIT_MIN,
+							    DGEN_UNIT_MAX, 1);
+			break;
+		case 'j':
+			arg_json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("dgen-uring %s\n", DGEN_VERSION_STRING);
+			exit(0);
+		case ':':
+			die_usage("%s needs a value", argv[optind - 1]);
+		default:
+			die_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (!arg_ndev)
+		die_usage("no target: give --dev PATH (a block device, a file or null)");
+	check_distinct();
+}
+
+/* ===== Run ===== */
+
+/*
+ * The first SIGINT or SIGTERM stops the run cleanly (writes in flight are
+ * finished and counted); a second one, for a device that no longer
+ * completes, kills at once.
+ */
+static void on_signal(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	interrupted = 1;
+	if (the_writer)
+		dgen_writer_stop(the_writer);
+	sigaction(sig, &dfl, NULL);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* bytes done of total, GB/s over the last interval, ETA from the average. */
+static void progress(uint64_t done, uint64_t total, double rate, uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	double eta = done && done < total ? s * (double)(total - done) / (double)done : 0;
+
+	fprintf(stderr, "\r%8.2f / %.2f GB  %6.2f GB/s  ETA %u:%02u \033[K",
+		(double)done / 1e9, (double)total / 1e9, rate / 1e9,
+		(unsigned int)eta / 60, (unsigned int)eta % 60);
+}
+
+/* Wait for the workers, drawing a progress line when stderr is a terminal. */
+static void watch(struct dgen_writer *w, uint64_t total)
+{
+	const int tty = isatty(STDERR_FILENO) && !arg_json;
+	const struct timespec poll = { 0, POLL_NS };
+	uint64_t t0 = now_ns(), last_t = t0, last_b = 0, t, b;
+	int drawn = 0;
+
+	while (dgen_writer_running(w)) {
+		nanosleep(&poll, NULL);
+		t = now_ns();
+		if (!tty || t - last_t < PROGRESS_NS)
+			continue;
+		b = dgen_writer_bytes(w);
+		progress(b, total, (double)(b - last_b) * 1e9 / (double)(t - last_t),
+			 t - t0);
+		last_t = t;
+		last_b = b;
+		drawn = 1;
+	}
+	if (drawn)
+		fputs("\r\033[K", stderr);
+}
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* ===== Report ===== */
+
+struct report {
+	struct dgen_target **targets;
+	struct dgen_stream **streams;
+	struct dgen_writer *w;
+	struct dgen_writer_result res;
+	double user_s, sys_s;
+	const char *status;
+};
+
+static const char *type_name(enum dgen_target_type t)
+{
+	return t == DGEN_TARGET_BLOCK ? "block" :
+	       t == DGEN_TARGET_FILE ? "file" : "null";
+}
+
+/* What the reports say about target @k and its stream. */
+static void target_view(const struct report *r, unsigned int k,
+			struct dgen_target_info *i,
+			const struct dgen_stream_params **p,
+			struct dgen_stream_layout *lay)
+{
+	dgen_target_info_get(r->targets[k], i);
+	*p = dgen_stream_params_get(r->streams[k]);
+	dgen_stream_layout_get(r->streams[k], lay);
+}
+
+/* The names of the ring features in @f, each as @fmt (then @sep'd). */
+static void print_features(unsigned int f, const char *fmt, const char *sep)
+{
+	const char *s = "";
+
+	for (unsigned int b = 0; b < 32; b++)
+		if (f & (1u << b)) {
+			fputs(s, stdout);
+			printf(fmt, dgen_ring_feature_name(1u << b));
+			s = sep;
+		}
+}
+
+static double gb_per_s(const struct report *r)
+{
+	return r->res.seconds > 0 ? (double)r->res.bytes / r->res.seconds / 1e9 : 0;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void report_json(const struct report *r)
+{
+	const struct dgen_writer_result *res = &r->res;
+	const struct dgen_latency *l = &res->latency;
+
+	printf("{\n  \"dgen-uring\": \"%s\",\n  \"status\": \"%s\",\n",
+	       DGEN_VERSION_STRING, r->status);
+	printf("  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
+	       (unsigned long long)arg_seed, arg_seed_set ? "false" : "true");
+	printf("  \"job\": { \"bs\": %u, \"qd\": %u, \"threads\": %u, \"pattern\": \"%s\", \"offset\": %llu, \"ring\": [",
+	       arg_opts.io_size, arg_opts.queue_depth, arg_opts.threads,
+	       arg_opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq",
+	       (unsigned long long)arg_offset);
+	print_features(res->ring_features, "\"%s\"", ", ");
+	printf("] },\n  \"targets\": [\n");
+	for (unsigned int k = 0; k < arg_ndev; k++) {
+		const struct dgen_stream_params *p;
+		struct dgen_stream_layout lay;
+		struct dgen_target_info i;
+
+		target_view(r, k, &i, &p, &lay);
+		printf("    { \"path\": ");
+		json_string(i.path);
+		printf(", \"type\": \"%s\", \"offset\": %llu, \"size\": %llu, \"bytes\": %llu,\n",
+		       type_name(i.type), (unsigned long long)i.offset,
+		       (unsigned long long)i.size,
+		       (unsigned long long)dgen_writer_target_bytes(r->w, k));
+		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u, \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" } }%s\n",
+		       (unsigned long long)p->seed,
+		       (unsigned long long)p->stream_id,
+		       (unsigned long long)p->size, p->dedup_ratio,
+		       p->dedup_unit, p->compress_ratio, p->compress_chunk,
+		       lay.dedup_ratio, lay.compress_ratio, lay.kernel,
+		       k + 1 < arg_ndev ? "," : "");
+	}
+	printf("  ],\n");
+	printf("  \"bytes\": %llu,\n  \"ops\": %llu,\n  \"short_writes\": %llu,\n  \"retries\": %llu,\n",
+	       (unsigned long long)res->bytes, (unsigned long long)res->ops,
+	       (unsigned long long)res->short_writes,
+	       (unsigned long long)res->retries);
+	printf("  \"seconds\": %.6f,\n  \"gbps\": %.6f,\n  \"iops\": %.1f,\n",
+	       res->seconds, gb_per_s(r),
+	       res->seconds > 0 ? (double)res->ops / res->seconds : 0);
+	printf("  \"latency_us\": { \"min\": %.3f, \"mean\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"p99.9\": %.3f, \"max\": %.3f },\n",
+	       l->count ? (double)l->min_ns / 1e3 : 0,
+	       l->count ? (double)l->sum_ns / (double)l->count / 1e3 : 0,
+	       (double)dgen_latency_percentile(l, 50) / 1e3,
+	       (double)dgen_latency_percentile(l, 99) / 1e3,
+	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
+	       (double)l->max_ns / 1e3);
+	printf("  \"cpu\": { \"user_s\": %.6f, \"sys_s\": %.6f, \"s_per_gb\": %.6f }",
+	       r->user_s, r->sys_s,
+	       res->bytes ? (r->user_s + r->sys_s) / ((double)res->bytes / 1e9) : 0);
+	if (res->error) {
+		printf(",\n  \"error\": { \"errno\": %d, \"message\": ", -res->error);
+		json_string(strerror(-res->error));
+		printf(", \"target\": ");
+		if (res->error_target >= 0) {
+			struct dgen_target_info i;
+
+			dgen_target_info_get(r->targets[res->error_target], &i);
+			json_string(i.path);
+		} else {
+			printf("null");
+		}
+		printf(", \"offset\": %llu }", (unsigned long long)res->error_offset);
+	}
+	printf("\n}\n");
+}
+
+/* @v bytes as "1 MiB" when it is a whole number of a binary unit. */
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned int u = 0;
+
+	while (u < 4 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
+	return buf;
+}
+
+static void report_human(const struct report *r)
+{
+	char bs[32];
+	const struct dgen_writer_result *res = &r->res;
+	const struct dgen_latency *l = &res->latency;
+
+	printf("dgen-uring %s: %u target%s, %u thread%s, bs %s, qd %u, %s\n",
+	       DGEN_VERSION_STRING, arg_ndev, arg_ndev > 1 ? "s" : "",
+	       arg_opts.threads, arg_opts.threads > 1 ? "s" : "",
+	       size_str(arg_opts.io_size, bs, sizeof(bs)), arg_opts.queue_depth,
+	       arg_opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq");
+	printf("  seed %llu%s\n", (unsigned long long)arg_seed,
+	       arg_seed_set ? "" : " (drawn at random: give --seed to repeat)");
+	for (unsigned int k = 0; k < arg_ndev; k++) {
+		const struct dgen_stream_params *p;
+		struct dgen_stream_layout lay;
+		struct dgen_target_info i;
+
+		target_view(r, k, &i, &p, &lay);
+		printf("  %s (%s): offset %llu, size %llu, written %llu\n",
+		       i.path, type_name(i.type), (unsigned long long)i.offset,
+		       (unsigned long long)i.size,
+		       (unsigned long long)dgen_writer_target_bytes(r->w, k));
+		printf("    stream %llu: dedup %g (actual %.4f, unit %u), compress %g (actual %.4f, chunk %u), kernel %s\n",
+		       (unsigned long long)p->stream_id, p->dedup_ratio,
+		       lay.dedup_ratio, p->dedup_unit, p->compress_ratio,
+		       lay.compress_ratio, p->compress_chunk, lay.kernel);
+	}
+	printf("  write: %llu bytes in %.3f s, %.3f GB/s, %.0f IOPS\n",
+	       (unsigned long long)res->bytes, res->seconds, gb_per_s(r),
+	       res->seconds > 0 ? (double)res->ops / res->seconds : 0);
+	printf("  lat (usec): min %.1f, p50 %.1f, p99 %.1f, p99.9 %.1f, max %.1f\n",
+	       l->count ? (double)l->min_ns / 1e3 : 0,
+	       (double)dgen_latency_percentile(l, 50) / 1e3,
+	       (double)dgen_latency_percentile(l, 99) / 1e3,
+	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
+	       (double)l->max_ns / 1e3);
+	printf("  cpu: user %.3f s, sys %.3f s, %.3f s/GB\n", r->user_s,
+	       r->sys_s,
+	       res->bytes ? (r->user_s + r->sys_s) / ((double)res->bytes / 1e9) : 0);
+	printf("  ring: %s", res->ring_features ? "" : "plain (no optional features)");
+	print_features(res->ring_features, "%s", " ");
+	printf("\n  status: %s", r->status);
+	if (res->error && res->error_target >= 0) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[res->error_target], &i);
+		printf(" (%s at offset %llu: %s)", i.path,
+		       (unsigned long long)res->error_offset,
+		       strerror(-res->error));
+	} else if (res->error) {
+		printf(" (%s)", strerror(-res->error));
+	}
+	putchar('\n');
+}
+
+/* ===== Main ===== */
+
+static int open_all(struct report *r)
+{
+	char msg[512];
+	int err;
+
+	for (unsigned int k = 0; k < arg_ndev; k++) {
+		struct dgen_stream_params p = arg_params;
+		struct dgen_target_info i;
+
+		err = dgen_target_open(&r->targets[k], arg_dev[k], arg_offset,
+				       arg_size, arg_force ? DGEN_TARGET_FORCE : 0,
+				       msg, sizeof(msg));
+		if (err)
+			goto refuse;
+		dgen_target_info_get(r->targets[k], &i);
+		p.stream_id = arg_stream + k;
+		p.size = i.size;
+		err = dgen_stream_new(&r->streams[k], &p, msg, sizeof(msg));
+		if (err)
+			goto refuse;
+	}
+	err = dgen_writer_new(&r->w, &arg_opts,
+			      (struct dgen_target *const *)r->targets,
+			      (const struct dgen_stream *const *)r->streams,
+			      arg_ndev, msg, sizeof(msg));
+	if (err)
+		goto refuse;
+	return 0;
+refuse:
+	fprintf(stderr, "dgen-uring: %s\n", msg);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct report r = { .status = "ok" };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct rusage ru0, ru1;
+	uint64_t total = 0;
+	char msg[512];
+	int rc = EXIT_USAGE, err;
+
+	parse_args(argc, argv);
+	if (!arg_seed_set && getrandom(&arg_seed, sizeof(arg_seed), 0) !=
+	    sizeof(arg_seed)) {
+		fprintf(stderr, "dgen-uring: cannot draw a random seed: %s\n",
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	arg_params.seed = arg_seed;
+	/* Check the data parameters before touching any target. */
+	arg_params.size = 1;
+	if (dgen_stream_params_check(&arg_params, msg, sizeof(msg)))
+		die_usage("%s", msg);
+
+	r.targets = calloc(arg_ndev, sizeof(*r.targets));
+	r.streams = calloc(arg_ndev, sizeof(*r.streams));
+	if (!r.targets || !r.streams) {
+		fprintf(stderr, "dgen-uring: out of memory\n");
+		goto out;
+	}
+	if (open_all(&r))
+		goto out;
+	for (unsigned int k = 0; k < arg_ndev; k++) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r.targets[k], &i);
+		total += i.size;
+	}
+
+	/* No SA_RESTART: the main thread's sleep ends at once on a signal. */
+	sigemptyset(&sa.sa_mask);
+	the_writer = r.w;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	/* On a terminal the seed shows at once: a run killed hard can still
+	 * be verified. Otherwise the report carries it. */
+	if (!arg_seed_set && isatty(STDERR_FILENO))
+		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
+			(unsigned long long)arg_seed);
+	getrusage(RUSAGE_SELF, &ru0);
+	err = dgen_writer_start(r.w, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "dgen-uring: %s\n", msg);
+		rc = EXIT_IO;
+		dgen_writer_wait(r.w, &r.res);
+		goto out;
+	}
+	watch(r.w, total);
+	err = dgen_writer_wait(r.w, &r.res);
+	getrusage(RUSAGE_SELF, &ru1);
+	r.user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
+	r.sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
+
+	rc = 0;
+	if (err) {
+		r.status = "error";
+		rc = EXIT_IO;
+		if (r.res.error_target >= 0) {
+			struct dgen_target_info i;
+
+			dgen_target_info_get(r.targets[r.res.error_target], &i);
+			fprintf(stderr, "dgen-uring: write to %s at offset %llu failed: %s%s\n",
+				i.path, (unsigned long long)r.res.error_offset,
+				strerror(-err),
+				err == -EOPNOTSUPP && (arg_opts.ring_flags & DGEN_RING_IOPOLL) ?
+				" (--iopoll needs a device with polled queues, e.g. nvme with poll_queues set)" : "");
+		} else {
+			fprintf(stderr, "dgen-uring: io_uring failed: %s%s\n",
+				strerror(-err),
+				err == -EPERM || err == -ENOSYS ?
+				" (io_uring is unavailable here: see the sysctl kernel.io_uring_disabled)" : "");
+		}
+	} else if (r.res.stopped || interrupted) {
+		r.status = "interrupted";
+		rc = EXIT_INTR;
+	}
+	if (arg_json)
+		report_json(&r);
+	else
+		report_human(&r);
+out:
+	/* Workers block signals, so the handler runs on this thread only:
+	 * once cleared here, it can no longer touch a freed writer. */
+	the_writer = NULL;
+	dgen_writer_free(r.w);
+	for (unsigned int k = 0; r.targets && k < arg_ndev; k++) {
+		dgen_target_close(r.targets[k]);
+		if (r.streams)
+			dgen_stream_free(r.streams[k]);
+	}
+	free(r.targets);
+	free(r.streams);
+	return rc;
+}
