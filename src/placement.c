@@ -17,7 +17,7 @@
 
 #include <dgen/placement.h>
 
-#include "msg.h"
+#include "refuse.h"
 #include "units.h"
 
 /* ===== CPU lists ===== */
@@ -62,7 +62,7 @@ int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
 
 	*cpus = NULL;
 	if (!list || !*list)
-		return dgen_msg_fail(-EINVAL, msg, msglen, "the CPU list is empty");
+		return dgen_refuse(-EINVAL, msg, msglen, "the CPU list is empty");
 	cpu_range_str(t, have, sizeof(have));
 	out = malloc(t->npus * sizeof(*out));
 	if (!out)
@@ -73,11 +73,11 @@ int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
 
 		if (parse_uint(&p, &lo) < 0) {
 			if (*p == ',' || !*p)
-				r = dgen_msg_fail(-EINVAL, msg, msglen,
+				r = dgen_refuse(-EINVAL, msg, msglen,
 						  "CPU list \"%s\": empty item at position %zu",
 						  list, (size_t)(item - list) + 1);
 			else
-				r = dgen_msg_fail(-EINVAL, msg, msglen,
+				r = dgen_refuse(-EINVAL, msg, msglen,
 						  "CPU list \"%s\": \"%.*s\" at position %zu is not a CPU number",
 						  list, (int)strcspn(item, ","), item,
 						  (size_t)(item - list) + 1);
@@ -87,20 +87,20 @@ int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
 		if (*p == '-') {
 			p++;
 			if (parse_uint(&p, &hi) < 0) {
-				r = dgen_msg_fail(-EINVAL, msg, msglen,
+				r = dgen_refuse(-EINVAL, msg, msglen,
 						  "CPU list \"%s\": range \"%.*s\" has no upper end",
 						  list, (int)strcspn(item, ","), item);
 				goto err;
 			}
 			if (hi < lo) {
-				r = dgen_msg_fail(-EINVAL, msg, msglen,
+				r = dgen_refuse(-EINVAL, msg, msglen,
 						  "CPU list \"%s\": range %u-%u is reversed (write %u-%u)",
 						  list, lo, hi, hi, lo);
 				goto err;
 			}
 		}
 		if (*p && *p != ',') {
-			r = dgen_msg_fail(-EINVAL, msg, msglen,
+			r = dgen_refuse(-EINVAL, msg, msglen,
 					  "CPU list \"%s\": \"%.*s\" at position %zu is not a CPU number or range",
 					  list, (int)strcspn(item, ","), item,
 					  (size_t)(item - list) + 1);
@@ -108,7 +108,7 @@ int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
 		}
 		for (c = lo; c <= hi; c++) {
 			if (dgen_topology_core_of_cpu(t, c) < 0) {
-				r = dgen_msg_fail(-EINVAL, msg, msglen,
+				r = dgen_refuse(-EINVAL, msg, msglen,
 						  "CPU list \"%s\": CPU %u is not on this machine (%s)",
 						  list, c, have);
 				goto err;
@@ -117,7 +117,7 @@ int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
 				if (out[i] == c)
 					break;
 			if (i < n) {
-				r = dgen_msg_fail(-EINVAL, msg, msglen,
+				r = dgen_refuse(-EINVAL, msg, msglen,
 						  "CPU list \"%s\": CPU %u is listed twice",
 						  list, c);
 				goto err;
@@ -529,9 +529,9 @@ int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 
 	*out = NULL;
 	if (!ntargets)
-		return dgen_msg_fail(-EINVAL, msg, msglen, "no targets to plan for");
+		return dgen_refuse(-EINVAL, msg, msglen, "no targets to plan for");
 	if (o->threads > DGEN_PLAN_THREADS_MAX)
-		return dgen_msg_fail(-EINVAL, msg, msglen,
+		return dgen_refuse(-EINVAL, msg, msglen,
 				     "--threads %u is more than %u", o->threads,
 				     DGEN_PLAN_THREADS_MAX);
 	if (o->cpus) {

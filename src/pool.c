@@ -33,7 +33,7 @@
 
 #include <dgen/pool.h>
 
-#include "msg.h"
+#include "refuse.h"
 #include "sysfs.h"
 #include "units.h"
 
@@ -149,7 +149,7 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 		l = &file;
 	}
 	if (!req->threads || !req->targets_per_thread)
-		return dgen_msg_fail(-EINVAL, msg, msglen,
+		return dgen_refuse(-EINVAL, msg, msglen,
 				     "a pool needs at least one thread and one target");
 
 	/* O_DIRECT needs whole logical blocks; 4 KiB keeps pages whole. */
@@ -162,7 +162,7 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 	if (req->io_size) {
 		if (req->io_size % l->logical_block_size ||
 		    req->io_size > DGEN_POOL_IO_SIZE_MAX)
-			return dgen_msg_fail(-EINVAL, msg, msglen,
+			return dgen_refuse(-EINVAL, msg, msglen,
 					     "I/O size %u is not a multiple of the device's %u-byte logical block up to %u bytes",
 					     req->io_size, l->logical_block_size,
 					     DGEN_POOL_IO_SIZE_MAX);
@@ -174,7 +174,7 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 
 	if (req->queue_depth) {
 		if (req->queue_depth > QUEUE_DEPTH_USER_MAX)
-			return dgen_msg_fail(-EINVAL, msg, msglen,
+			return dgen_refuse(-EINVAL, msg, msglen,
 					     "queue depth %u is above %u",
 					     req->queue_depth, QUEUE_DEPTH_USER_MAX);
 		q = req->queue_depth;

@@ -16,7 +16,7 @@
 
 #include <dgen/topology.h>
 
-#include "msg.h"
+#include "refuse.h"
 
 /*
  * The share of a cache of type @type above @core that falls to one core: its
@@ -64,7 +64,7 @@ static int flatten(struct dgen_topology *t, hwloc_topology_t topo,
 		n = np;
 	}
 	if (n <= 0 || np <= 0)
-		return dgen_msg_fail(-ENOENT, msg, msglen, "hwloc found no cores in %s",
+		return dgen_refuse(-ENOENT, msg, msglen, "hwloc found no cores in %s",
 				     t->source);
 	if (nn < 0)
 		nn = 0;
@@ -123,7 +123,7 @@ static int flatten(struct dgen_topology *t, hwloc_topology_t topo,
 	t->npus = k;
 	for (j = 0; j < t->ncores; j++)
 		if (!t->cores[j].npus)
-			return dgen_msg_fail(-ENOENT, msg, msglen,
+			return dgen_refuse(-ENOENT, msg, msglen,
 					     "hwloc reports a core without PUs in %s",
 					     t->source);
 	return 0;
@@ -150,18 +150,18 @@ static int load(struct dgen_topology **out, enum source src, const char *arg,
 		snprintf(t->source, sizeof(t->source), "this machine");
 
 	if (hwloc_topology_init(&topo) < 0) {
-		r = dgen_msg_fail(-errno ? -errno : -ENOMEM, msg, msglen,
+		r = dgen_refuse(-errno ? -errno : -ENOMEM, msg, msglen,
 				  "hwloc could not start");
 		goto err;
 	}
 	if (src == SRC_SYNTHETIC && hwloc_topology_set_synthetic(topo, arg) < 0) {
-		r = dgen_msg_fail(-EINVAL, msg, msglen,
+		r = dgen_refuse(-EINVAL, msg, msglen,
 				  "hwloc refuses the synthetic topology \"%s\" (see hwloc's synthetic syntax, e.g. \"pack:2 numa:2 core:8 pu:2\")",
 				  arg);
 		goto err;
 	}
 	if (src == SRC_XML && hwloc_topology_set_xml(topo, arg) < 0) {
-		r = dgen_msg_fail(-EINVAL, msg, msglen,
+		r = dgen_refuse(-EINVAL, msg, msglen,
 				  "hwloc cannot use the XML topology %s: %s", arg,
 				  strerror(errno));
 		goto err;
@@ -170,7 +170,7 @@ static int load(struct dgen_topology **out, enum source src, const char *arg,
 		r = -errno ? -errno : -EINVAL;
 		if (src == SRC_XML)
 			r = -EINVAL;
-		dgen_msg_fail(r, msg, msglen, "hwloc could not load %s: %s", t->source,
+		dgen_refuse(r, msg, msglen, "hwloc could not load %s: %s", t->source,
 			      strerror(-r));
 		goto err;
 	}
@@ -204,7 +204,7 @@ int dgen_topology_new_synthetic(struct dgen_topology **out, const char *desc,
 {
 	if (!desc || !*desc) {
 		*out = NULL;
-		return dgen_msg_fail(-EINVAL, msg, msglen,
+		return dgen_refuse(-EINVAL, msg, msglen,
 				     "the synthetic topology description is empty");
 	}
 	return load(out, SRC_SYNTHETIC, desc, msg, msglen);
@@ -215,7 +215,7 @@ int dgen_topology_new_xml(struct dgen_topology **out, const char *path,
 {
 	if (!path || !*path) {
 		*out = NULL;
-		return dgen_msg_fail(-EINVAL, msg, msglen,
+		return dgen_refuse(-EINVAL, msg, msglen,
 				     "no XML topology file given");
 	}
 	return load(out, SRC_XML, path, msg, msglen);
