@@ -38,6 +38,8 @@
 #include <dgen/dgen.h>
 #include <dgen/inspect.h>
 
+#include "parse.h"
+
 #define EXIT_FAIL	1	/* out of memory and the like */
 #define EXIT_USAGE	2	/* bad usage, or the path cannot be opened */
 #define EXIT_IO		3	/* a read failed */
@@ -174,40 +176,6 @@ static void usage(FILE *f)
 
 /* ===== Arguments ===== */
 
-/* A whole number of bytes with an optional K/M/G/T suffix, KiB.. or KB..
- * (all powers of 1024, as dd and fio read them). */
-static int parse_size(const char *s, uint64_t *out)
-{
-	static const char units[] = "kmgt";
-	unsigned long long v;
-	unsigned int shift = 0, i;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -errno;
-	if (*end) {
-		for (i = 0; units[i]; i++)
-			if ((*end | 0x20) == units[i])
-				shift = 10 * (i + 1);
-		if (shift)
-			end++;
-		if (shift && !strcasecmp(end, "ib"))
-			end += 2;
-		else if (!strcasecmp(end, "b"))
-			end++;
-		if (*end)
-			return -EINVAL;
-	}
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static uint64_t opt_size(const char *name, const char *v)
 {
 	uint64_t x;
@@ -247,13 +215,13 @@ static void parse_args(int argc, char **argv)
 			arg_offset = opt_size("offset", optarg);
 			break;
 		case 't':
-			if (parse_size(optarg, &x) || x < 1 || x > THREADS_MAX)
+			if (parse_u64(optarg, &x) || x < 1 || x > THREADS_MAX)
 				die_usage("--threads '%s': give a whole number from 1 to %u",
 				    optarg, THREADS_MAX);
 			arg_threads = (unsigned int)x;
 			break;
 		case OPT_SAMPLE:
-			if (parse_size(optarg, &x) || x < 1 || x > SAMPLE_MAX ||
+			if (parse_u64(optarg, &x) || x < 1 || x > SAMPLE_MAX ||
 			    (x & (x - 1)))
 				die_usage("--sample '%s': give a power of two from 1 to %u",
 					  optarg, SAMPLE_MAX);
