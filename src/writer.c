@@ -52,8 +52,9 @@ struct slot {
 	unsigned int index;		/* registered buffer index */
 };
 
-/* One thread's units on one target: m -> unit t + T m, m < count. */
+/* One thread's units on one target: m -> unit first + T m, m < count. */
 struct walk {
+	uint64_t first;			/* (t + k) mod T, see walk_init */
 	uint64_t count;
 	uint64_t emitted;
 	uint64_t x, mask, inc;		/* random: LCG state over 2^p >= count */
@@ -202,7 +203,14 @@ static void walk_init(struct worker *wk, unsigned int k)
 	uint64_t T = w->o.threads, seed;
 	struct walk *wa = &wk->walks[k];
 
-	wa->count = units > wk->id ? (units - wk->id + T - 1) / T : 0;
+	/*
+	 * Thread t starts target k at unit (t + k) mod T: still a partition
+	 * of each target's units, but targets of a single unit (a tree of
+	 * small files) are spread over all threads instead of all landing on
+	 * thread 0.
+	 */
+	wa->first = (wk->id + k) % T;
+	wa->count = units > wa->first ? (units - wa->first + T - 1) / T : 0;
 	if (w->o.pattern != DGEN_PATTERN_RAND || wa->count < 2)
 		return;
 	/*
@@ -243,7 +251,7 @@ static int next_unit(struct worker *wk, unsigned int *target, uint64_t *pos)
 			uint64_t m = walk_next(wa);
 
 			*target = k;
-			*pos = (wk->id + m * w->o.threads) * w->o.io_size;
+			*pos = (wa->first + m * w->o.threads) * w->o.io_size;
 			return 1;
 		}
 	}
