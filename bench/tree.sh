@@ -10,8 +10,10 @@
 # generating data) and with --zero_buffers (no generation: the ceiling).
 # dgen-uring writes a fully unique stream per file (d = c = 1).
 #
-# Every run starts from an empty directory (rm -rf), so the tmpfs pages
-# are allocated during the run on both sides. Two figures per run:
+# Every run starts from an empty directory (rm -rf), and fio runs with
+# --fallocate=none (its default would allocate every page while laying the
+# files out, before its clock starts), so the tmpfs pages are allocated by
+# the timed writes on both sides. Two figures per run:
 #   - GB/s from each tool's own clock over the writes (fio: bw_bytes;
 #     dgen-uring: "gbps"), files made and opened before it starts;
 #   - files/s over the whole process (elapsed time of time(1)), making,
@@ -53,7 +55,7 @@ run_fio() { # --refill_buffers or --zero_buffers
 		--ioengine=io_uring --direct=1 --rw=write --bs=1M --iodepth=32 \
 		--nrfiles=$((files / threads)) --filesize="$fsize" \
 		--openfiles=$((files / threads)) --numjobs="$threads" \
-		--registerfiles --fixedbufs --group_reporting "$1" \
+		--registerfiles --fixedbufs --fallocate=none --group_reporting "$1" \
 		--output-format=json)
 	echo "$(jq -r '.jobs[0].write.bw_bytes / 1e9' <<<"$out") $(awk -v n="$files" '{ print n / $1 }' "$tf")"
 }

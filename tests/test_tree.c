@@ -201,6 +201,26 @@ Test(tree, many_small_files)
 	rm_rf(dir);
 }
 
+/* A tree larger than one writer run's batch of open files. */
+Test(tree, batches_of_open_files)
+{
+	const char *dir = scratch_path("tree-batch");
+	char out[256], *rep;
+	size_t n;
+
+	rm_rf(dir);
+	snprintf(out, sizeof(out), "%s.json", dir);
+	cr_assert_eq(sh("DGEN_TREE_BATCH=7 %s --dir %s --files 30 --fanout 8 --file-size 8K --seed %llu --stream 5 -t 2 --json >%s",
+			DGEN_URING_PATH, dir, SEED, out), 0);
+	check_tree(dir, 30, 8, 8 * KIB, 5, 1);
+	rep = slurp(out, &n);
+	cr_assert(strstr(rep, "\"writer_runs\": 5 }"), "report: %s", rep);
+	cr_assert(strstr(rep, "\"files\": 30,"), "report: %s", rep);
+	free(rep);
+	unlink(out);
+	rm_rf(dir);
+}
+
 /* No 512-byte piece of one file appears in another (dedup only within). */
 Test(tree, no_piece_shared_between_files)
 {

@@ -53,27 +53,29 @@ static uint64_t now_ns(void)
 }
 
 /*
- * Every raw file stays open (and registered) for the whole run, so the
- * descriptor limit must cover them: raise the soft limit to the hard one.
+ * The raw files of one writer run stay open (and registered with every
+ * ring) for that run, so a run takes at most as many files as the
+ * descriptor limit allows, and at most BATCH_MAX: the soft limit is raised
+ * to the hard one, and a larger tree is written in batches, one writer run
+ * each, one after the other. Each batch still keeps queue depth files in
+ * flight per thread; only the ring set-up is paid again per batch.
  */
-static int fd_room(uint64_t files)
+#define BATCH_MAX	8192u
+
+static uint64_t batch_files(void)
 {
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return -errno;
+		return 1;
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (rl.rlim_cur != RLIM_INFINITY && files + FD_SPARE > rl.rlim_cur) {
-		fprintf(stderr, "dgen-uring: --files %llu needs that many open files, more than the limit of %llu (ulimit -n)\n",
-			(unsigned long long)files,
-			(unsigned long long)(rl.rlim_cur - FD_SPARE));
-		return -EMFILE;
-	}
-	return 0;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= BATCH_MAX + FD_SPARE)
+		return BATCH_MAX;
+	return rl.rlim_cur > 2 * FD_SPARE ? rl.rlim_cur - FD_SPARE : 1;
 }
 
 struct tree_result {
@@ -82,6 +84,7 @@ struct tree_result {
 	double seconds;			/* writing */
 	double wall;			/* with making and opening the files */
 	unsigned int ring_features;
+	unsigned int batches;		/* writer runs (raw) */
 	int error;
 	char where[4200];		/* the file an error happened on */
 	const char *status;
@@ -89,10 +92,12 @@ struct tree_result {
 
 /* ===== Raw: through the writer ===== */
 
-static int raw_run(const struct job *j, struct tree_result *tr)
+/* Write files [first, first + n) with one writer run; the exit status. */
+static int raw_batch(const struct job *j, uint64_t first, uint64_t n,
+		     struct tree_result *tr)
 {
-	struct dgen_target **targets = calloc(j->files, sizeof(*targets));
-	struct dgen_stream **streams = calloc(j->files, sizeof(*streams));
+	struct dgen_target **targets = calloc(n, sizeof(*targets));
+	struct dgen_stream **streams = calloc(n, sizeof(*streams));
 	struct dgen_writer_result res;
 	struct dgen_writer *w = NULL;
 	const struct timespec poll = { 0, 10000000 };
@@ -103,15 +108,15 @@ static int raw_run(const struct job *j, struct tree_result *tr)
 		fprintf(stderr, "dgen-uring: out of memory\n");
 		goto out;
 	}
-	for (uint64_t i = 0; i < j->files; i++) {
+	for (uint64_t i = 0; i < n; i++) {
 		struct dgen_stream_params p = j->params;
 
-		dgen_tree_path(path, sizeof(path), j->dir, j->fanout, i, NULL);
+		dgen_tree_path(path, sizeof(path), j->dir, j->fanout, first + i, NULL);
 		err = dgen_target_open(&targets[i], path, 0, j->file_size, 0,
 				       msg, sizeof(msg));
 		if (err)
 			goto refuse;
-		p.stream_id = j->stream + i;
+		p.stream_id = j->stream + first + i;
 		p.size = j->file_size;
 		err = dgen_stream_new(&streams[i], &p, msg, sizeof(msg));
 		if (err)
@@ -120,10 +125,12 @@ static int raw_run(const struct job *j, struct tree_result *tr)
 	err = dgen_writer_new(&w, &j->opts,
 			      (struct dgen_target *const *)targets,
 			      (const struct dgen_stream *const *)streams,
-			      (unsigned int)j->files, msg, sizeof(msg));
+			      (unsigned int)n, msg, sizeof(msg));
 	if (err)
 		goto refuse;
 	tree_writer = w;
+	if (tree_stop)
+		dgen_writer_stop(w);
 	err = dgen_writer_start(w, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
@@ -134,10 +141,11 @@ static int raw_run(const struct job *j, struct tree_result *tr)
 	while (dgen_writer_running(w))
 		nanosleep(&poll, NULL);
 	err = dgen_writer_wait(w, &res);
-	tr->bytes = res.bytes;
-	tr->seconds = res.seconds;
+	tr->batches++;
+	tr->bytes += res.bytes;
+	tr->seconds += res.seconds;
 	tr->ring_features = res.ring_features;
-	for (uint64_t i = 0; i < j->files; i++)
+	for (uint64_t i = 0; i < n; i++)
 		tr->files += dgen_writer_target_bytes(w, (unsigned int)i) ==
 			     j->file_size;
 	rc = 0;
@@ -147,8 +155,9 @@ static int raw_run(const struct job *j, struct tree_result *tr)
 		if (res.error_target >= 0)
 			snprintf(tr->where, sizeof(tr->where), "%s at offset %llu",
 				 dgen_tree_path(path, sizeof(path), j->dir, j->fanout,
-						(uint64_t)res.error_target, NULL) > 0 ?
-				 path : "?", (unsigned long long)res.error_offset);
+						first + (uint64_t)res.error_target,
+						NULL) > 0 ? path : "?",
+				 (unsigned long long)res.error_offset);
 		rc = EXIT_IO;
 	} else if (res.stopped || tree_stop) {
 		tr->status = "interrupted";
@@ -160,7 +169,7 @@ refuse:
 out:
 	tree_writer = NULL;
 	dgen_writer_free(w);
-	for (uint64_t i = 0; i < j->files; i++) {
+	for (uint64_t i = 0; i < n; i++) {
 		if (targets)
 			dgen_target_close(targets[i]);
 		if (streams)
@@ -168,6 +177,20 @@ out:
 	}
 	free(targets);
 	free(streams);
+	return rc;
+}
+
+static int raw_run(const struct job *j, struct tree_result *tr)
+{
+	const char *env = getenv("DGEN_TREE_BATCH");	/* tests: force batches */
+	uint64_t batch = batch_files();
+	int rc = 0;
+
+	if (env && strtoull(env, NULL, 10) && strtoull(env, NULL, 10) < batch)
+		batch = strtoull(env, NULL, 10);
+	for (uint64_t first = 0; !rc && first < j->files; first += batch)
+		rc = raw_batch(j, first, j->files - first < batch ?
+			       j->files - first : batch, tr);
 	return rc;
 }
 
@@ -293,8 +316,9 @@ static void report(const struct job *j, const struct tree_result *tr)
 		printf("  \"stream\": { \"seed\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u },\n",
 		       (unsigned long long)p->seed, p->dedup_ratio, p->dedup_unit,
 		       p->compress_ratio, p->compress_chunk);
-		printf("  \"job\": { \"bs\": %u, \"qd\": %u, \"threads\": %u },\n",
-		       j->opts.io_size, j->opts.queue_depth, j->opts.threads);
+		printf("  \"job\": { \"bs\": %u, \"qd\": %u, \"threads\": %u, \"writer_runs\": %u },\n",
+		       j->opts.io_size, j->opts.queue_depth, j->opts.threads,
+		       tr->batches);
 		printf("  \"files\": %llu,\n  \"bytes\": %llu,\n  \"seconds\": %.6f,\n  \"wall_seconds\": %.6f,\n  \"gbps\": %.6f,\n  \"files_per_s\": %.1f",
 		       (unsigned long long)tr->files, (unsigned long long)tr->bytes,
 		       tr->seconds, tr->wall, gbps, fps);
@@ -320,6 +344,8 @@ static void report(const struct job *j, const struct tree_result *tr)
 	       (unsigned long long)tr->files, (unsigned long long)tr->bytes,
 	       tr->seconds, tr->wall, gbps, fps);
 	if (j->format == DGEN_FORMAT_RAW) {
+		printf("  writer runs: %u (files open at once: at most %u)\n",
+		       tr->batches, BATCH_MAX);
 		printf("  ring: %s", tr->ring_features ? "" : "plain (no optional features)");
 		for (unsigned int b = 0; b < 32; b++)
 			if (tr->ring_features & (1u << b))
@@ -340,8 +366,6 @@ int tree_run(const struct job *j)
 	char msg[512];
 	int rc, err;
 
-	if (j->format == DGEN_FORMAT_RAW && fd_room(j->files))
-		return EXIT_USAGE;
 	err = dgen_tree_prepare(j->dir, j->files, j->fanout,
 				dgen_format_suffix(j->format),
 				j->force ? DGEN_TREE_FORCE : 0, msg, sizeof(msg));
