@@ -33,6 +33,8 @@
 #include <dgen/crc.h>
 #include <dgen/tree.h>
 
+#include "format_impl.h"
+
 #define NPZ_NAME	"data.npy"
 #define NPZ_NAME_LEN	8u
 #define ZIP_LOCAL	30u		/* local file header, fixed part */
@@ -52,8 +54,18 @@ const char *dgen_format_name(enum dgen_format f)
 	case DGEN_FORMAT_RAW:		return "raw";
 	case DGEN_FORMAT_NPZ:		return "npz";
 	case DGEN_FORMAT_TFRECORD:	return "tfrecord";
+	case DGEN_FORMAT_HDF5:		return "hdf5";
 	}
 	return NULL;
+}
+
+int dgen_format_supported(enum dgen_format f)
+{
+#ifndef DGEN_HAVE_HDF5
+	if (f == DGEN_FORMAT_HDF5)
+		return 0;
+#endif
+	return dgen_format_name(f) != NULL;
 }
 
 const char *dgen_format_suffix(enum dgen_format f)
@@ -62,6 +74,7 @@ const char *dgen_format_suffix(enum dgen_format f)
 	case DGEN_FORMAT_RAW:		return "";
 	case DGEN_FORMAT_NPZ:		return ".npz";
 	case DGEN_FORMAT_TFRECORD:	return ".tfrecord";
+	case DGEN_FORMAT_HDF5:		return ".h5";
 	}
 	return NULL;
 }
@@ -115,6 +128,8 @@ uint64_t dgen_format_size(enum dgen_format f, uint64_t payload,
 			record_size = DGEN_RECORD_SIZE_DEFAULT;
 		records = payload ? (payload + record_size - 1) / record_size : 0;
 		return payload + records * (TFR_HEADER + TFR_FOOTER);
+	case DGEN_FORMAT_HDF5:
+		return 0;
 	}
 	return 0;
 }
@@ -366,6 +381,12 @@ int dgen_format_write(int fd, enum dgen_format f,
 		return npz_write(&o, s, payload);
 	case DGEN_FORMAT_TFRECORD:
 		return tfrecord_write(&o, s, payload, record_size);
+	case DGEN_FORMAT_HDF5:
+#ifdef DGEN_HAVE_HDF5
+		return dgen_format_hdf5_write(fd, s, payload, buf, buflen);
+#else
+		return -EOPNOTSUPP;
+#endif
 	}
 	return -EINVAL;
 }

@@ -512,6 +512,45 @@ Test(formats, tfrecord_crcs_and_payload)
 	rm_rf(dir);
 }
 
+/* HDF5 (built with -Dhdf5): h5dump reads /data back, type and shape. */
+Test(formats, hdf5_reads_with_h5dump)
+{
+	const char *dir = scratch_path("h5");
+	const uint64_t files = 3, size = 100000;
+	char path[512], want[600], got[600];
+
+	if (!dgen_format_supported(DGEN_FORMAT_HDF5))
+		cr_skip_test("built without HDF5 (meson -Dhdf5, libhdf5-dev)");
+	if (sh("command -v h5dump >/dev/null"))
+		cr_skip_test("no h5dump (Debian: hdf5-tools)");
+	rm_rf(dir);
+	cr_assert_eq(sh("%s --dir %s --files %llu --file-size %llu --format hdf5 --seed %llu --stream 30 --compress 2 >/dev/null",
+			DGEN_URING_PATH, dir, (unsigned long long)files,
+			(unsigned long long)size, SEED), 0);
+	for (uint64_t i = 0; i < files; i++) {
+		uint8_t *b = stream_bytes(30 + i, size, 1, 2);
+
+		dgen_tree_path(path, sizeof(path), dir, DGEN_TREE_FANOUT_DEFAULT,
+			       i, ".h5");
+		snprintf(want, sizeof(want), "%s.want", path);
+		snprintf(got, sizeof(got), "%s.got", path);
+		write_file(want, b, size);
+		free(b);
+		cr_assert_eq(sh("h5dump -H %s | grep -q \"H5T_STD_U8LE\" && "
+				"h5dump -H %s | grep -q \"SIMPLE { ( %llu ) / ( %llu ) }\"",
+				path, path, (unsigned long long)size,
+				(unsigned long long)size), 0,
+			     "%s: not a uint8 vector of %llu", path,
+			     (unsigned long long)size);
+		cr_assert_eq(sh("h5dump -d /data -b LE -o %s %s >/dev/null && cmp -s %s %s",
+				got, path, got, want), 0,
+			     "%s: /data is not the stream", path);
+		unlink(want);
+		unlink(got);
+	}
+	rm_rf(dir);
+}
+
 /* ===== CRCs ===== */
 
 Test(crc, check_values)

@@ -76,8 +76,9 @@ static void usage(FILE *f)
 "      --files N           files in the tree\n"
 "      --file-size SIZE    payload bytes per file (raw: a multiple of 4 KiB)\n"
 "      --fanout N          files per directory (default %u)\n"
-"      --format F          raw, npz or tfrecord (default raw); the payload of\n"
-"                          each array or record is the file's stream bytes\n"
+"      --format F          raw, npz, tfrecord or hdf5 if built (default raw);\n"
+"                          the payload of each array or record is the\n"
+"                          file's stream bytes\n"
 "      --record-size SIZE  tfrecord: payload bytes per record (default %u)\n"
 "      --stdout, --dev -   write one stream of --size bytes to stdout\n"
 "                          (the report goes to stderr); a reader closing\n"
@@ -221,6 +222,8 @@ static void jobs_check(void)
 		die_usage("--files and --file-size go with --dir DIR");
 	if (arg_job.dir && arg_size)
 		die_usage("--size is per target; a tree takes --file-size");
+	if ((arg_job.dir || arg_job.to_stdout) && arg_offset)
+		die_usage("--offset is for --dev targets: trees and stdout start at 0");
 	if (arg_job.dir && arg_job.format == DGEN_FORMAT_RAW &&
 	    arg_job.file_size % 4096)
 		die_usage("--file-size %llu is not a multiple of 4 KiB, which raw files need for O_DIRECT",
@@ -364,8 +367,13 @@ static void parse_args(int argc, char **argv)
 				arg_job.format = DGEN_FORMAT_NPZ;
 			else if (!strcmp(optarg, "tfrecord"))
 				arg_job.format = DGEN_FORMAT_TFRECORD;
+			else if (!strcmp(optarg, "hdf5"))
+				arg_job.format = DGEN_FORMAT_HDF5;
 			else
-				die_usage("--format '%s': give raw, npz or tfrecord", optarg);
+				die_usage("--format '%s': give raw, npz, tfrecord or hdf5", optarg);
+			if (!dgen_format_supported(arg_job.format))
+				die_usage("--format %s: this build has no HDF5 (meson -Dhdf5=enabled with libhdf5)",
+					  optarg);
 			break;
 		case OPT_RECORD_SIZE:
 			arg_job.record_size = opt_u32("record-size", optarg, 1,

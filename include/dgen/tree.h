@@ -55,19 +55,27 @@ enum dgen_format {
 	DGEN_FORMAT_RAW,		/* the stream bytes alone */
 	DGEN_FORMAT_NPZ,		/* numpy .npz: data.npy, a uint8 vector */
 	DGEN_FORMAT_TFRECORD,		/* TFRecord, one record per piece */
+	DGEN_FORMAT_HDF5,		/* HDF5: /data, a uint8 vector */
 };
 
 #define DGEN_RECORD_SIZE_DEFAULT	(1u << 20)
 
-/* dgen_format_name - "raw", "npz", "tfrecord"; NULL for anything else. */
+/* dgen_format_name - "raw", "npz", "tfrecord", "hdf5"; NULL for others. */
 const char *dgen_format_name(enum dgen_format f);
 
-/* dgen_format_suffix - the file name suffix: "", ".npz", ".tfrecord". */
+/*
+ * dgen_format_supported - 1 when this libdgen writes @f: HDF5 only when it
+ * was built with libhdf5 (the meson feature hdf5), the others always.
+ */
+int dgen_format_supported(enum dgen_format f);
+
+/* dgen_format_suffix - the file name suffix: "", ".npz", ".tfrecord", ".h5". */
 const char *dgen_format_suffix(enum dgen_format f);
 
 /*
  * dgen_format_size - the bytes of a file of format @f whose payload is
- * @payload bytes, cut into records of @record_size (TFRecord only).
+ * @payload bytes, cut into records of @record_size (TFRecord only); 0 for
+ * HDF5, whose overhead is up to libhdf5.
  */
 uint64_t dgen_format_size(enum dgen_format f, uint64_t payload,
 			  uint32_t record_size);
@@ -79,8 +87,9 @@ uint64_t dgen_format_size(enum dgen_format f, uint64_t payload,
  * generated into; the data goes out with pwrite(2), and the CRCs each
  * format needs are computed on the way.
  *
- * Returns 0, -EINVAL (bad sizes, a payload longer than @s), or the
- * negative errno of a failed write (-ENOSPC for a short one).
+ * Returns 0, -EINVAL (bad sizes, a payload longer than @s), -EOPNOTSUPP
+ * (HDF5 without libhdf5), -EIO (an HDF5 error), or the negative errno of a
+ * failed write (-ENOSPC for a short one).
  */
 int dgen_format_write(int fd, enum dgen_format f,
 		      const struct dgen_stream *s, uint64_t payload,
