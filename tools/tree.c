@@ -300,6 +300,23 @@ static int fmt_run(const struct job *j, struct tree_result *tr)
 
 /* ===== Report ===== */
 
+/* @s as a JSON string: paths may hold quotes and backslashes. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
 static void report(const struct job *j, const struct tree_result *tr)
 {
 	const struct dgen_stream_params *p = &j->params;
@@ -314,8 +331,10 @@ static void report(const struct job *j, const struct tree_result *tr)
 		       DGEN_VERSION_STRING, tr->status);
 		printf("  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
 		       (unsigned long long)j->seed, j->seed_drawn ? "true" : "false");
-		printf("  \"tree\": { \"dir\": \"%s\", \"files\": %llu, \"fanout\": %u, \"format\": \"%s\", \"file_size\": %llu, \"payload_size\": %llu, \"record_size\": %u, \"first_stream\": %llu },\n",
-		       j->dir, (unsigned long long)j->files, j->fanout,
+		printf("  \"tree\": { \"dir\": ");
+		json_str(j->dir);
+		printf(", \"files\": %llu, \"fanout\": %u, \"format\": \"%s\", \"file_size\": %llu, \"payload_size\": %llu, \"record_size\": %u, \"first_stream\": %llu },\n",
+		       (unsigned long long)j->files, j->fanout,
 		       dgen_format_name(j->format), (unsigned long long)fsize,
 		       (unsigned long long)j->file_size, j->record_size,
 		       (unsigned long long)j->stream);
@@ -328,9 +347,12 @@ static void report(const struct job *j, const struct tree_result *tr)
 		printf("  \"files\": %llu,\n  \"bytes\": %llu,\n  \"seconds\": %.6f,\n  \"wall_seconds\": %.6f,\n  \"gbps\": %.6f,\n  \"files_per_s\": %.1f",
 		       (unsigned long long)tr->files, (unsigned long long)tr->bytes,
 		       tr->seconds, tr->wall, gbps, fps);
-		if (tr->error)
-			printf(",\n  \"error\": { \"errno\": %d, \"message\": \"%s\", \"where\": \"%s\" }",
-			       -tr->error, strerror(-tr->error), tr->where);
+		if (tr->error) {
+			printf(",\n  \"error\": { \"errno\": %d, \"message\": \"%s\", \"where\": ",
+			       -tr->error, strerror(-tr->error));
+			json_str(tr->where);
+			printf(" }");
+		}
 		printf("\n}\n");
 		return;
 	}
