@@ -52,9 +52,8 @@ struct slot {
 	unsigned int index;		/* registered buffer index */
 };
 
-/* One thread's units on one target: m -> unit first + T m, m < count. */
+/* One thread's units on one target: m -> unit t + T m, m < count. */
 struct walk {
-	uint64_t first;			/* (t + k) mod T, see walk_init */
 	uint64_t count;
 	uint64_t emitted;
 	uint64_t x, mask, inc;		/* random: LCG state over 2^p >= count */
@@ -209,8 +208,9 @@ static void walk_init(struct worker *wk, unsigned int k)
 	 * small files) are spread over all threads instead of all landing on
 	 * thread 0.
 	 */
-	wa->first = (wk->id + k) % T;
-	wa->count = units > wa->first ? (units - wa->first + T - 1) / T : 0;
+	uint64_t first = (wk->id + k) % T;
+
+	wa->count = units > first ? (units - first + T - 1) / T : 0;
 	if (w->o.pattern != DGEN_PATTERN_RAND || wa->count < 2)
 		return;
 	/*
@@ -251,7 +251,9 @@ static int next_unit(struct worker *wk, unsigned int *target, uint64_t *pos)
 			uint64_t m = walk_next(wa);
 
 			*target = k;
-			*pos = (wa->first + m * w->o.threads) * w->o.io_size;
+			/* The first unit as in walk_init. */
+			*pos = ((wk->id + k) % w->o.threads + m * w->o.threads) *
+			       w->o.io_size;
 			return 1;
 		}
 	}
