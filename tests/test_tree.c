@@ -181,6 +181,7 @@ Test(tree, files_equal_their_streams)
 	cr_assert(strstr(rep, "\"bytes\": 2949120,"), "report: %s", rep);
 	cr_assert(strstr(rep, "\"files_per_s\""), "report: %s", rep);
 	free(rep);
+	unlink(out);
 	/* 45 files at 16 a directory: d000..d002, no d003. */
 	snprintf(out, sizeof(out), "%s/d002/f000044", dir);
 	cr_assert(!access(out, F_OK));
