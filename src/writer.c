@@ -202,7 +202,15 @@ static void walk_init(struct worker *wk, unsigned int k)
 	uint64_t T = w->o.threads, seed;
 	struct walk *wa = &wk->walks[k];
 
-	wa->count = units > wk->id ? (units - wk->id + T - 1) / T : 0;
+	/*
+	 * Thread t starts target k at unit (t + k) mod T: still a partition
+	 * of each target's units, but targets of a single unit (a tree of
+	 * small files) are spread over all threads instead of all landing on
+	 * thread 0.
+	 */
+	uint64_t first = (wk->id + k) % T;
+
+	wa->count = units > first ? (units - first + T - 1) / T : 0;
 	if (w->o.pattern != DGEN_PATTERN_RAND || wa->count < 2)
 		return;
 	/*
@@ -243,7 +251,9 @@ static int next_unit(struct worker *wk, unsigned int *target, uint64_t *pos)
 			uint64_t m = walk_next(wa);
 
 			*target = k;
-			*pos = (wk->id + m * w->o.threads) * w->o.io_size;
+			/* The first unit as in walk_init. */
+			*pos = ((wk->id + k) % w->o.threads + m * w->o.threads) *
+			       w->o.io_size;
 			return 1;
 		}
 	}

@@ -22,6 +22,7 @@
 
 #include <dgen/dgen.h>
 
+#include "jobs.h"
 #include "parse.h"
 
 #define EXIT_USAGE	2
@@ -38,6 +39,7 @@ static uint64_t arg_size, arg_offset, arg_seed, arg_stream;
 static int arg_seed_set, arg_force, arg_json;
 static struct dgen_stream_params arg_params;
 static struct dgen_writer_opts arg_opts;
+static struct job arg_job;		/* --dir, --stdout: tools/jobs.h */
 
 static struct dgen_writer *volatile the_writer;
 static volatile sig_atomic_t interrupted;
@@ -68,6 +70,21 @@ static void usage(FILE *f)
 "      --sqpoll            let a kernel thread poll the submission queue\n"
 "      --iopoll            poll for completions (needs polled device queues)\n"
 "\n"
+"File trees and stdout:\n"
+"      --dir DIR           write a tree of files under DIR instead of --dev;\n"
+"                          file i is DIR/d<i/fanout>/f<i> with stream id + i\n"
+"      --files N           files in the tree\n"
+"      --file-size SIZE    payload bytes per file (raw: a multiple of 4 KiB)\n"
+"      --fanout N          files per directory (default %u)\n"
+"      --format F          raw, npz, tfrecord or hdf5 if built (default raw);\n"
+"                          the payload of each array or record is the\n"
+"                          file's stream bytes\n"
+"      --record-size SIZE  tfrecord: payload bytes per record (default %u)\n"
+"      --stdout, --dev -   write one stream of --size bytes to stdout\n"
+"                          (the report goes to stderr); a reader closing\n"
+"                          the pipe ends the run with status 0\n"
+"      --no-splice         stdout: write(2), not vmsplice(2), to a pipe\n"
+"\n"
 "Data (all printed in the report, enough to verify the data later):\n"
 "  -S, --seed N            stream seed (default: drawn at random)\n"
 "      --stream N          stream id of the first target (default 0)\n"
@@ -85,6 +102,7 @@ static void usage(FILE *f)
 "Exit status: 0 done, 2 bad usage or a refused target, 3 an I/O error,\n"
 "130 interrupted (the report says how much was written).\n",
 		DGEN_IO_SIZE_DEFAULT, DGEN_QUEUE_DEPTH_DEFAULT,
+		DGEN_TREE_FANOUT_DEFAULT, DGEN_RECORD_SIZE_DEFAULT,
 		DGEN_DEDUP_UNIT_DEFAULT, DGEN_COMPRESS_CHUNK_DEFAULT);
 }
 
@@ -183,7 +201,38 @@ static void check_distinct(void)
 enum {
 	OPT_STREAM = 256, OPT_DEDUP, OPT_DEDUP_UNIT, OPT_COMPRESS,
 	OPT_COMPRESS_CHUNK, OPT_SQPOLL, OPT_IOPOLL,
+	OPT_DIR, OPT_FILES, OPT_FILE_SIZE, OPT_FANOUT, OPT_FORMAT,
+	OPT_RECORD_SIZE, OPT_STDOUT, OPT_NO_SPLICE,
 };
+
+/* --dir and --stdout (or --dev -) against the other targets. */
+static void jobs_check(void)
+{
+	if (arg_ndev == 1 && !strcmp(arg_dev[0], "-")) {
+		arg_job.to_stdout = 1;
+		arg_ndev = 0;
+	}
+	if (arg_job.to_stdout && (arg_ndev || arg_job.dir))
+		die_usage("--stdout writes one stream: give no --dev or --dir with it");
+	if (arg_job.dir && arg_ndev)
+		die_usage("--dir writes a tree: give no --dev with it");
+	if (arg_job.dir && (!arg_job.files || !arg_job.file_size))
+		die_usage("--dir needs --files N and --file-size SIZE");
+	if (!arg_job.dir && (arg_job.files || arg_job.file_size))
+		die_usage("--files and --file-size go with --dir DIR");
+	if (arg_job.dir && arg_size)
+		die_usage("--size is per target; a tree takes --file-size");
+	if ((arg_job.dir || arg_job.to_stdout) && arg_offset)
+		die_usage("--offset is for --dev targets: trees and stdout start at 0");
+	if (arg_job.dir && arg_job.format == DGEN_FORMAT_RAW &&
+	    arg_job.file_size % 4096)
+		die_usage("--file-size %llu is not a multiple of 4 KiB, which raw files need for O_DIRECT",
+			  (unsigned long long)arg_job.file_size);
+	if (!arg_job.fanout)
+		arg_job.fanout = DGEN_TREE_FANOUT_DEFAULT;
+	if (!arg_job.record_size)
+		arg_job.record_size = DGEN_RECORD_SIZE_DEFAULT;
+}
 
 static void parse_args(int argc, char **argv)
 {
@@ -204,6 +253,14 @@ static void parse_args(int argc, char **argv)
 		{ "dedup-unit", required_argument, NULL, OPT_DEDUP_UNIT },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
 		{ "compress-chunk", required_argument, NULL, OPT_COMPRESS_CHUNK },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "files", required_argument, NULL, OPT_FILES },
+		{ "file-size", required_argument, NULL, OPT_FILE_SIZE },
+		{ "fanout", required_argument, NULL, OPT_FANOUT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "record-size", required_argument, NULL, OPT_RECORD_SIZE },
+		{ "stdout", no_argument, NULL, OPT_STDOUT },
+		{ "no-splice", no_argument, NULL, OPT_NO_SPLICE },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -288,6 +345,46 @@ static void parse_args(int argc, char **argv)
 							    DGEN_UNIT_MIN,
 							    DGEN_UNIT_MAX, 1);
 			break;
+		case OPT_DIR:
+			arg_job.dir = optarg;
+			break;
+		case OPT_FILES:
+			if (parse_u64(optarg, &arg_job.files) || !arg_job.files)
+				die_usage("--files '%s': give a whole number of at least 1", optarg);
+			break;
+		case OPT_FILE_SIZE:
+			arg_job.file_size = opt_size("file-size", optarg);
+			if (!arg_job.file_size)
+				die_usage("--file-size 0: give a size of at least one block");
+			break;
+		case OPT_FANOUT:
+			arg_job.fanout = opt_u32("fanout", optarg, 1, UINT32_MAX, 0);
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "raw"))
+				arg_job.format = DGEN_FORMAT_RAW;
+			else if (!strcmp(optarg, "npz"))
+				arg_job.format = DGEN_FORMAT_NPZ;
+			else if (!strcmp(optarg, "tfrecord"))
+				arg_job.format = DGEN_FORMAT_TFRECORD;
+			else if (!strcmp(optarg, "hdf5"))
+				arg_job.format = DGEN_FORMAT_HDF5;
+			else
+				die_usage("--format '%s': give raw, npz, tfrecord or hdf5", optarg);
+			if (!dgen_format_supported(arg_job.format))
+				die_usage("--format %s: this build has no HDF5 (meson -Dhdf5=enabled with libhdf5)",
+					  optarg);
+			break;
+		case OPT_RECORD_SIZE:
+			arg_job.record_size = opt_u32("record-size", optarg, 1,
+						      DGEN_IO_SIZE_MAX, 1);
+			break;
+		case OPT_STDOUT:
+			arg_job.to_stdout = 1;
+			break;
+		case OPT_NO_SPLICE:
+			arg_job.no_splice = 1;
+			break;
 		case 'j':
 			arg_json = 1;
 			break;
@@ -305,6 +402,9 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	jobs_check();
+	if (arg_job.dir || arg_job.to_stdout)
+		return;
 	if (!arg_ndev)
 		die_usage("no target: give --dev PATH (a block device, a file or null)");
 	check_distinct();
@@ -634,6 +734,17 @@ int main(int argc, char **argv)
 	if (dgen_stream_params_check(&arg_params, msg, sizeof(msg)))
 		die_usage("%s", msg);
 
+	if (arg_job.dir || arg_job.to_stdout) {
+		arg_job.size = arg_size;
+		arg_job.stream = arg_stream;
+		arg_job.seed = arg_seed;
+		arg_job.seed_drawn = !arg_seed_set;
+		arg_job.force = arg_force;
+		arg_job.json = arg_json;
+		arg_job.params = arg_params;
+		arg_job.opts = arg_opts;
+		return arg_job.dir ? tree_run(&arg_job) : stdout_run(&arg_job);
+	}
 	r.targets = calloc(arg_ndev, sizeof(*r.targets));
 	r.streams = calloc(arg_ndev, sizeof(*r.streams));
 	if (!r.targets || !r.streams) {

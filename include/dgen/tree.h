@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dgen/tree.h - file trees, dataset formats and streams to a pipe
+ *
+ * A tree is N files under a directory, spread over fan-out directories:
+ * file i is DIR/dXXX/fYYYYYY (directory i / fanout, name i), and carries
+ * stream (first stream id + i), so no two files share a block and any one
+ * file can be regenerated from the run's report. For a dataset format the
+ * file's payload (the npy array, the records' data) is the stream's bytes
+ * [0, payload size); the format's headers and trailers are around it.
+ */
+#ifndef DGEN_TREE_H
+#define DGEN_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dgen/stream.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===== Trees ===== */
+
+#define DGEN_TREE_FANOUT_DEFAULT	1000u
+
+/* Replace files of an earlier tree instead of refusing. */
+#define DGEN_TREE_FORCE		(1u << 0)
+
+/*
+ * dgen_tree_path - write the path of file @i of the tree under @dir with
+ * @fanout files per directory to @buf (@len bytes): "DIR/d000/f000000"
+ * then @suffix (may be NULL). Returns the length, or -ENAMETOOLONG.
+ */
+int dgen_tree_path(char *buf, size_t len, const char *dir, uint32_t fanout,
+		   uint64_t i, const char *suffix);
+
+/*
+ * dgen_tree_prepare - make @dir and the fan-out directories for @nfiles
+ * files, and check that none of the files exists. With DGEN_TREE_FORCE in
+ * @flags existing files are removed instead, so every file is made fresh.
+ *
+ * Returns 0, -EEXIST naming the first existing file in @msg (nothing is
+ * changed then), or another negative errno from mkdir(2)/unlink(2) with a
+ * sentence in @msg.
+ */
+int dgen_tree_prepare(const char *dir, uint64_t nfiles, uint32_t fanout,
+		      const char *suffix, unsigned int flags,
+		      char *msg, size_t msglen);
+
+/* ===== Dataset formats ===== */
+
+enum dgen_format {
+	DGEN_FORMAT_RAW,		/* the stream bytes alone */
+	DGEN_FORMAT_NPZ,		/* numpy .npz: data.npy, a uint8 vector */
+	DGEN_FORMAT_TFRECORD,		/* TFRecord, one record per piece */
+	DGEN_FORMAT_HDF5,		/* HDF5: /data, a uint8 vector */
+};
+
+#define DGEN_RECORD_SIZE_DEFAULT	(1u << 20)
+
+/* dgen_format_name - "raw", "npz", "tfrecord", "hdf5"; NULL for others. */
+const char *dgen_format_name(enum dgen_format f);
+
+/*
+ * dgen_format_supported - 1 when this libdgen writes @f: HDF5 only when it
+ * was built with libhdf5 (the meson feature hdf5), the others always.
+ */
+int dgen_format_supported(enum dgen_format f);
+
+/* dgen_format_suffix - the file name suffix: "", ".npz", ".tfrecord", ".h5". */
+const char *dgen_format_suffix(enum dgen_format f);
+
+/*
+ * dgen_format_size - the bytes of a file of format @f whose payload is
+ * @payload bytes, cut into records of @record_size (TFRecord only); 0 for
+ * HDF5, whose overhead is up to libhdf5.
+ */
+uint64_t dgen_format_size(enum dgen_format f, uint64_t payload,
+			  uint32_t record_size);
+
+/*
+ * dgen_format_write - write a whole file of format @f to @fd from offset 0:
+ * the payload is @s's bytes [0, @payload), @record_size as above. @buf
+ * (@buflen bytes, at least 4 KiB) is the scratch buffer the stream is
+ * generated into; the data goes out with pwrite(2), and the CRCs each
+ * format needs are computed on the way.
+ *
+ * Returns 0, -EINVAL (bad sizes, a payload longer than @s), -EOPNOTSUPP
+ * (HDF5 without libhdf5), -EIO (an HDF5 error), or the negative errno of a
+ * failed write (-ENOSPC for a short one).
+ */
+int dgen_format_write(int fd, enum dgen_format f,
+		      const struct dgen_stream *s, uint64_t payload,
+		      uint32_t record_size, void *buf, size_t buflen);
+
+/* ===== Streams to a pipe or file descriptor ===== */
+
+/* Use write(2) even when @fd is a pipe (no vmsplice). */
+#define DGEN_FD_NO_SPLICE	(1u << 0)
+
+struct dgen_fd_result {
+	uint64_t bytes;			/* bytes the reader was given */
+	double seconds;
+	int spliced;			/* vmsplice(2) carried the data */
+	int reader_closed;		/* EPIPE: the reader went away first */
+	uint32_t pipe_size;		/* the pipe's capacity, when a pipe */
+};
+
+/*
+ * dgen_stream_write_fd - write @s's bytes [0, size) to @fd (a pipe, file,
+ * terminal or socket; blocking). When @fd is a pipe the pages are handed
+ * over with vmsplice(2), so the data is copied once, by the reader, not
+ * twice; otherwise write(2). @stop, when not NULL, is polled between
+ * writes: non-zero ends the run early. *@bytes_done (when not NULL) is
+ * updated as data goes out, for a progress reader.
+ *
+ * SIGPIPE must be ignored by the caller: a reader that closes the pipe
+ * ends the run with res->reader_closed set and a return of 0, since that
+ * is how pipelines (`| head -c 1M`) end. Returns 0, or a negative errno
+ * (-ENOMEM, or what write(2)/vmsplice(2) returned).
+ */
+int dgen_stream_write_fd(const struct dgen_stream *s, int fd,
+			 unsigned int flags, const volatile int *stop,
+			 uint64_t *bytes_done, struct dgen_fd_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DGEN_TREE_H */

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/*
+ * format_hdf5.c - HDF5 files around a stream payload (meson -Dhdf5)
+ *
+ * One dataset, /data: a 1-D uint8 (H5T_STD_U8LE) array of the payload's
+ * length, contiguous layout, whose elements are the stream's bytes
+ * [0, payload); h5py reads it as f["data"], h5dump -d /data. The rest of
+ * the file (superblock, object header) is HDF5's overhead.
+ *
+ * HDF5 opens files by name, so the file the caller opened (O_EXCL, fresh)
+ * is reached through /proc/self/fd. Calls into HDF5 are serialised with a
+ * lock of our own: only thread-safe builds of libhdf5 take one themselves,
+ * and they serialise all calls anyway. HDF5's automatic error printing is
+ * turned off, since the library never prints; errors become -EIO.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include <hdf5.h>
+
+#include "format_impl.h"
+
+static pthread_mutex_t h5_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int h5_write(const char *path, const struct dgen_stream *s,
+		    uint64_t payload, void *buf, size_t buflen)
+{
+	hid_t file = H5I_INVALID_HID, space = H5I_INVALID_HID,
+	      dset = H5I_INVALID_HID, mem = H5I_INVALID_HID;
+	hsize_t dims = payload;
+	int r = -EIO;
+
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	if (file < 0)
+		goto out;
+	space = H5Screate_simple(1, &dims, NULL);
+	if (space < 0)
+		goto out;
+	dset = H5Dcreate2(file, "data", H5T_STD_U8LE, space, H5P_DEFAULT,
+			  H5P_DEFAULT, H5P_DEFAULT);
+	if (dset < 0)
+		goto out;
+	for (uint64_t pos = 0; pos < payload; pos += buflen) {
+		hsize_t start = pos, n = payload - pos < buflen ? payload - pos : buflen;
+
+		r = dgen_stream_fill(s, buf, pos, (size_t)n);
+		if (r)
+			goto out;
+		r = -EIO;
+		mem = H5Screate_simple(1, &n, NULL);
+		if (mem < 0 ||
+		    H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &n, NULL) < 0 ||
+		    H5Dwrite(dset, H5T_NATIVE_UCHAR, mem, space, H5P_DEFAULT, buf) < 0)
+			goto out;
+		H5Sclose(mem);
+		mem = H5I_INVALID_HID;
+	}
+	r = 0;
+out:
+	if (mem >= 0)
+		H5Sclose(mem);
+	if (dset >= 0 && H5Dclose(dset) < 0)
+		r = -EIO;
+	if (space >= 0)
+		H5Sclose(space);
+	if (file >= 0 && H5Fclose(file) < 0)
+		r = -EIO;
+	return r;
+}
+
+int dgen_format_hdf5_write(int fd, const struct dgen_stream *s,
+			   uint64_t payload, void *buf, size_t buflen)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	pthread_mutex_lock(&h5_lock);
+	r = h5_write(path, s, payload, buf, buflen);
+	pthread_mutex_unlock(&h5_lock);
+	return r;
+}
