@@ -721,3 +721,48 @@ Test(cli, verify_only_needs_the_data)
 	cr_assert(strstr(r.out, "zeroed 256"), "%s", r.out);
 	unlink(path);
 }
+
+/*
+ * Dedup units above the fast path's 64 KiB chunk are compared block by
+ * block directly: a torn 256 KiB block names its one sector among 512.
+ */
+Test(verify, large_blocks_torn_sector)
+{
+	const char *path = scratch_path("large");
+	struct dgen_stream_params p;
+	struct dgen_stream *s;
+	struct dgen_writer_opts o;
+	struct outcome w, v;
+	uint8_t sector[512];
+	int fd;
+
+	dgen_stream_params_init(&p);
+	p.seed = 8;
+	p.size = 4 * MiB;
+	p.dedup_unit = 256 << 10;
+	p.compress_chunk = 64 << 10;
+	p.dedup_ratio = 2.0;
+	p.compress_ratio = 2.0;
+	cr_assert_eq(dgen_stream_new(&s, &p, NULL, 0), 0);
+	dgen_writer_opts_init(&o);
+	o.threads = 2;
+	engine(path, 0, p.size, &o, DGEN_MODE_WRITE, s, NULL, &w);
+	/* Random bytes over sector 300 of block 5. */
+	cr_assert_eq(getrandom(sector, sizeof(sector), 0), (ssize_t)sizeof(sector));
+	fd = open(path, O_WRONLY);
+	cr_assert_eq(pwrite(fd, sector, 512, 5 * (256 << 10) + 300 * 512), 512);
+	close(fd);
+	engine(path, 0, p.size, &o, DGEN_MODE_VERIFY, s, NULL, &v);
+	cr_assert_eq(v.res.mismatches, 1);
+	cr_assert_eq(v.res.reported, 1);
+	cr_expect_eq(v.list[0].offset, 5 * (256 << 10));
+	cr_expect_eq(v.list[0].len, 256 << 10);
+	cr_expect_eq(v.list[0].kind, DGEN_MISMATCH_FOREIGN);
+	cr_expect_eq(v.list[0].bad_sectors, 1);
+	for (unsigned int k = 0; k < 512 / 64; k++)
+		cr_expect_eq(v.list[0].sector_map[k], k == 300 / 64 ? 1ull << (300 % 64) : 0,
+			     "word %u: %#llx", k, (unsigned long long)v.list[0].sector_map[k]);
+	free(v.list);
+	unlink(path);
+	dgen_stream_free(s);
+}
