@@ -652,19 +652,34 @@ static void kinds_human(const uint64_t *kinds)
 	putchar(')');
 }
 
+/* @v bytes as "1 MiB" when it is a whole number of a binary unit. */
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned int u = 0;
+
+	while (u < 4 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
+	return buf;
+}
+
 static void report_human(const struct run *r)
 {
 	const struct burnin_job *j = r->j;
 	const struct dgen_stream_params *sp = &j->params;
 	unsigned int shown = 0;
 	struct totals t;
+	char bs[32];
 
 	sum(r, &t);
-	printf("dgen-uring %s: %s, %u target%s, %u thread%s, bs %u, qd %u, %s\n",
+	printf("dgen-uring %s: %s, %u target%s, %u thread%s, bs %s, qd %u, %s\n",
 	       DGEN_VERSION_STRING, mode_name(&j->b), j->ndev,
 	       j->ndev > 1 ? "s" : "", j->opts.threads,
-	       j->opts.threads > 1 ? "s" : "", j->opts.io_size,
-	       j->opts.queue_depth,
+	       j->opts.threads > 1 ? "s" : "",
+	       size_str(j->opts.io_size, bs, sizeof(bs)), j->opts.queue_depth,
 	       j->opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq");
 	printf("  seed %llu%s\n", (unsigned long long)j->seed,
 	       j->seed_set ? "" : " (drawn at random: give --seed to repeat)");
