@@ -12,7 +12,7 @@
 #	32 per thread, each compared on its thread with the regenerated
 #	stream (the whole device);
 #	fio --rw=read --direct=1 --ioengine=io_uring --fixedbufs
-#	--registerfiles --bs=1M --iodepth=32, the same bytes, THREADS jobs
+#	--registerfiles --bs=1M --iodepth=32 (QD), the same bytes, THREADS jobs
 #	splitting the device as dgen-uring's threads do not (contiguous
 #	ranges): the sink's ceiling for reading alone.
 #
@@ -22,7 +22,7 @@
 # is >= 0.95, i.e. the compare is not the bottleneck.
 #
 # Usage: bench/verify.sh [BUILD_DIR]
-#        (root; env SIZE=4G REPS=5 THREADS=1 DEDUP=1 COMPRESS=1)
+#        (root; env SIZE=4G REPS=5 THREADS=1 QD=32 DEDUP=1 COMPRESS=1)
 set -euo pipefail
 
 build=${1:-build}
@@ -33,7 +33,7 @@ dedup=${DEDUP:-1}
 compress=${COMPRESS:-1}
 null_size=${NULL_SIZE:-32G}
 bs=1M
-qd=32
+qd=${QD:-32}
 dgen=$build/tools/dgen-uring
 img=/dev/shm/dgen-verify.img
 loop=
