@@ -14,6 +14,9 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 
@@ -765,4 +768,56 @@ Test(verify, large_blocks_torn_sector)
 	free(v.list);
 	unlink(path);
 	dgen_stream_free(s);
+}
+
+/* ===== Errors and interruptions ===== */
+
+/* ENOSPC in a verified run: exit 3, nothing verified after the failure. */
+Test(cli, write_error_exits_3)
+{
+	char dir[] = "/tmp/dgen-vfull-XXXXXX", path[64];
+	struct run r;
+
+	cr_assert(mkdtemp(dir));
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=8M")) {
+		rmdir(dir);
+		cr_skip_test("cannot mount a small tmpfs here (needs root)");
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	tool(&r, "--dev %s --size 16M --threads 1 --qd 2 --verify --passes 3 --json", path);
+	for (int i = 0; i < 100 && umount(dir); i++)
+		usleep(20000);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	if (r.code == 2 && strstr(r.err, "O_DIRECT"))
+		cr_skip_test("tmpfs takes O_DIRECT only from Linux 6.6: %s", r.err);
+	cr_assert_eq(r.code, 3, "%s", r.err);
+	cr_assert(strstr(r.err, "write of") && strstr(r.err, "No space left"), "%s", r.err);
+	cr_assert(strstr(r.out, "\"status\": \"error\"") && strstr(r.out, "\"errno\": 28") &&
+		  strstr(r.out, "\"bytes_verified\": 0,"), "%s", r.out);
+}
+
+/* SIGINT mid-run: exit 130, a report of the passes so far. */
+Test(cli, interrupt_exits_130)
+{
+	const char *path = scratch_path("intr"), *out = scratch_path("iout");
+	char cmd[1024], *argv[] = { "sh", "-c", cmd, NULL };
+	static char report[1 << 16];
+	const struct timespec pause = { 0, 500 * 1000 * 1000 };
+	extern char **environ;
+	pid_t pid;
+	int status;
+
+	snprintf(cmd, sizeof(cmd),
+		 "exec %s --dev %s --size 32M --seed 4 --verify --time 60 --json >%s",
+		 DGEN_URING_PATH, path, out);
+	cr_assert_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ), 0);
+	nanosleep(&pause, NULL);
+	kill(pid, SIGINT);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	slurp(out, report, sizeof(report));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "%d\n%s", status, report);
+	cr_assert(strstr(report, "\"status\": \"interrupted\"") &&
+		  strstr(report, "\"mismatches\": 0,"), "%s", report);
+	unlink(path);
 }
