@@ -821,3 +821,28 @@ Test(cli, interrupt_exits_130)
 		  strstr(report, "\"mismatches\": 0,"), "%s", report);
 	unlink(path);
 }
+
+/* Several targets: each verified against its own stream, bad blocks named
+ * by the target they are on. */
+Test(cli, several_targets_named)
+{
+	const char *a = scratch_path("ma"), *b = scratch_path("mb");
+	char line[256];
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --dev null --dev %s --size 4M --seed 8 --stream 10 --verify --threads 2",
+			  a, b), 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "verified 12582912 B"), "%s", r.out);
+	sh("dd if=/dev/zero of=%s bs=4096 seek=7 count=1 conv=notrunc status=none", b);
+	cr_assert_eq(tool(&r, "--dev %s --dev null --dev %s --size 4M --seed 8 --stream 10 --verify-only",
+			  a, b), 1, "%s%s", r.out, r.err);
+	snprintf(line, sizeof(line), "    pass 1 %s offset 28672: zeroed, sectors 0-7 of 8\n", b);
+	cr_expect(strstr(r.out, line), "%s", r.out);
+	cr_expect(strstr(r.out, "mismatches 1 (zeroed 1, stale 0, foreign 0)"), "%s", r.out);
+	/* Target order matters: swapped, both files are another stream's. */
+	cr_assert_eq(tool(&r, "--dev %s --dev null --dev %s --size 4M --seed 8 --stream 10 --verify-only",
+			  b, a), 1, "%s", r.err);
+	cr_expect(strstr(r.out, "mismatches 2048 (zeroed 1, stale 0, foreign 2047)"), "%s", r.out);
+	unlink(a);
+	unlink(b);
+}
