@@ -846,3 +846,29 @@ Test(cli, several_targets_named)
 	unlink(a);
 	unlink(b);
 }
+
+/* --verify-only opens read-only: a read-only device verifies, untouched. */
+Test(cli, verify_only_read_only_device)
+{
+	const char *backing = scratch_path("rodev");
+	const char *dev;
+	uint64_t h;
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --size 8M --seed 31 --dedup 2 --verify --threads 2",
+			  backing), 0, "%s%s", r.out, r.err);
+	h = path_hash(backing);
+	dev = loop_attach(backing, 1);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	tool(&r, "--dev %s --seed 31 --dedup 2 --verify-only --threads 2", dev);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "verified 8388608 B") && strstr(r.out, "(block)"), "%s", r.out);
+	tool(&r, "--dev %s --seed 31 --dedup 2 --threads 2", dev);
+	cr_expect_eq(r.code, 2, "a plain run must still refuse it: %s", r.err);
+	loop_detach(dev);
+	cr_expect_eq(path_hash(backing), h);
+	unlink(backing);
+}

@@ -192,7 +192,8 @@ static double gbps(uint64_t bytes, double s)
 static int open_targets(struct run *r)
 {
 	const struct burnin_job *j = r->j;
-	unsigned int flags = j->force || j->b.verify_only ? DGEN_TARGET_FORCE : 0;
+	unsigned int flags = j->b.verify_only ? DGEN_TARGET_READ :
+			     j->force ? DGEN_TARGET_FORCE : 0;
 	char msg[512];
 	int err;
 

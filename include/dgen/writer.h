@@ -39,6 +39,11 @@ enum dgen_target_type {
 
 /* Write to a block device even if it carries a known signature. */
 #define DGEN_TARGET_FORCE	(1u << 0)
+/*
+ * Open to read back only (verify): read-only, never created or extended,
+ * a signature does not refuse it; a writer in write mode fails on it.
+ */
+#define DGEN_TARGET_READ	(1u << 1)
 
 struct dgen_target;
 
