@@ -35,9 +35,23 @@
 
 #define POLL_NS		10000000ull	/* how often the main thread looks */
 
+/*
+ * What a report needs of one phase: a burn-in of hours may run millions
+ * of short passes, so not the whole dgen_writer_result (its latency
+ * histogram alone is 9 KiB).
+ */
+struct phase {
+	uint64_t bytes, mismatches, bad_sectors;
+	uint64_t kinds[DGEN_MISMATCH_KINDS];
+	double seconds;
+	unsigned int reported;		/* entries of the pass's list */
+	unsigned int ring_features;
+	int stopped;
+};
+
 struct pass {
 	uint64_t n, seed;
-	struct dgen_writer_result wr, vr;	/* write, verify (report copied) */
+	struct phase wr, vr;		/* write, verify */
 	int wrote, verified;
 	int cut;			/* the time limit or a signal ended it */
 	struct dgen_verify_mismatch *list;	/* vr.reported entries */
@@ -60,6 +74,7 @@ struct run {
 	const char *status;
 	volatile sig_atomic_t *interrupted;
 	uint64_t status_t, status_b;	/* the last status line's time, bytes */
+	uint64_t listed;		/* mismatches kept in detail so far */
 };
 
 void burnin_opts_init(struct burnin_opts *b)
@@ -145,8 +160,8 @@ int burnin_opt(struct burnin_opts *b, enum burnin_opt_id id, const char *v,
 		b->rate = x;
 		return 0;
 	case BURNIN_MAX_REPORT:
-		if (parse_u64(v, &x) || x > 1000000) {
-			snprintf(msg, msglen, "--max-report '%s' is out of range: 0 to 1000000", v);
+		if (parse_u64(v, &x) || x > 100000) {
+			snprintf(msg, msglen, "--max-report '%s' is out of range: 0 to 100000", v);
 			return -EINVAL;
 		}
 		b->max_report = (uint32_t)x;
@@ -316,14 +331,19 @@ static void watch(struct run *r, struct dgen_writer *w, const struct pass *p,
 
 /* ===== Passes ===== */
 
-/* One phase (write or verify) of pass @p; the result in @res. */
+/*
+ * One phase (write or verify) of pass @p; what the report needs in @ph.
+ * The first max_report mismatches of the run (by pass, then target and
+ * offset) are kept in detail, so memory stays bounded however long it runs.
+ */
 static int run_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
-		     struct dgen_writer_result *res,
-		     struct dgen_writer *volatile *cur)
+		     struct phase *ph, struct dgen_writer *volatile *cur)
 {
 	const struct burnin_job *j = r->j;
 	struct dgen_writer_opts o = j->opts;
+	struct dgen_writer_result result, *res = &result;
 	struct dgen_writer *w = NULL;
+	unsigned int keep;
 	char msg[512];
 	int err;
 
@@ -362,14 +382,27 @@ static int run_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
 		r->error_target = -1;
 		r->error_phase = "start";
 	}
-	if (mode == DGEN_MODE_VERIFY && res->reported) {
-		p->list = calloc(res->reported, sizeof(*p->list));
+	keep = res->reported;
+	if (keep > j->b.max_report - r->listed)
+		keep = (unsigned int)(j->b.max_report - r->listed);
+	if (mode == DGEN_MODE_VERIFY && keep) {
+		p->list = calloc(keep, sizeof(*p->list));
 		if (p->list)
-			memcpy(p->list, res->report, res->reported * sizeof(*p->list));
+			memcpy(p->list, res->report, keep * sizeof(*p->list));
 		else
-			res->reported = 0;
+			keep = 0;
 	}
-	res->report = NULL;
+	r->listed += keep;
+	*ph = (struct phase) {
+		.bytes = res->bytes,
+		.mismatches = res->mismatches,
+		.bad_sectors = res->bad_sectors,
+		.seconds = res->seconds,
+		.reported = keep,
+		.ring_features = res->ring_features,
+		.stopped = res->stopped,
+	};
+	memcpy(ph->kinds, res->kinds, sizeof(ph->kinds));
 	r->bytes_before += res->bytes;
 	dgen_writer_free(w);
 	return err;
@@ -722,9 +755,8 @@ static void report_human(const struct run *r)
 	kinds_human(t.kinds);
 	printf(", bad sectors %llu\n", (unsigned long long)t.bad_sectors);
 	if (t.mismatches) {
-		printf("  mismatches (%llu of %llu listed, the lowest offsets of each pass; sectors of 512 B within the block):\n",
-		       (unsigned long long)(t.listed < j->b.max_report ?
-					    t.listed : j->b.max_report),
+		printf("  mismatches (%llu of %llu listed: the first passes' lowest offsets; sectors of 512 B within the block):\n",
+		       (unsigned long long)t.listed,
 		       (unsigned long long)t.mismatches);
 		for (unsigned int i = 0; i < r->npasses && shown < j->b.max_report; i++) {
 			const struct pass *p = &r->passes[i];

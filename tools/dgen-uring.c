@@ -87,7 +87,7 @@ static void usage(FILE *f)
 "      --time DURATION     repeat passes until then (s, m, h or d suffix)\n"
 "      --rate SIZE[/s]     cap the bytes per second of all threads together\n"
 "      --status-interval SECONDS  a status line on stderr per interval\n"
-"      --max-report N      mismatches listed in detail per pass (default 20)\n"
+"      --max-report N      mismatches of the run listed in detail (default 20)\n"
 "\n"
 "Output:\n"
 "  -j, --json              print the report as JSON\n"
