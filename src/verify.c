@@ -180,30 +180,37 @@ static int on_mismatch(const struct dgen_mismatch *m, void *arg)
 
 /*
  * The common case is a clean unit, so it takes the fast path: the expected
- * bytes are generated CHUNK at a time (whole blocks, in L2, through the
- * fill's block-aligned fast path) and compared with one memcmp; only a
+ * bytes are generated CHUNK (or one block, if larger) at a time through
+ * the fill's block-aligned fast path and compared with one memcmp; only a
  * chunk that differs goes through dgen_stream_compare, which finds its bad
- * blocks and sectors. Blocks larger than CHUNK go there directly.
+ * blocks and sectors. 16 KiB keeps the expected bytes in L1 while memcmp
+ * streams the read buffer: verifying null at depth 8 (buffers in cache),
+ * 37 GB/s a thread against 30 with 64 KiB chunks and 33 with
+ * dgen_stream_compare alone. Blocks above CHUNK_MAX go to
+ * dgen_stream_compare directly.
  */
-#define CHUNK	(64u << 10)
+#define CHUNK		(16u << 10)
+#define CHUNK_MAX	(64u << 10)
 
 void dgen_verify_unit(struct dgen_verify *v, struct dgen_verify_counts *c,
 		      unsigned int target, uint64_t base, const uint8_t *buf,
 		      uint64_t pos, uint32_t len)
 {
 	const struct dgen_stream *s = v->streams[target];
-	_Alignas(64) uint8_t want[CHUNK];
+	const uint32_t B = dgen_stream_params_get(s)->dedup_unit;
+	const uint32_t chunk = B > CHUNK ? B : CHUNK;
+	_Alignas(64) uint8_t want[CHUNK_MAX];
 	struct unit_ctx u = {
 		.v = v, .c = c, .target = target, .base = base, .pos = pos,
 		.buf = buf,
 	};
 
-	if (dgen_stream_params_get(s)->dedup_unit > CHUNK) {
+	if (B > CHUNK_MAX) {
 		dgen_stream_compare(s, buf, pos, len, on_mismatch, &u);
 		return;
 	}
 	for (uint32_t at = 0; at < len;) {
-		uint32_t n = len - at < CHUNK ? len - at : CHUNK;
+		uint32_t n = len - at < chunk ? len - at : chunk;
 
 		dgen_stream_fill(s, want, pos + at, n);
 		if (memcmp(buf + at, want, n))
