@@ -134,7 +134,8 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 	uint64_t bytes;
 	int lbs, ro = 0, r;
 
-	t->fd = open(t->path, O_RDWR | O_DIRECT | O_EXCL | O_CLOEXEC);
+	t->fd = open(t->path, (flags & DGEN_TARGET_READ ? O_RDONLY : O_RDWR) |
+		     O_DIRECT | O_EXCL | O_CLOEXEC);
 	if (t->fd < 0) {
 		r = -errno;
 		if (r == -EBUSY)
@@ -148,7 +149,7 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
 				   strerror(-r));
 	}
-	if (ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
+	if (!(flags & DGEN_TARGET_READ) && ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
 		return dgen_refuse(-EROFS, msg, msglen,
 				   "%s is a read-only device: cannot write to it",
 				   t->path);
@@ -167,19 +168,23 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 	if (r)
 		return dgen_refuse(r, msg, msglen, "cannot read the first sectors of %s: %s",
 				   t->path, strerror(-r));
-	if (sig && !(flags & DGEN_TARGET_FORCE))
+	if (sig && !(flags & (DGEN_TARGET_FORCE | DGEN_TARGET_READ)))
 		return dgen_refuse(-EEXIST, msg, msglen,
 				   "%s holds a %s: refusing to overwrite it (wipe it, or give --force to write anyway)",
 				   t->path, sig);
 	return 0;
 }
 
-static int open_file(struct dgen_target *t, char *msg, size_t msglen)
+static int open_file(struct dgen_target *t, unsigned int flags, char *msg,
+		     size_t msglen)
 {
 	int r;
 
-	t->fd = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
-	if (t->fd < 0 && errno == ENOENT) {
+	if (flags & DGEN_TARGET_READ)
+		t->fd = open(t->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	else
+		t->fd = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (t->fd < 0 && errno == ENOENT && !(flags & DGEN_TARGET_READ)) {
 		t->fd = open(t->path, O_RDWR | O_DIRECT | O_CREAT | O_EXCL |
 			     O_CLOEXEC, 0644);
 		t->created = t->fd >= 0;
@@ -301,7 +306,7 @@ int dgen_target_open(struct dgen_target **out, const char *path,
 		goto err;
 	} else if (missing || S_ISREG(st.st_mode)) {
 		t->info.type = DGEN_TARGET_FILE;
-		r = open_file(t, msg, msglen);
+		r = open_file(t, flags, msg, msglen);
 		if (r)
 			goto err;
 	} else if (S_ISBLK(st.st_mode)) {

@@ -32,6 +32,7 @@
 #include "refuse.h"
 #include "ring_impl.h"
 #include "target_impl.h"
+#include "verify_impl.h"
 
 /*
  * Submit once this much is queued: large writes go out one by one, as soon
@@ -81,6 +82,7 @@ struct worker {
 	int error, error_target;
 	uint64_t error_offset;
 	uint64_t t_end;			/* ns, when this thread finished */
+	struct dgen_verify_counts vc;	/* verify mode: what it found */
 };
 
 struct dgen_writer {
@@ -97,6 +99,8 @@ struct dgen_writer {
 	size_t buf_align;
 	uint64_t t0;			/* ns, start */
 	struct worker *workers;
+	struct dgen_verify *verify;	/* verify mode */
+	struct dgen_rate rate;
 };
 
 static uint64_t now_ns(void)
@@ -120,7 +124,36 @@ void dgen_writer_opts_init(struct dgen_writer_opts *o)
 		.queue_depth = DGEN_QUEUE_DEPTH_DEFAULT,
 		.threads = 1,
 		.pattern = DGEN_PATTERN_SEQ,
+		.max_report = DGEN_MAX_REPORT_DEFAULT,
 	};
+}
+
+/*
+ * Verify mode and the rate cap, checked and set up at the end of
+ * dgen_writer_new. A block split over two reads would be judged in two
+ * halves (and counted twice), so reads must hold whole blocks.
+ */
+static int verify_setup(struct dgen_writer *w,
+			const struct dgen_stream *const *streams,
+			char *msg, size_t msglen)
+{
+	const struct dgen_writer_opts *o = &w->o;
+
+	w->rate.rate = o->rate;
+	if (o->mode == DGEN_MODE_WRITE)
+		return 0;
+	if (o->mode != DGEN_MODE_VERIFY)
+		return dgen_refuse(-EINVAL, msg, msglen, "unknown writer mode %d", o->mode);
+	for (unsigned int k = 0; k < w->n; k++) {
+		uint32_t B = dgen_stream_params_get(streams[k])->dedup_unit;
+
+		if (o->io_size % B)
+			return dgen_refuse(-EINVAL, msg, msglen,
+					   "I/O size %u is not a multiple of the dedup unit %u: verify reads whole blocks",
+					   o->io_size, B);
+	}
+	return dgen_verify_new(&w->verify, streams, o->prev_streams,
+			       o->max_report);
 }
 
 int dgen_writer_new(struct dgen_writer **out,
@@ -133,6 +166,7 @@ int dgen_writer_new(struct dgen_writer **out,
 	const char *env;
 	uint64_t phys;
 	size_t align = 4096;
+	int r;
 
 	if (!n)
 		return dgen_refuse(-EINVAL, msg, msglen, "no target to write to");
@@ -188,6 +222,11 @@ int dgen_writer_new(struct dgen_writer **out,
 	w->fault_short = env && *env && strcmp(env, "0");
 	env = getenv("DGEN_FAULT_EAGAIN");
 	w->fault_eagain = env && *env && strcmp(env, "0");
+	r = verify_setup(w, streams, msg, msglen);
+	if (r) {
+		dgen_writer_free(w);
+		return r;
+	}
 	*out = w;
 	return 0;
 }
@@ -283,6 +322,11 @@ static void queue_write(struct worker *wk, struct slot *s)
 	 */
 	if (fi < 0) {
 		io_uring_prep_nop(sqe);
+	} else if (wk->w->o.mode == DGEN_MODE_VERIFY) {
+		if (wk->features & DGEN_RING_FIXED_BUFFERS)
+			io_uring_prep_read_fixed(sqe, fi, buf, len, off, (int)s->index);
+		else
+			io_uring_prep_read(sqe, fi, buf, len, off);
 	} else if (wk->features & DGEN_RING_FIXED_BUFFERS) {
 		io_uring_prep_write_fixed(sqe, fi, buf, len, off, (int)s->index);
 	} else {
@@ -359,6 +403,9 @@ static void complete(struct worker *wk, struct slot *s, int res,
 	}
 	wk->ops++;
 	dgen_latency_add(&wk->lat, now - s->t_submit);
+	if (w->verify)
+		dgen_verify_unit(w->verify, &wk->vc, s->target, i->offset,
+				 s->buf, s->pos, s->len);
 	release(wk, s);
 }
 
@@ -440,6 +487,23 @@ err:
 	return r;
 }
 
+/*
+ * Wait for the rate cap's booking of @len bytes; what is queued goes to the
+ * kernel first, and the wait is cut in slices so a stop is seen soon.
+ */
+static void rate_pause(struct worker *wk, uint32_t len)
+{
+	uint64_t at = dgen_rate_take(&wk->w->rate, len, now_ns()), now;
+
+	io_uring_submit(&wk->ring);
+	while ((now = now_ns()) < at && !stopping(wk->w)) {
+		uint64_t ns = at - now < 10000000u ? at - now : 10000000u;
+		struct timespec ts = { 0, (long)ns };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void worker_loop(struct worker *wk)
 {
 	struct dgen_writer *w = wk->w;
@@ -463,7 +527,15 @@ static void worker_loop(struct worker *wk)
 					    i->size - pos : w->o.io_size);
 			s->done = 0;
 			s->tries = 0;
-			dgen_stream_fill(w->streams[target], s->buf, pos, s->len);
+			if (w->rate.rate)
+				rate_pause(wk, s->len);
+			/* Verifying a null target compares fresh bytes: the
+			 * compare's own cost, as writing to null is the
+			 * generator's. */
+			if (w->o.mode == DGEN_MODE_WRITE ||
+			    wk->file_index[target] < 0)
+				dgen_stream_fill(w->streams[target], s->buf, pos,
+						 s->len);
 			s->t_submit = now_ns();
 			queue_write(wk, s);
 			wk->inflight++;
@@ -547,6 +619,9 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 	for (unsigned int k = 0; k < w->n; k++) {
 		const struct dgen_target_info *i = &w->targets[k]->info;
 
+		/* Verify reads what is there: a short file stays short. */
+		if (w->o.mode == DGEN_MODE_VERIFY)
+			continue;
 		r = dgen_target_prepare(w->targets[k]);
 		if (r)
 			return dgen_refuse(r, msg, msglen,
@@ -609,6 +684,16 @@ uint64_t dgen_writer_bytes(const struct dgen_writer *w)
 	return sum;
 }
 
+uint64_t dgen_writer_mismatches(const struct dgen_writer *w)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int t = 0; t < w->started; t++)
+		sum += __atomic_load_n(&w->workers[t].vc.mismatches,
+				       __ATOMIC_RELAXED);
+	return sum;
+}
+
 uint64_t dgen_writer_target_bytes(const struct dgen_writer *w, unsigned int k)
 {
 	uint64_t sum = 0;
@@ -648,6 +733,10 @@ int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res)
 		res->short_writes += wk->short_writes;
 		res->retries += wk->retries;
 		dgen_latency_merge(&res->latency, &wk->lat);
+		res->mismatches += wk->vc.mismatches;
+		res->bad_sectors += wk->vc.bad_sectors;
+		for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+			res->kinds[k] += wk->vc.kinds[k];
 		if (!res->error && wk->error) {
 			res->error = wk->error;
 			res->error_target = wk->error_target;
@@ -657,6 +746,8 @@ int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res)
 	res->seconds = (double)(t_end - w->t0) / 1e9;
 	if (w->started)
 		res->ring_features = w->workers[0].features;
+	if (w->verify)
+		res->reported = dgen_verify_report(w->verify, &res->report);
 	/* Stopped means cut short: a stop after the last write changes nothing. */
 	res->stopped = stopping(w) && !res->error && res->bytes < total_bytes(w);
 	return res->error;
@@ -670,6 +761,7 @@ void dgen_writer_free(struct dgen_writer *w)
 		for (unsigned int t = 0; t < w->o.threads; t++)
 			worker_cleanup(&w->workers[t]);
 	free(w->workers);
+	dgen_verify_free(w->verify);
 	free(w->targets);
 	free(w->streams);
 	free(w);

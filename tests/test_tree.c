@@ -307,6 +307,11 @@ Test(tree, bad_usage)
 	cr_assert_eq(sh("%s --dir %s --files 2 --file-size 4K --dev null 2>/dev/null",
 			DGEN_URING_PATH, dir), 2);
 	cr_assert_eq(sh("%s --stdout 2>/dev/null >/dev/null", DGEN_URING_PATH), 2);
+	/* Verify and burn-in are for --dev targets; trees are written once. */
+	cr_assert_eq(sh("%s --dir %s --files 2 --file-size 4K --verify 2>/dev/null",
+			DGEN_URING_PATH, dir), 2);
+	cr_assert_eq(sh("%s --stdout --size 1M --passes 2 2>/dev/null >/dev/null",
+			DGEN_URING_PATH), 2);
 	cr_assert(access(dir, F_OK), "a refused run made %s", dir);
 }
 

@@ -23,6 +23,7 @@
 #include <dgen/dgen.h>
 
 #include "jobs.h"
+#include "burnin.h"
 #include "parse.h"
 
 #define EXIT_USAGE	2
@@ -40,6 +41,7 @@ static int arg_seed_set, arg_force, arg_json;
 static struct dgen_stream_params arg_params;
 static struct dgen_writer_opts arg_opts;
 static struct job arg_job;		/* --dir, --stdout: tools/jobs.h */
+static struct burnin_opts arg_burnin;
 
 static struct dgen_writer *volatile the_writer;
 static volatile sig_atomic_t interrupted;
@@ -93,14 +95,26 @@ static void usage(FILE *f)
 "      --compress RATIO    compression ratio (default 1)\n"
 "      --compress-chunk SIZE  compression chunk, 512 to dedup unit (default %u)\n"
 "\n"
+"Verify and burn-in (SIZE/s and durations as below):\n"
+"      --verify            write, then read everything back and compare\n"
+"      --verify-only       only read back and compare data written earlier\n"
+"                          with the same data options and --seed\n"
+"      --pass P            with --verify-only: the pass that wrote it (default 1)\n"
+"      --passes N          repeat N passes, pass p seeded from (seed, p)\n"
+"      --time DURATION     repeat passes until then (s, m, h or d suffix)\n"
+"      --rate SIZE[/s]     cap the bytes per second of all threads together\n"
+"      --status-interval SECONDS  a status line on stderr per interval\n"
+"      --max-report N      mismatches of the run listed in detail (default 20)\n"
+"\n"
 "Output:\n"
 "  -j, --json              print the report as JSON\n"
 "  -h, --help              show this help\n"
 "  -V, --version           show the version\n"
 "\n"
 "SIZE takes K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024).\n"
-"Exit status: 0 done, 2 bad usage or a refused target, 3 an I/O error,\n"
-"130 interrupted (the report says how much was written).\n",
+"Exit status: 0 done, 1 verify found a mismatch, 2 bad usage or a refused\n"
+"target, 3 an I/O error, 130 interrupted (the report says how much was\n"
+"written).\n",
 		DGEN_IO_SIZE_DEFAULT, DGEN_QUEUE_DEPTH_DEFAULT,
 		DGEN_TREE_FANOUT_DEFAULT, DGEN_RECORD_SIZE_DEFAULT,
 		DGEN_DEDUP_UNIT_DEFAULT, DGEN_COMPRESS_CHUNK_DEFAULT);
@@ -198,11 +212,27 @@ static void check_distinct(void)
 		free(real[k]);
 }
 
+/* Verify options that make no sense together or alone. */
+static void check_burnin(void)
+{
+	const struct burnin_opts *b = &arg_burnin;
+
+	if (b->verify && b->verify_only)
+		die_usage("--verify and --verify-only: give one (--verify writes first)");
+	if (b->verify_only && !arg_seed_set)
+		die_usage("--verify-only needs --seed: the seed the run to check printed");
+	if (b->verify_only && (b->passes || b->time_s > 0))
+		die_usage("--verify-only checks one pass: give --pass P, not --passes or --time");
+	if (b->pass != 1 && !b->verify_only)
+		die_usage("--pass is for --verify-only: a run numbers its own passes from 1");
+}
+
 enum {
 	OPT_STREAM = 256, OPT_DEDUP, OPT_DEDUP_UNIT, OPT_COMPRESS,
 	OPT_COMPRESS_CHUNK, OPT_SQPOLL, OPT_IOPOLL,
 	OPT_DIR, OPT_FILES, OPT_FILE_SIZE, OPT_FANOUT, OPT_FORMAT,
 	OPT_RECORD_SIZE, OPT_STDOUT, OPT_NO_SPLICE,
+	OPT_BURNIN = 512,		/* + enum burnin_opt_id */
 };
 
 /* --dir and --stdout (or --dev -) against the other targets. */
@@ -261,16 +291,26 @@ static void parse_args(int argc, char **argv)
 		{ "record-size", required_argument, NULL, OPT_RECORD_SIZE },
 		{ "stdout", no_argument, NULL, OPT_STDOUT },
 		{ "no-splice", no_argument, NULL, OPT_NO_SPLICE },
+		{ "verify", no_argument, NULL, OPT_BURNIN + BURNIN_VERIFY },
+		{ "verify-only", no_argument, NULL, OPT_BURNIN + BURNIN_VERIFY_ONLY },
+		{ "pass", required_argument, NULL, OPT_BURNIN + BURNIN_PASS },
+		{ "passes", required_argument, NULL, OPT_BURNIN + BURNIN_PASSES },
+		{ "time", required_argument, NULL, OPT_BURNIN + BURNIN_TIME },
+		{ "rate", required_argument, NULL, OPT_BURNIN + BURNIN_RATE },
+		{ "status-interval", required_argument, NULL, OPT_BURNIN + BURNIN_STATUS_INTERVAL },
+		{ "max-report", required_argument, NULL, OPT_BURNIN + BURNIN_MAX_REPORT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char msg[256];
 	int c;
 
 	dgen_stream_params_init(&arg_params);
 	dgen_writer_opts_init(&arg_opts);
+	burnin_opts_init(&arg_burnin);
 	arg_opts.threads = cpus > 0 ? (uint32_t)cpus : 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:s:o:fb:q:t:p:S:jhV", opts,
@@ -385,6 +425,11 @@ static void parse_args(int argc, char **argv)
 		case OPT_NO_SPLICE:
 			arg_job.no_splice = 1;
 			break;
+		case OPT_BURNIN ... OPT_BURNIN + BURNIN_OPTS - 1:
+			if (burnin_opt(&arg_burnin, c - OPT_BURNIN, optarg, msg,
+				       sizeof(msg)))
+				die_usage("%s", msg);
+			break;
 		case 'j':
 			arg_json = 1;
 			break;
@@ -403,11 +448,14 @@ static void parse_args(int argc, char **argv)
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	jobs_check();
+	if ((arg_job.dir || arg_job.to_stdout) && arg_burnin.set)
+		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets; a tree or stdout is written once");
 	if (arg_job.dir || arg_job.to_stdout)
 		return;
 	if (!arg_ndev)
 		die_usage("no target: give --dev PATH (a block device, a file or null)");
 	check_distinct();
+	check_burnin();
 }
 
 /* ===== Run ===== */
@@ -679,6 +727,24 @@ static void report_human(const struct report *r)
 
 /* ===== Main ===== */
 
+/* Verify and burn-in runs: passes, read-back, their own report (burnin.c). */
+static int run_burnin(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct burnin_job j = {
+		.dev = arg_dev, .ndev = arg_ndev, .size = arg_size,
+		.offset = arg_offset, .seed = arg_seed, .stream = arg_stream,
+		.seed_set = arg_seed_set, .force = arg_force, .json = arg_json,
+		.params = arg_params, .opts = arg_opts, .b = arg_burnin,
+	};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return burnin_run(&j, (struct dgen_writer *volatile *)&the_writer,
+			  &interrupted);
+}
+
 static int open_all(struct report *r)
 {
 	char msg[512];
@@ -733,6 +799,8 @@ int main(int argc, char **argv)
 	arg_params.size = 1;
 	if (dgen_stream_params_check(&arg_params, msg, sizeof(msg)))
 		die_usage("%s", msg);
+	if (arg_burnin.set)
+		return run_burnin();
 
 	if (arg_job.dir || arg_job.to_stdout) {
 		arg_job.size = arg_size;

@@ -1,0 +1,874 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_verify.c - read-back verify finds exactly the blocks broken behind
+ * its back, with the right kind and sectors; burn-in passes, time and rate
+ *
+ * Real files on tmpfs and loop devices over them: a clean write verifies
+ * clean; then blocks are broken outside the tool (dd, fallocate
+ * --punch-hole, pwrite of the previous pass's bytes, of random bytes, of
+ * one flipped sector, a block copied to another offset) and verify must
+ * report those blocks and no other, each with its kind and the sectors
+ * that differ. The library is checked through the writer's result, the
+ * tool (DGEN_URING_PATH) through its exit code and reports.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+
+#include <dgen/inspect.h>
+
+#include "writer_helpers.h"
+
+#ifndef DGEN_URING_PATH
+#error "meson passes the path of the built tool"
+#endif
+
+#define MiB		(1ull << 20)
+#define B		4096u
+#define SEED		1234u
+#define REGION_OFFSET	(64u << 10)
+#define REGION_SIZE	(8u << 20)
+#define BLOCKS		(REGION_SIZE / B)
+
+/* ===== Running the engine ===== */
+
+struct outcome {
+	struct dgen_writer_result res;
+	struct dgen_verify_mismatch *list;	/* a copy of res.report */
+};
+
+/* One write or verify of @s (@prev: the previous pass) on @path. */
+static void engine(const char *path, uint64_t off, uint64_t size,
+		   const struct dgen_writer_opts *base,
+		   enum dgen_writer_mode mode, struct dgen_stream *s,
+		   struct dgen_stream *prev, struct outcome *out)
+{
+	struct dgen_writer_opts o = *base;
+	struct dgen_target *t;
+	struct dgen_writer *w;
+	char msg[512] = "";
+
+	o.mode = mode;
+	o.prev_streams = prev ? (const struct dgen_stream *const *)&prev : NULL;
+	cr_assert_eq(dgen_target_open(&t, path, off, size, DGEN_TARGET_FORCE,
+				      msg, sizeof(msg)), 0, "%s: %s", path, msg);
+	cr_assert_eq(dgen_writer_new(&w, &o, &t,
+				     (const struct dgen_stream *const *)&s, 1,
+				     msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(dgen_writer_start(w, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(dgen_writer_wait(w, &out->res), 0);
+	out->list = NULL;
+	if (out->res.reported) {
+		out->list = malloc(out->res.reported * sizeof(*out->list));
+		cr_assert(out->list);
+		memcpy(out->list, out->res.report,
+		       out->res.reported * sizeof(*out->list));
+	}
+	out->res.report = NULL;
+	dgen_writer_free(w);
+	dgen_target_close(t);
+}
+
+struct combo {
+	double dedup, compress;
+	uint32_t threads, bs;
+	enum dgen_write_pattern pattern;
+	int loop;
+};
+
+static void opts_of(struct dgen_writer_opts *o, const struct combo *c)
+{
+	dgen_writer_opts_init(o);
+	o->threads = c->threads;
+	o->io_size = c->bs;
+	o->queue_depth = 8;
+	o->pattern = c->pattern;
+	o->order_seed = 3;
+	o->max_report = 100;
+}
+
+/* A target for @c: a file, or a loop device over one (skips if none). */
+static const char *target_make(const struct combo *c, const char *backing,
+			       const char **dev)
+{
+	cr_assert_eq(file_make(backing, REGION_OFFSET + REGION_SIZE + 65536, 0x5a), 0);
+	*dev = NULL;
+	if (!c->loop)
+		return backing;
+	*dev = loop_attach(backing, 0);
+	if (!*dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here (needs root and the loop driver)");
+	}
+	return *dev;
+}
+
+static void target_drop(const char *backing, const char *dev)
+{
+	if (dev)
+		loop_detach(dev);
+	unlink(backing);
+}
+
+/* ===== Clean runs ===== */
+
+static struct combo clean_combos[] = {
+	{ 1.0, 1.0, 1, 4096, DGEN_PATTERN_SEQ, 0 },
+	{ 3.0, 2.0, 2, 1 << 20, DGEN_PATTERN_RAND, 0 },
+	{ 2.5, 1.5, 3, 64 << 10, DGEN_PATTERN_SEQ, 0 },
+	{ 1.0, 4.0, 2, 12 << 10, DGEN_PATTERN_RAND, 0 },
+	{ 1.0, 1.0, 2, 256 << 10, DGEN_PATTERN_SEQ, 1 },
+	{ 3.0, 2.0, 1, 1 << 20, DGEN_PATTERN_RAND, 1 },
+	{ 2.0, 3.0, 4, 8192, DGEN_PATTERN_SEQ, 1 },
+};
+
+ParameterizedTestParameters(verify, clean_write_verifies)
+{
+	return cr_make_param_array(struct combo, clean_combos,
+				   sizeof(clean_combos) / sizeof(clean_combos[0]));
+}
+
+/* A clean write reads back clean, every byte of it, whatever the layout. */
+ParameterizedTest(struct combo *c, verify, clean_write_verifies)
+{
+	const char *backing = scratch_path("clean"), *dev;
+	struct dgen_stream *s = stream_make(SEED, 2, REGION_SIZE, c->dedup,
+					    c->compress);
+	struct dgen_writer_opts o;
+	struct outcome w, v;
+	const char *path = target_make(c, backing, &dev);
+
+	opts_of(&o, c);
+	engine(path, REGION_OFFSET, REGION_SIZE, &o, DGEN_MODE_WRITE, s, NULL, &w);
+	cr_expect_eq(w.res.bytes, REGION_SIZE);
+	engine(path, REGION_OFFSET, REGION_SIZE, &o, DGEN_MODE_VERIFY, s, NULL, &v);
+	cr_expect_eq(v.res.bytes, REGION_SIZE, "verified %llu bytes",
+		     (unsigned long long)v.res.bytes);
+	cr_expect_eq(v.res.mismatches, 0, "d %g c %g threads %u bs %u: %llu mismatches",
+		     c->dedup, c->compress, c->threads, c->bs,
+		     (unsigned long long)v.res.mismatches);
+	cr_expect_eq(v.res.reported, 0);
+	cr_expect_eq(v.res.ops, (REGION_SIZE + c->bs - 1) / c->bs);
+	target_drop(backing, dev);
+	dgen_stream_free(s);
+}
+
+/* ===== Corruptions ===== */
+
+/* What the test did to a block, and so what verify must say. */
+struct broken {
+	uint64_t block;			/* block index in the region */
+	enum dgen_mismatch_kind kind;
+	uint64_t map;			/* sectors that differ (8 per block) */
+};
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* Put @buf (one block) at region block @blk of @path, with O_DIRECT. */
+static void put_block(const char *path, uint64_t blk, const uint8_t *buf)
+{
+	uint8_t *a;
+	int fd = open(path, O_WRONLY | O_DIRECT);
+
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(posix_memalign((void **)&a, 4096, B), 0);
+	memcpy(a, buf, B);
+	cr_assert_eq(pwrite(fd, a, B, (off_t)(REGION_OFFSET + blk * B)), (ssize_t)B);
+	close(fd);
+	free(a);
+}
+
+/* Sectors where @got differs from stream @s's block @blk. */
+static uint64_t diff_map(const struct dgen_stream *s, uint64_t blk,
+			 const uint8_t *got)
+{
+	uint8_t want[B];
+	uint64_t map = 0;
+
+	cr_assert_eq(dgen_stream_fill(s, want, blk * B, B), 0);
+	for (unsigned int k = 0; k < B / 512; k++)
+		if (memcmp(want + 512 * k, got + 512 * k, 512))
+			map |= 1ull << k;
+	return map;
+}
+
+static void expect(struct broken *e, unsigned int *n, uint64_t blk,
+		   enum dgen_mismatch_kind kind, const struct dgen_stream *s,
+		   const uint8_t *got)
+{
+	e[*n] = (struct broken) { blk, kind, diff_map(s, blk, got) };
+	cr_assert_neq(e[*n].map, 0, "block %llu: the corruption changed nothing",
+		      (unsigned long long)blk);
+	(*n)++;
+}
+
+/*
+ * Break blocks of a region holding pass 2 (@s2; @s1 is pass 1) behind the
+ * tool's back; returns how many, expectations in @e by block order.
+ */
+static unsigned int break_blocks(const char *path, const char *backing,
+				 const struct dgen_stream *s1,
+				 const struct dgen_stream *s2,
+				 struct broken *e)
+{
+	uint8_t zero[B] = { 0 }, buf[B];
+	unsigned int n = 0;
+	const uint64_t dev_block = REGION_OFFSET / B;
+
+	/* Zeroed by dd. */
+	sh("dd if=/dev/zero of=%s bs=%u seek=%llu count=1 conv=notrunc oflag=direct status=none",
+	   path, B, (unsigned long long)(dev_block + 100));
+	expect(e, &n, 100, DGEN_MISMATCH_ZEROED, s2, zero);
+	/* Two blocks punched out of the file under it: holes read as zeros. */
+	sh("fallocate --punch-hole --offset %llu --length %u %s",
+	   (unsigned long long)(REGION_OFFSET + 200ull * B), 2 * B, backing);
+	expect(e, &n, 200, DGEN_MISMATCH_ZEROED, s2, zero);
+	expect(e, &n, 201, DGEN_MISMATCH_ZEROED, s2, zero);
+	/* Stale: the previous pass's bytes, as a lost write leaves them. */
+	cr_assert_eq(dgen_stream_fill(s1, buf, 300ull * B, B), 0);
+	put_block(path, 300, buf);
+	expect(e, &n, 300, DGEN_MISMATCH_STALE, s2, buf);
+	/* Foreign: random bytes. */
+	cr_assert_eq(getrandom(buf, B, 0), (ssize_t)B);
+	put_block(path, 400, buf);
+	expect(e, &n, 400, DGEN_MISMATCH_FOREIGN, s2, buf);
+	/* Torn: one sector of the right block flipped, sector 5. */
+	cr_assert_eq(dgen_stream_fill(s2, buf, 500ull * B, B), 0);
+	for (unsigned int i = 5 * 512; i < 6 * 512; i++)
+		buf[i] ^= 0xff;
+	put_block(path, 500, buf);
+	expect(e, &n, 500, DGEN_MISMATCH_FOREIGN, s2, buf);
+	/* Misdirected: block 601 copied onto block 600 (another distinct
+	 * block, also with dedup: copies of one block are U blocks apart). */
+	sh("dd if=%s of=%s bs=%u skip=%llu seek=%llu count=1 conv=notrunc iflag=direct oflag=direct status=none",
+	   path, path, B, (unsigned long long)(dev_block + 601),
+	   (unsigned long long)(dev_block + 600));
+	cr_assert_eq(dgen_stream_fill(s2, buf, 601ull * B, B), 0);
+	expect(e, &n, 600, DGEN_MISMATCH_FOREIGN, s2, buf);
+	return n;
+}
+
+static struct combo broken_combos[] = {
+	{ 1.0, 1.0, 2, 1 << 20, DGEN_PATTERN_SEQ, 0 },
+	{ 3.0, 2.0, 2, 64 << 10, DGEN_PATTERN_RAND, 0 },
+	{ 1.0, 1.0, 1, 256 << 10, DGEN_PATTERN_RAND, 1 },
+	{ 3.0, 2.0, 2, 1 << 20, DGEN_PATTERN_SEQ, 1 },
+};
+
+ParameterizedTestParameters(verify, finds_exactly_the_broken_blocks)
+{
+	return cr_make_param_array(struct combo, broken_combos,
+				   sizeof(broken_combos) / sizeof(broken_combos[0]));
+}
+
+/*
+ * Pass 2 written clean, then broken: the report holds exactly the broken
+ * blocks, in offset order, with kind and sectors; nothing else.
+ */
+ParameterizedTest(struct combo *c, verify, finds_exactly_the_broken_blocks)
+{
+	const char *backing = scratch_path("broken"), *dev;
+	struct dgen_stream *s1 = stream_make(dgen_pass_seed(SEED, 1), 0,
+					     REGION_SIZE, c->dedup, c->compress);
+	struct dgen_stream *s2 = stream_make(dgen_pass_seed(SEED, 2), 0,
+					     REGION_SIZE, c->dedup, c->compress);
+	const char *path = target_make(c, backing, &dev);
+	struct broken e[16];
+	uint64_t kinds[DGEN_MISMATCH_KINDS] = { 0 }, sectors = 0;
+	struct dgen_writer_opts o;
+	struct outcome w, v;
+	unsigned int n;
+
+	opts_of(&o, c);
+	engine(path, REGION_OFFSET, REGION_SIZE, &o, DGEN_MODE_WRITE, s2, NULL, &w);
+	engine(path, REGION_OFFSET, REGION_SIZE, &o, DGEN_MODE_VERIFY, s2, s1, &v);
+	cr_assert_eq(v.res.mismatches, 0, "clean write, %llu mismatches",
+		     (unsigned long long)v.res.mismatches);
+	n = break_blocks(path, backing, s1, s2, e);
+	engine(path, REGION_OFFSET, REGION_SIZE, &o, DGEN_MODE_VERIFY, s2, s1, &v);
+	cr_expect_eq(v.res.bytes, REGION_SIZE);
+	cr_assert_eq(v.res.mismatches, n, "found %llu bad blocks, broke %u",
+		     (unsigned long long)v.res.mismatches, n);
+	cr_assert_eq(v.res.reported, n);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dgen_verify_mismatch *m = &v.list[i];
+
+		cr_expect_eq(m->target, 0);
+		cr_expect_eq(m->offset, REGION_OFFSET + e[i].block * B,
+			     "entry %u: offset %llu, broke block %llu", i,
+			     (unsigned long long)m->offset,
+			     (unsigned long long)e[i].block);
+		cr_expect_eq(m->len, B);
+		cr_expect_eq(m->kind, e[i].kind, "block %llu: %s, expected %s",
+			     (unsigned long long)e[i].block,
+			     dgen_mismatch_kind_name(m->kind),
+			     dgen_mismatch_kind_name(e[i].kind));
+		cr_expect_eq(m->sector_map[0], e[i].map,
+			     "block %llu: sectors %#llx, expected %#llx",
+			     (unsigned long long)e[i].block,
+			     (unsigned long long)m->sector_map[0],
+			     (unsigned long long)e[i].map);
+		cr_expect_eq(m->bad_sectors, (uint32_t)__builtin_popcountll(e[i].map));
+		kinds[e[i].kind]++;
+		sectors += (uint64_t)__builtin_popcountll(e[i].map);
+	}
+	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+		cr_expect_eq(v.res.kinds[k], kinds[k], "%s: %llu, expected %llu",
+			     dgen_mismatch_kind_name(k),
+			     (unsigned long long)v.res.kinds[k],
+			     (unsigned long long)kinds[k]);
+	cr_expect_eq(v.res.bad_sectors, sectors);
+	/* Without the previous pass, stale cannot be told: it is foreign. */
+	free(v.list);
+	engine(path, REGION_OFFSET, REGION_SIZE, &o, DGEN_MODE_VERIFY, s2, NULL, &v);
+	cr_expect_eq(v.res.mismatches, n);
+	cr_expect_eq(v.res.kinds[DGEN_MISMATCH_STALE], 0);
+	cr_expect_eq(v.res.kinds[DGEN_MISMATCH_FOREIGN], kinds[DGEN_MISMATCH_FOREIGN] + 1);
+	/* --max-report bounds the detail, never the count; the lowest stay. */
+	free(v.list);
+	o.max_report = 2;
+	engine(path, REGION_OFFSET, REGION_SIZE, &o, DGEN_MODE_VERIFY, s2, s1, &v);
+	cr_expect_eq(v.res.mismatches, n);
+	cr_assert_eq(v.res.reported, 2);
+	cr_expect_eq(v.list[0].offset, REGION_OFFSET + e[0].block * B);
+	cr_expect_eq(v.list[1].offset, REGION_OFFSET + e[1].block * B);
+	free(v.list);
+	target_drop(backing, dev);
+	dgen_stream_free(s1);
+	dgen_stream_free(s2);
+}
+
+Test(verify, io_size_must_hold_whole_blocks)
+{
+	const char *path = scratch_path("bs");
+	struct dgen_stream *s = stream_make(1, 0, MiB, 1.0, 1.0);
+	struct dgen_target *t;
+	struct dgen_writer *w;
+	struct dgen_writer_opts o;
+	char msg[256];
+
+	cr_assert_eq(dgen_target_open(&t, path, 0, MiB, 0, msg, sizeof(msg)), 0);
+	dgen_writer_opts_init(&o);
+	o.mode = DGEN_MODE_VERIFY;
+	o.io_size = 512;
+	cr_assert_eq(dgen_writer_new(&w, &o, &t,
+				     (const struct dgen_stream *const *)&s, 1,
+				     msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "dedup unit"), "%s", msg);
+	dgen_target_close(t);
+	dgen_stream_free(s);
+}
+
+Test(verify, pass_seeds)
+{
+	cr_assert_eq(dgen_pass_seed(77, 1), 77, "pass 1 is the run's seed");
+	cr_assert_eq(dgen_pass_seed(77, 0), 77);
+	cr_assert_neq(dgen_pass_seed(77, 2), 77);
+	cr_assert_neq(dgen_pass_seed(77, 2), dgen_pass_seed(77, 3));
+	cr_assert_neq(dgen_pass_seed(77, 2), dgen_pass_seed(78, 2));
+	cr_assert_neq(dgen_pass_seed(77, 2), 78);
+	cr_assert_eq(dgen_pass_seed(77, 5), dgen_pass_seed(77, 5));
+}
+
+/* ===== The tool ===== */
+
+struct run {
+	int code;
+	double wall;
+	char out[1 << 16];
+	char err[1 << 16];
+};
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+	unlink(path);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int tool(struct run *r, const char *fmt, ...)
+{
+	char args[1024], cmd[2048], *out = scratch_path("out"),
+	     *err = scratch_path("err");
+	va_list ap;
+	double t0;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", DGEN_URING_PATH, args,
+		 out, err);
+	t0 = mono_s();
+	st = system(cmd);
+	r->wall = mono_s() - t0;
+	r->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+	return r->code;
+}
+
+/*
+ * Run python3 @prog on the JSON in @json; its first output line (static).
+ * Skips when python3 is missing.
+ */
+static char *py(const char *prog, const char *json)
+{
+	const char *jp = scratch_path("json"), *pp = scratch_path("py");
+	char cmd[1024], *line;
+	FILE *f;
+
+	if (!shell_line("command -v python3"))
+		cr_skip_test("python3 is needed to read the JSON report");
+	f = fopen(jp, "w");
+	fputs(json, f);
+	fclose(f);
+	f = fopen(pp, "w");
+	fputs(prog, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 %s %s 2>&1", pp, jp);
+	line = shell_line(cmd);
+	unlink(jp);
+	unlink(pp);
+	return line ? line : "(python failed)";
+}
+
+/* The tool on a broken region: exit 1, and the report names each block. */
+Test(cli, verify_only_reports_broken_blocks)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"print(d['status'], d['mismatches'], d['zeroed'], d['stale'], d['foreign'],"
+		" ' '.join('%d:%s:%s' % (m['offset'], m['kind'], ','.join(map(str, m['sectors'])))"
+		" for m in d['mismatch_list']))\n";
+	const char *path = scratch_path("vo");
+	struct dgen_stream *s1 = stream_make(dgen_pass_seed(SEED, 1), 0,
+					     REGION_SIZE, 3.0, 2.0);
+	struct dgen_stream *s2 = stream_make(dgen_pass_seed(SEED, 2), 0,
+					     REGION_SIZE, 3.0, 2.0);
+	char want[1024] = "", line[256], *p;
+	struct broken e[16];
+	uint64_t kinds[DGEN_MISMATCH_KINDS] = { 0 };
+	unsigned int n;
+	struct run r;
+
+	cr_assert_eq(file_make(path, REGION_OFFSET, 0x11), 0);
+	/* Two passes written and verified by the tool: clean, exit 0. */
+	cr_assert_eq(tool(&r, "--dev %s --offset 64K --size 8M --seed %u --dedup 3 --compress 2 --passes 2 --verify --threads 2",
+			  path, SEED), 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "status: ok"), "%s", r.out);
+	n = break_blocks(path, path, s1, s2, e);
+	cr_assert_eq(tool(&r, "--dev %s --offset 64K --size 8M --seed %u --dedup 3 --compress 2 --verify-only --pass 2",
+			  path, SEED), 1, "%s%s", r.out, r.err);
+	/* Human: one line per block, sectors numbered within the block. */
+	for (unsigned int i = 0; i < n; i++) {
+		char sec[64] = "";
+		size_t at = 0;
+
+		for (unsigned int k = 0; k < 8;) {
+			unsigned int j = k;
+
+			if (!(e[i].map >> k & 1)) {
+				k++;
+				continue;
+			}
+			while (j + 1 < 8 && (e[i].map >> (j + 1) & 1))
+				j++;
+			at += (size_t)snprintf(sec + at, sizeof(sec) - at, "%s%u", at ? "," : "", k);
+			if (j > k)
+				at += (size_t)snprintf(sec + at, sizeof(sec) - at, "-%u", j);
+			k = j + 1;
+		}
+		snprintf(line, sizeof(line), "pass 2 %s offset %llu: %s, sectors %s of 8\n",
+			 path, (unsigned long long)(REGION_OFFSET + e[i].block * B),
+			 dgen_mismatch_kind_name(e[i].kind), sec);
+		cr_expect(strstr(r.out, line), "missing: %s in\n%s", line, r.out);
+		kinds[e[i].kind]++;
+	}
+	p = r.out;
+	for (unsigned int i = 0; (p = strstr(p, "    pass 2 ")); i++, p++)
+		cr_assert_lt(i, n, "more mismatch lines than broken blocks:\n%s", r.out);
+	cr_expect(strstr(r.out, "status: mismatch"), "%s", r.out);
+	/* JSON: the same list. */
+	cr_assert_eq(tool(&r, "--dev %s --offset 64K --size 8M --seed %u --dedup 3 --compress 2 --verify-only --pass 2 --json",
+			  path, SEED), 1, "%s", r.err);
+	snprintf(want, sizeof(want), "mismatch %u %llu %llu %llu", n,
+		 (unsigned long long)kinds[0], (unsigned long long)kinds[1],
+		 (unsigned long long)kinds[2]);
+	for (unsigned int i = 0; i < n; i++) {
+		size_t at = strlen(want);
+		const char *sep = ":";
+
+		at += (size_t)snprintf(want + at, sizeof(want) - at, " %llu:%s",
+				       (unsigned long long)(REGION_OFFSET + e[i].block * B),
+				       dgen_mismatch_kind_name(e[i].kind));
+		for (unsigned int k = 0; k < 8; k++)
+			if (e[i].map >> k & 1) {
+				at += (size_t)snprintf(want + at, sizeof(want) - at, "%s%u", sep, k);
+				sep = ",";
+			}
+	}
+	cr_expect_str_eq(py(check, r.out), want);
+	unlink(path);
+	dgen_stream_free(s1);
+	dgen_stream_free(s2);
+}
+
+/* A wrong seed: every block is foreign, and the exit code says so. */
+Test(cli, wrong_seed_every_block_foreign)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"print(d['mismatches'], d['foreign'], d['zeroed'], d['stale'], len(d['mismatch_list']), d['bytes_verified'])\n";
+	const char *path = scratch_path("ws");
+	char want[128];
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --size 4M --seed 5 --threads 2", path), 0, "%s", r.err);
+	cr_assert_eq(tool(&r, "--dev %s --seed 5 --verify-only", path), 0, "%s%s", r.out, r.err);
+	cr_assert_eq(tool(&r, "--dev %s --seed 6 --verify-only --json", path), 1, "%s", r.err);
+	snprintf(want, sizeof(want), "%u %u 0 0 20 %llu", 1024, 1024, 4 * MiB);
+	cr_expect_str_eq(py(check, r.out), want);
+	unlink(path);
+}
+
+/*
+ * --time: passes follow one another until the time is up, the run stops
+ * within 10% of it, and the report lists each pass's seed and sums them.
+ */
+Test(cli, time_limited_passes)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"p = d['passes']\n"
+		"assert [x['pass'] for x in p] == list(range(1, len(p) + 1))\n"
+		"assert d['bytes_written'] == sum(x['written'] for x in p)\n"
+		"assert d['bytes_verified'] == sum(x['verified'] for x in p)\n"
+		"assert d['mismatches'] == 0 and d['status'] == 'ok'\n"
+		"assert all(x['complete'] and x['verified'] == x['written'] == 16 << 20 for x in p[:-1])\n"
+		"print(len(p), ' '.join(str(x['seed']) for x in p[:8]), p[-1]['seed'])\n";
+	const char *path = scratch_path("time");
+	char *line, *p;
+	unsigned int n;
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --size 16M --seed 9 --verify --time 2 --status-interval 0.25 --json --threads 2",
+			  path), 0, "%s", r.err);
+	cr_expect(r.wall > 1.9 && r.wall < 2.2, "ran %.3f s for --time 2", r.wall);
+	line = py(check, r.out);
+	n = (unsigned int)strtoul(line, &p, 10);
+	cr_assert_geq(n, 3, "%s\n%s", line, r.out);
+	/* The first eight passes' seeds and the last's (a line is short). */
+	for (unsigned int i = 1; i <= n && i <= 8; i++) {
+		unsigned long long seed = strtoull(p, &p, 10);
+
+		cr_expect_eq(seed, dgen_pass_seed(9, i), "pass %u seed %llu", i, seed);
+	}
+	cr_expect_eq(strtoull(p, &p, 10), dgen_pass_seed(9, n), "%s", line);
+	/* Status lines: JSON lines on stderr, a few per second. */
+	cr_expect(strstr(r.err, "{\"time\": ") && strstr(r.err, "\"phase\": \"verify\"") &&
+		  strstr(r.err, "\"mismatches\": 0"), "%s", r.err);
+	n = 0;
+	for (p = r.err; (p = strstr(p, "\"pass\": ")); p++)
+		n++;
+	cr_expect(n >= 5 && n <= 9, "%u status lines in 2 s at 0.25 s:\n%s", n, r.err);
+	unlink(path);
+}
+
+/* --rate holds within 5% over 3 s (null target: no device in the way). */
+Test(cli, rate_limit_holds)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"p = d['passes'][0]\n"
+		"print('%.4f' % (p['written'] / p['write_seconds'] / (200 << 20)))\n";
+	struct run r;
+	double ratio;
+
+	cr_assert_eq(tool(&r, "--dev null --size 64G --seed 1 --rate 200M/s --time 3 --threads 2 --json"),
+		     0, "%s", r.err);
+	ratio = strtod(py(check, r.out), NULL);
+	cr_expect(ratio > 0.95 && ratio < 1.05, "rate %.4f of the cap\n%s", ratio, r.out);
+	cr_expect(r.wall > 2.9 && r.wall < 3.4, "ran %.3f s", r.wall);
+}
+
+/* Verifying leaves the data as asked: d = 3, c = 2 measured afterwards. */
+Test(cli, verified_data_keeps_ratios)
+{
+	const char *path = scratch_path("ratio");
+	const size_t size = 64 * MiB;
+	struct dgen_stream *s = stream_make(21, 0, size, 3.0, 2.0);
+	struct dgen_stream_layout l;
+	struct dgen_inspect_result res;
+	struct dgen_inspect *in;
+	uint8_t *buf = malloc(size);
+	uint64_t h;
+	struct run r;
+	int fd;
+
+	cr_assert(buf);
+	cr_assert_eq(tool(&r, "--dev %s --size 64M --seed 21 --dedup 3 --compress 2 --verify --passes 1",
+			  path), 0, "%s%s", r.out, r.err);
+	h = path_hash(path);
+	cr_assert_eq(tool(&r, "--dev %s --seed 21 --dedup 3 --compress 2 --verify-only",
+			  path), 0, "%s%s", r.out, r.err);
+	cr_assert_eq(path_hash(path), h, "verify changed the data");
+	fd = open(path, O_RDONLY);
+	cr_assert_eq(read(fd, buf, size), (ssize_t)size);
+	close(fd);
+	cr_assert_eq(dgen_inspect_new(&in, NULL), 0);
+	cr_assert_eq(dgen_inspect_feed(in, buf, 0, size), 0);
+	dgen_inspect_result_get(in, &res);
+	dgen_stream_layout_get(s, &l);
+	/* From the dedup unit up to the exact unit: the layout's N / U. */
+	for (unsigned int u = 3; u < DGEN_INSPECT_UNITS &&
+	     res.dedup[u].unit <= l.dedup_exact_unit; u++)
+		cr_expect_float_eq(res.dedup[u].ratio, l.dedup_ratio, 1e-9,
+				   "dedup at %u B: %f, layout %f", res.dedup[u].unit,
+				   res.dedup[u].ratio, l.dedup_ratio);
+	cr_expect_geq(l.dedup_exact_unit, 64u << 10);
+	cr_expect(fabs(l.dedup_ratio - 3.0) < 0.03, "%f", l.dedup_ratio);
+	/* lz4 and zstd per 4 KiB: at least 97% of c (SPEC section 3). */
+	for (unsigned int c = 0; c < DGEN_INSPECT_CODECS; c++) {
+		double got = res.compress[c][DGEN_INSPECT_PIECE_4K].ratio;
+
+		cr_expect(got >= 0.97 * 2.0 && got <= 2.0 * 1.001, "%s 4K: %f",
+			  res.compress[c][DGEN_INSPECT_PIECE_4K].codec, got);
+	}
+	cr_expect_eq(res.zero_sectors, res.sectors / 2);
+	dgen_inspect_free(in);
+	free(buf);
+	unlink(path);
+	dgen_stream_free(s);
+}
+
+struct usage_case {
+	char args[128];
+	char says[48];
+};
+
+ParameterizedTestParameters(cli, verify_usage_refused)
+{
+	static struct usage_case cases[] = {
+		{ "--size 1M --verify --verify-only --seed 1", "give one" },
+		{ "--size 1M --verify-only", "needs --seed" },
+		{ "--size 1M --verify --bs 512", "dedup unit" },
+		{ "--size 1M --pass 2", "--pass is for --verify-only" },
+		{ "--size 1M --passes 0", "--passes '0'" },
+		{ "--size 1M --time 5x", "--time '5x'" },
+		{ "--size 1M --rate fast", "--rate 'fast'" },
+		{ "--size 1M --status-interval -1", "--status-interval" },
+		{ "--size 1M --max-report x", "--max-report" },
+	};
+
+	return cr_make_param_array(struct usage_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct usage_case *c, cli, verify_usage_refused)
+{
+	const char *path = scratch_path("use");
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s %s", path, c->args), 2, "%s: %s",
+		     c->args, r.err);
+	cr_assert(strstr(r.err, c->says), "%s: %s", c->args, r.err);
+	cr_assert_eq(access(path, F_OK), -1, "%s: the file was created", c->args);
+}
+
+/* --verify-only never creates or extends: a missing file is refused. */
+Test(cli, verify_only_needs_the_data)
+{
+	const char *path = scratch_path("none");
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --size 1M --seed 1 --verify-only", path), 2, "%s", r.err);
+	cr_assert_eq(access(path, F_OK), -1);
+	cr_assert_eq(file_make(path, MiB, 0), 0);
+	cr_assert_eq(tool(&r, "--dev %s --size 2M --seed 1 --verify-only", path), 2, "%s", r.err);
+	cr_assert(strstr(r.err, "holds 1048576 bytes"), "%s", r.err);
+	/* All zero: every block zeroed. */
+	cr_assert_eq(tool(&r, "--dev %s --seed 1 --verify-only", path), 1, "%s", r.err);
+	cr_assert(strstr(r.out, "zeroed 256"), "%s", r.out);
+	unlink(path);
+}
+
+/*
+ * Dedup units above the fast path's 64 KiB chunk are compared block by
+ * block directly: a torn 256 KiB block names its one sector among 512.
+ */
+Test(verify, large_blocks_torn_sector)
+{
+	const char *path = scratch_path("large");
+	struct dgen_stream_params p;
+	struct dgen_stream *s;
+	struct dgen_writer_opts o;
+	struct outcome w, v;
+	uint8_t sector[512];
+	int fd;
+
+	dgen_stream_params_init(&p);
+	p.seed = 8;
+	p.size = 4 * MiB;
+	p.dedup_unit = 256 << 10;
+	p.compress_chunk = 64 << 10;
+	p.dedup_ratio = 2.0;
+	p.compress_ratio = 2.0;
+	cr_assert_eq(dgen_stream_new(&s, &p, NULL, 0), 0);
+	dgen_writer_opts_init(&o);
+	o.threads = 2;
+	engine(path, 0, p.size, &o, DGEN_MODE_WRITE, s, NULL, &w);
+	/* Random bytes over sector 300 of block 5. */
+	cr_assert_eq(getrandom(sector, sizeof(sector), 0), (ssize_t)sizeof(sector));
+	fd = open(path, O_WRONLY);
+	cr_assert_eq(pwrite(fd, sector, 512, 5 * (256 << 10) + 300 * 512), 512);
+	close(fd);
+	engine(path, 0, p.size, &o, DGEN_MODE_VERIFY, s, NULL, &v);
+	cr_assert_eq(v.res.mismatches, 1);
+	cr_assert_eq(v.res.reported, 1);
+	cr_expect_eq(v.list[0].offset, 5 * (256 << 10));
+	cr_expect_eq(v.list[0].len, 256 << 10);
+	cr_expect_eq(v.list[0].kind, DGEN_MISMATCH_FOREIGN);
+	cr_expect_eq(v.list[0].bad_sectors, 1);
+	for (unsigned int k = 0; k < 512 / 64; k++)
+		cr_expect_eq(v.list[0].sector_map[k], k == 300 / 64 ? 1ull << (300 % 64) : 0,
+			     "word %u: %#llx", k, (unsigned long long)v.list[0].sector_map[k]);
+	free(v.list);
+	unlink(path);
+	dgen_stream_free(s);
+}
+
+/* ===== Errors and interruptions ===== */
+
+/* ENOSPC in a verified run: exit 3, nothing verified after the failure. */
+Test(cli, write_error_exits_3)
+{
+	char dir[] = "/tmp/dgen-vfull-XXXXXX", path[64];
+	struct run r;
+
+	cr_assert(mkdtemp(dir));
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=8M")) {
+		rmdir(dir);
+		cr_skip_test("cannot mount a small tmpfs here (needs root)");
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	tool(&r, "--dev %s --size 16M --threads 1 --qd 2 --verify --passes 3 --json", path);
+	for (int i = 0; i < 100 && umount(dir); i++)
+		usleep(20000);
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	if (r.code == 2 && strstr(r.err, "O_DIRECT"))
+		cr_skip_test("tmpfs takes O_DIRECT only from Linux 6.6: %s", r.err);
+	cr_assert_eq(r.code, 3, "%s", r.err);
+	cr_assert(strstr(r.err, "write of") && strstr(r.err, "No space left"), "%s", r.err);
+	cr_assert(strstr(r.out, "\"status\": \"error\"") && strstr(r.out, "\"errno\": 28") &&
+		  strstr(r.out, "\"bytes_verified\": 0,"), "%s", r.out);
+}
+
+/* SIGINT mid-run: exit 130, a report of the passes so far. */
+Test(cli, interrupt_exits_130)
+{
+	const char *path = scratch_path("intr"), *out = scratch_path("iout");
+	char cmd[1024], *argv[] = { "sh", "-c", cmd, NULL };
+	static char report[1 << 16];
+	const struct timespec pause = { 0, 500 * 1000 * 1000 };
+	extern char **environ;
+	pid_t pid;
+	int status;
+
+	snprintf(cmd, sizeof(cmd),
+		 "exec %s --dev %s --size 32M --seed 4 --verify --time 60 --json >%s",
+		 DGEN_URING_PATH, path, out);
+	cr_assert_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ), 0);
+	nanosleep(&pause, NULL);
+	kill(pid, SIGINT);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	slurp(out, report, sizeof(report));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "%d\n%s", status, report);
+	cr_assert(strstr(report, "\"status\": \"interrupted\"") &&
+		  strstr(report, "\"mismatches\": 0,"), "%s", report);
+	unlink(path);
+}
+
+/* Several targets: each verified against its own stream, bad blocks named
+ * by the target they are on. */
+Test(cli, several_targets_named)
+{
+	const char *a = scratch_path("ma"), *b = scratch_path("mb");
+	char line[256];
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --dev null --dev %s --size 4M --seed 8 --stream 10 --verify --threads 2",
+			  a, b), 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "verified 12582912 B"), "%s", r.out);
+	sh("dd if=/dev/zero of=%s bs=4096 seek=7 count=1 conv=notrunc status=none", b);
+	cr_assert_eq(tool(&r, "--dev %s --dev null --dev %s --size 4M --seed 8 --stream 10 --verify-only",
+			  a, b), 1, "%s%s", r.out, r.err);
+	snprintf(line, sizeof(line), "    pass 1 %s offset 28672: zeroed, sectors 0-7 of 8\n", b);
+	cr_expect(strstr(r.out, line), "%s", r.out);
+	cr_expect(strstr(r.out, "mismatches 1 (zeroed 1, stale 0, foreign 0)"), "%s", r.out);
+	/* Target order matters: swapped, both files are another stream's. */
+	cr_assert_eq(tool(&r, "--dev %s --dev null --dev %s --size 4M --seed 8 --stream 10 --verify-only",
+			  b, a), 1, "%s", r.err);
+	cr_expect(strstr(r.out, "mismatches 2048 (zeroed 1, stale 0, foreign 2047)"), "%s", r.out);
+	unlink(a);
+	unlink(b);
+}
+
+/* --verify-only opens read-only: a read-only device verifies, untouched. */
+Test(cli, verify_only_read_only_device)
+{
+	const char *backing = scratch_path("rodev");
+	const char *dev;
+	uint64_t h;
+	struct run r;
+
+	cr_assert_eq(tool(&r, "--dev %s --size 8M --seed 31 --dedup 2 --verify --threads 2",
+			  backing), 0, "%s%s", r.out, r.err);
+	h = path_hash(backing);
+	dev = loop_attach(backing, 1);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	tool(&r, "--dev %s --seed 31 --dedup 2 --verify-only --threads 2", dev);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "verified 8388608 B") && strstr(r.out, "(block)"), "%s", r.out);
+	tool(&r, "--dev %s --seed 31 --dedup 2 --threads 2", dev);
+	cr_expect_eq(r.code, 2, "a plain run must still refuse it: %s", r.err);
+	loop_detach(dev);
+	cr_expect_eq(path_hash(backing), h);
+	unlink(backing);
+}

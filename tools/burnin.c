@@ -1,0 +1,868 @@
+// SPDX-License-Identifier: MIT
+/*
+ * burnin.c - dgen-uring's verify and burn-in runs
+ *
+ * A run is a sequence of passes. Pass p writes every target with the
+ * streams of seed dgen_pass_seed(seed, p) (pass 1: the seed itself), then,
+ * with --verify, reads everything back through the same engine and checks
+ * it against those streams; a block that holds pass p - 1's bytes instead
+ * is stale. --verify-only runs just the read-back of one pass (--pass,
+ * default 1). --passes and --time bound the sequence; a pass the time
+ * limit cuts short is counted as far as it went and not verified (which
+ * units reached the target is then unknown).
+ *
+ * Status lines go to stderr, one per --status-interval, JSON lines with
+ * --json; the report goes to stdout and holds every stream parameter and
+ * every pass's seed, so any pass can be verified again later.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "burnin.h"
+#include "parse.h"
+
+#define EXIT_MISMATCH	1
+#define EXIT_USAGE	2
+#define EXIT_IO		3
+#define EXIT_INTR	130
+
+#define POLL_NS		10000000ull	/* how often the main thread looks */
+
+/*
+ * What a report needs of one phase: a burn-in of hours may run millions
+ * of short passes, so not the whole dgen_writer_result (its latency
+ * histogram alone is 9 KiB).
+ */
+struct phase {
+	uint64_t bytes, mismatches, bad_sectors;
+	uint64_t kinds[DGEN_MISMATCH_KINDS];
+	double seconds;
+	unsigned int reported;		/* entries of the pass's list */
+	unsigned int ring_features;
+	int stopped;
+};
+
+struct pass {
+	uint64_t n, seed;
+	struct phase wr, vr;		/* write, verify */
+	int wrote, verified;
+	int cut;			/* the time limit or a signal ended it */
+	struct dgen_verify_mismatch *list;	/* vr.reported entries */
+};
+
+struct run {
+	const struct burnin_job *j;
+	struct dgen_target **targets;
+	struct dgen_stream **streams, **prev;
+	struct pass *passes;
+	unsigned int npasses, cap;
+	uint64_t t0, deadline;		/* ns; deadline 0: none */
+	uint64_t bytes_before;		/* written + verified by earlier phases */
+	uint64_t bad_before;		/* mismatches of earlier passes */
+	uint64_t total;			/* bytes per phase, all targets */
+	int error, error_target;	/* the first I/O error */
+	uint64_t error_offset;
+	const char *error_phase;
+	double user_s, sys_s;
+	const char *status;
+	volatile sig_atomic_t *interrupted;
+	uint64_t status_t, status_b;	/* the last status line's time, bytes */
+	uint64_t listed;		/* mismatches kept in detail so far */
+};
+
+void burnin_opts_init(struct burnin_opts *b)
+{
+	*b = (struct burnin_opts) {
+		.pass = 1,
+		.max_report = DGEN_MAX_REPORT_DEFAULT,
+	};
+}
+
+/* A duration: seconds, or a number with s, m, h or d. */
+static int parse_duration(const char *v, double *out)
+{
+	char *end;
+	double x = strtod(v, &end), mul = 1;
+
+	if (end == v || !isfinite(x) || x <= 0)
+		return -EINVAL;
+	if (*end) {
+		switch (*end++) {
+		case 's': mul = 1; break;
+		case 'm': mul = 60; break;
+		case 'h': mul = 3600; break;
+		case 'd': mul = 86400; break;
+		default: return -EINVAL;
+		}
+		if (*end)
+			return -EINVAL;
+	}
+	*out = x * mul;
+	return 0;
+}
+
+int burnin_opt(struct burnin_opts *b, enum burnin_opt_id id, const char *v,
+	       char *msg, size_t msglen)
+{
+	char buf[64];
+	uint64_t x;
+	size_t n;
+
+	b->set = 1;
+	switch (id) {
+	case BURNIN_VERIFY:
+		b->verify = 1;
+		return 0;
+	case BURNIN_VERIFY_ONLY:
+		b->verify_only = 1;
+		return 0;
+	case BURNIN_PASS:
+	case BURNIN_PASSES:
+		if (parse_u64(v, &x) || !x) {
+			snprintf(msg, msglen, "--%s '%s' is not a whole number of at least 1",
+				 id == BURNIN_PASS ? "pass" : "passes", v);
+			return -EINVAL;
+		}
+		*(id == BURNIN_PASS ? &b->pass : &b->passes) = x;
+		return 0;
+	case BURNIN_TIME:
+		if (parse_duration(v, &b->time_s)) {
+			snprintf(msg, msglen, "--time '%s' is not a duration: give seconds, or a number with s, m, h or d (e.g. 90s, 1.5h)", v);
+			return -EINVAL;
+		}
+		return 0;
+	case BURNIN_STATUS_INTERVAL:
+		if (parse_duration(v, &b->status_s)) {
+			snprintf(msg, msglen, "--status-interval '%s' is not a duration: give seconds (e.g. 1, 0.5, 10s)", v);
+			return -EINVAL;
+		}
+		return 0;
+	case BURNIN_RATE:
+		/* A SIZE per second: "500M" or "500M/s", powers of 1024. */
+		n = strlen(v);
+		if (n >= 2 && !strcmp(v + n - 2, "/s"))
+			n -= 2;
+		if (n >= sizeof(buf) || !n)
+			n = sizeof(buf) - 1;
+		memcpy(buf, v, n);
+		buf[n] = 0;
+		if (parse_size(buf, &x) || !x) {
+			snprintf(msg, msglen, "--rate '%s' is not a rate: give bytes per second, optionally with K, M, G or T (e.g. 500M or 500M/s)", v);
+			return -EINVAL;
+		}
+		b->rate = x;
+		return 0;
+	case BURNIN_MAX_REPORT:
+		if (parse_u64(v, &x) || x > 100000) {
+			snprintf(msg, msglen, "--max-report '%s' is out of range: 0 to 100000", v);
+			return -EINVAL;
+		}
+		b->max_report = (uint32_t)x;
+		return 0;
+	default:
+		snprintf(msg, msglen, "unknown verify option %d", id);
+		return -EINVAL;
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static const char *type_name(enum dgen_target_type t)
+{
+	return t == DGEN_TARGET_BLOCK ? "block" :
+	       t == DGEN_TARGET_FILE ? "file" : "null";
+}
+
+static double gbps(uint64_t bytes, double s)
+{
+	return s > 0 ? (double)bytes / s / 1e9 : 0;
+}
+
+/* ===== Setup ===== */
+
+/*
+ * Open every target; for --verify-only, a target must already hold the
+ * data: a missing or too short file is refused rather than created or
+ * extended, and a signature (our data never looks like one) does not
+ * stop a read.
+ */
+static int open_targets(struct run *r)
+{
+	const struct burnin_job *j = r->j;
+	unsigned int flags = j->b.verify_only ? DGEN_TARGET_READ :
+			     j->force ? DGEN_TARGET_FORCE : 0;
+	char msg[512];
+	int err;
+
+	for (unsigned int k = 0; k < j->ndev; k++) {
+		struct dgen_target_info i;
+		struct stat st;
+
+		if (j->b.verify_only && strcmp(j->dev[k], DGEN_TARGET_NULL_PATH) &&
+		    stat(j->dev[k], &st) < 0) {
+			fprintf(stderr, "dgen-uring: cannot verify %s: %s\n",
+				j->dev[k], strerror(errno));
+			return -errno;
+		}
+		err = dgen_target_open(&r->targets[k], j->dev[k], j->offset,
+				       j->size, flags, msg, sizeof(msg));
+		if (err) {
+			fprintf(stderr, "dgen-uring: %s\n", msg);
+			return err;
+		}
+		dgen_target_info_get(r->targets[k], &i);
+		if (j->b.verify_only && i.type == DGEN_TARGET_FILE &&
+		    i.dev_size < i.offset + i.size) {
+			fprintf(stderr, "dgen-uring: cannot verify %s: it holds %llu bytes, offset %llu plus size %llu needs %llu\n",
+				i.path, (unsigned long long)i.dev_size,
+				(unsigned long long)i.offset,
+				(unsigned long long)i.size,
+				(unsigned long long)(i.offset + i.size));
+			return -ENOSPC;
+		}
+		r->total += i.size;
+	}
+	return 0;
+}
+
+/* Pass @p's streams into @out; NULL entries on failure (message printed). */
+static int make_streams(struct run *r, uint64_t p, struct dgen_stream **out)
+{
+	const struct burnin_job *j = r->j;
+	char msg[512];
+	int err;
+
+	for (unsigned int k = 0; k < j->ndev; k++) {
+		struct dgen_stream_params sp = j->params;
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[k], &i);
+		sp.seed = dgen_pass_seed(j->seed, p);
+		sp.stream_id = j->stream + k;
+		sp.size = i.size;
+		err = dgen_stream_new(&out[k], &sp, msg, sizeof(msg));
+		if (err) {
+			fprintf(stderr, "dgen-uring: %s\n", msg);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void free_streams(struct dgen_stream **s, unsigned int n)
+{
+	for (unsigned int k = 0; s && k < n; k++) {
+		dgen_stream_free(s[k]);
+		s[k] = NULL;
+	}
+}
+
+/* ===== Status lines ===== */
+
+static void status_line(const struct run *r, const struct pass *p,
+			const char *phase, uint64_t bytes, double rate,
+			uint64_t bad)
+{
+	double s = (double)(now_ns() - r->t0) / 1e9;
+
+	if (r->j->json)
+		fprintf(stderr, "{\"time\": %.3f, \"pass\": %llu, \"phase\": \"%s\", \"bytes\": %llu, \"gbps\": %.3f, \"mismatches\": %llu}\n",
+			s, (unsigned long long)p->n, phase,
+			(unsigned long long)bytes, rate / 1e9,
+			(unsigned long long)bad);
+	else
+		fprintf(stderr, "dgen-uring: %8.1f s  pass %llu %-6s  %10.3f GB  %7.3f GB/s  mismatches %llu\n",
+			s, (unsigned long long)p->n, phase, (double)bytes / 1e9,
+			rate / 1e9, (unsigned long long)bad);
+	fflush(stderr);
+}
+
+/*
+ * Wait for the phase's workers: stop them at the deadline and print a
+ * status line per interval of the whole run, however short its phases
+ * (bytes of the whole run, GB/s over the last interval, mismatches of the
+ * whole run so far).
+ */
+static void watch(struct run *r, struct dgen_writer *w, const struct pass *p,
+		  const char *phase, int verifying)
+{
+	const uint64_t every = (uint64_t)(r->j->b.status_s * 1e9);
+	const struct timespec poll = { 0, POLL_NS };
+	uint64_t t, b;
+	int stopped = 0;
+
+	while (dgen_writer_running(w)) {
+		nanosleep(&poll, NULL);
+		t = now_ns();
+		/* A signal between phases found no writer to stop. */
+		if (((r->deadline && t >= r->deadline) || *r->interrupted) &&
+		    !stopped) {
+			dgen_writer_stop(w);
+			stopped = 1;
+		}
+		if (!every || t - r->status_t < every)
+			continue;
+		b = r->bytes_before + dgen_writer_bytes(w);
+		status_line(r, p, phase, b,
+			    (double)(b - r->status_b) * 1e9 / (double)(t - r->status_t),
+			    r->bad_before + (verifying ? dgen_writer_mismatches(w) : 0));
+		r->status_t = t;
+		r->status_b = b;
+	}
+}
+
+/* ===== Passes ===== */
+
+/*
+ * One phase (write or verify) of pass @p; what the report needs in @ph.
+ * The first max_report mismatches of the run (by pass, then target and
+ * offset) are kept in detail, so memory stays bounded however long it runs.
+ */
+static int run_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
+		     struct phase *ph, struct dgen_writer *volatile *cur)
+{
+	const struct burnin_job *j = r->j;
+	struct dgen_writer_opts o = j->opts;
+	struct dgen_writer_result result, *res = &result;
+	struct dgen_writer *w = NULL;
+	unsigned int keep;
+	char msg[512];
+	int err;
+
+	o.mode = mode;
+	o.prev_streams = mode == DGEN_MODE_VERIFY && r->prev[0] ?
+			 (const struct dgen_stream *const *)r->prev : NULL;
+	o.max_report = j->b.max_report;
+	o.rate = j->b.rate;
+	err = dgen_writer_new(&w, &o, (struct dgen_target *const *)r->targets,
+			      (const struct dgen_stream *const *)r->streams,
+			      j->ndev, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "dgen-uring: %s\n", msg);
+		r->error = err;
+		r->error_target = -1;
+		r->error_phase = "start";
+		return err;
+	}
+	*cur = w;
+	err = dgen_writer_start(w, msg, sizeof(msg));
+	if (err)
+		fprintf(stderr, "dgen-uring: %s\n", msg);
+	else
+		watch(r, w, p, mode == DGEN_MODE_VERIFY ? "verify" : "write",
+		      mode == DGEN_MODE_VERIFY);
+	dgen_writer_wait(w, res);
+	*cur = NULL;
+	if (!err && res->error) {
+		err = res->error;
+		r->error = err;
+		r->error_target = res->error_target;
+		r->error_offset = res->error_offset;
+		r->error_phase = mode == DGEN_MODE_VERIFY ? "read" : "write";
+	} else if (err) {
+		r->error = err;
+		r->error_target = -1;
+		r->error_phase = "start";
+	}
+	keep = res->reported;
+	if (keep > j->b.max_report - r->listed)
+		keep = (unsigned int)(j->b.max_report - r->listed);
+	if (mode == DGEN_MODE_VERIFY && keep) {
+		p->list = calloc(keep, sizeof(*p->list));
+		if (p->list)
+			memcpy(p->list, res->report, keep * sizeof(*p->list));
+		else
+			keep = 0;
+	}
+	r->listed += keep;
+	*ph = (struct phase) {
+		.bytes = res->bytes,
+		.mismatches = res->mismatches,
+		.bad_sectors = res->bad_sectors,
+		.seconds = res->seconds,
+		.reported = keep,
+		.ring_features = res->ring_features,
+		.stopped = res->stopped,
+	};
+	memcpy(ph->kinds, res->kinds, sizeof(ph->kinds));
+	r->bytes_before += res->bytes;
+	dgen_writer_free(w);
+	return err;
+}
+
+static struct pass *pass_add(struct run *r, uint64_t n)
+{
+	struct pass *p;
+
+	if (r->npasses == r->cap) {
+		unsigned int cap = r->cap ? 2 * r->cap : 16;
+
+		p = realloc(r->passes, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		r->passes = p;
+		r->cap = cap;
+	}
+	p = &r->passes[r->npasses++];
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->seed = dgen_pass_seed(r->j->seed, n);
+	return p;
+}
+
+static int run_passes(struct run *r, struct dgen_writer *volatile *cur,
+		      volatile sig_atomic_t *interrupted)
+{
+	const struct burnin_job *j = r->j;
+	const struct burnin_opts *b = &j->b;
+	uint64_t first = b->verify_only ? b->pass : 1, last;
+	int err;
+
+	if (b->verify_only)
+		last = first;
+	else if (b->passes)
+		last = b->passes;
+	else
+		last = b->time_s > 0 ? UINT64_MAX : 1;
+	/* --verify-only --pass P: pass P - 1's streams tell stale blocks. */
+	if (first >= 2 && make_streams(r, first - 1, r->prev))
+		return EXIT_USAGE;
+	for (uint64_t n = first; n <= last; n++) {
+		struct pass *p = pass_add(r, n);
+
+		if (!p) {
+			fprintf(stderr, "dgen-uring: out of memory\n");
+			return EXIT_USAGE;
+		}
+		if (make_streams(r, n, r->streams))
+			return EXIT_USAGE;
+		if (!b->verify_only) {
+			err = run_phase(r, p, DGEN_MODE_WRITE, &p->wr, cur);
+			p->wrote = 1;
+			if (err)
+				return 0;
+			p->cut = p->wr.stopped;
+		}
+		if ((b->verify || b->verify_only) && !p->cut && !*interrupted) {
+			err = run_phase(r, p, DGEN_MODE_VERIFY, &p->vr, cur);
+			p->verified = 1;
+			r->bad_before += p->vr.mismatches;
+			if (err)
+				return 0;
+			p->cut = p->vr.stopped;
+		}
+		if (p->cut || *interrupted ||
+		    (r->deadline && now_ns() >= r->deadline))
+			break;
+		free_streams(r->prev, j->ndev);
+		memcpy(r->prev, r->streams, j->ndev * sizeof(*r->prev));
+		memset(r->streams, 0, j->ndev * sizeof(*r->streams));
+	}
+	return 0;
+}
+
+/* ===== Report ===== */
+
+struct totals {
+	uint64_t written, verified, mismatches, kinds[DGEN_MISMATCH_KINDS];
+	uint64_t bad_sectors, listed;
+	double seconds;
+	unsigned int ring;
+};
+
+static void sum(const struct run *r, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int i = 0; i < r->npasses; i++) {
+		const struct pass *p = &r->passes[i];
+
+		t->written += p->wr.bytes;
+		t->verified += p->vr.bytes;
+		t->mismatches += p->vr.mismatches;
+		t->bad_sectors += p->vr.bad_sectors;
+		t->listed += p->vr.reported;
+		t->seconds += p->wr.seconds + p->vr.seconds;
+		for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+			t->kinds[k] += p->vr.kinds[k];
+		t->ring |= p->wr.ring_features | p->vr.ring_features;
+	}
+}
+
+static const char *mode_name(const struct burnin_opts *b)
+{
+	return b->verify_only ? "verify-only" : b->verify ? "write+verify" :
+	       "write";
+}
+
+static const char *path_of(const struct run *r, unsigned int k)
+{
+	struct dgen_target_info i;
+
+	dgen_target_info_get(r->targets[k], &i);
+	return i.path;
+}
+
+/* The bad sectors of @m as "3" or "0-7" or "0-2,5" (block-relative). */
+static void sectors_str(const struct dgen_verify_mismatch *m, char *buf,
+			size_t len)
+{
+	const uint32_t n = (m->len + DGEN_SECTOR_SIZE - 1) / DGEN_SECTOR_SIZE;
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (uint32_t k = 0; k < n && at + 24 < len;) {
+		uint32_t e = k;
+
+		if (!(m->sector_map[k / 64] >> (k % 64) & 1)) {
+			k++;
+			continue;
+		}
+		while (e + 1 < n && (m->sector_map[(e + 1) / 64] >> ((e + 1) % 64) & 1))
+			e++;
+		at += (size_t)snprintf(buf + at, len - at, "%s%u", at ? "," : "", k);
+		if (e > k)
+			at += (size_t)snprintf(buf + at, len - at, "-%u", e);
+		k = e + 1;
+	}
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void kinds_json(const uint64_t *kinds)
+{
+	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+		printf(", \"%s\": %llu", dgen_mismatch_kind_name(k),
+		       (unsigned long long)kinds[k]);
+}
+
+static void print_ring(unsigned int f, const char *fmt, const char *sep)
+{
+	const char *s = "";
+
+	for (unsigned int b = 0; b < 32; b++)
+		if (f & (1u << b)) {
+			fputs(s, stdout);
+			printf(fmt, dgen_ring_feature_name(1u << b));
+			s = sep;
+		}
+}
+
+static void report_json(const struct run *r)
+{
+	const struct burnin_job *j = r->j;
+	struct totals t;
+	const char *sep = "";
+
+	sum(r, &t);
+	printf("{\n  \"dgen-uring\": \"%s\",\n  \"status\": \"%s\",\n  \"mode\": \"%s\",\n",
+	       DGEN_VERSION_STRING, r->status, mode_name(&j->b));
+	printf("  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
+	       (unsigned long long)j->seed, j->seed_set ? "false" : "true");
+	printf("  \"job\": { \"bs\": %u, \"qd\": %u, \"threads\": %u, \"pattern\": \"%s\", \"offset\": %llu, \"passes\": %llu, \"time_s\": %.3f, \"rate\": %llu, \"max_report\": %u, \"ring\": [",
+	       j->opts.io_size, j->opts.queue_depth, j->opts.threads,
+	       j->opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq",
+	       (unsigned long long)j->offset, (unsigned long long)j->b.passes,
+	       j->b.time_s, (unsigned long long)j->b.rate, j->b.max_report);
+	print_ring(t.ring, "\"%s\"", ", ");
+	printf("] },\n  \"targets\": [\n");
+	for (unsigned int k = 0; k < j->ndev; k++) {
+		const struct dgen_stream_params *p = &j->params;
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[k], &i);
+		printf("    { \"path\": ");
+		json_string(i.path);
+		printf(", \"type\": \"%s\", \"offset\": %llu, \"size\": %llu,\n",
+		       type_name(i.type), (unsigned long long)i.offset,
+		       (unsigned long long)i.size);
+		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u } }%s\n",
+		       (unsigned long long)j->seed,
+		       (unsigned long long)(j->stream + k),
+		       (unsigned long long)i.size, p->dedup_ratio, p->dedup_unit,
+		       p->compress_ratio, p->compress_chunk,
+		       k + 1 < j->ndev ? "," : "");
+	}
+	printf("  ],\n  \"passes\": [\n");
+	for (unsigned int i = 0; i < r->npasses; i++) {
+		const struct pass *p = &r->passes[i];
+
+		printf("    { \"pass\": %llu, \"seed\": %llu, \"written\": %llu, \"write_seconds\": %.6f, \"write_gbps\": %.6f, \"verified\": %llu, \"verify_seconds\": %.6f, \"verify_gbps\": %.6f, \"mismatches\": %llu",
+		       (unsigned long long)p->n, (unsigned long long)p->seed,
+		       (unsigned long long)p->wr.bytes, p->wr.seconds,
+		       gbps(p->wr.bytes, p->wr.seconds),
+		       (unsigned long long)p->vr.bytes, p->vr.seconds,
+		       gbps(p->vr.bytes, p->vr.seconds),
+		       (unsigned long long)p->vr.mismatches);
+		kinds_json(p->vr.kinds);
+		printf(", \"bad_sectors\": %llu, \"complete\": %s }%s\n",
+		       (unsigned long long)p->vr.bad_sectors,
+		       p->cut ? "false" : "true",
+		       i + 1 < r->npasses ? "," : "");
+	}
+	printf("  ],\n  \"bytes_written\": %llu,\n  \"bytes_verified\": %llu,\n  \"seconds\": %.6f,\n",
+	       (unsigned long long)t.written, (unsigned long long)t.verified,
+	       (double)(now_ns() - r->t0) / 1e9);
+	printf("  \"mismatches\": %llu,\n", (unsigned long long)t.mismatches);
+	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+		printf("  \"%s\": %llu,\n", dgen_mismatch_kind_name(k),
+		       (unsigned long long)t.kinds[k]);
+	printf("  \"bad_sectors\": %llu,\n  \"cpu\": { \"user_s\": %.6f, \"sys_s\": %.6f },\n",
+	       (unsigned long long)t.bad_sectors, r->user_s, r->sys_s);
+	printf("  \"mismatch_list\": [");
+	for (unsigned int i = 0; i < r->npasses; i++) {
+		const struct pass *p = &r->passes[i];
+
+		for (unsigned int m = 0; m < p->vr.reported; m++) {
+			const struct dgen_verify_mismatch *x = &p->list[m];
+			const uint32_t n = (x->len + DGEN_SECTOR_SIZE - 1) / DGEN_SECTOR_SIZE;
+			const char *s2 = "";
+
+			printf("%s\n    { \"pass\": %llu, \"target\": ", sep,
+			       (unsigned long long)p->n);
+			json_string(path_of(r, x->target));
+			printf(", \"offset\": %llu, \"len\": %u, \"kind\": \"%s\", \"sectors\": [",
+			       (unsigned long long)x->offset, x->len,
+			       dgen_mismatch_kind_name(x->kind));
+			for (uint32_t k = 0; k < n; k++)
+				if (x->sector_map[k / 64] >> (k % 64) & 1) {
+					printf("%s%u", s2, k);
+					s2 = ", ";
+				}
+			printf("] }");
+			sep = ",";
+		}
+	}
+	printf("%s]", *sep ? "\n  " : "");
+	if (r->error) {
+		printf(",\n  \"error\": { \"errno\": %d, \"message\": ", -r->error);
+		json_string(strerror(-r->error));
+		printf(", \"phase\": \"%s\", \"target\": ", r->error_phase);
+		if (r->error_target >= 0)
+			json_string(path_of(r, (unsigned int)r->error_target));
+		else
+			printf("null");
+		printf(", \"offset\": %llu }", (unsigned long long)r->error_offset);
+	}
+	printf("\n}\n");
+}
+
+static void kinds_human(const uint64_t *kinds)
+{
+	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+		printf("%s%s %llu", k ? ", " : " (", dgen_mismatch_kind_name(k),
+		       (unsigned long long)kinds[k]);
+	putchar(')');
+}
+
+/* @v bytes as "1 MiB" when it is a whole number of a binary unit. */
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned int u = 0;
+
+	while (u < 4 && v && !(v & 1023)) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
+	return buf;
+}
+
+static void report_human(const struct run *r)
+{
+	const struct burnin_job *j = r->j;
+	const struct dgen_stream_params *sp = &j->params;
+	unsigned int shown = 0;
+	struct totals t;
+	char bs[32];
+
+	sum(r, &t);
+	printf("dgen-uring %s: %s, %u target%s, %u thread%s, bs %s, qd %u, %s\n",
+	       DGEN_VERSION_STRING, mode_name(&j->b), j->ndev,
+	       j->ndev > 1 ? "s" : "", j->opts.threads,
+	       j->opts.threads > 1 ? "s" : "",
+	       size_str(j->opts.io_size, bs, sizeof(bs)), j->opts.queue_depth,
+	       j->opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq");
+	printf("  seed %llu%s\n", (unsigned long long)j->seed,
+	       j->seed_set ? "" : " (drawn at random: give --seed to repeat)");
+	for (unsigned int k = 0; k < j->ndev; k++) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[k], &i);
+		printf("  %s (%s): offset %llu, size %llu\n", i.path,
+		       type_name(i.type), (unsigned long long)i.offset,
+		       (unsigned long long)i.size);
+		printf("    stream %llu: dedup %g (unit %u), compress %g (chunk %u)\n",
+		       (unsigned long long)(j->stream + k), sp->dedup_ratio,
+		       sp->dedup_unit, sp->compress_ratio, sp->compress_chunk);
+	}
+	for (unsigned int i = 0; i < r->npasses; i++) {
+		const struct pass *p = &r->passes[i];
+
+		printf("  pass %llu: seed %llu", (unsigned long long)p->n,
+		       (unsigned long long)p->seed);
+		if (p->wrote)
+			printf(", written %llu B in %.3f s (%.3f GB/s)",
+			       (unsigned long long)p->wr.bytes, p->wr.seconds,
+			       gbps(p->wr.bytes, p->wr.seconds));
+		if (p->verified) {
+			printf(", verified %llu B in %.3f s (%.3f GB/s), mismatches %llu",
+			       (unsigned long long)p->vr.bytes, p->vr.seconds,
+			       gbps(p->vr.bytes, p->vr.seconds),
+			       (unsigned long long)p->vr.mismatches);
+			kinds_human(p->vr.kinds);
+		}
+		if (p->cut)
+			printf(", cut short%s", p->verified ? "" : ": not verified");
+		putchar('\n');
+	}
+	printf("  total: %u pass%s, written %llu B, verified %llu B, mismatches %llu",
+	       r->npasses, r->npasses == 1 ? "" : "es",
+	       (unsigned long long)t.written, (unsigned long long)t.verified,
+	       (unsigned long long)t.mismatches);
+	kinds_human(t.kinds);
+	printf(", bad sectors %llu\n", (unsigned long long)t.bad_sectors);
+	if (t.mismatches) {
+		printf("  mismatches (%llu of %llu listed: the first passes' lowest offsets; sectors of 512 B within the block):\n",
+		       (unsigned long long)t.listed,
+		       (unsigned long long)t.mismatches);
+		for (unsigned int i = 0; i < r->npasses && shown < j->b.max_report; i++) {
+			const struct pass *p = &r->passes[i];
+
+			for (unsigned int m = 0; m < p->vr.reported && shown < j->b.max_report; m++, shown++) {
+				const struct dgen_verify_mismatch *x = &p->list[m];
+				char sec[256];
+
+				sectors_str(x, sec, sizeof(sec));
+				printf("    pass %llu %s offset %llu: %s, sectors %s of %u\n",
+				       (unsigned long long)p->n,
+				       path_of(r, x->target),
+				       (unsigned long long)x->offset,
+				       dgen_mismatch_kind_name(x->kind), sec,
+				       (x->len + DGEN_SECTOR_SIZE - 1) / DGEN_SECTOR_SIZE);
+			}
+		}
+	}
+	printf("  cpu: user %.3f s, sys %.3f s\n", r->user_s, r->sys_s);
+	printf("  ring: %s", t.ring ? "" : "plain (no optional features)");
+	print_ring(t.ring, "%s", " ");
+	printf("\n  status: %s", r->status);
+	if (r->error && r->error_target >= 0)
+		printf(" (%s of %s at offset %llu: %s)", r->error_phase,
+		       path_of(r, (unsigned int)r->error_target),
+		       (unsigned long long)r->error_offset, strerror(-r->error));
+	else if (r->error)
+		printf(" (%s)", strerror(-r->error));
+	putchar('\n');
+}
+
+/* ===== Run ===== */
+
+int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
+	       volatile sig_atomic_t *interrupted)
+{
+	struct run r = { .j = j, .status = "ok", .error_target = -1,
+			 .interrupted = interrupted };
+	struct rusage ru0, ru1;
+	struct totals t;
+	int rc = EXIT_USAGE;
+
+	r.targets = calloc(j->ndev, sizeof(*r.targets));
+	r.streams = calloc(j->ndev, sizeof(*r.streams));
+	r.prev = calloc(j->ndev, sizeof(*r.prev));
+	if (!r.targets || !r.streams || !r.prev) {
+		fprintf(stderr, "dgen-uring: out of memory\n");
+		goto out;
+	}
+	if (open_targets(&r))
+		goto out;
+	/* Refuse before writing anything what verify could not do after. */
+	if ((j->b.verify || j->b.verify_only) &&
+	    j->opts.io_size % j->params.dedup_unit) {
+		fprintf(stderr, "dgen-uring: --bs %u is not a multiple of the dedup unit %u: verify reads whole blocks\n",
+			j->opts.io_size, j->params.dedup_unit);
+		goto out;
+	}
+	if (!j->seed_set && isatty(STDERR_FILENO))
+		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
+			(unsigned long long)j->seed);
+	r.t0 = now_ns();
+	r.status_t = r.t0;
+	if (j->b.time_s > 0)
+		r.deadline = r.t0 + (uint64_t)(j->b.time_s * 1e9);
+	getrusage(RUSAGE_SELF, &ru0);
+	rc = run_passes(&r, cur, interrupted);
+	getrusage(RUSAGE_SELF, &ru1);
+	if (rc)
+		goto out;
+	if (!r.npasses)
+		goto out;
+	r.user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
+	r.sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
+	sum(&r, &t);
+	/* 3 over 1 over 130: a script must not take an error or bad data
+	 * for a clean interruption. */
+	if (r.error) {
+		r.status = "error";
+		rc = EXIT_IO;
+		if (r.error_target >= 0)
+			fprintf(stderr, "dgen-uring: %s of %s at offset %llu failed: %s\n",
+				r.error_phase, path_of(&r, (unsigned int)r.error_target),
+				(unsigned long long)r.error_offset,
+				strerror(-r.error));
+	} else if (t.mismatches) {
+		r.status = "mismatch";
+		rc = EXIT_MISMATCH;
+	} else if (*interrupted) {
+		r.status = "interrupted";
+		rc = EXIT_INTR;
+	}
+	if (j->json)
+		report_json(&r);
+	else
+		report_human(&r);
+out:
+	for (unsigned int k = 0; r.targets && k < j->ndev; k++)
+		dgen_target_close(r.targets[k]);
+	free_streams(r.streams, j->ndev);
+	free_streams(r.prev, j->ndev);
+	for (unsigned int i = 0; i < r.npasses; i++)
+		free(r.passes[i].list);
+	free(r.passes);
+	free(r.targets);
+	free(r.streams);
+	free(r.prev);
+	return rc;
+}
