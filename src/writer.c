@@ -709,6 +709,7 @@ int dgen_writer_thread_info(const struct dgen_writer *w, unsigned int t,
 	out->mem_node = ps->mem_node;
 	out->pages_checked = ps->pages_checked;
 	out->pages_off_node = ps->pages_off_node;
+	out->bytes = __atomic_load_n(&w->workers[t].bytes, __ATOMIC_RELAXED);
 	out->buffers = place_depth(w->o.plan, t);
 	out->mem_bytes = ps->buf.mapped;
 	out->pages = ps->buf.pages;

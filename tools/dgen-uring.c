@@ -686,8 +686,9 @@ static void report_place_json(const struct dgen_writer *w)
 			printf("%s%u", j ? ", " : "", th->targets[j]);
 		printf("], \"started\": %s", ok ? "true" : "false");
 		if (ok) {
-			printf(", \"cpu_seen\": %d, \"cpus_allowed\": %u, \"buffers\": %u, \"mem_bytes\": %llu, \"pages\": \"%s\", \"mem_node\": %d, \"pages_checked\": %llu, \"pages_off_node\": %llu, \"memory\": ",
-			       ti.cpu_seen, ti.cpus_allowed, ti.buffers,
+			printf(", \"bytes\": %llu, \"cpu_seen\": %d, \"cpus_allowed\": %u, \"buffers\": %u, \"mem_bytes\": %llu, \"pages\": \"%s\", \"mem_node\": %d, \"pages_checked\": %llu, \"pages_off_node\": %llu, \"memory\": ",
+			       (unsigned long long)ti.bytes, ti.cpu_seen,
+			       ti.cpus_allowed, ti.buffers,
 			       (unsigned long long)ti.mem_bytes,
 			       pages_name(ti.pages), ti.mem_node,
 			       (unsigned long long)ti.pages_checked,

@@ -262,6 +262,7 @@ struct dgen_writer_thread_info {
 					   support), -2: pages on several nodes */
 	uint64_t pages_checked;		/* buffer pages asked about */
 	uint64_t pages_off_node;	/* of those, pages not on @node */
+	uint64_t bytes;			/* bytes it wrote, all its targets */
 	uint32_t buffers;		/* registered buffers (its depth) */
 	uint64_t mem_bytes;		/* its buffer mapping */
 	enum dgen_mem_pages pages;
