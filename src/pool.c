@@ -16,7 +16,17 @@
  *   submitted while its bytes are still in the core's L2/L3 is read by the
  *   device's DMA from the cache (DDIO on Intel, the same snoop path on AMD)
  *   instead of costing a write-back and a read of DRAM. A thread's in-flight
- *   bytes therefore aim at its share of L2 + L3. But a flash device needs
+ *   bytes therefore aim at a quarter of its share of L2 + L3
+ *   (POOL_CACHE_FRACTION): the share is nominal, since the L3 also holds
+ *   what the device (or the loop worker) is reading, the rings, the
+ *   kernel's data and the other threads' (and, on a VM, other guests'),
+ *   and on AMD it is a victim cache filled only by L2 evictions. Measured
+ *   by bench/sweep.sh on the development machine (1 MiB L2 + 16 MiB L3 per
+ *   core, bench/RESULTS.md): at 1 MiB I/Os and 2 threads, 4 MiB in flight
+ *   per thread ran the null target at ~195 GB/s against ~107 GB/s with the
+ *   whole 17 MiB share (16 MiB), and the loop device at 11.9 against
+ *   10.3 GB/s; the sweep's best points all sat at or below a quarter of
+ *   the share. But a flash device needs
  *   several large writes in flight to keep all its dies busy, so all
  *   threads together keep at least DGEN_POOL_DEVICE_BYTES_MIN (8 MiB: eight
  *   1 MiB writes, where NVMe sequential writes reach their plateau) in
@@ -38,6 +48,10 @@
 #include "units.h"
 
 #define QUEUE_DEPTH_USER_MAX	4096u
+/* The part of a thread's L2 + L3 share its in-flight buffers aim at. */
+#define POOL_CACHE_FRACTION	4
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
 
 void dgen_device_limits_default(struct dgen_device_limits *out)
 {
@@ -139,7 +153,7 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 {
 	const struct dgen_device_limits *l = req->limits;
 	struct dgen_device_limits file;
-	char io_why[192], qd_why[256], s1[32], s2[32], s3[32];
+	char io_why[192], qd_why[256], s1[16], s2[16], s3[16];
 	uint64_t cache, budget, floor_q, ceil_q, q, cache_q;
 	uint32_t granule, io;
 
@@ -181,7 +195,7 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 		snprintf(qd_why, sizeof(qd_why), "as asked");
 	} else {
 		cache = req->cache_share ? req->cache_share : DGEN_POOL_CACHE_DEFAULT;
-		budget = cache / req->targets_per_thread;
+		budget = cache / POOL_CACHE_FRACTION / req->targets_per_thread;
 		cache_q = budget / io;
 		floor_q = (DGEN_POOL_DEVICE_BYTES_MIN + (uint64_t)io * req->threads - 1) /
 			  ((uint64_t)io * req->threads);
@@ -199,7 +213,7 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 			q = ceil_q;
 		q = pow2_floor((uint32_t)q);
 		snprintf(qd_why, sizeof(qd_why),
-			 "%s cache share%s%s / %s = %llu, device floor %llu (%s over %u thread%s), ceiling %llu (%u requests / %u)",
+			 "%s cache share%s / " STR(POOL_CACHE_FRACTION) "%s / %s = %llu, device floor %llu (%s over %u thread%s), ceiling %llu (%u requests / %u)",
 			 dgen_bytes_str(s1, sizeof(s1), cache),
 			 req->cache_share ? "" : " (assumed)",
 			 req->targets_per_thread > 1 ? " / targets" : "",

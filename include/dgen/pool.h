@@ -81,8 +81,9 @@ struct dgen_pool_sizing {
  *
  *   io_size = 1 MiB, rounded up to whole optimal_io_size stripes, capped at
  *             max_io_size, in whole max(logical block, minimum I/O, 4 KiB);
- *   depth   = the thread's cache share / io_size, so the bytes a thread
- *             generates are still in its caches when the device reads them,
+ *   depth   = a quarter of the thread's cache share / io_size, so the
+ *             bytes a thread generates are still in its caches when the
+ *             device reads them (the rest of the share is others' data),
  *             raised so that all threads together keep at least
  *             DGEN_POOL_DEVICE_BYTES_MIN in flight, capped at the device's
  *             queue_depth / threads, within 2 .. 128, a power of two.
