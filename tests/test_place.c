@@ -244,6 +244,8 @@ Test(place_synthetic, machine_without_numa)
 	cr_assert_eq(tool(&r, "DGEN_HWLOC_SYNTHETIC='core:4 pu:2'",
 			  "--dev null --size 1G --dry-run"), 0, "%s", r.err);
 	cr_assert_eq(plan_rows(r.out, rows, 64), 4, "%s", r.out);
+	/* null feeds no device: no device floor, buffers sized to the L2. */
+	cr_assert(strstr(r.out, "no device floor"), "%s", r.out);
 	for (unsigned int i = 0; i < 4; i++) {
 		cr_assert_eq(rows[i].core, i);
 		cr_assert_eq(rows[i].node, 0);

@@ -223,3 +223,35 @@ Test(pool, this_machine)
 	cr_assert_eq(s.io_size % l.logical_block_size, 0);
 	cr_assert_geq(s.queue_depth, 1);
 }
+
+/* The null target feeds no device: no floor, the pool within the L2. */
+Test(pool, no_device_stays_in_l2)
+{
+	struct dgen_device_limits l;
+	struct dgen_pool_request req = {
+		.limits = &l, .cache_share = 17 * MiB, .l2_share = MiB,
+		.threads = 2, .targets_per_thread = 1,
+	};
+	struct dgen_pool_sizing s;
+	char msg[256] = "";
+
+	dgen_device_limits_default(&l);
+	l.no_device = 1;
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0, "%s", msg);
+	/* 1 MiB of L2 over 4 buffers: 4 x 256 KiB, below the 8 MiB floor. */
+	cr_assert_eq(s.io_size, 256 * KiB);
+	cr_assert_eq(s.queue_depth, 4);
+	cr_assert(strstr(s.reason, "no device floor"), "%s", s.reason);
+	/* A user's I/O size is kept; the depth still fits the L2 (at least 2). */
+	req.io_size = MiB;
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(s.io_size, MiB);
+	cr_assert_eq(s.queue_depth, 2);
+	/* No L2 known: a quarter of the cache share, 64 KiB I/Os at least. */
+	req.io_size = 0;
+	req.l2_share = 0;
+	req.cache_share = 512 * KiB;
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(s.io_size, 64 * KiB);
+	cr_assert_eq(s.queue_depth, 2);
+}

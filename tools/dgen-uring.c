@@ -526,9 +526,13 @@ static int place_plan(struct dgen_target **targets, char *msg, size_t msglen)
 		ts[k] = (struct dgen_plan_target_spec) {
 			.name = arg_dev[k], .node = dev.node, .limits = &lim[k],
 		};
+		/* null feeds no device: its pool only has to suit the
+		 * generator (dgen_pool_size). */
+		if (!strcmp(arg_dev[k], DGEN_TARGET_NULL_PATH))
+			lim[k].no_device = 1;
 		if (!targets) {
 			ts[k].weight = dry_weight(arg_dev[k]);
-			if (!strcmp(arg_dev[k], DGEN_TARGET_NULL_PATH))
+			if (lim[k].no_device)
 				lim[k].logical_block_size = 1;
 			continue;
 		}
