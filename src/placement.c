@@ -467,6 +467,7 @@ static int size_pools(struct dgen_plan *p, const struct dgen_topology *t,
 			if (p->threads[pt->first_thread + j].ntargets > per_thread)
 				per_thread = p->threads[pt->first_thread + j].ntargets;
 		req.cache_share = (c->l2_share + c->l3_share) / per_core;
+		req.l2_share = c->l2_share / per_core;
 		req.targets_per_thread = per_thread;
 		r = dgen_pool_size(&req, &pt->pool, msg, msglen);
 		if (r < 0)

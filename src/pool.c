@@ -16,7 +16,17 @@
  *   submitted while its bytes are still in the core's L2/L3 is read by the
  *   device's DMA from the cache (DDIO on Intel, the same snoop path on AMD)
  *   instead of costing a write-back and a read of DRAM. A thread's in-flight
- *   bytes therefore aim at its share of L2 + L3. But a flash device needs
+ *   bytes therefore aim at a quarter of its share of L2 + L3
+ *   (POOL_CACHE_FRACTION): the share is nominal, since the L3 also holds
+ *   what the device (or the loop worker) is reading, the rings, the
+ *   kernel's data and the other threads' (and, on a VM, other guests'),
+ *   and on AMD it is a victim cache filled only by L2 evictions. Measured
+ *   by bench/sweep.sh on the development machine (1 MiB L2 + 16 MiB L3 per
+ *   core, bench/RESULTS.md): at 1 MiB I/Os and 2 threads, 4 MiB in flight
+ *   per thread ran the null target at ~195 GB/s against ~107 GB/s with the
+ *   whole 17 MiB share (16 MiB), and the loop device at 11.9 against
+ *   10.3 GB/s; the sweep's best points all sat at or below a quarter of
+ *   the share. But a flash device needs
  *   several large writes in flight to keep all its dies busy, so all
  *   threads together keep at least DGEN_POOL_DEVICE_BYTES_MIN (8 MiB: eight
  *   1 MiB writes, where NVMe sequential writes reach their plateau) in
@@ -38,6 +48,10 @@
 #include "units.h"
 
 #define QUEUE_DEPTH_USER_MAX	4096u
+/* The part of a thread's L2 + L3 share its in-flight buffers aim at. */
+#define POOL_CACHE_FRACTION	4
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
 
 void dgen_device_limits_default(struct dgen_device_limits *out)
 {
@@ -134,12 +148,58 @@ static uint32_t derive_io_size(const struct dgen_device_limits *l,
 	return (uint32_t)io;
 }
 
+/*
+ * The null target: nothing to feed, so only the generator counts, and it is
+ * fastest while a thread's buffers stay in its L2 (bench/RESULTS.md, the
+ * sweep: 2 threads at 0.5-1 MiB per thread ran at 244-264 GB/s, at 4 MiB
+ * 188, at 16 MiB 95). Four buffers of a quarter of the L2 share each keep
+ * one filling while three are in flight; 64 KiB I/Os at the least keep the
+ * per-I/O cost small.
+ */
+static void size_no_device(const struct dgen_pool_request *req,
+			   uint32_t granule, uint32_t *io, uint64_t *q,
+			   char *io_why, size_t io_len, char *qd_why,
+			   size_t qd_len)
+{
+	char s1[16], s2[16];
+	uint64_t budget = req->l2_share ? req->l2_share :
+			  (req->cache_share ? req->cache_share :
+			   DGEN_POOL_CACHE_DEFAULT) / POOL_CACHE_FRACTION;
+
+	budget /= req->targets_per_thread;
+	if (!req->io_size) {
+		uint64_t x = budget / 4;
+
+		if (x > DGEN_POOL_IO_SIZE_DEFAULT)
+			x = DGEN_POOL_IO_SIZE_DEFAULT;
+		if (x < (64u << 10))
+			x = 64u << 10;
+		x = pow2_floor((uint32_t)x);
+		x = round_down(x, granule);
+		*io = (uint32_t)(x ? x : granule);
+		snprintf(io_why, io_len, "no device: %s %s share / 4 buffers",
+			 dgen_bytes_str(s1, sizeof(s1), budget),
+			 req->l2_share ? "L2" : "cache");
+	}
+	if (!req->queue_depth) {
+		*q = budget / *io;
+		if (*q < DGEN_POOL_QUEUE_DEPTH_MIN)
+			*q = DGEN_POOL_QUEUE_DEPTH_MIN;
+		if (*q > DGEN_POOL_QUEUE_DEPTH_MAX)
+			*q = DGEN_POOL_QUEUE_DEPTH_MAX;
+		*q = pow2_floor((uint32_t)*q);
+		snprintf(qd_why, qd_len, "no device to feed: %s / %s, no device floor",
+			 dgen_bytes_str(s1, sizeof(s1), budget),
+			 dgen_bytes_str(s2, sizeof(s2), *io));
+	}
+}
+
 int dgen_pool_size(const struct dgen_pool_request *req,
 		   struct dgen_pool_sizing *out, char *msg, size_t msglen)
 {
 	const struct dgen_device_limits *l = req->limits;
 	struct dgen_device_limits file;
-	char io_why[192], qd_why[256], s1[32], s2[32], s3[32];
+	char io_why[192], qd_why[256], s1[16], s2[16], s3[16];
 	uint64_t cache, budget, floor_q, ceil_q, q, cache_q;
 	uint32_t granule, io;
 
@@ -171,6 +231,10 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 	} else {
 		io = derive_io_size(l, granule, io_why, sizeof(io_why));
 	}
+	q = 0;
+	if (l->no_device)
+		size_no_device(req, granule, &io, &q, io_why, sizeof(io_why),
+			       qd_why, sizeof(qd_why));
 
 	if (req->queue_depth) {
 		if (req->queue_depth > QUEUE_DEPTH_USER_MAX)
@@ -179,9 +243,11 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 					     req->queue_depth, QUEUE_DEPTH_USER_MAX);
 		q = req->queue_depth;
 		snprintf(qd_why, sizeof(qd_why), "as asked");
+	} else if (l->no_device) {
+		/* set by size_no_device() above */
 	} else {
 		cache = req->cache_share ? req->cache_share : DGEN_POOL_CACHE_DEFAULT;
-		budget = cache / req->targets_per_thread;
+		budget = cache / POOL_CACHE_FRACTION / req->targets_per_thread;
 		cache_q = budget / io;
 		floor_q = (DGEN_POOL_DEVICE_BYTES_MIN + (uint64_t)io * req->threads - 1) /
 			  ((uint64_t)io * req->threads);
@@ -199,7 +265,7 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 			q = ceil_q;
 		q = pow2_floor((uint32_t)q);
 		snprintf(qd_why, sizeof(qd_why),
-			 "%s cache share%s%s / %s = %llu, device floor %llu (%s over %u thread%s), ceiling %llu (%u requests / %u)",
+			 "%s cache share%s / " STR(POOL_CACHE_FRACTION) "%s / %s = %llu, device floor %llu (%s over %u thread%s), ceiling %llu (%u requests / %u)",
 			 dgen_bytes_str(s1, sizeof(s1), cache),
 			 req->cache_share ? "" : " (assumed)",
 			 req->targets_per_thread > 1 ? " / targets" : "",

@@ -33,6 +33,7 @@
 #include "ring_impl.h"
 #include "target_impl.h"
 #include "verify_impl.h"
+#include "writer_place.h"
 
 /*
  * Submit once this much is queued: large writes go out one by one, as soon
@@ -58,6 +59,9 @@ struct walk {
 	uint64_t count;
 	uint64_t emitted;
 	uint64_t x, mask, inc;		/* random: LCG state over 2^p >= count */
+	uint64_t first, step;		/* m -> unit first + step m (a plan may
+					   give a target only some threads) */
+	uint32_t io;			/* the target's unit size */
 };
 
 struct worker {
@@ -83,6 +87,7 @@ struct worker {
 	uint64_t error_offset;
 	uint64_t t_end;			/* ns, when this thread finished */
 	struct dgen_verify_counts vc;	/* verify mode: what it found */
+	struct place_state place;	/* with a plan: where it ran, its buffers */
 };
 
 struct dgen_writer {
@@ -162,6 +167,7 @@ int dgen_writer_new(struct dgen_writer **out,
 		    const struct dgen_stream *const *streams, unsigned int n,
 		    char *msg, size_t msglen)
 {
+	struct dgen_writer_opts planned;
 	struct dgen_writer *w;
 	const char *env;
 	uint64_t phys;
@@ -170,6 +176,14 @@ int dgen_writer_new(struct dgen_writer **out,
 
 	if (!n)
 		return dgen_refuse(-EINVAL, msg, msglen, "no target to write to");
+	/* A plan sets threads, sizes and depths; the checks below then hold
+	 * for its largest I/O and deepest pool. */
+	if (o->plan) {
+		r = place_opts(&planned, o, targets, n, msg, msglen);
+		if (r)
+			return r;
+		o = &planned;
+	}
 	if (!o->io_size || o->io_size > DGEN_IO_SIZE_MAX)
 		return dgen_refuse(-EINVAL, msg, msglen, "I/O size %u is out of range: 1 byte to %u bytes",
 				   o->io_size, DGEN_IO_SIZE_MAX);
@@ -237,19 +251,24 @@ static void walk_init(struct worker *wk, unsigned int k)
 {
 	const struct dgen_writer *w = wk->w;
 	const struct dgen_target_info *i = &w->targets[k]->info;
-	uint64_t units = (i->size + w->o.io_size - 1) / w->o.io_size;
-	uint64_t T = w->o.threads, seed;
 	struct walk *wa = &wk->walks[k];
+	uint64_t units, T = w->o.threads, seed;
 
+	wa->first = wk->id;
+	wa->io = w->o.io_size;
+	if (w->o.plan && !place_walk(w->o.plan, wk->id, k, &wa->first, &T,
+				     &wa->io))
+		return;			/* none of this target's units */
 	/*
-	 * Thread t starts target k at unit (t + k) mod T: still a partition
-	 * of each target's units, but targets of a single unit (a tree of
-	 * small files) are spread over all threads instead of all landing on
-	 * thread 0.
+	 * Thread j of the target's T threads (the plan's, or all) starts it at
+	 * unit (j + k) mod T: still a partition of each target's units, but
+	 * targets of a single unit (a tree of small files) are spread over all
+	 * threads instead of all landing on the first.
 	 */
-	uint64_t first = (wk->id + k) % T;
-
-	wa->count = units > first ? (units - first + T - 1) / T : 0;
+	wa->first = (wa->first + k) % T;
+	wa->step = T;
+	units = (i->size + wa->io - 1) / wa->io;
+	wa->count = units > wa->first ? (units - wa->first + T - 1) / T : 0;
 	if (w->o.pattern != DGEN_PATTERN_RAND || wa->count < 2)
 		return;
 	/*
@@ -290,9 +309,7 @@ static int next_unit(struct worker *wk, unsigned int *target, uint64_t *pos)
 			uint64_t m = walk_next(wa);
 
 			*target = k;
-			/* The first unit as in walk_init. */
-			*pos = ((wk->id + k) % w->o.threads + m * w->o.threads) *
-			       w->o.io_size;
+			*pos = (wa->first + m * wa->step) * wa->io;
 			return 1;
 		}
 	}
@@ -413,11 +430,20 @@ static void complete(struct worker *wk, struct slot *s, int res,
 static int worker_setup(struct worker *wk)
 {
 	const struct dgen_writer *w = wk->w;
-	const unsigned int qd = w->o.queue_depth;
+	const struct dgen_plan *plan = w->o.plan;
+	const unsigned int qd = plan ? place_depth(plan, wk->id) : w->o.queue_depth;
+	const uint32_t io = plan ? place_io_max(plan, wk->id) : w->o.io_size;
 	struct iovec *iov = NULL;
 	int *fds = NULL, r, nfd = 0;
 	size_t stride;
 
+	/* Pin and prefer the node before the ring exists: its memory is
+	 * allocated by the kernel on behalf of this thread. */
+	if (plan) {
+		r = place_enter(&wk->place, &plan->threads[wk->id]);
+		if (r < 0)
+			return r;
+	}
 	r = dgen_ring_init(&wk->ring, qd, w->o.ring_flags);
 	if (r < 0)
 		return r;
@@ -439,22 +465,27 @@ static int worker_setup(struct worker *wk)
 	 * TLB misses while generating, fewer pages for the kernel to pin.
 	 * Each buffer starts on the O_DIRECT memory alignment, which can be
 	 * coarser than the I/O size (512-byte writes, 4 KiB alignment). */
-	stride = (w->o.io_size + w->buf_align - 1) / w->buf_align * w->buf_align;
+	stride = (io + w->buf_align - 1) / w->buf_align * w->buf_align;
 	wk->mem_len = (size_t)qd * stride;
-	if (posix_memalign((void **)&wk->mem,
-			   wk->mem_len >= HUGE_PAGE ? HUGE_PAGE : w->buf_align,
-			   wk->mem_len)) {
+	if (plan) {
+		/* On its node, touched here before registration pins it. */
+		wk->mem = place_alloc(&wk->place, wk->mem_len, w->o.mem_flags, &r);
+		if (!wk->mem)
+			goto err;
+	} else if (posix_memalign((void **)&wk->mem,
+				  wk->mem_len >= HUGE_PAGE ? HUGE_PAGE : w->buf_align,
+				  wk->mem_len)) {
 		r = -ENOMEM;
 		goto err;
 	}
-	if (wk->mem_len >= HUGE_PAGE)
+	if (!plan && wk->mem_len >= HUGE_PAGE)
 		madvise(wk->mem, wk->mem_len, MADV_HUGEPAGE);
 	for (unsigned int b = 0; b < qd; b++) {
 		wk->slots[b].buf = wk->mem + (size_t)b * stride;
 		wk->slots[b].index = b;
 		wk->free[b] = qd - 1 - b;
 		iov[b].iov_base = wk->slots[b].buf;
-		iov[b].iov_len = w->o.io_size;
+		iov[b].iov_len = io;
 	}
 	wk->nfree = qd;
 	/* Fixed buffers spare the page pinning per write; without them (a
@@ -523,8 +554,8 @@ static void worker_loop(struct worker *wk)
 
 			s->target = target;
 			s->pos = pos;
-			s->len = (uint32_t)(i->size - pos < w->o.io_size ?
-					    i->size - pos : w->o.io_size);
+			s->len = (uint32_t)(i->size - pos < wk->walks[target].io ?
+					    i->size - pos : wk->walks[target].io);
 			s->done = 0;
 			s->tries = 0;
 			if (w->rate.rate)
@@ -601,7 +632,10 @@ static void *worker_main(void *arg)
 static void worker_cleanup(struct worker *wk)
 {
 	worker_ring_exit(wk);
-	free(wk->mem);
+	if (wk->place.buf.addr)
+		place_free(&wk->place);
+	else
+		free(wk->mem);
 	free(wk->slots);
 	free(wk->free);
 	free(wk->walks);
@@ -751,6 +785,33 @@ int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res)
 	/* Stopped means cut short: a stop after the last write changes nothing. */
 	res->stopped = stopping(w) && !res->error && res->bytes < total_bytes(w);
 	return res->error;
+}
+
+int dgen_writer_thread_info(const struct dgen_writer *w, unsigned int t,
+			    struct dgen_writer_thread_info *out)
+{
+	const struct place_state *ps;
+
+	memset(out, 0, sizeof(*out));
+	out->cpu = out->node = out->cpu_seen = out->mem_node = -1;
+	if (t >= w->o.threads)
+		return -ENOENT;
+	ps = &w->workers[t].place;
+	if (!w->o.plan || t >= w->started || !ps->active)
+		return -ENODATA;
+	out->cpu = ps->cpu;
+	out->node = ps->node;
+	out->cpu_seen = ps->cpu_seen;
+	out->cpus_allowed = ps->cpus_allowed;
+	out->mem_node = ps->mem_node;
+	out->pages_checked = ps->pages_checked;
+	out->pages_off_node = ps->pages_off_node;
+	out->bytes = __atomic_load_n(&w->workers[t].bytes, __ATOMIC_RELAXED);
+	out->buffers = place_depth(w->o.plan, t);
+	out->mem_bytes = ps->buf.mapped;
+	out->pages = ps->buf.pages;
+	memcpy(out->mem_how, ps->buf.how, sizeof(out->mem_how));
+	return 0;
 }
 
 void dgen_writer_free(struct dgen_writer *w)

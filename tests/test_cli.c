@@ -197,7 +197,7 @@ Test(cli, json_report_has_every_field)
 	struct run r;
 	FILE *f;
 
-	cr_assert_eq(tool(&r, "--dev null --size 64M --seed 5 --stream 3 --dedup 2 --dedup-unit 8K --compress 2.5 --compress-chunk 2K --json"),
+	cr_assert_eq(tool(&r, "--dev null --size 64M --bs 1M --seed 5 --stream 3 --dedup 2 --dedup-unit 8K --compress 2.5 --compress-chunk 2K --json"),
 		     0, "%s", r.err);
 	if (!shell_line("command -v python3"))
 		cr_skip_test("python3 is needed to parse the JSON report");

@@ -49,18 +49,23 @@ static struct dgen_pool_sizing size(const struct dgen_device_limits *l,
 
 Test(pool, cache_share_sets_depth)
 {
-	/* 1 MiB L2 + 16 MiB of L3 per core, 2 threads: 17 -> 16 x 1 MiB. */
-	struct dgen_pool_sizing s = size(&virtio, 17 * MiB, 2, 1);
+	/* 1 MiB L2 + 16 MiB of L3 per core, 8 threads (device floor 1):
+	 * a quarter of 17 MiB -> 4 x 1 MiB. */
+	struct dgen_pool_sizing s = size(&virtio, 17 * MiB, 8, 1);
 
 	cr_assert_eq(s.io_size, MiB);
-	cr_assert_eq(s.queue_depth, 16);
+	cr_assert_eq(s.queue_depth, 4);
 	cr_assert_eq(s.target_bytes, 32 * MiB);
-	cr_assert(strstr(s.reason, "17 MiB cache share"), "%s", s.reason);
+	cr_assert(strstr(s.reason, "17 MiB cache share / 4 / 1 MiB = 4"), "%s",
+		  s.reason);
+	/* A 64 MiB share: 16. */
+	cr_assert_eq(size(&virtio, 64 * MiB, 8, 1).queue_depth, 16);
 }
 
 Test(pool, targets_split_the_cache)
 {
-	cr_assert_eq(size(&virtio, 17 * MiB, 2, 2).queue_depth, 8);
+	/* A quarter of 68 MiB over two targets: 8 each. */
+	cr_assert_eq(size(&virtio, 68 * MiB, 8, 2).queue_depth, 8);
 }
 
 Test(pool, device_floor_beats_small_cache)
@@ -78,7 +83,7 @@ Test(pool, device_ceiling)
 	struct dgen_device_limits l = virtio;
 
 	l.queue_depth = 32;
-	cr_assert_eq(size(&l, 17 * MiB, 8, 1).queue_depth, 4);
+	cr_assert_eq(size(&l, 64 * MiB, 8, 1).queue_depth, 4);
 	/* More threads than requests: one each, not zero. */
 	cr_assert_eq(size(&l, 17 * MiB, 64, 1).queue_depth, 1);
 }
@@ -89,7 +94,7 @@ Test(pool, depth_within_bounds)
 
 	l.queue_depth = 100000;
 	l.max_io_size = 4 * KiB;
-	/* 17 MiB / 4 KiB = 4352, bounded to 128. */
+	/* A quarter of 17 MiB / 4 KiB = 1088, bounded to 128. */
 	cr_assert_eq(size(&l, 17 * MiB, 1, 1).queue_depth,
 		     DGEN_POOL_QUEUE_DEPTH_MAX);
 }
@@ -128,7 +133,7 @@ Test(pool, file_defaults)
 	cr_assert_eq(l.queue_depth, DGEN_FILE_QUEUE_DEPTH);
 	s = size(NULL, 0, 2, 1);
 	cr_assert_eq(s.io_size, DGEN_POOL_IO_SIZE_DEFAULT);
-	/* 4 MiB assumed cache -> 4, floor 4 (8 MiB over 2), ceiling 16. */
+	/* 4 MiB assumed cache -> 1, floor 4 (8 MiB over 2), ceiling 16. */
 	cr_assert_eq(s.queue_depth, 4);
 	cr_assert(strstr(s.reason, "assumed"), "%s", s.reason);
 }
@@ -217,4 +222,36 @@ Test(pool, this_machine)
 	s = size(&l, 17 * MiB, 2, 1);
 	cr_assert_eq(s.io_size % l.logical_block_size, 0);
 	cr_assert_geq(s.queue_depth, 1);
+}
+
+/* The null target feeds no device: no floor, the pool within the L2. */
+Test(pool, no_device_stays_in_l2)
+{
+	struct dgen_device_limits l;
+	struct dgen_pool_request req = {
+		.limits = &l, .cache_share = 17 * MiB, .l2_share = MiB,
+		.threads = 2, .targets_per_thread = 1,
+	};
+	struct dgen_pool_sizing s;
+	char msg[256] = "";
+
+	dgen_device_limits_default(&l);
+	l.no_device = 1;
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0, "%s", msg);
+	/* 1 MiB of L2 over 4 buffers: 4 x 256 KiB, below the 8 MiB floor. */
+	cr_assert_eq(s.io_size, 256 * KiB);
+	cr_assert_eq(s.queue_depth, 4);
+	cr_assert(strstr(s.reason, "no device floor"), "%s", s.reason);
+	/* A user's I/O size is kept; the depth still fits the L2 (at least 2). */
+	req.io_size = MiB;
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(s.io_size, MiB);
+	cr_assert_eq(s.queue_depth, 2);
+	/* No L2 known: a quarter of the cache share, 64 KiB I/Os at least. */
+	req.io_size = 0;
+	req.l2_share = 0;
+	req.cache_share = 512 * KiB;
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(s.io_size, 64 * KiB);
+	cr_assert_eq(s.queue_depth, 2);
 }

@@ -8,6 +8,7 @@
  * verified later from the report alone.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
@@ -16,9 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/fs.h>
 
 #include <dgen/dgen.h>
 
@@ -42,6 +47,12 @@ static struct dgen_stream_params arg_params;
 static struct dgen_writer_opts arg_opts;
 static struct job arg_job;		/* --dir, --stdout: tools/jobs.h */
 static struct burnin_opts arg_burnin;
+/* Placement: --cpus, --dry-run, and the plan the writer follows. */
+static const char *arg_cpus;
+static int arg_dry_run;
+static uint32_t arg_threads_asked, arg_bs_asked, arg_qd_asked;
+static struct dgen_topology *the_topo;
+static struct dgen_plan *the_plan;
 
 static struct dgen_writer *volatile the_writer;
 static volatile sig_atomic_t interrupted;
@@ -65,9 +76,15 @@ static void usage(FILE *f)
 "                          partition table signature\n"
 "\n"
 "I/O:\n"
-"  -b, --bs SIZE           bytes per write (default %u)\n"
-"  -q, --qd N              writes in flight per thread (default %u)\n"
-"  -t, --threads N         worker threads, one ring each (default: online CPUs)\n"
+"  -b, --bs SIZE           bytes per write (default: from the device's limits,\n"
+"                          %u unless they say otherwise)\n"
+"  -q, --qd N              writes in flight per thread (default: the thread's\n"
+"                          cache share / bs, within the device's limits)\n"
+"  -t, --threads N         worker threads, one ring each (default: one per\n"
+"                          physical core of the targets' NUMA nodes)\n"
+"  -c, --cpus LIST         run the threads on these CPUs (e.g. 0-3,8), one each\n"
+"  -n, --dry-run           print the plan (threads, CPUs, nodes, buffers) and\n"
+"                          write nothing\n"
 "  -p, --pattern seq|rand  write order within each thread (default seq)\n"
 "      --sqpoll            let a kernel thread poll the submission queue\n"
 "      --iopoll            poll for completions (needs polled device queues)\n"
@@ -115,7 +132,7 @@ static void usage(FILE *f)
 "Exit status: 0 done, 1 verify found a mismatch, 2 bad usage or a refused\n"
 "target, 3 an I/O error, 130 interrupted (the report says how much was\n"
 "written).\n",
-		DGEN_IO_SIZE_DEFAULT, DGEN_QUEUE_DEPTH_DEFAULT,
+		DGEN_POOL_IO_SIZE_DEFAULT,
 		DGEN_TREE_FANOUT_DEFAULT, DGEN_RECORD_SIZE_DEFAULT,
 		DGEN_DEDUP_UNIT_DEFAULT, DGEN_COMPRESS_CHUNK_DEFAULT);
 }
@@ -235,6 +252,23 @@ enum {
 	OPT_BURNIN = 512,		/* + enum burnin_opt_id */
 };
 
+/*
+ * Verify and burn-in, trees and stdout build their own writers without a
+ * placement plan: they keep the unplaced defaults (every online CPU, 1 MiB
+ * writes, depth 32) for what the user did not set.
+ */
+static void opts_unplaced(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!arg_opts.threads)
+		arg_opts.threads = cpus > 0 ? (uint32_t)cpus : 1;
+	if (!arg_opts.io_size)
+		arg_opts.io_size = DGEN_IO_SIZE_DEFAULT;
+	if (!arg_opts.queue_depth)
+		arg_opts.queue_depth = DGEN_QUEUE_DEPTH_DEFAULT;
+}
+
 /* --dir and --stdout (or --dev -) against the other targets. */
 static void jobs_check(void)
 {
@@ -302,18 +336,20 @@ static void parse_args(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ 0 }
 	};
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	char msg[256];
 	int c;
 
 	dgen_stream_params_init(&arg_params);
 	dgen_writer_opts_init(&arg_opts);
 	burnin_opts_init(&arg_burnin);
-	arg_opts.threads = cpus > 0 ? (uint32_t)cpus : 1;
+	/* 0: the plan derives them (place_plan); see opts_unplaced(). */
+	arg_opts.threads = arg_opts.io_size = arg_opts.queue_depth = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:s:o:fb:q:t:p:S:jhV", opts,
+	while ((c = getopt_long(argc, argv, ":d:s:o:fb:q:t:p:S:jhVc:n", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -439,6 +475,12 @@ static void parse_args(int argc, char **argv)
 		case 'V':
 			printf("dgen-uring %s\n", DGEN_VERSION_STRING);
 			exit(0);
+		case 'c':
+			arg_cpus = optarg;
+			break;
+		case 'n':
+			arg_dry_run = 1;
+			break;
 		case ':':
 			die_usage("%s needs a value", argv[optind - 1]);
 		default:
@@ -450,12 +492,19 @@ static void parse_args(int argc, char **argv)
 	jobs_check();
 	if ((arg_job.dir || arg_job.to_stdout) && arg_burnin.set)
 		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets; a tree or stdout is written once");
+	if ((arg_job.dir || arg_job.to_stdout) && (arg_cpus || arg_dry_run))
+		die_usage("--cpus and --dry-run plan --dev targets; trees and stdout use all CPUs, unplaced");
 	if (arg_job.dir || arg_job.to_stdout)
 		return;
 	if (!arg_ndev)
 		die_usage("no target: give --dev PATH (a block device, a file or null)");
 	check_distinct();
 	check_burnin();
+	if (arg_burnin.set && (arg_cpus || arg_dry_run))
+		die_usage("--cpus and --dry-run plan plain write runs; verify and burn-in runs use all CPUs, unplaced");
+	arg_threads_asked = arg_opts.threads;
+	arg_bs_asked = arg_opts.io_size;
+	arg_qd_asked = arg_opts.queue_depth;
 }
 
 /* ===== Run ===== */
@@ -521,6 +570,317 @@ static void watch(struct dgen_writer *w, uint64_t total)
 static double tv_s(struct timeval tv)
 {
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* ===== Placement ===== */
+
+static void json_string(const char *s);
+
+/*
+ * Where @path lives, for the plan. null has no device (node not known); a
+ * file not made yet lives where its directory does. Only stat() and sysfs:
+ * nothing is opened for writing.
+ */
+static int place_probe(const char *path, struct dgen_device *dev)
+{
+	char *dup, *dir;
+	int r;
+
+	if (!strcmp(path, DGEN_TARGET_NULL_PATH)) {
+		memset(dev, 0, sizeof(*dev));
+		dev->kind = DGEN_DEVICE_FILE;
+		dev->node = -1;
+		return 0;
+	}
+	r = dgen_device_probe(path, NULL, dev);
+	if (r != -ENOENT || !(dup = strdup(path)))
+		return r;
+	dir = dirname(dup);
+	r = dgen_device_probe(dir, NULL, dev);
+	free(dup);
+	return r;
+}
+
+/* Bytes a --dry-run would write to @path: --size, else its size, else 1. */
+static uint64_t dry_weight(const char *path)
+{
+	uint64_t bytes = 0;
+	struct stat st;
+	int fd;
+
+	if (arg_size)
+		return arg_size;
+	if (stat(path, &st) < 0)
+		return 1;
+	if (S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size > arg_offset ?
+		       (uint64_t)st.st_size - arg_offset : 1;
+	/* A block device's size needs an open; read-only, no O_EXCL. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &bytes) == 0 && bytes > arg_offset)
+		bytes -= arg_offset;
+	else
+		bytes = 1;
+	if (fd >= 0)
+		close(fd);
+	return bytes;
+}
+
+/*
+ * The machine, before any target is touched: a pretend one (hwloc
+ * synthetic or XML) only plans, and a bad --cpus list is refused here, so
+ * nothing is created for a run that cannot start. Exits 2 on refusal.
+ */
+static void place_machine(void)
+{
+	unsigned int *cpus;
+	char msg[512];
+	int r;
+
+	r = dgen_topology_new(&the_topo, msg, sizeof(msg));
+	if (r < 0) {
+		fprintf(stderr, "dgen-uring: cannot read the machine's topology: %s\n",
+			msg);
+		exit(EXIT_USAGE);
+	}
+	if (!the_topo->this_system && !arg_dry_run) {
+		fprintf(stderr, "dgen-uring: the topology is a pretend machine (%s, from %s or %s): its CPUs and nodes are not this one's, so it can only be used with --dry-run\n",
+			the_topo->source, DGEN_ENV_HWLOC_SYNTHETIC,
+			DGEN_ENV_HWLOC_XML);
+		exit(EXIT_USAGE);
+	}
+	if (arg_cpus) {
+		r = dgen_cpulist_parse(the_topo, arg_cpus, &cpus, msg, sizeof(msg));
+		if (r < 0) {
+			fprintf(stderr, "dgen-uring: --cpus: %s\n", msg);
+			exit(EXIT_USAGE);
+		}
+		free(cpus);
+	}
+}
+
+/*
+ * The plan for the targets: each one's node and queue limits, its bytes as
+ * its weight. @targets is NULL for --dry-run (nothing opened); otherwise the
+ * opened targets' O_DIRECT alignment is the block the I/O size must fill.
+ * Then the writer's options follow the plan. Returns 0 or -errno with @msg.
+ */
+static int place_plan(struct dgen_target **targets, char *msg, size_t msglen)
+{
+	struct dgen_plan_target_spec *ts;
+	struct dgen_device_limits *lim;
+	struct dgen_plan_opts po = {
+		.threads = arg_threads_asked,
+		.cpus = arg_cpus,
+		.io_size = arg_bs_asked,
+		.queue_depth = arg_qd_asked,
+	};
+	struct dgen_device dev;
+	int r = -ENOMEM;
+
+	ts = calloc(arg_ndev, sizeof(*ts));
+	lim = calloc(arg_ndev, sizeof(*lim));
+	if (!ts || !lim)
+		goto out;
+	for (unsigned int k = 0; k < arg_ndev; k++) {
+		struct dgen_target_info i;
+
+		r = place_probe(arg_dev[k], &dev);
+		if (r < 0) {
+			snprintf(msg, msglen, "%s: cannot find its device: %s",
+				 arg_dev[k], strerror(-r));
+			goto out;
+		}
+		dgen_device_limits_read(&dev, &lim[k]);
+		ts[k] = (struct dgen_plan_target_spec) {
+			.name = arg_dev[k], .node = dev.node, .limits = &lim[k],
+		};
+		/* null feeds no device: its pool only has to suit the
+		 * generator (dgen_pool_size). */
+		if (!strcmp(arg_dev[k], DGEN_TARGET_NULL_PATH))
+			lim[k].no_device = 1;
+		if (!targets) {
+			ts[k].weight = dry_weight(arg_dev[k]);
+			if (lim[k].no_device)
+				lim[k].logical_block_size = 1;
+			continue;
+		}
+		dgen_target_info_get(targets[k], &i);
+		ts[k].weight = i.size;
+		lim[k].logical_block_size = i.dio_offset_align;
+	}
+	r = dgen_plan_new(&the_plan, the_topo, ts, arg_ndev, &po, msg, msglen);
+	if (r < 0)
+		goto out;
+	/* The report's job line: the first target's pool (all share --bs and
+	 * --qd when given). */
+	arg_opts.plan = the_plan;
+	arg_opts.threads = the_plan->nthreads;
+	arg_opts.io_size = the_plan->targets[0].pool.io_size;
+	arg_opts.queue_depth = the_plan->targets[0].pool.queue_depth;
+out:
+	free(ts);
+	free(lim);
+	return r;
+}
+
+/* --dry-run: the plan and the memory this machine offers; nothing written. */
+static int dry_run(void)
+{
+	char msg[512], *text;
+	size_t len;
+
+	if (place_plan(NULL, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "dgen-uring: %s\n", msg);
+		return EXIT_USAGE;
+	}
+	len = dgen_plan_describe(the_plan, the_topo, NULL, 0) + 1;
+	text = malloc(len);
+	if (!text) {
+		fprintf(stderr, "dgen-uring: out of memory\n");
+		return EXIT_USAGE;
+	}
+	dgen_plan_describe(the_plan, the_topo, text, len);
+	printf("dgen-uring %s: dry run, nothing written\n", DGEN_VERSION_STRING);
+	fputs(text, stdout);
+	if (the_topo->this_system) {
+		dgen_numa_describe(msg, sizeof(msg));
+		fputs(msg, stdout);
+	} else {
+		printf("memory: not this machine's (a pretend topology): not described\n");
+	}
+	free(text);
+	return 0;
+}
+
+static const char *pages_name(enum dgen_mem_pages p)
+{
+	return p == DGEN_MEM_HUGETLB ? "huge" : p == DGEN_MEM_THP ? "thp" : "normal";
+}
+
+/* "0-3", "5": the threads of plan target @k. */
+static void thread_range(unsigned int k, char *buf, size_t len)
+{
+	const struct dgen_plan_target *pt = &the_plan->targets[k];
+
+	if (pt->nthreads > 1)
+		snprintf(buf, len, "%u-%u", pt->first_thread,
+			 pt->first_thread + pt->nthreads - 1);
+	else
+		snprintf(buf, len, "%u", pt->first_thread);
+}
+
+/* The memory line of dgen_numa_describe, without "memory: " or newline. */
+static const char *memory_line(char *buf, size_t len)
+{
+	const char *p = buf;
+
+	dgen_numa_describe(buf, len);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!strncmp(p, "memory: ", 8))
+		p += 8;
+	return p;
+}
+
+static void report_place_human(const struct dgen_writer *w)
+{
+	struct dgen_writer_thread_info ti;
+	char mem[512], range[32];
+
+	if (!the_plan)
+		return;
+	printf("  threads: %u, %s\n", the_plan->nthreads, the_plan->why);
+	if (the_plan->oversubscribed)
+		printf("  oversubscribed: %u thread%s more than the %u cores used, sharing a core\n",
+		       the_plan->oversubscribed,
+		       the_plan->oversubscribed == 1 ? "" : "s",
+		       the_plan->cores_used);
+	for (unsigned int t = 0; t < the_plan->nthreads; t++) {
+		const struct dgen_plan_thread *th = &the_plan->threads[t];
+
+		printf("    thread %u: cpu %u, core %u, node ", t, th->cpu, th->core);
+		if (th->node >= 0)
+			printf("%d", th->node);
+		else
+			printf("-");
+		if (dgen_writer_thread_info(w, t, &ti) < 0) {
+			printf(" (did not start)\n");
+			continue;
+		}
+		printf(" (ran on cpu %d, %u allowed); %u buffers, %s pages: %s; pages on node ",
+		       ti.cpu_seen, ti.cpus_allowed, ti.buffers,
+		       pages_name(ti.pages), ti.mem_how);
+		if (ti.mem_node >= 0)
+			printf("%d", ti.mem_node);
+		else
+			printf("%s", ti.mem_node == -2 ? "several" : "not known");
+		printf(" (%llu checked, %llu off its node)\n",
+		       (unsigned long long)ti.pages_checked,
+		       (unsigned long long)ti.pages_off_node);
+	}
+	for (unsigned int k = 0; k < the_plan->ntargets; k++) {
+		const struct dgen_plan_target *pt = &the_plan->targets[k];
+
+		thread_range(k, range, sizeof(range));
+		printf("    target %s: node ", pt->name);
+		if (pt->node >= 0)
+			printf("%d%s", pt->node, pt->local ? " (threads local)" :
+			       " (some threads remote)");
+		else
+			printf("- (not known)");
+		printf(", threads %s, bs %u, qd %u per thread\n", range,
+		       pt->pool.io_size, pt->pool.queue_depth);
+	}
+	printf("  memory: %s\n", memory_line(mem, sizeof(mem)));
+}
+
+static void report_place_json(const struct dgen_writer *w)
+{
+	struct dgen_writer_thread_info ti;
+	char mem[512];
+
+	if (!the_plan)
+		return;
+	printf("  \"placement\": {\n    \"why\": ");
+	json_string(the_plan->why);
+	printf(", \"cores_used\": %u, \"oversubscribed\": %u,\n",
+	       the_plan->cores_used, the_plan->oversubscribed);
+	memory_line(mem, sizeof(mem));
+	printf("    \"numa\": %s, \"memory\": ", strstr(mem, "no NUMA") ? "false" : "true");
+	json_string(mem + 8);
+	printf(",\n    \"threads\": [\n");
+	for (unsigned int t = 0; t < the_plan->nthreads; t++) {
+		const struct dgen_plan_thread *th = &the_plan->threads[t];
+		int ok = dgen_writer_thread_info(w, t, &ti) == 0;
+
+		printf("      { \"thread\": %u, \"cpu\": %u, \"core\": %u, \"node\": %d, \"targets\": [",
+		       t, th->cpu, th->core, th->node);
+		for (unsigned int j = 0; j < th->ntargets; j++)
+			printf("%s%u", j ? ", " : "", th->targets[j]);
+		printf("], \"started\": %s", ok ? "true" : "false");
+		if (ok) {
+			printf(", \"bytes\": %llu, \"cpu_seen\": %d, \"cpus_allowed\": %u, \"buffers\": %u, \"mem_bytes\": %llu, \"pages\": \"%s\", \"mem_node\": %d, \"pages_checked\": %llu, \"pages_off_node\": %llu, \"memory\": ",
+			       (unsigned long long)ti.bytes, ti.cpu_seen,
+			       ti.cpus_allowed, ti.buffers,
+			       (unsigned long long)ti.mem_bytes,
+			       pages_name(ti.pages), ti.mem_node,
+			       (unsigned long long)ti.pages_checked,
+			       (unsigned long long)ti.pages_off_node);
+			json_string(ti.mem_how);
+		}
+		printf(" }%s\n", t + 1 < the_plan->nthreads ? "," : "");
+	}
+	printf("    ],\n    \"targets\": [\n");
+	for (unsigned int k = 0; k < the_plan->ntargets; k++) {
+		const struct dgen_plan_target *pt = &the_plan->targets[k];
+
+		printf("      { \"node\": %d, \"local\": %s, \"first_thread\": %u, \"threads\": %u, \"bs\": %u, \"qd\": %u, \"bytes_in_flight\": %llu }%s\n",
+		       pt->node, pt->local ? "true" : "false", pt->first_thread,
+		       pt->nthreads, pt->pool.io_size, pt->pool.queue_depth,
+		       (unsigned long long)pt->pool.target_bytes,
+		       k + 1 < the_plan->ntargets ? "," : "");
+	}
+	printf("    ]\n  },\n");
 }
 
 /* ===== Report ===== */
@@ -621,6 +981,7 @@ static void report_json(const struct report *r)
 		       k + 1 < arg_ndev ? "," : "");
 	}
 	printf("  ],\n");
+	report_place_json(r->w);
 	printf("  \"bytes\": %llu,\n  \"ops\": %llu,\n  \"short_writes\": %llu,\n  \"retries\": %llu,\n",
 	       (unsigned long long)res->bytes, (unsigned long long)res->ops,
 	       (unsigned long long)res->short_writes,
@@ -709,6 +1070,7 @@ static void report_human(const struct report *r)
 	printf("  cpu: user %.3f s, sys %.3f s, %.3f s/GB\n", r->user_s,
 	       r->sys_s,
 	       res->bytes ? (r->user_s + r->sys_s) / ((double)res->bytes / 1e9) : 0);
+	report_place_human(r->w);
 	printf("  ring: %s", res->ring_features ? "" : "plain (no optional features)");
 	print_features(res->ring_features, "%s", " ");
 	printf("\n  status: %s", r->status);
@@ -766,6 +1128,9 @@ static int open_all(struct report *r)
 		if (err)
 			goto refuse;
 	}
+	err = place_plan(r->targets, msg, sizeof(msg));
+	if (err)
+		goto refuse;
 	err = dgen_writer_new(&r->w, &arg_opts,
 			      (struct dgen_target *const *)r->targets,
 			      (const struct dgen_stream *const *)r->streams,
@@ -799,8 +1164,15 @@ int main(int argc, char **argv)
 	arg_params.size = 1;
 	if (dgen_stream_params_check(&arg_params, msg, sizeof(msg)))
 		die_usage("%s", msg);
+	if (arg_burnin.set || arg_job.dir || arg_job.to_stdout)
+		opts_unplaced();
 	if (arg_burnin.set)
 		return run_burnin();
+	place_machine();
+	if (arg_dry_run) {
+		rc = dry_run();
+		goto out;
+	}
 
 	if (arg_job.dir || arg_job.to_stdout) {
 		arg_job.size = arg_size;
@@ -892,5 +1264,7 @@ out:
 	}
 	free(r.targets);
 	free(r.streams);
+	dgen_plan_free(the_plan);
+	dgen_topology_free(the_topo);
 	return rc;
 }

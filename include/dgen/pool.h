@@ -30,6 +30,8 @@ struct dgen_device_limits {
 	uint32_t queue_depth;		/* nr_requests: requests the device's
 					   queue takes before submitters wait */
 	int from_device;		/* 1: read from sysfs; 0: file defaults */
+	int no_device;			/* 1: writes go nowhere (the null
+					   target): no device to feed */
 };
 
 /* Assumed for files, and for devices whose queue/ cannot be read. */
@@ -65,6 +67,8 @@ struct dgen_pool_request {
 	unsigned int targets_per_thread;/* targets one of them writes, >= 1 */
 	uint32_t io_size;		/* user's choice (--bs), 0: derive */
 	uint32_t queue_depth;		/* user's choice (--qd), 0: derive */
+	uint64_t l2_share;		/* the L2 part of cache_share; 0: not
+					   known */
 };
 
 struct dgen_pool_sizing {
@@ -81,11 +85,18 @@ struct dgen_pool_sizing {
  *
  *   io_size = 1 MiB, rounded up to whole optimal_io_size stripes, capped at
  *             max_io_size, in whole max(logical block, minimum I/O, 4 KiB);
- *   depth   = the thread's cache share / io_size, so the bytes a thread
- *             generates are still in its caches when the device reads them,
+ *   depth   = a quarter of the thread's cache share / io_size, so the
+ *             bytes a thread generates are still in its caches when the
+ *             device reads them (the rest of the share is others' data),
  *             raised so that all threads together keep at least
  *             DGEN_POOL_DEVICE_BYTES_MIN in flight, capped at the device's
  *             queue_depth / threads, within 2 .. 128, a power of two.
+ *
+ * With limits->no_device (the null target) there is no device to feed:
+ * no device floor, and the pool is kept within the thread's L2 share
+ * (a quarter of cache_share when the L2 is not known): io_size = that
+ * budget / 4, a power of two from 64 KiB to 1 MiB, depth = budget /
+ * io_size, within 2 .. 128.
  *
  * A user's io_size or queue_depth is kept as given (and said so).
  *

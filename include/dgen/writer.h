@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dgen/numa.h>
 #include <dgen/stream.h>
 
 #ifdef __cplusplus
@@ -204,6 +205,8 @@ struct dgen_verify_mismatch {
 /* dgen_mismatch_kind_name - "zeroed", "stale", "foreign"; NULL otherwise. */
 const char *dgen_mismatch_kind_name(enum dgen_mismatch_kind kind);
 
+struct dgen_plan;
+
 struct dgen_writer_opts {
 	uint32_t io_size;		/* bytes per write */
 	uint32_t queue_depth;		/* writes in flight per thread */
@@ -218,6 +221,14 @@ struct dgen_writer_opts {
 					   NULL: no previous pass */
 	uint32_t max_report;		/* verify: mismatches kept in detail */
 	uint64_t rate;			/* bytes per second, all threads; 0: no cap */
+	/* Placement (dgen/placement.h): NULL runs threads x queue_depth x
+	   io_size, unpinned, as above. With a plan, thread t runs on
+	   plan->threads[t].cpu with its ring and buffers on its node, target
+	   k's units go only to the plan's threads for k, at the plan's I/O
+	   size and depth for k; threads, io_size and queue_depth are then
+	   ignored. The plan must outlive the writer. */
+	const struct dgen_plan *plan;
+	unsigned int mem_flags;		/* DGEN_MEM_NO_* for the plan's buffers */
 };
 
 /* dgen_writer_opts_init - defaults: 1 MiB, depth 32, 1 thread, seq,
@@ -304,6 +315,33 @@ int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res);
 
 /* dgen_writer_target_bytes - bytes written to target @k so far. */
 uint64_t dgen_writer_target_bytes(const struct dgen_writer *w, unsigned int k);
+
+/* What one worker thread of a planned run did, as read back from the kernel. */
+struct dgen_writer_thread_info {
+	int cpu;			/* the plan's CPU; -1: no plan, not pinned */
+	int node;			/* the plan's node; -1: none */
+	int cpu_seen;			/* sched_getcpu() once pinned; -1: unknown */
+	unsigned int cpus_allowed;	/* CPUs in its affinity mask once pinned */
+	int mem_node;			/* node of every buffer page checked (with
+					   move_pages); -1: not known (no NUMA
+					   support), -2: pages on several nodes */
+	uint64_t pages_checked;		/* buffer pages asked about */
+	uint64_t pages_off_node;	/* of those, pages not on @node */
+	uint64_t bytes;			/* bytes it wrote, all its targets */
+	uint32_t buffers;		/* registered buffers (its depth) */
+	uint64_t mem_bytes;		/* its buffer mapping */
+	enum dgen_mem_pages pages;
+	char mem_how[160];		/* dgen_numa_buf.how, for the report */
+};
+
+/*
+ * dgen_writer_thread_info - what worker @t did with its plan: where it ran
+ * and where its buffers are. Valid once the thread has set up (after
+ * dgen_writer_wait, always). Returns 0, -ENOENT when @t is not a thread of
+ * @w, or -ENODATA when @w has no plan or the thread never set up.
+ */
+int dgen_writer_thread_info(const struct dgen_writer *w, unsigned int t,
+			    struct dgen_writer_thread_info *out);
 
 /* dgen_writer_free - release @w after dgen_writer_wait; NULL is allowed. */
 void dgen_writer_free(struct dgen_writer *w);
