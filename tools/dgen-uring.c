@@ -242,6 +242,11 @@ static void check_burnin(void)
 		die_usage("--verify-only checks one pass: give --pass P, not --passes or --time");
 	if (b->pass != 1 && !b->verify_only)
 		die_usage("--pass is for --verify-only: a run numbers its own passes from 1");
+	/* Before the plan is made: a given --bs is the user's to fix. */
+	if ((b->verify || b->verify_only) && arg_opts.io_size &&
+	    arg_opts.io_size % arg_params.dedup_unit)
+		die_usage("--bs %u is not a multiple of the dedup unit %u: verify reads whole blocks",
+			  arg_opts.io_size, arg_params.dedup_unit);
 }
 
 enum {
@@ -253,9 +258,9 @@ enum {
 };
 
 /*
- * Verify and burn-in, trees and stdout build their own writers without a
- * placement plan: they keep the unplaced defaults (every online CPU, 1 MiB
- * writes, depth 32) for what the user did not set.
+ * Trees and stdout build their own writers without a placement plan: they
+ * keep the unplaced defaults (every online CPU, 1 MiB writes, depth 32) for
+ * what the user did not set.
  */
 static void opts_unplaced(void)
 {
@@ -500,8 +505,6 @@ static void parse_args(int argc, char **argv)
 		die_usage("no target: give --dev PATH (a block device, a file or null)");
 	check_distinct();
 	check_burnin();
-	if (arg_burnin.set && (arg_cpus || arg_dry_run))
-		die_usage("--cpus and --dry-run plan plain write runs; verify and burn-in runs use all CPUs, unplaced");
 	arg_threads_asked = arg_opts.threads;
 	arg_bs_asked = arg_opts.io_size;
 	arg_qd_asked = arg_opts.queue_depth;
@@ -1164,14 +1167,25 @@ int main(int argc, char **argv)
 	arg_params.size = 1;
 	if (dgen_stream_params_check(&arg_params, msg, sizeof(msg)))
 		die_usage("%s", msg);
-	if (arg_burnin.set || arg_job.dir || arg_job.to_stdout)
+	if (arg_job.dir || arg_job.to_stdout)
 		opts_unplaced();
-	if (arg_burnin.set)
-		return run_burnin();
 	place_machine();
 	if (arg_dry_run) {
 		rc = dry_run();
 		goto out;
+	}
+	if (arg_burnin.set) {
+		/*
+		 * Verify and burn-in open their targets themselves, pass by
+		 * pass; their writers follow the plan made from the paths, as
+		 * --dry-run shows it (pinned threads, buffers on their node).
+		 */
+		if (place_plan(NULL, msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "dgen-uring: %s\n", msg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		return run_burnin();
 	}
 
 	if (arg_job.dir || arg_job.to_stdout) {
