@@ -27,6 +27,7 @@
 
 #include "burnin.h"
 #include "parse.h"
+#include "util.h"
 
 #define EXIT_MISMATCH	1
 #define EXIT_USAGE	2
@@ -170,19 +171,6 @@ int burnin_opt(struct burnin_opts *b, enum burnin_opt_id id, const char *v,
 		snprintf(msg, msglen, "unknown verify option %d", id);
 		return -EINVAL;
 	}
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static double tv_s(struct timeval tv)
-{
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
 static const char *type_name(enum dgen_target_type t)
@@ -544,22 +532,6 @@ static void sectors_str(const struct dgen_verify_mismatch *m, char *buf,
 	}
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static void kinds_json(const uint64_t *kinds)
 {
 	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
@@ -684,20 +656,6 @@ static void kinds_human(const uint64_t *kinds)
 		printf("%s%s %llu", k ? ", " : " (", dgen_mismatch_kind_name(k),
 		       (unsigned long long)kinds[k]);
 	putchar(')');
-}
-
-/* @v bytes as "1 MiB" when it is a whole number of a binary unit. */
-static const char *size_str(uint64_t v, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned int u = 0;
-
-	while (u < 4 && v && !(v & 1023)) {
-		v >>= 10;
-		u++;
-	}
-	snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
-	return buf;
 }
 
 static void report_human(const struct run *r)

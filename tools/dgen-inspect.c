@@ -39,6 +39,7 @@
 #include <dgen/inspect.h>
 
 #include "parse.h"
+#include "util.h"
 
 #define EXIT_FAIL	1	/* out of memory and the like */
 #define EXIT_USAGE	2	/* bad usage, or the path cannot be opened */
@@ -709,22 +710,6 @@ static const char *human_size(uint64_t x, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.2f %s", v, unit[i]);
 	return buf;
-}
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
 }
 
 static void json_ratio(double r)

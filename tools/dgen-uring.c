@@ -30,6 +30,7 @@
 #include "jobs.h"
 #include "burnin.h"
 #include "parse.h"
+#include "util.h"
 
 #define EXIT_USAGE	2
 #define EXIT_IO		3
@@ -527,14 +528,6 @@ static void on_signal(int sig)
 	sigaction(sig, &dfl, NULL);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* bytes done of total, GB/s over the last interval, ETA from the average. */
 static void progress(uint64_t done, uint64_t total, double rate, uint64_t ns)
 {
@@ -570,14 +563,8 @@ static void watch(struct dgen_writer *w, uint64_t total)
 		fputs("\r\033[K", stderr);
 }
 
-static double tv_s(struct timeval tv)
-{
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
 /* ===== Placement ===== */
 
-static void json_string(const char *s);
 
 /*
  * Where @path lives, for the plan. null has no device (node not known); a
@@ -932,22 +919,6 @@ static double gb_per_s(const struct report *r)
 	return r->res.seconds > 0 ? (double)r->res.bytes / r->res.seconds / 1e9 : 0;
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static void report_json(const struct report *r)
 {
 	const struct dgen_writer_result *res = &r->res;
@@ -1017,20 +988,6 @@ static void report_json(const struct report *r)
 		printf(", \"offset\": %llu }", (unsigned long long)res->error_offset);
 	}
 	printf("\n}\n");
-}
-
-/* @v bytes as "1 MiB" when it is a whole number of a binary unit. */
-static const char *size_str(uint64_t v, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned int u = 0;
-
-	while (u < 4 && v && !(v & 1023)) {
-		v >>= 10;
-		u++;
-	}
-	snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
-	return buf;
 }
 
 static void report_human(const struct report *r)

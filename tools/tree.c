@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "jobs.h"
+#include "util.h"
 
 #define EXIT_USAGE	2
 #define EXIT_IO		3
@@ -43,14 +44,6 @@ static void on_signal(int sig)
 	if (tree_writer)
 		dgen_writer_stop(tree_writer);
 	sigaction(sig, &dfl, NULL);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /*
