@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "writer_helpers.h"
+#include "toolrun.h"
 
 #ifndef DGEN_URING_PATH
 #error "meson passes the path of the built tool"
@@ -26,22 +27,6 @@ struct run {
 	char out[1 << 16];
 	char err[1 << 13];
 };
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-
-	buf[n] = 0;
-	if (f)
-		fclose(f);
-	unlink(path);
-}
-
-static int code_of(int status)
-{
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 /* Run the tool with @args (a shell word list); capture stdout and stderr. */
 __attribute__((format(printf, 2, 3)))

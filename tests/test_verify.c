@@ -23,6 +23,7 @@
 #include <dgen/inspect.h>
 
 #include "writer_helpers.h"
+#include "toolrun.h"
 
 #ifndef DGEN_URING_PATH
 #error "meson passes the path of the built tool"
@@ -394,17 +395,6 @@ struct run {
 	char err[1 << 16];
 };
 
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-
-	buf[n] = 0;
-	if (f)
-		fclose(f);
-	unlink(path);
-}
-
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -430,7 +420,7 @@ static int tool(struct run *r, const char *fmt, ...)
 	t0 = mono_s();
 	st = system(cmd);
 	r->wall = mono_s() - t0;
-	r->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->code = code_of(st);
 	slurp(out, r->out, sizeof(r->out));
 	slurp(err, r->err, sizeof(r->err));
 	return r->code;
