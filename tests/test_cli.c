@@ -514,7 +514,7 @@ ParameterizedTest(struct sig_case *c, cli, signal_stops_with_truthful_report)
 	struct dgen_stream *s = stream_make(4, 0, size, 1.0, 1.0);
 	char cmd[1024], *argv[] = { "sh", "-c", cmd, NULL };
 	static char report[1 << 16];
-	const struct timespec pause = { 0, 300 * 1000 * 1000 };
+	const struct timespec pause = { 0, 100 * 1000 * 1000 };
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
 	extern char **environ;
 	struct stat st;
@@ -522,13 +522,19 @@ ParameterizedTest(struct sig_case *c, cli, signal_stops_with_truthful_report)
 	pid_t pid;
 	int status;
 
+	unlink(path);	/* fresh: its first blocks mark the first write */
 	snprintf(cmd, sizeof(cmd),
 		 "exec %s --dev %s --size 4G --threads 1 --qd 8 --bs 1M --seed 4 --json >%s",
 		 DGEN_URING_PATH, path, out);
 	cr_assert_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ), 0);
-	/* The file reaches its full size once the handlers are in place and
-	 * the writer starts: only then is the signal a mid-run one. */
-	for (int i = 0; i < 1000 && (stat(path, &st) || (uint64_t)st.st_size < size); i++)
+	/*
+	 * The file reaches its full size once the handlers are in place; its
+	 * first blocks (tmpfs allocates on write) appear once the writer's
+	 * threads are pinned, their buffers placed and registered, and data
+	 * flows: only then is the signal a mid-run one.
+	 */
+	for (int i = 0; i < 1000 && (stat(path, &st) || (uint64_t)st.st_size < size ||
+				     !st.st_blocks); i++)
 		nanosleep(&tick, NULL);
 	nanosleep(&pause, NULL);
 	kill(pid, c->sig);
