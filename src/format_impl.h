@@ -53,6 +53,28 @@ void dgen_tfrecord_header(uint8_t *h, uint64_t len);
  */
 int dgen_format_hdf5_write(int fd, const struct dgen_stream *s,
 			   uint64_t payload, void *buf, size_t buflen);
+
+struct dgen_hdf5_reader;
+
+/*
+ * dgen_hdf5_reader_open - open the file open as @fd read-only and check
+ * that its /data is what dgen_format_hdf5_write makes for @payload bytes: a
+ * contiguous 1-D array of 1-byte unsigned integers, @payload long.
+ * Returns 0 and sets *@out, -EBADMSG when the file is not that (not an
+ * HDF5 file, no /data, another type, shape or layout), or -ENOMEM.
+ */
+int dgen_hdf5_reader_open(struct dgen_hdf5_reader **out, int fd,
+			  uint64_t payload);
+
+/*
+ * dgen_hdf5_reader_read - /data's elements [pos, pos + n) to @buf.
+ * Returns 0, or -EBADMSG when libhdf5 cannot read them (a damaged file).
+ */
+int dgen_hdf5_reader_read(struct dgen_hdf5_reader *r, void *buf,
+			  uint64_t pos, size_t n);
+
+/* dgen_hdf5_reader_close - close what open opened; NULL is allowed. */
+void dgen_hdf5_reader_close(struct dgen_hdf5_reader *r);
 #endif
 
 #endif /* DGEN_FORMAT_IMPL_H */
