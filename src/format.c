@@ -39,14 +39,9 @@
 #define NPZ_NAME_LEN	8u
 #define ZIP_LOCAL	30u		/* local file header, fixed part */
 #define ZIP_CENTRAL	46u		/* central directory header */
-#define ZIP_EOCD	22u		/* end of central directory */
 #define ZIP64_EXTRA	20u		/* id, size, two 64-bit sizes */
-#define ZIP64_EOCD	56u
-#define ZIP64_LOCATOR	20u
 #define ZIP_DOS_DATE	0x21u		/* 1980-01-01: files carry no time */
 #define NPY_ALIGN	64u		/* numpy >= 1.17 pads headers to 64 */
-#define TFR_HEADER	12u
-#define TFR_FOOTER	4u
 
 const char *dgen_format_name(enum dgen_format f)
 {
@@ -79,8 +74,7 @@ const char *dgen_format_suffix(enum dgen_format f)
 	return NULL;
 }
 
-/* The NPY 1.0 header for a uint8 vector of @n; its length is returned. */
-static size_t npy_header(uint8_t *h, size_t len, uint64_t n)
+size_t dgen_npy_header(uint8_t *h, size_t len, uint64_t n)
 {
 	char dict[128];
 	int d = snprintf(dict, sizeof(dict),
@@ -101,7 +95,7 @@ static size_t npy_header(uint8_t *h, size_t len, uint64_t n)
 	return total;
 }
 
-static int npz_zip64(uint64_t member)
+int dgen_npz_zip64(uint64_t member)
 {
 	const char *env = getenv("DGEN_NPZ_ZIP64");
 
@@ -118,8 +112,8 @@ uint64_t dgen_format_size(enum dgen_format f, uint64_t payload,
 	case DGEN_FORMAT_RAW:
 		return payload;
 	case DGEN_FORMAT_NPZ:
-		member = npy_header(NULL, 0, payload) + payload;
-		z64 = npz_zip64(member);
+		member = dgen_npy_header(NULL, 0, payload) + payload;
+		z64 = dgen_npz_zip64(member);
 		return ZIP_LOCAL + NPZ_NAME_LEN + member + ZIP_CENTRAL +
 		       NPZ_NAME_LEN + ZIP_EOCD +
 		       (z64 ? 2 * ZIP64_EXTRA + ZIP64_EOCD + ZIP64_LOCATOR : 0);
@@ -232,9 +226,8 @@ static uint8_t *le64(uint8_t *p, uint64_t v)
 
 /* ===== npz ===== */
 
-/* The local file header (@central 0) or central directory header. */
-static size_t zip_header(uint8_t *h, int central, uint32_t crc,
-			 uint64_t member, int z64)
+size_t dgen_zip_header(uint8_t *h, int central, uint32_t crc,
+		       uint64_t member, int z64)
 {
 	uint8_t *p = h;
 	uint32_t size32 = z64 ? 0xffffffffu : (uint32_t)member;
@@ -273,31 +266,10 @@ static size_t zip_header(uint8_t *h, int central, uint32_t crc,
 	return (size_t)(p - h);
 }
 
-static int npz_write(struct out *o, const struct dgen_stream *s,
-		     uint64_t payload)
+size_t dgen_zip_end(uint8_t *h, uint64_t cd_off, size_t ch, int z64)
 {
-	uint8_t npy[256], h[128], *p;
-	size_t nh = npy_header(npy, sizeof(npy), payload), lh, ch;
-	uint64_t member = nh + payload, cd_off;
-	int z64 = npz_zip64(member), r;
-	uint32_t crc;
+	uint8_t *p = h;
 
-	/* The local header needs the CRC of the whole member: its place is
-	 * kept and it is written last. */
-	lh = zip_header(h, 0, 0, member, z64);
-	o->off = lh;
-	crc = dgen_crc32(0, npy, nh);
-	r = out_put(o, npy, nh);
-	if (!r)
-		r = out_stream(o, s, 0, payload, CRC_32, &crc);
-	if (r)
-		return r;
-	cd_off = lh + member;
-	ch = zip_header(h, 1, crc, member, z64);
-	r = out_put(o, h, ch);
-	if (r)
-		return r;
-	p = h;
 	if (z64) {
 		p = le32(p, 0x06064b50u);	/* zip64 end of central dir */
 		p = le64(p, ZIP64_EOCD - 12);	/* size of the rest */
@@ -322,18 +294,51 @@ static int npz_write(struct out *o, const struct dgen_stream *s,
 	p = le32(p, (uint32_t)ch);
 	p = le32(p, z64 ? 0xffffffffu : (uint32_t)cd_off);
 	p = le16(p, 0);
-	r = out_put(o, h, (size_t)(p - h));
+	return (size_t)(p - h);
+}
+
+static int npz_write(struct out *o, const struct dgen_stream *s,
+		     uint64_t payload)
+{
+	uint8_t npy[256], h[128];
+	size_t nh = dgen_npy_header(npy, sizeof(npy), payload), lh, ch;
+	uint64_t member = nh + payload, cd_off;
+	int z64 = dgen_npz_zip64(member), r;
+	uint32_t crc;
+
+	/* The local header needs the CRC of the whole member: its place is
+	 * kept and it is written last. */
+	lh = dgen_zip_header(h, 0, 0, member, z64);
+	o->off = lh;
+	crc = dgen_crc32(0, npy, nh);
+	r = out_put(o, npy, nh);
+	if (!r)
+		r = out_stream(o, s, 0, payload, CRC_32, &crc);
+	if (r)
+		return r;
+	cd_off = lh + member;
+	ch = dgen_zip_header(h, 1, crc, member, z64);
+	r = out_put(o, h, ch);
+	if (r)
+		return r;
+	r = out_put(o, h, dgen_zip_end(h, cd_off, ch, z64));
 	if (!r)
 		r = out_flush(o);
 	if (r)
 		return r;
-	lh = zip_header(h, 0, crc, member, z64);
+	lh = dgen_zip_header(h, 0, crc, member, z64);
 	o->off = 0;
 	r = out_put(o, h, lh);
 	return r ? r : out_flush(o);
 }
 
 /* ===== TFRecord ===== */
+
+void dgen_tfrecord_header(uint8_t *h, uint64_t len)
+{
+	le64(h, len);
+	le32(h + 8, dgen_crc32c_mask(dgen_crc32c(0, h, 8)));
+}
 
 static int tfrecord_write(struct out *o, const struct dgen_stream *s,
 			  uint64_t payload, uint32_t record_size)
@@ -345,8 +350,7 @@ static int tfrecord_write(struct out *o, const struct dgen_stream *s,
 	for (uint64_t pos = 0; pos < payload; pos += record_size) {
 		uint64_t n = payload - pos < record_size ? payload - pos : record_size;
 
-		le64(h, n);
-		le32(h + 8, dgen_crc32c_mask(dgen_crc32c(0, h, 8)));
+		dgen_tfrecord_header(h, n);
 		crc = 0;
 		r = out_put(o, h, TFR_HEADER);
 		if (!r)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <dgen/stream.h>
+#include <dgen/writer.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -94,6 +95,51 @@ uint64_t dgen_format_size(enum dgen_format f, uint64_t payload,
 int dgen_format_write(int fd, enum dgen_format f,
 		      const struct dgen_stream *s, uint64_t payload,
 		      uint32_t record_size, void *buf, size_t buflen);
+
+/* What dgen_format_verify found in one file. */
+struct dgen_format_check {
+	uint64_t payload_bytes;		/* payload bytes compared */
+	uint64_t mismatches;		/* payload blocks that differ */
+	uint64_t kinds[DGEN_MISMATCH_KINDS]; /* of them, by kind */
+	uint64_t bad_sectors;		/* 512-byte payload sectors that differ */
+	uint64_t framing_errors;	/* headers, lengths, CRCs, directories or
+					   file size not as dgen_format_write
+					   makes them */
+	uint64_t framing_offset;	/* file offset of the first one */
+	unsigned int reported;		/* entries filled in the report */
+};
+
+/*
+ * dgen_format_verify - read the file open as @fd (from offset 0, with
+ * pread(2); O_DIRECT not needed) and check it is the file of format @f
+ * that dgen_format_write makes from @s with @payload and @record_size:
+ * every payload block against the stream (kinds as the engine's verify:
+ * zeroed, stale = equals @prev there when @prev is not NULL, foreign),
+ * and every byte around the payload (headers, CRCs, zip directories;
+ * for HDF5 the dataset's type, shape and layout). @buf/@buflen (at least
+ * 64 KiB) is the scratch space; a larger one gives larger reads. The
+ * @report_len bad blocks of lowest payload offset go to @report (target
+ * 0, offset = payload offset of the block, sector map relative to the
+ * block's payload bytes).
+ *
+ * Each structure that differs is one framing error (not each byte); the
+ * framing offset is the lowest file offset among them. An HDF5 file that
+ * libhdf5 cannot open or read as /data is one framing error at offset 0,
+ * and the payload it could not give compares as zero bytes. Safe to call
+ * from several threads at once, each with its own @buf.
+ *
+ * Returns 0 whatever the file held (the counts say), or a negative errno:
+ * -EINVAL (bad arguments, a payload longer than @s or @prev), -EOPNOTSUPP
+ * (HDF5 without libhdf5), -ENOMEM, or what a read failed with. A file
+ * shorter than expected is a framing error, and its missing payload reads
+ * as zero bytes (zeroed blocks).
+ */
+int dgen_format_verify(int fd, enum dgen_format f,
+		       const struct dgen_stream *s,
+		       const struct dgen_stream *prev, uint64_t payload,
+		       uint32_t record_size, void *buf, size_t buflen,
+		       struct dgen_verify_mismatch *report,
+		       unsigned int report_len, struct dgen_format_check *res);
 
 /* ===== Streams to a pipe or file descriptor ===== */
 
