@@ -28,6 +28,17 @@
 
 static pthread_mutex_t h5_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * A failed call leaves its error stack behind on the calling thread; one
+ * left on a worker thread (libhdf5 1.10, seen with a damaged superblock)
+ * keeps the library from closing at exit ("HDF5: infinite loop closing
+ * library", and the leak a sanitizer reports). Clear it where it fails.
+ */
+static void h5_errors_clear(void)
+{
+	H5Eclear2(H5E_DEFAULT);
+}
+
 static int h5_write(const char *path, const struct dgen_stream *s,
 		    uint64_t payload, void *buf, size_t buflen)
 {
@@ -84,6 +95,8 @@ int dgen_format_hdf5_write(int fd, const struct dgen_stream *s,
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	pthread_mutex_lock(&h5_lock);
 	r = h5_write(path, s, payload, buf, buflen);
+	if (r)
+		h5_errors_clear();
 	pthread_mutex_unlock(&h5_lock);
 	return r;
 }
@@ -148,8 +161,10 @@ int dgen_hdf5_reader_open(struct dgen_hdf5_reader **out, int fd,
 	if (r->dset >= 0)
 		r->space = H5Dget_space(r->dset);
 	ok = r->space >= 0 && reader_check(r, payload);
-	if (!ok)
+	if (!ok) {
 		reader_close(r);
+		h5_errors_clear();
+	}
 	pthread_mutex_unlock(&h5_lock);
 	if (!ok) {
 		free(r);
@@ -175,6 +190,8 @@ int dgen_hdf5_reader_read(struct dgen_hdf5_reader *r, void *buf,
 		     buf) >= 0;
 	if (mem >= 0)
 		H5Sclose(mem);
+	if (!ok)
+		h5_errors_clear();
 	pthread_mutex_unlock(&h5_lock);
 	return ok ? 0 : -EBADMSG;
 }
