@@ -307,11 +307,13 @@ Test(tree, bad_usage)
 	cr_assert_eq(sh("%s --dir %s --files 2 --file-size 4K --dev null 2>/dev/null",
 			DGEN_URING_PATH, dir), 2);
 	cr_assert_eq(sh("%s --stdout 2>/dev/null >/dev/null", DGEN_URING_PATH), 2);
-	/* Verify and burn-in are for --dev targets; trees are written once. */
-	cr_assert_eq(sh("%s --dir %s --files 2 --file-size 4K --verify 2>/dev/null",
-			DGEN_URING_PATH, dir), 2);
+	/* A pipe cannot be read back: no verify or burn-in on stdout. */
 	cr_assert_eq(sh("%s --stdout --size 1M --passes 2 2>/dev/null >/dev/null",
 			DGEN_URING_PATH), 2);
+	/* --verify-only on a tree that is not there reads nothing, makes
+	 * nothing. */
+	cr_assert_eq(sh("%s --dir %s --files 2 --file-size 4K --seed 1 --verify-only 2>/dev/null >/dev/null",
+			DGEN_URING_PATH, dir), 2);
 	/* Placement plans --dev targets only, for now. */
 	cr_assert_eq(sh("%s --stdout --size 1M --cpus 0 2>/dev/null >/dev/null",
 			DGEN_URING_PATH), 2);

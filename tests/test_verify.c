@@ -862,3 +862,281 @@ Test(cli, verify_only_read_only_device)
 	cr_expect_eq(path_hash(backing), h);
 	unlink(backing);
 }
+
+/* ===== Trees: the same passes over --dir, files as targets ===== */
+
+/* Put @n bytes at @off of @path (through the page cache). */
+static void put_bytes(const char *path, uint64_t off, const void *b, size_t n)
+{
+	int fd = open(path, O_WRONLY);
+
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(pwrite(fd, b, n, (off_t)off), (ssize_t)n);
+	close(fd);
+}
+
+/* Invert the byte at @off of @path. */
+static void flip_byte(const char *path, uint64_t off)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t x;
+
+	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(pread(fd, &x, 1, (off_t)off), 1);
+	x ^= 0xff;
+	cr_assert_eq(pwrite(fd, &x, 1, (off_t)off), 1);
+	close(fd);
+}
+
+static const char *tree_file(const char *dir, uint32_t fanout, uint64_t i,
+			     const char *suffix)
+{
+	static char path[512];
+
+	cr_assert(dgen_tree_path(path, sizeof(path), dir, fanout, i, suffix) > 0);
+	return path;
+}
+
+static const char list_check[] =
+	"import json,sys\n"
+	"d = json.load(open(sys.argv[1]))\n"
+	"print(d['status'], d['mismatches'], d['framing_errors'], len(d['passes']),"
+	" ' '.join('%s:%d:%s:%s' % ('/'.join(m['target'].split('/')[-2:]),"
+	" m['offset'], m['kind'], ','.join(map(str, m['sectors'])))"
+	" for m in d['mismatch_list']))\n";
+
+/* Passes over a tree written in several batches of open files verify
+ * clean, and leave every file holding its stream of the last pass. */
+Test(cli, tree_passes_verify_clean)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"print(d['status'], d['tree']['files'], len(d['passes']),"
+		" d['bytes_written'], d['bytes_verified'], d['mismatches'],"
+		" all(p['complete'] and p['verified'] == 13 * 65536 for p in d['passes']))\n";
+	const char *dir = scratch_path("tree-pass");
+	struct run r;
+
+	sh("rm -rf %s", dir);
+	setenv("DGEN_TREE_BATCH", "4", 1);
+	cr_assert_eq(tool(&r, "--dir %s --files 13 --fanout 5 --file-size 64K --seed 21 --dedup 2 --compress 2 --verify --passes 3 --json",
+			  dir), 0, "%s%s", r.out, r.err);
+	cr_expect_str_eq(py(check, r.out), "ok 13 3 2555904 2555904 0 True");
+	for (uint64_t i = 0; i < 13; i++) {
+		struct dgen_stream *s = stream_make(dgen_pass_seed(21, 3), i,
+						    64 << 10, 2, 2);
+
+		cr_assert_eq(path_compare(tree_file(dir, 5, i, NULL), 0, 64 << 10, s),
+			     0, "file %llu is not pass 3's stream", (unsigned long long)i);
+		dgen_stream_free(s);
+	}
+	/* Over an existing tree a burn-in refuses like a plain run. */
+	cr_assert_eq(tool(&r, "--dir %s --files 13 --fanout 5 --file-size 64K --seed 21 --verify",
+			  dir), 2, "%s", r.out);
+	cr_expect(strstr(r.err, "d000/f000000 exists"), "%s", r.err);
+	sh("rm -rf %s", dir);
+}
+
+/* Files broken behind the tool's back: verify names each file, block,
+ * kind and sector, across batch seams, and nothing else. */
+Test(cli, tree_verify_only_names_broken_files)
+{
+	const char *dir = scratch_path("tree-broken");
+	struct dgen_stream *s1 = stream_make(dgen_pass_seed(22, 1), 9, 64 << 10, 1, 1);
+	uint8_t blk[B], *zero = calloc(1, B);
+	char from[512];
+	struct run r;
+
+	sh("rm -rf %s", dir);
+	cr_assert_eq(tool(&r, "--dir %s --files 12 --fanout 4 --file-size 64K --seed 22 --passes 2",
+			  dir), 0, "%s%s", r.out, r.err);
+	/* File 2: one byte of sector 1 of block 2. */
+	put_bytes(tree_file(dir, 4, 2, NULL), 2 * B + 512 + 100, "\x5a", 1);
+	/* File 5: block 3 zeroed. */
+	put_bytes(tree_file(dir, 4, 5, NULL), 3 * B, zero, B);
+	/* File 9: block 0 holds pass 1's bytes (a lost write of pass 2). */
+	cr_assert_eq(dgen_stream_fill(s1, blk, 0, B), 0);
+	put_bytes(tree_file(dir, 4, 9, NULL), 0, blk, B);
+	/* File 11: block 3 is file 10's block 0 (a misdirected write). */
+	snprintf(from, sizeof(from), "%s", tree_file(dir, 4, 10, NULL));
+	sh("dd if=%s of=%s bs=4096 count=1 seek=3 conv=notrunc status=none",
+	   from, tree_file(dir, 4, 11, NULL));
+	setenv("DGEN_TREE_BATCH", "5", 1);
+	cr_assert_eq(tool(&r, "--dir %s --files 12 --fanout 4 --file-size 64K --seed 22 --verify-only --pass 2 --json",
+			  dir), 1, "%s%s", r.out, r.err);
+	cr_expect_str_eq(py(list_check, r.out),
+			 "mismatch 4 0 1 d000/f000002:8192:foreign:1 "
+			 "d001/f000005:12288:zeroed:0,1,2,3,4,5,6,7 "
+			 "d002/f000009:0:stale:0,1,2,3,4,5,6,7 "
+			 "d002/f000011:12288:foreign:0,1,2,3,4,5,6,7");
+	/* The human report names the file too. */
+	cr_assert_eq(tool(&r, "--dir %s --files 12 --fanout 4 --file-size 64K --seed 22 --verify-only --pass 2",
+			  dir), 1);
+	cr_expect(strstr(r.out, "/d001/f000005 offset 12288: zeroed, sectors 0-7 of 8"),
+		  "%s", r.out);
+	dgen_stream_free(s1);
+	free(zero);
+	sh("rm -rf %s", dir);
+}
+
+/* --verify-only reads a whole tree or refuses, naming what is missing. */
+Test(cli, tree_verify_only_needs_every_file)
+{
+	const char *dir = scratch_path("tree-missing");
+	struct run r;
+
+	sh("rm -rf %s", dir);
+	cr_assert_eq(tool(&r, "--dir %s --files 6 --fanout 4 --file-size 8K --seed 23",
+			  dir), 0, "%s", r.err);
+	cr_assert_eq(tool(&r, "--dir %s --files 6 --fanout 4 --file-size 8K --verify-only",
+			  dir), 2, "no --seed: %s", r.out);
+	cr_assert_eq(truncate(tree_file(dir, 4, 3, NULL), 4096), 0);
+	cr_assert_eq(tool(&r, "--dir %s --files 6 --fanout 4 --file-size 8K --seed 23 --verify-only",
+			  dir), 2, "%s", r.out);
+	cr_expect(strstr(r.err, "d000/f000003: it holds 4096 bytes"), "%s", r.err);
+	cr_assert_eq(unlink(tree_file(dir, 4, 4, NULL)), 0);
+	cr_assert_eq(truncate(tree_file(dir, 4, 3, NULL), 8192), 0);
+	cr_assert_eq(tool(&r, "--dir %s --files 6 --fanout 4 --file-size 8K --seed 23 --verify-only",
+			  dir), 2, "%s", r.out);
+	cr_expect(strstr(r.err, "cannot verify") && strstr(r.err, "d001/f000004"),
+		  "%s", r.err);
+	cr_expect(!strstr(r.out, "verified"), "nothing is read: %s", r.out);
+	/* Stdout cannot be read back. */
+	cr_assert_eq(tool(&r, "--stdout --size 1M --verify"), 2);
+	sh("rm -rf %s", dir);
+}
+
+/* --time bounds a tree's burn-in; --rate paces it. */
+Test(cli, tree_time_and_rate)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"p = d['passes']\n"
+		"print(d['status'], len(p) >= 2, all(x['complete'] for x in p[:-1]),"
+		" d['mismatches'], d['bytes_written'] >= d['bytes_verified'] > 0)\n";
+	const char *dir = scratch_path("tree-time");
+	struct run r;
+
+	sh("rm -rf %s", dir);
+	cr_assert_eq(tool(&r, "--dir %s --files 8 --file-size 1M --seed 24 --verify --time 1.5 --json",
+			  dir), 0, "%s%s", r.out, r.err);
+	cr_expect_str_eq(py(check, r.out), "ok True True 0 True");
+	cr_expect(r.wall > 1.4 && r.wall < 3.0, "%.2f s", r.wall);
+	/* 32 MiB at 16 MiB/s: 2 s, the same clock for every file. */
+	sh("rm -rf %s", dir);
+	cr_assert_eq(tool(&r, "--dir %s --files 32 --file-size 1M --seed 24 --rate 16M --threads 2",
+			  dir), 0, "%s%s", r.out, r.err);
+	cr_expect(r.wall > 1.8 && r.wall < 2.6, "%.2f s for 2 s of data", r.wall);
+	/* Formatted files book their whole size on the clock. */
+	sh("rm -rf %s", dir);
+	cr_assert_eq(tool(&r, "--dir %s --files 32 --file-size 1M --format tfrecord --seed 24 --rate 16M --threads 2",
+			  dir), 0, "%s%s", r.out, r.err);
+	cr_expect(r.wall > 1.8 && r.wall < 2.6, "%.2f s for 2 s of data", r.wall);
+	sh("rm -rf %s", dir);
+}
+
+/* Formatted trees: written and read back through their format, payload
+ * damage named by payload offset, damage to the format as framing. */
+static const char *formatted_tree(const char *fmt, const char *suffix,
+				  uint64_t size, uint64_t payload_at,
+				  uint64_t frame_at)
+{
+	const char *dir = scratch_path(fmt);
+	struct run r;
+	char want[256];
+
+	sh("rm -rf %s", dir);
+	cr_assert_eq(tool(&r, "--dir %s --files 5 --fanout 2 --file-size %llu --format %s --record-size 10000 --seed 25 --dedup 2 --compress 2 --verify --passes 2 --json",
+			  dir, (unsigned long long)size, fmt), 0, "%s%s", r.out, r.err);
+	cr_expect_str_eq(py(list_check, r.out), "ok 0 0 2 ");
+	/* Pass 1's seed on pass 2's files: every block stale. */
+	cr_assert_eq(tool(&r, "--dir %s --files 5 --fanout 2 --file-size %llu --format %s --record-size 10000 --seed 25 --dedup 2 --compress 2 --verify-only --pass 3 --max-report 0",
+			  dir, (unsigned long long)size, fmt), 1, "%s%s", r.out, r.err);
+	snprintf(want, sizeof(want), "mismatches %llu (zeroed 0, stale %llu, foreign 0)",
+		 (unsigned long long)(5 * (size / B)), (unsigned long long)(5 * (size / B)));
+	cr_expect(strstr(r.out, want), "want %s: %s", want, r.out);
+	/* A payload byte of file 3: block 1, sector 2. */
+	flip_byte(tree_file(dir, 2, 3, suffix), payload_at);
+	if (frame_at != UINT64_MAX)
+		flip_byte(tree_file(dir, 2, 4, suffix), frame_at);
+	cr_assert_eq(tool(&r, "--dir %s --files 5 --fanout 2 --file-size %llu --format %s --record-size 10000 --seed 25 --dedup 2 --compress 2 --verify-only --pass 2 --json",
+			  dir, (unsigned long long)size, fmt), 1, "%s%s", r.out, r.err);
+	snprintf(want, sizeof(want), "mismatch 1 %d 1 d001/f000003%s:4096:foreign:2",
+		 frame_at != UINT64_MAX, suffix);
+	cr_expect_str_eq(py(list_check, r.out), want);
+	if (frame_at != UINT64_MAX)
+		cr_expect(strstr(r.out, "\"first_framing_error\": { \"target\": ") &&
+			  strstr(r.out, "f000004"), "%s", r.out);
+	return dir;
+}
+
+Test(cli, tree_npz_verify)
+{
+	/* The payload starts after the zip local header (30 + 8) and the
+	 * 128-byte NPY header; the central directory follows it. */
+	sh("rm -rf %s", formatted_tree("npz", ".npz", 64 << 10,
+				       38 + 128 + B + 2 * 512 + 7,
+				       38 + 128 + (64 << 10) + 20));
+}
+
+Test(cli, tree_tfrecord_verify)
+{
+	/* Records of 10000 payload bytes and 16 of framing: payload byte
+	 * 4096 + 1031 is in record 0; the length CRC of record 1 is at
+	 * 10016 + 8. */
+	sh("rm -rf %s", formatted_tree("tfrecord", ".tfrecord", 64 << 10,
+				       12 + B + 2 * 512 + 7, 10016 + 8));
+}
+
+/* HDF5 (built with -Dhdf5): libhdf5 places the payload (found here by
+ * its bytes, the same for files of one size); a file that is no longer
+ * HDF5 (its signature broken) is framing, not an I/O error. */
+Test(cli, tree_hdf5_verify)
+{
+	const char *dir = scratch_path("h5probe");
+	uint8_t want[64], *file = NULL;
+	struct dgen_stream *s;
+	uint64_t at = UINT64_MAX;
+	struct stat st;
+	struct run r;
+	int fd;
+
+	if (!dgen_format_supported(DGEN_FORMAT_HDF5))
+		cr_skip_test("libdgen was built without HDF5 (meson -Dhdf5)");
+	sh("rm -rf %s", dir);
+	cr_assert_eq(tool(&r, "--dir %s --files 1 --file-size 64K --format hdf5 --seed 25 --dedup 2 --compress 2",
+			  dir), 0, "%s", r.err);
+	/* Bytes from the random half of block 0. */
+	s = stream_make(25, 0, 64 << 10, 2, 2);
+	cr_assert_eq(dgen_stream_fill(s, want, 3000, sizeof(want)), 0);
+	dgen_stream_free(s);
+	fd = open(tree_file(dir, DGEN_TREE_FANOUT_DEFAULT, 0, ".h5"), O_RDONLY);
+	cr_assert(fd >= 0 && !fstat(fd, &st));
+	file = malloc((size_t)st.st_size);
+	cr_assert(file && pread(fd, file, (size_t)st.st_size, 0) == st.st_size);
+	close(fd);
+	for (uint64_t i = 0; i + sizeof(want) <= (uint64_t)st.st_size; i++)
+		if (!memcmp(file + i, want, sizeof(want))) {
+			at = i - 3000;
+			break;
+		}
+	free(file);
+	sh("rm -rf %s", dir);
+	cr_assert(at != UINT64_MAX, "the payload is not in the file");
+	dir = formatted_tree("hdf5", ".h5", 64 << 10, at + B + 2 * 512 + 7,
+			     UINT64_MAX);
+	/* A broken signature: the payload cannot be found, so it is lost
+	 * (16 zeroed blocks) besides the framing error. */
+	flip_byte(tree_file(dir, 2, 4, ".h5"), 0);
+	cr_assert_eq(tool(&r, "--dir %s --files 5 --fanout 2 --file-size 64K --format hdf5 --seed 25 --dedup 2 --compress 2 --verify-only --pass 2 --max-report 2 --json",
+			  dir), 1, "%s%s", r.out, r.err);
+	cr_expect_str_eq(py(list_check, r.out),
+			 "mismatch 17 1 1 d001/f000003.h5:4096:foreign:2 "
+			 "d002/f000004.h5:0:zeroed:4,5,6,7");
+	cr_expect(strstr(r.out, "\"zeroed\": 16,"), "%s", r.out);
+	/* libhdf5 must close cleanly after a file it could not open. */
+	cr_expect(!strstr(r.err, "HDF5"), "%s", r.err);
+	sh("rm -rf %s", dir);
+}

@@ -25,58 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "burnin.h"
+#include "burnin_impl.h"
 #include "parse.h"
 #include "util.h"
-
-#define EXIT_MISMATCH	1
-#define EXIT_USAGE	2
-#define EXIT_IO		3
-#define EXIT_INTR	130
-
-#define POLL_NS		10000000ull	/* how often the main thread looks */
-
-/*
- * What a report needs of one phase: a burn-in of hours may run millions
- * of short passes, so not the whole dgen_writer_result (its latency
- * histogram alone is 9 KiB).
- */
-struct phase {
-	uint64_t bytes, mismatches, bad_sectors;
-	uint64_t kinds[DGEN_MISMATCH_KINDS];
-	double seconds;
-	unsigned int reported;		/* entries of the pass's list */
-	unsigned int ring_features;
-	int stopped;
-};
-
-struct pass {
-	uint64_t n, seed;
-	struct phase wr, vr;		/* write, verify */
-	int wrote, verified;
-	int cut;			/* the time limit or a signal ended it */
-	struct dgen_verify_mismatch *list;	/* vr.reported entries */
-};
-
-struct run {
-	const struct burnin_job *j;
-	struct dgen_target **targets;
-	struct dgen_stream **streams, **prev;
-	struct pass *passes;
-	unsigned int npasses, cap;
-	uint64_t t0, deadline;		/* ns; deadline 0: none */
-	uint64_t bytes_before;		/* written + verified by earlier phases */
-	uint64_t bad_before;		/* mismatches of earlier passes */
-	uint64_t total;			/* bytes per phase, all targets */
-	int error, error_target;	/* the first I/O error */
-	uint64_t error_offset;
-	const char *error_phase;
-	double user_s, sys_s;
-	const char *status;
-	volatile sig_atomic_t *interrupted;
-	uint64_t status_t, status_b;	/* the last status line's time, bytes */
-	uint64_t listed;		/* mismatches kept in detail so far */
-};
 
 void burnin_opts_init(struct burnin_opts *b)
 {
@@ -200,6 +151,8 @@ static int open_targets(struct run *r)
 	char msg[512];
 	int err;
 
+	if (j->tree)
+		return burnin_tree_check(r);
 	for (unsigned int k = 0; k < j->ndev; k++) {
 		struct dgen_target_info i;
 		struct stat st;
@@ -231,26 +184,35 @@ static int open_targets(struct run *r)
 	return 0;
 }
 
-/* Pass @p's streams into @out; NULL entries on failure (message printed). */
-static int make_streams(struct run *r, uint64_t p, struct dgen_stream **out)
+int burnin_stream_new(const struct run *r, struct dgen_stream **out,
+		      uint64_t n, uint64_t id, uint64_t size)
 {
-	const struct burnin_job *j = r->j;
+	struct dgen_stream_params sp = r->j->params;
 	char msg[512];
 	int err;
 
+	sp.seed = dgen_pass_seed(r->j->seed, n);
+	sp.stream_id = id;
+	sp.size = size;
+	err = dgen_stream_new(out, &sp, msg, sizeof(msg));
+	if (err)
+		fprintf(stderr, "dgen-uring: %s\n", msg);
+	return err;
+}
+
+/* Pass @p's streams of the devices into @out; NULL entries on failure. */
+static int make_streams(struct run *r, uint64_t p, struct dgen_stream **out)
+{
+	const struct burnin_job *j = r->j;
+	int err;
+
 	for (unsigned int k = 0; k < j->ndev; k++) {
-		struct dgen_stream_params sp = j->params;
 		struct dgen_target_info i;
 
 		dgen_target_info_get(r->targets[k], &i);
-		sp.seed = dgen_pass_seed(j->seed, p);
-		sp.stream_id = j->stream + k;
-		sp.size = i.size;
-		err = dgen_stream_new(&out[k], &sp, msg, sizeof(msg));
-		if (err) {
-			fprintf(stderr, "dgen-uring: %s\n", msg);
+		err = burnin_stream_new(r, &out[k], p, j->stream + k, i.size);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }
@@ -284,65 +246,112 @@ static void status_line(const struct run *r, const struct pass *p,
 }
 
 /*
- * Wait for the phase's workers: stop them at the deadline and print a
- * status line per interval of the whole run, however short its phases
- * (bytes of the whole run, GB/s over the last interval, mismatches of the
- * whole run so far).
+ * Status lines cover the whole run, however short its phases: bytes of
+ * the whole run, GB/s over the last interval, mismatches so far.
  */
-static void watch(struct run *r, struct dgen_writer *w, const struct pass *p,
-		  const char *phase, int verifying)
+void burnin_watch(struct run *r, const struct probe *pr,
+		  const struct pass *p, const char *phase, int verifying)
 {
 	const uint64_t every = (uint64_t)(r->j->b.status_s * 1e9);
 	const struct timespec poll = { 0, POLL_NS };
 	uint64_t t, b;
 	int stopped = 0;
 
-	while (dgen_writer_running(w)) {
+	while (pr->running(pr->arg)) {
 		nanosleep(&poll, NULL);
 		t = now_ns();
 		/* A signal between phases found no writer to stop. */
 		if (((r->deadline && t >= r->deadline) || *r->interrupted) &&
 		    !stopped) {
-			dgen_writer_stop(w);
+			pr->stop(pr->arg);
 			stopped = 1;
 		}
 		if (!every || t - r->status_t < every)
 			continue;
-		b = r->bytes_before + dgen_writer_bytes(w);
+		b = r->bytes_before + pr->bytes(pr->arg);
 		status_line(r, p, phase, b,
 			    (double)(b - r->status_b) * 1e9 / (double)(t - r->status_t),
-			    r->bad_before + (verifying ? dgen_writer_mismatches(w) : 0));
+			    r->bad_before + (verifying ? pr->mismatches(pr->arg) : 0));
 		r->status_t = t;
 		r->status_b = b;
 	}
 }
 
+static int w_running(void *w)
+{
+	return dgen_writer_running(w);
+}
+
+static uint64_t w_bytes(void *w)
+{
+	return dgen_writer_bytes(w);
+}
+
+static uint64_t w_mismatches(void *w)
+{
+	return dgen_writer_mismatches(w);
+}
+
+static void w_stop(void *w)
+{
+	dgen_writer_stop(w);
+}
+
 /* ===== Passes ===== */
 
+unsigned int burnin_keep(struct run *r, struct pass *p,
+			 const struct dgen_verify_mismatch *m, unsigned int n,
+			 uint64_t first)
+{
+	struct dgen_verify_mismatch *list;
+	unsigned int keep = n;
+
+	if (keep > r->j->b.max_report - r->listed)
+		keep = (unsigned int)(r->j->b.max_report - r->listed);
+	if (!keep)
+		return 0;
+	list = realloc(p->list, (p->vr.reported + keep) * sizeof(*list));
+	if (!list)
+		return 0;
+	p->list = list;
+	for (unsigned int i = 0; i < keep; i++) {
+		list[p->vr.reported + i] = m[i];
+		list[p->vr.reported + i].target = (unsigned int)(first + m[i].target);
+	}
+	p->vr.reported += keep;
+	r->listed += keep;
+	return keep;
+}
+
 /*
- * One phase (write or verify) of pass @p; what the report needs in @ph.
- * The first max_report mismatches of the run (by pass, then target and
- * offset) are kept in detail, so memory stays bounded however long it runs.
+ * One writer run of a phase (write or verify) of pass @p. The first
+ * max_report mismatches of the run (by pass, then target and offset) are
+ * kept in detail, so memory stays bounded however long it runs.
  */
-static int run_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
-		     struct phase *ph, struct dgen_writer *volatile *cur)
+int burnin_engine_phase(struct run *r, struct pass *p,
+			enum dgen_writer_mode mode, struct phase *ph,
+			struct dgen_writer *volatile *cur,
+			struct dgen_target *const *targets,
+			const struct dgen_stream *const *streams,
+			const struct dgen_stream *const *prev,
+			unsigned int n, uint64_t first)
 {
 	const struct burnin_job *j = r->j;
 	struct dgen_writer_opts o = j->opts;
 	struct dgen_writer_result result, *res = &result;
 	struct dgen_writer *w = NULL;
-	unsigned int keep;
+	struct probe pr = {
+		.running = w_running, .bytes = w_bytes,
+		.mismatches = w_mismatches, .stop = w_stop,
+	};
 	char msg[512];
 	int err;
 
 	o.mode = mode;
-	o.prev_streams = mode == DGEN_MODE_VERIFY && r->prev[0] ?
-			 (const struct dgen_stream *const *)r->prev : NULL;
+	o.prev_streams = mode == DGEN_MODE_VERIFY ? prev : NULL;
 	o.max_report = j->b.max_report;
 	o.rate = j->b.rate;
-	err = dgen_writer_new(&w, &o, (struct dgen_target *const *)r->targets,
-			      (const struct dgen_stream *const *)r->streams,
-			      j->ndev, msg, sizeof(msg));
+	err = dgen_writer_new(&w, &o, targets, streams, n, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
 		r->error = err;
@@ -352,17 +361,20 @@ static int run_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
 	}
 	*cur = w;
 	err = dgen_writer_start(w, msg, sizeof(msg));
-	if (err)
+	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
-	else
-		watch(r, w, p, mode == DGEN_MODE_VERIFY ? "verify" : "write",
-		      mode == DGEN_MODE_VERIFY);
+	} else {
+		pr.arg = w;
+		burnin_watch(r, &pr, p, mode == DGEN_MODE_VERIFY ? "verify" :
+			     "write", mode == DGEN_MODE_VERIFY);
+	}
 	dgen_writer_wait(w, res);
 	*cur = NULL;
 	if (!err && res->error) {
 		err = res->error;
 		r->error = err;
-		r->error_target = res->error_target;
+		r->error_target = res->error_target < 0 ? -1 :
+				  (int)(first + (uint64_t)res->error_target);
 		r->error_offset = res->error_offset;
 		r->error_phase = mode == DGEN_MODE_VERIFY ? "read" : "write";
 	} else if (err) {
@@ -370,30 +382,32 @@ static int run_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
 		r->error_target = -1;
 		r->error_phase = "start";
 	}
-	keep = res->reported;
-	if (keep > j->b.max_report - r->listed)
-		keep = (unsigned int)(j->b.max_report - r->listed);
-	if (mode == DGEN_MODE_VERIFY && keep) {
-		p->list = calloc(keep, sizeof(*p->list));
-		if (p->list)
-			memcpy(p->list, res->report, keep * sizeof(*p->list));
-		else
-			keep = 0;
-	}
-	r->listed += keep;
-	*ph = (struct phase) {
-		.bytes = res->bytes,
-		.mismatches = res->mismatches,
-		.bad_sectors = res->bad_sectors,
-		.seconds = res->seconds,
-		.reported = keep,
-		.ring_features = res->ring_features,
-		.stopped = res->stopped,
-	};
-	memcpy(ph->kinds, res->kinds, sizeof(ph->kinds));
+	if (mode == DGEN_MODE_VERIFY)
+		burnin_keep(r, p, res->report, res->reported, first);
+	ph->bytes += res->bytes;
+	ph->mismatches += res->mismatches;
+	ph->bad_sectors += res->bad_sectors;
+	ph->seconds += res->seconds;
+	ph->ring_features |= res->ring_features;
+	ph->stopped |= res->stopped;
+	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+		ph->kinds[k] += res->kinds[k];
 	r->bytes_before += res->bytes;
 	dgen_writer_free(w);
 	return err;
+}
+
+/* One phase of pass @p: the devices in one writer run, or the tree. */
+static int run_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
+		     struct phase *ph, struct dgen_writer *volatile *cur)
+{
+	if (r->j->tree)
+		return burnin_tree_phase(r, p, mode, ph, cur);
+	return burnin_engine_phase(r, p, mode, ph, cur,
+				   (struct dgen_target *const *)r->targets,
+				   (const struct dgen_stream *const *)r->streams,
+				   r->prev[0] ? (const struct dgen_stream *const *)r->prev : NULL,
+				   r->j->ndev, 0);
 }
 
 static struct pass *pass_add(struct run *r, uint64_t n)
@@ -471,7 +485,7 @@ static int run_passes(struct run *r, struct dgen_writer *volatile *cur,
 
 struct totals {
 	uint64_t written, verified, mismatches, kinds[DGEN_MISMATCH_KINDS];
-	uint64_t bad_sectors, listed;
+	uint64_t bad_sectors, listed, framing;
 	double seconds;
 	unsigned int ring;
 };
@@ -486,6 +500,7 @@ static void sum(const struct run *r, struct totals *t)
 		t->verified += p->vr.bytes;
 		t->mismatches += p->vr.mismatches;
 		t->bad_sectors += p->vr.bad_sectors;
+		t->framing += p->vr.framing;
 		t->listed += p->vr.reported;
 		t->seconds += p->wr.seconds + p->vr.seconds;
 		for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
@@ -504,6 +519,8 @@ static const char *path_of(const struct run *r, unsigned int k)
 {
 	struct dgen_target_info i;
 
+	if (r->j->tree)
+		return burnin_tree_path(r, k);
 	dgen_target_info_get(r->targets[k], &i);
 	return i.path;
 }
@@ -568,7 +585,11 @@ static void report_json(const struct run *r)
 	       (unsigned long long)j->offset, (unsigned long long)j->b.passes,
 	       j->b.time_s, (unsigned long long)j->b.rate, j->b.max_report);
 	print_ring(t.ring, "\"%s\"", ", ");
-	printf("] },\n  \"targets\": [\n");
+	printf("] },\n");
+	if (j->tree)
+		burnin_tree_report(r, 1);
+	else
+		printf("  \"targets\": [\n");
 	for (unsigned int k = 0; k < j->ndev; k++) {
 		const struct dgen_stream_params *p = &j->params;
 		struct dgen_target_info i;
@@ -586,7 +607,7 @@ static void report_json(const struct run *r)
 		       p->compress_ratio, p->compress_chunk,
 		       k + 1 < j->ndev ? "," : "");
 	}
-	printf("  ],\n  \"passes\": [\n");
+	printf("%s  \"passes\": [\n", j->tree ? "" : "  ],\n");
 	for (unsigned int i = 0; i < r->npasses; i++) {
 		const struct pass *p = &r->passes[i];
 
@@ -598,8 +619,9 @@ static void report_json(const struct run *r)
 		       gbps(p->vr.bytes, p->vr.seconds),
 		       (unsigned long long)p->vr.mismatches);
 		kinds_json(p->vr.kinds);
-		printf(", \"bad_sectors\": %llu, \"complete\": %s }%s\n",
+		printf(", \"bad_sectors\": %llu, \"framing_errors\": %llu, \"complete\": %s }%s\n",
 		       (unsigned long long)p->vr.bad_sectors,
+		       (unsigned long long)p->vr.framing,
 		       p->cut ? "false" : "true",
 		       i + 1 < r->npasses ? "," : "");
 	}
@@ -610,6 +632,13 @@ static void report_json(const struct run *r)
 	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
 		printf("  \"%s\": %llu,\n", dgen_mismatch_kind_name(k),
 		       (unsigned long long)t.kinds[k]);
+	printf("  \"framing_errors\": %llu,\n", (unsigned long long)t.framing);
+	if (t.framing) {
+		printf("  \"first_framing_error\": { \"target\": ");
+		json_string(path_of(r, (unsigned int)r->framing_target));
+		printf(", \"offset\": %llu },\n",
+		       (unsigned long long)r->framing_offset);
+	}
 	printf("  \"bad_sectors\": %llu,\n  \"cpu\": { \"user_s\": %.6f, \"sys_s\": %.6f },\n",
 	       (unsigned long long)t.bad_sectors, r->user_s, r->sys_s);
 	printf("  \"mismatch_list\": [");
@@ -662,19 +691,23 @@ static void report_human(const struct run *r)
 {
 	const struct burnin_job *j = r->j;
 	const struct dgen_stream_params *sp = &j->params;
+	uint64_t ntargets = j->tree ? j->tree->files : j->ndev;
 	unsigned int shown = 0;
 	struct totals t;
 	char bs[32];
 
 	sum(r, &t);
-	printf("dgen-uring %s: %s, %u target%s, %u thread%s, bs %s, qd %u, %s\n",
-	       DGEN_VERSION_STRING, mode_name(&j->b), j->ndev,
-	       j->ndev > 1 ? "s" : "", j->opts.threads,
+	printf("dgen-uring %s: %s, %llu %s%s, %u thread%s, bs %s, qd %u, %s\n",
+	       DGEN_VERSION_STRING, mode_name(&j->b),
+	       (unsigned long long)ntargets, j->tree ? "file" : "target",
+	       ntargets > 1 ? "s" : "", j->opts.threads,
 	       j->opts.threads > 1 ? "s" : "",
 	       size_str(j->opts.io_size, bs, sizeof(bs)), j->opts.queue_depth,
 	       j->opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq");
 	printf("  seed %llu%s\n", (unsigned long long)j->seed,
 	       j->seed_set ? "" : " (drawn at random: give --seed to repeat)");
+	if (j->tree)
+		burnin_tree_report(r, 0);
 	for (unsigned int k = 0; k < j->ndev; k++) {
 		struct dgen_target_info i;
 
@@ -701,6 +734,9 @@ static void report_human(const struct run *r)
 			       gbps(p->vr.bytes, p->vr.seconds),
 			       (unsigned long long)p->vr.mismatches);
 			kinds_human(p->vr.kinds);
+			if (p->vr.framing)
+				printf(", framing errors %llu",
+				       (unsigned long long)p->vr.framing);
 		}
 		if (p->cut)
 			printf(", cut short%s", p->verified ? "" : ": not verified");
@@ -712,6 +748,11 @@ static void report_human(const struct run *r)
 	       (unsigned long long)t.mismatches);
 	kinds_human(t.kinds);
 	printf(", bad sectors %llu\n", (unsigned long long)t.bad_sectors);
+	if (t.framing)
+		printf("  framing errors: %llu (headers, lengths or CRCs around the payload), the first in %s at byte %llu\n",
+		       (unsigned long long)t.framing,
+		       path_of(r, (unsigned int)r->framing_target),
+		       (unsigned long long)r->framing_offset);
 	if (t.mismatches) {
 		printf("  mismatches (%llu of %llu listed: the first passes' lowest offsets; sectors of 512 B within the block):\n",
 		       (unsigned long long)t.listed,
@@ -752,27 +793,31 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 	       volatile sig_atomic_t *interrupted)
 {
 	struct run r = { .j = j, .status = "ok", .error_target = -1,
-			 .interrupted = interrupted };
+			 .framing_target = -1, .interrupted = interrupted };
 	struct rusage ru0, ru1;
 	struct totals t;
 	int rc = EXIT_USAGE;
 
-	r.targets = calloc(j->ndev, sizeof(*r.targets));
-	r.streams = calloc(j->ndev, sizeof(*r.streams));
-	r.prev = calloc(j->ndev, sizeof(*r.prev));
+	/* A tree has no device targets: its phases open files batch by batch. */
+	r.targets = calloc(j->ndev + 1, sizeof(*r.targets));
+	r.streams = calloc(j->ndev + 1, sizeof(*r.streams));
+	r.prev = calloc(j->ndev + 1, sizeof(*r.prev));
 	if (!r.targets || !r.streams || !r.prev) {
 		fprintf(stderr, "dgen-uring: out of memory\n");
 		goto out;
 	}
-	if (open_targets(&r))
-		goto out;
-	/* Refuse before writing anything what verify could not do after. */
+	/* Refuse before touching anything what verify could not do after
+	 * (formatted trees are read back through the page cache, not in
+	 * units of --bs). */
 	if ((j->b.verify || j->b.verify_only) &&
+	    (!j->tree || j->tree->format == DGEN_FORMAT_RAW) &&
 	    j->opts.io_size % j->params.dedup_unit) {
 		fprintf(stderr, "dgen-uring: --bs %u is not a multiple of the dedup unit %u: verify reads whole blocks\n",
 			j->opts.io_size, j->params.dedup_unit);
 		goto out;
 	}
+	if (open_targets(&r))
+		goto out;
 	if (!j->seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)j->seed);
@@ -800,7 +845,7 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 				r.error_phase, path_of(&r, (unsigned int)r.error_target),
 				(unsigned long long)r.error_offset,
 				strerror(-r.error));
-	} else if (t.mismatches) {
+	} else if (t.mismatches || t.framing) {
 		r.status = "mismatch";
 		rc = EXIT_MISMATCH;
 	} else if (*interrupted) {

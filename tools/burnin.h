@@ -12,6 +12,8 @@
 
 #include <dgen/dgen.h>
 
+#include "jobs.h"
+
 /* The options, in the order dgen-uring's option table lists them. */
 enum burnin_opt_id {
 	BURNIN_VERIFY,			/* --verify */
@@ -55,6 +57,8 @@ struct burnin_job {
 	struct dgen_stream_params params;
 	struct dgen_writer_opts opts;
 	struct burnin_opts b;
+	const struct job *tree;		/* --dir: the files are the targets
+					   (dev, ndev, size, offset unused) */
 };
 
 /*

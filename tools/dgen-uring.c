@@ -113,7 +113,8 @@ static void usage(FILE *f)
 "      --compress RATIO    compression ratio (default 1)\n"
 "      --compress-chunk SIZE  compression chunk, 512 to dedup unit (default %u)\n"
 "\n"
-"Verify and burn-in (SIZE/s and durations as below):\n"
+"Verify and burn-in, of --dev targets or a --dir tree (SIZE/s and durations\n"
+"as below):\n"
 "      --verify            write, then read everything back and compare\n"
 "      --verify-only       only read back and compare data written earlier\n"
 "                          with the same data options and --seed\n"
@@ -496,10 +497,12 @@ static void parse_args(int argc, char **argv)
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	jobs_check();
-	if ((arg_job.dir || arg_job.to_stdout) && arg_burnin.set)
-		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets; a tree or stdout is written once");
+	if (arg_job.to_stdout && arg_burnin.set)
+		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets and --dir trees; stdout is written once and cannot be read back");
 	if ((arg_job.dir || arg_job.to_stdout) && (arg_cpus || arg_dry_run))
 		die_usage("--cpus and --dry-run plan --dev targets; trees and stdout use all CPUs, unplaced");
+	if (arg_job.dir)
+		check_burnin();
 	if (arg_job.dir || arg_job.to_stdout)
 		return;
 	if (!arg_ndev)
@@ -1058,6 +1061,7 @@ static int run_burnin(void)
 		.offset = arg_offset, .seed = arg_seed, .stream = arg_stream,
 		.seed_set = arg_seed_set, .force = arg_force, .json = arg_json,
 		.params = arg_params, .opts = arg_opts, .b = arg_burnin,
+		.tree = arg_job.dir ? &arg_job : NULL,
 	};
 
 	sigemptyset(&sa.sa_mask);
@@ -1131,6 +1135,9 @@ int main(int argc, char **argv)
 		rc = dry_run();
 		goto out;
 	}
+	arg_job.stream = arg_stream;
+	if (arg_burnin.set && arg_job.dir)
+		return run_burnin();
 	if (arg_burnin.set) {
 		/*
 		 * Verify and burn-in open their targets themselves, pass by

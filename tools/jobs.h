@@ -31,6 +31,12 @@ struct job {
 /* tree_run - write the tree of @j; returns the exit status. */
 int tree_run(const struct job *j);
 
+/*
+ * tree_batch - how many raw files one writer run takes: the descriptor
+ * limit (raised to the hard one) allows, at most 8192.
+ */
+uint64_t tree_batch(void);
+
 /* stdout_run - write one stream to standard output; the exit status. */
 int stdout_run(const struct job *j);
 

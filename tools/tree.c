@@ -56,9 +56,11 @@ static void on_signal(int sig)
  */
 #define BATCH_MAX	8192u
 
-static uint64_t batch_files(void)
+uint64_t tree_batch(void)
 {
+	const char *env = getenv("DGEN_TREE_BATCH");
 	struct rlimit rl;
+	uint64_t n;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return 1;
@@ -68,8 +70,13 @@ static uint64_t batch_files(void)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= BATCH_MAX + FD_SPARE)
-		return BATCH_MAX;
-	return rl.rlim_cur > 2 * FD_SPARE ? rl.rlim_cur - FD_SPARE : 1;
+		n = BATCH_MAX;
+	else
+		n = rl.rlim_cur > 2 * FD_SPARE ? rl.rlim_cur - FD_SPARE : 1;
+	/* Tests force small batches to cover the seams between them. */
+	if (env && strtoull(env, NULL, 10) && strtoull(env, NULL, 10) < n)
+		n = strtoull(env, NULL, 10);
+	return n;
 }
 
 struct tree_result {
@@ -176,12 +183,9 @@ out:
 
 static int raw_run(const struct job *j, struct tree_result *tr)
 {
-	const char *env = getenv("DGEN_TREE_BATCH");	/* tests: force batches */
-	uint64_t batch = batch_files();
+	uint64_t batch = tree_batch();
 	int rc = 0;
 
-	if (env && strtoull(env, NULL, 10) && strtoull(env, NULL, 10) < batch)
-		batch = strtoull(env, NULL, 10);
 	for (uint64_t first = 0; !rc && first < j->files; first += batch)
 		rc = raw_batch(j, first, j->files - first < batch ?
 			       j->files - first : batch, tr);
