@@ -19,6 +19,8 @@
 #   - files/s over the whole process (elapsed time of time(1)), making,
 #     opening and closing the files included.
 # Runs are interleaved, REPS of each; medians. GB = 10^9 bytes.
+# Then the read-back: dgen-uring --verify-only on its tree against fio
+# --rw=read on its own (see below).
 #
 # Usage: bench/tree.sh [BUILD_DIR]   (env FILES=2048 FSIZE=1M REPS=5 THREADS=1)
 set -euo pipefail
@@ -89,3 +91,47 @@ awk -v d="$m_dgen_g" -v r="$m_fio_refill_g" -v z="$m_fio_zero_g" \
     -v df="$m_dgen_f" -v rf="$m_fio_refill_f" -v zf="$m_fio_zero_f" 'BEGIN {
 	printf "dgen/fio-refill: %.2fx GB/s, %.2fx files/s; dgen/fio-zero: %.2fx GB/s, %.2fx files/s\n",
 		d / r, df / rf, d / z, df / zf }'
+
+# Read-back of the tree: dgen-uring --verify-only (read and compare every
+# file with its stream) against fio --rw=read over its own tree of the same
+# shape (read only, nothing checked: the ceiling), files open at once,
+# registered files and buffers, at each depth of RQD (default "32 8": the
+# trees' default depth, and one whose buffers stay in cache). Each tool
+# lays its tree out once; the depths' runs are interleaved.
+run_dgen_verify() { # depth
+	"$dgen" --dir "$dir" --files "$files" --file-size "$fsize" --bs 1M \
+		--qd "$1" --threads "$threads" --seed 1 --verify-only --json |
+		jq -r '.passes[0].verify_gbps'
+}
+
+run_fio_read() { # depth
+	fio --name=tree --directory="$dir" --ioengine=io_uring --direct=1 \
+		--rw=read --bs=1M --iodepth="$1" --nrfiles=$((files / threads)) \
+		--filesize="$fsize" --openfiles=$((files / threads)) \
+		--numjobs="$threads" --registerfiles --fixedbufs \
+		--group_reporting --output-format=json |
+		jq -r '.jobs[0].read.bw_bytes / 1e9'
+}
+
+declare -A rb
+rm -rf "$dir"
+"$dgen" --dir "$dir" --files "$files" --file-size "$fsize" --seed 1 >/dev/null
+for ((r = 0; r < reps; r++)); do
+	for qd in ${RQD:-32 8}; do
+		v=$(run_dgen_verify "$qd"); rb[dgen$qd]+="$v "
+		echo "rep $r dgen --verify-only qd $qd: $v" >&2
+	done
+done
+run_fio --refill_buffers >/dev/null	# lays out fio's tree
+for ((r = 0; r < reps; r++)); do
+	for qd in ${RQD:-32 8}; do
+		v=$(run_fio_read "$qd"); rb[fio$qd]+="$v "
+		echo "rep $r fio --rw=read qd $qd: $v" >&2
+	done
+done
+for qd in ${RQD:-32 8}; do
+	md=$(tr ' ' '\n' <<<"${rb[dgen$qd]}" | grep . | median)
+	mf=$(tr ' ' '\n' <<<"${rb[fio$qd]}" | grep . | median)
+	printf 'read-back qd %2s, median GB/s: dgen --verify-only %.3f, fio --rw=read %.3f, dgen/fio %.2fx\n' \
+		"$qd" "$md" "$mf" "$(awk -v a="$md" -v b="$mf" 'BEGIN { print a / b }')"
+done
