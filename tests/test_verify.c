@@ -1024,6 +1024,12 @@ Test(cli, tree_time_and_rate)
 			  dir), 0, "%s%s", r.out, r.err);
 	cr_expect_str_eq(py(check, r.out), "ok True True 0 True");
 	cr_expect(r.wall > 1.4 && r.wall < 3.0, "%.2f s", r.wall);
+	/* The formatted workers stop at the deadline too. */
+	sh("rm -rf %s", dir);
+	cr_assert_eq(tool(&r, "--dir %s --files 8 --file-size 1M --format npz --seed 24 --verify --time 1.5 --json",
+			  dir), 0, "%s%s", r.out, r.err);
+	cr_expect_str_eq(py(check, r.out), "ok True True 0 True");
+	cr_expect(r.wall > 1.4 && r.wall < 3.0, "%.2f s", r.wall);
 	/* 32 MiB at 16 MiB/s: 2 s, the same clock for every file. */
 	sh("rm -rf %s", dir);
 	cr_assert_eq(tool(&r, "--dir %s --files 32 --file-size 1M --seed 24 --rate 16M --threads 2",
