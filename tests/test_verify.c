@@ -991,6 +991,10 @@ Test(cli, tree_verify_only_needs_every_file)
 			  dir), 0, "%s", r.err);
 	cr_assert_eq(tool(&r, "--dir %s --files 6 --fanout 4 --file-size 8K --verify-only",
 			  dir), 2, "no --seed: %s", r.out);
+	/* Files checked against the wrong streams: every block foreign. */
+	cr_assert_eq(tool(&r, "--dir %s --files 6 --fanout 4 --file-size 8K --seed 23 --stream 1 --verify-only",
+			  dir), 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "mismatches 12 (zeroed 0, stale 0, foreign 12)"), "%s", r.out);
 	cr_assert_eq(truncate(tree_file(dir, 4, 3, NULL), 4096), 0);
 	cr_assert_eq(tool(&r, "--dir %s --files 6 --fanout 4 --file-size 8K --seed 23 --verify-only",
 			  dir), 2, "%s", r.out);

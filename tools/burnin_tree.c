@@ -134,12 +134,12 @@ static int batch_open(struct run *r, struct batch *b, uint64_t p,
 				       msg, sizeof(msg));
 		if (!err)
 			err = burnin_stream_new(r, &b->streams[b->n], p,
-						t->stream + i, t->file_size);
+						r->j->stream + i, t->file_size);
 		else
 			fprintf(stderr, "dgen-uring: %s\n", msg);
 		if (!err && mode == DGEN_MODE_VERIFY && p >= 2)
 			err = burnin_stream_new(r, &b->prev[b->n], p - 1,
-						t->stream + i, t->file_size);
+						r->j->stream + i, t->file_size);
 		if (err) {
 			b->n++;
 			r->error = err;
@@ -346,7 +346,7 @@ static void *fmt_main(void *arg)
 	     (!(rep = calloc(j->b.max_report, sizeof(*rep))) ||
 	      !(fw->list = calloc(j->b.max_report, sizeof(*fw->list)))))) {
 		err = -ENOMEM;
-		fw->error_file = fw->id;
+		fw->error_file = UINT64_MAX;	/* no file's fault */
 		fw->error_phase = "start";
 		goto out;
 	}
@@ -360,11 +360,11 @@ static void *fmt_main(void *arg)
 		}
 		/* HDF5's size is up to libhdf5: book the payload's. */
 		pace(fp, expect ? expect : t->file_size);
-		err = burnin_stream_new(fp->r, &s, fp->n, t->stream + i,
+		err = burnin_stream_new(fp->r, &s, fp->n, j->stream + i,
 					t->file_size);
 		if (!err && fp->mode == DGEN_MODE_VERIFY && fp->n >= 2)
 			err = burnin_stream_new(fp->r, &prev, fp->n - 1,
-						t->stream + i, t->file_size);
+						j->stream + i, t->file_size);
 		if (!err && fp->mode == DGEN_MODE_WRITE)
 			err = fmt_write(fw, i, s, buf, &bytes);
 		else if (!err)
@@ -448,7 +448,8 @@ static void fmt_collect(struct run *r, struct pass *p, struct phase *ph,
 	r->bytes_before += ph->bytes;
 	if (err_w < T && !r->error) {
 		r->error = fw[err_w].error;
-		r->error_target = (int)fw[err_w].error_file;
+		r->error_target = fw[err_w].error_file == UINT64_MAX ? -1 :
+				  (int)fw[err_w].error_file;
 		r->error_offset = 0;
 		r->error_phase = fw[err_w].error_phase;
 	}
@@ -497,6 +498,7 @@ static int fmt_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
 		fw[w] = (struct fmt_worker) { .fp = &fp, .id = w };
 		if (pthread_create(&fw[w].tid, NULL, fmt_main, &fw[w])) {
 			fw[w].error = -EAGAIN;
+			fw[w].error_file = UINT64_MAX;
 			fw[w].error_phase = "start";
 			fp.stop = 1;
 			__atomic_sub_fetch(&fp.running, T - w, __ATOMIC_RELEASE);
@@ -539,7 +541,7 @@ void burnin_tree_report(const struct run *r, int json)
 		       (unsigned long long)t->files, t->fanout,
 		       dgen_format_name(t->format), (unsigned long long)fsize,
 		       (unsigned long long)t->file_size, t->record_size,
-		       (unsigned long long)t->stream);
+		       (unsigned long long)r->j->stream);
 		printf("    \"stream\": { \"seed\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u } },\n",
 		       (unsigned long long)r->j->seed,
 		       (unsigned long long)t->file_size, sp->dedup_ratio,
@@ -551,8 +553,8 @@ void burnin_tree_report(const struct run *r, int json)
 	       dgen_format_name(t->format), (unsigned long long)t->file_size,
 	       t->fanout);
 	printf("    streams %llu..%llu (file i: stream %llu + i): dedup %g (unit %u), compress %g (chunk %u); offsets below are payload offsets\n",
-	       (unsigned long long)t->stream,
-	       (unsigned long long)(t->stream + t->files - 1),
-	       (unsigned long long)t->stream, sp->dedup_ratio, sp->dedup_unit,
+	       (unsigned long long)r->j->stream,
+	       (unsigned long long)(r->j->stream + t->files - 1),
+	       (unsigned long long)r->j->stream, sp->dedup_ratio, sp->dedup_unit,
 	       sp->compress_ratio, sp->compress_chunk);
 }

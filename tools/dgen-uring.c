@@ -1135,7 +1135,6 @@ int main(int argc, char **argv)
 		rc = dry_run();
 		goto out;
 	}
-	arg_job.stream = arg_stream;
 	if (arg_burnin.set && arg_job.dir)
 		return run_burnin();
 	if (arg_burnin.set) {
