@@ -535,13 +535,9 @@ void burnin_tree_report(const struct run *r, int json)
 					  t->record_size);
 
 	if (json) {
-		printf("  \"tree\": { \"dir\": ");
-		json_string(t->dir);
-		printf(", \"files\": %llu, \"fanout\": %u, \"format\": \"%s\", \"file_size\": %llu, \"payload_size\": %llu, \"record_size\": %u, \"first_stream\": %llu,\n",
-		       (unsigned long long)t->files, t->fanout,
-		       dgen_format_name(t->format), (unsigned long long)fsize,
-		       (unsigned long long)t->file_size, t->record_size,
-		       (unsigned long long)r->j->stream);
+		printf("  \"tree\": { ");
+		tree_json_fields(t, fsize, r->j->stream);
+		printf(",\n");
 		printf("    \"stream\": { \"seed\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u } },\n",
 		       (unsigned long long)r->j->seed,
 		       (unsigned long long)t->file_size, sp->dedup_ratio,

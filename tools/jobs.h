@@ -37,6 +37,13 @@ int tree_run(const struct job *j);
  */
 uint64_t tree_batch(void);
 
+/*
+ * tree_json_fields - the tree's members of a JSON report ("dir" to
+ * "first_stream", no braces); @file_size is a whole file's bytes.
+ */
+void tree_json_fields(const struct job *j, uint64_t file_size,
+		      uint64_t first_stream);
+
 /* stdout_run - write one stream to standard output; the exit status. */
 int stdout_run(const struct job *j);
 

@@ -297,21 +297,16 @@ static int fmt_run(const struct job *j, struct tree_result *tr)
 
 /* ===== Report ===== */
 
-/* @s as a JSON string: paths may hold quotes and backslashes. */
-static void json_str(const char *s)
+void tree_json_fields(const struct job *j, uint64_t file_size,
+		      uint64_t first_stream)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
+	printf("\"dir\": ");
+	json_string(j->dir);
+	printf(", \"files\": %llu, \"fanout\": %u, \"format\": \"%s\", \"file_size\": %llu, \"payload_size\": %llu, \"record_size\": %u, \"first_stream\": %llu",
+	       (unsigned long long)j->files, j->fanout,
+	       dgen_format_name(j->format), (unsigned long long)file_size,
+	       (unsigned long long)j->file_size, j->record_size,
+	       (unsigned long long)first_stream);
 }
 
 static void report(const struct job *j, const struct tree_result *tr)
@@ -328,13 +323,9 @@ static void report(const struct job *j, const struct tree_result *tr)
 		       DGEN_VERSION_STRING, tr->status);
 		printf("  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
 		       (unsigned long long)j->seed, j->seed_drawn ? "true" : "false");
-		printf("  \"tree\": { \"dir\": ");
-		json_str(j->dir);
-		printf(", \"files\": %llu, \"fanout\": %u, \"format\": \"%s\", \"file_size\": %llu, \"payload_size\": %llu, \"record_size\": %u, \"first_stream\": %llu },\n",
-		       (unsigned long long)j->files, j->fanout,
-		       dgen_format_name(j->format), (unsigned long long)fsize,
-		       (unsigned long long)j->file_size, j->record_size,
-		       (unsigned long long)j->stream);
+		printf("  \"tree\": { ");
+		tree_json_fields(j, fsize, j->stream);
+		printf(" },\n");
 		printf("  \"stream\": { \"seed\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u },\n",
 		       (unsigned long long)p->seed, p->dedup_ratio, p->dedup_unit,
 		       p->compress_ratio, p->compress_chunk);
@@ -347,7 +338,7 @@ static void report(const struct job *j, const struct tree_result *tr)
 		if (tr->error) {
 			printf(",\n  \"error\": { \"errno\": %d, \"message\": \"%s\", \"where\": ",
 			       -tr->error, strerror(-tr->error));
-			json_str(tr->where);
+			json_string(tr->where);
 			printf(" }");
 		}
 		printf("\n}\n");
