@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include <dgen/writer.h>
+#include <dgen/latency.h>
 
 #define SUB	(1u << DGEN_LAT_SUB_BITS)
 

@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <dgen/writer.h>
+#include <dgen/stream.h>
+#include <dgen/target.h>
 
 #include "refuse.h"
 #include "target_impl.h"

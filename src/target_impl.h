@@ -5,7 +5,7 @@
 #ifndef DGEN_TARGET_IMPL_H
 #define DGEN_TARGET_IMPL_H
 
-#include <dgen/writer.h>
+#include <dgen/target.h>
 
 struct dgen_target {
 	struct dgen_target_info info;

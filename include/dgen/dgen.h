@@ -11,10 +11,13 @@
 #define DGEN_VERSION_STRING	"0.1.0"
 
 #include <dgen/crc.h>
+#include <dgen/latency.h>
+#include <dgen/mismatch.h>
 #include <dgen/numa.h>
 #include <dgen/placement.h>
 #include <dgen/pool.h>
 #include <dgen/stream.h>
+#include <dgen/target.h>
 #include <dgen/topology.h>
 #include <dgen/tree.h>
 #include <dgen/writer.h>

@@ -20,125 +20,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dgen/latency.h>
+#include <dgen/mismatch.h>
 #include <dgen/numa.h>
 #include <dgen/stream.h>
+#include <dgen/target.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ===== Targets ===== */
-
-/* The path that names the null target: all the work but no device I/O. */
-#define DGEN_TARGET_NULL_PATH	"null"
-
-enum dgen_target_type {
-	DGEN_TARGET_NULL,
-	DGEN_TARGET_FILE,
-	DGEN_TARGET_BLOCK,
-};
-
-/* Write to a block device even if it carries a known signature. */
-#define DGEN_TARGET_FORCE	(1u << 0)
-/*
- * Open to read back only (verify): read-only, never created or extended,
- * a signature does not refuse it; a writer in write mode fails on it.
- */
-#define DGEN_TARGET_READ	(1u << 1)
-
-struct dgen_target;
-
-struct dgen_target_info {
-	const char *path;
-	enum dgen_target_type type;
-	uint64_t offset;		/* first byte written */
-	uint64_t size;			/* bytes written from there */
-	uint64_t dev_size;		/* device or file size at open; 0: null */
-	uint32_t logical_block_size;	/* block devices; 0 otherwise */
-	uint32_t dio_offset_align;	/* offsets and lengths must be multiples */
-	uint32_t dio_mem_align;		/* buffer addresses must be multiples */
-};
-
-/*
- * dgen_target_open - open and validate the target at @path for writing
- * @size bytes from @offset. Nothing is written: a missing regular file is
- * created empty (and removed again by dgen_target_close if no writer ever
- * started on it); extending it to offset + size waits for the writer.
- *
- * @path is a block device, a regular file (created when missing), or
- * DGEN_TARGET_NULL_PATH. @size 0 means up to the end of an existing device
- * or file. Block devices are opened O_EXCL, so a mounted or otherwise held
- * device is refused, and one whose first sectors carry a filesystem or
- * partition table signature is refused unless @flags has
- * DGEN_TARGET_FORCE. @offset and @size must be multiples of the target's
- * O_DIRECT alignment.
- *
- * Returns 0 and sets *@out, or a negative errno with a sentence for a user
- * in @msg (at most @msglen bytes): -EBUSY (in use), -EROFS (read-only),
- * -EEXIST (signature found), -ENOSPC (smaller than offset + size),
- * -EINVAL (unaligned, zero size, unsupported file type or no O_DIRECT),
- * -ENOMEM, or what open(2) returned.
- */
-int dgen_target_open(struct dgen_target **out, const char *path,
-		     uint64_t offset, uint64_t size, unsigned int flags,
-		     char *msg, size_t msglen);
-
-/* dgen_target_close - close @t; NULL is allowed. */
-void dgen_target_close(struct dgen_target *t);
-
-/* dgen_target_info_get - what dgen_target_open found out about @t. */
-void dgen_target_info_get(const struct dgen_target *t,
-			  struct dgen_target_info *out);
-
-/*
- * dgen_target_probe - look for a filesystem, volume or partition table
- * signature in the first 68 KiB of the open file descriptor @fd (read with
- * an O_DIRECT-safe buffer, @len bytes of device at most).
- *
- * Returns the name of the signature found ("ext2/3/4", "GPT partition
- * table", ...), NULL when there is none, and sets *@err to 0 or to the
- * negative errno of a failed read.
- */
-const char *dgen_target_probe(int fd, uint64_t len, int *err);
-
-/* ===== Latency ===== */
-
-/*
- * Log-linear histogram (HdrHistogram's layout, as fio's clat buckets):
- * values below 64 ns have their own bucket, above that each power of two is
- * cut into 32 buckets, so a percentile is within 1/64 (1.6%) of the truth.
- */
-#define DGEN_LAT_SUB_BITS	5
-#define DGEN_LAT_MAX_BITS	41	/* 2^41 ns = 36 min; longer clamps */
-#define DGEN_LAT_BUCKETS	((DGEN_LAT_MAX_BITS - DGEN_LAT_SUB_BITS + 1) << \
-				 DGEN_LAT_SUB_BITS)
-
-struct dgen_latency {
-	uint64_t count;
-	uint64_t min_ns;
-	uint64_t max_ns;
-	uint64_t sum_ns;
-	uint64_t buckets[DGEN_LAT_BUCKETS];
-};
-
-/* dgen_latency_init - empty @l. */
-void dgen_latency_init(struct dgen_latency *l);
-
-/* dgen_latency_add - count one sample of @ns nanoseconds. */
-void dgen_latency_add(struct dgen_latency *l, uint64_t ns);
-
-/* dgen_latency_merge - add the samples of @src to @dst. */
-void dgen_latency_merge(struct dgen_latency *dst,
-			const struct dgen_latency *src);
-
-/*
- * dgen_latency_percentile - the value below which @pct percent (0..100) of
- * the samples lie, in nanoseconds (the middle of its bucket, clamped to
- * [min, max]); 0 when there are no samples.
- */
-uint64_t dgen_latency_percentile(const struct dgen_latency *l, double pct);
-
-/* ===== Writer ===== */
 
 enum dgen_write_pattern {
 	DGEN_PATTERN_SEQ,		/* each thread walks its units upwards */
@@ -179,31 +69,6 @@ enum dgen_writer_mode {
 	DGEN_MODE_WRITE,
 	DGEN_MODE_VERIFY,
 };
-
-/* What a block that reads back wrong holds instead (SPEC section 5). */
-enum dgen_mismatch_kind {
-	DGEN_MISMATCH_ZEROED,		/* all zero bytes */
-	DGEN_MISMATCH_STALE,		/* the previous pass's bytes there */
-	DGEN_MISMATCH_FOREIGN,		/* anything else */
-	DGEN_MISMATCH_KINDS
-};
-
-#define DGEN_MAX_REPORT_DEFAULT		20u
-#define DGEN_BLOCK_SECTOR_WORDS		(DGEN_UNIT_MAX / DGEN_SECTOR_SIZE / 64)
-
-/* One block that read back wrong, as verify reports it. */
-struct dgen_verify_mismatch {
-	unsigned int target;		/* target index */
-	enum dgen_mismatch_kind kind;
-	uint64_t offset;		/* target byte offset of the block */
-	uint32_t len;			/* bytes of the block compared */
-	uint32_t bad_sectors;		/* 512-byte sectors that differ */
-	uint64_t sector_map[DGEN_BLOCK_SECTOR_WORDS]; /* bit k: the sector at
-					   offset + 512 k differs */
-};
-
-/* dgen_mismatch_kind_name - "zeroed", "stale", "foreign"; NULL otherwise. */
-const char *dgen_mismatch_kind_name(enum dgen_mismatch_kind kind);
 
 struct dgen_plan;
 
