@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dgen/tree.h>
+#include <dgen/fdout.h>
 
 #define CHUNK		(256u << 10)	/* bytes per vmsplice or write */
 #define PIPE_WANT	(1u << 20)	/* pipe size asked for: fewer wakeups */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dgen/tree.h - file trees, dataset formats and streams to a pipe
+ * dgen/tree.h - file trees and dataset formats
  *
  * A tree is N files under a directory, spread over fan-out directories:
  * file i is DIR/dXXX/fYYYYYY (directory i / fanout, name i), and carries
@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include <dgen/stream.h>
-#include <dgen/writer.h>
+#include <dgen/mismatch.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -140,36 +140,6 @@ int dgen_format_verify(int fd, enum dgen_format f,
 		       uint32_t record_size, void *buf, size_t buflen,
 		       struct dgen_verify_mismatch *report,
 		       unsigned int report_len, struct dgen_format_check *res);
-
-/* ===== Streams to a pipe or file descriptor ===== */
-
-/* Use write(2) even when @fd is a pipe (no vmsplice). */
-#define DGEN_FD_NO_SPLICE	(1u << 0)
-
-struct dgen_fd_result {
-	uint64_t bytes;			/* bytes the reader was given */
-	double seconds;
-	int spliced;			/* vmsplice(2) carried the data */
-	int reader_closed;		/* EPIPE: the reader went away first */
-	uint32_t pipe_size;		/* the pipe's capacity, when a pipe */
-};
-
-/*
- * dgen_stream_write_fd - write @s's bytes [0, size) to @fd (a pipe, file,
- * terminal or socket; blocking). When @fd is a pipe the pages are handed
- * over with vmsplice(2), so the data is copied once, by the reader, not
- * twice; otherwise write(2). @stop, when not NULL, is polled between
- * writes: non-zero ends the run early. *@bytes_done (when not NULL) is
- * updated as data goes out, for a progress reader.
- *
- * SIGPIPE must be ignored by the caller: a reader that closes the pipe
- * ends the run with res->reader_closed set and a return of 0, since that
- * is how pipelines (`| head -c 1M`) end. Returns 0, or a negative errno
- * (-ENOMEM, or what write(2)/vmsplice(2) returned).
- */
-int dgen_stream_write_fd(const struct dgen_stream *s, int fd,
-			 unsigned int flags, const volatile int *stop,
-			 uint64_t *bytes_done, struct dgen_fd_result *res);
 
 #ifdef __cplusplus
 }
