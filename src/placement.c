@@ -488,10 +488,10 @@ static void plan_why(struct dgen_plan *p, const struct group *g,
 	int n;
 
 	if (o->cpus)
-		n = snprintf(p->why, len, "one per CPU of --cpus %s%s", o->cpus,
-			     o->threads ? " (wrapping for --threads)" : "");
+		n = snprintf(p->why, len, "one per CPU of the list %s%s", o->cpus,
+			     o->threads ? " (wrapping for the thread count)" : "");
 	else if (o->threads)
-		n = snprintf(p->why, len, "as --threads asks (the nodes used have %u physical cores)",
+		n = snprintf(p->why, len, "as many as asked (the nodes used have %u physical cores)",
 			     ncores);
 	else
 		n = snprintf(p->why, len, "one per physical core");
@@ -533,7 +533,7 @@ int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 		return dgen_refuse(-EINVAL, msg, msglen, "no targets to plan for");
 	if (o->threads > DGEN_PLAN_THREADS_MAX)
 		return dgen_refuse(-EINVAL, msg, msglen,
-				     "--threads %u is more than %u", o->threads,
+				     "%u threads asked, more than %u", o->threads,
 				     DGEN_PLAN_THREADS_MAX);
 	if (o->cpus) {
 		r = dgen_cpulist_parse(t, o->cpus, &cpus, msg, msglen);

@@ -171,7 +171,7 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 				   t->path, strerror(-r));
 	if (sig && !(flags & (DGEN_TARGET_FORCE | DGEN_TARGET_READ)))
 		return dgen_refuse(-EEXIST, msg, msglen,
-				   "%s holds a %s: refusing to overwrite it (wipe it, or give --force to write anyway)",
+				   "%s holds a %s: refusing to overwrite it (wipe it, or open it forced to write anyway)",
 				   t->path, sig);
 	return 0;
 }

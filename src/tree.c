@@ -69,7 +69,7 @@ int dgen_tree_prepare(const char *dir, uint64_t nfiles, uint32_t fanout,
 				return dgen_refuse(r, msg, msglen, "%s: path too long", dir);
 			if (!lstat(path, &st))
 				return dgen_refuse(-EEXIST, msg, msglen,
-						   "%s exists: a tree is written fresh (--force replaces it)",
+						   "%s exists: a tree is written fresh (a forced run replaces it)",
 						   path);
 		}
 	r = mkdir_ok(dir);

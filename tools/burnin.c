@@ -166,7 +166,7 @@ static int open_targets(struct run *r)
 		err = dgen_target_open(&r->targets[k], j->dev[k], j->offset,
 				       j->size, flags, msg, sizeof(msg));
 		if (err) {
-			fprintf(stderr, "dgen-uring: %s\n", msg);
+			say_refusal(msg, err);
 			return err;
 		}
 		dgen_target_info_get(r->targets[k], &i);

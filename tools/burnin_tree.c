@@ -69,7 +69,7 @@ int burnin_tree_check(struct run *r)
 					j->force ? DGEN_TREE_FORCE : 0, msg,
 					sizeof(msg));
 		if (err)
-			fprintf(stderr, "dgen-uring: %s\n", msg);
+			say_refusal(msg, err);
 		return err ? EXIT_USAGE : 0;
 	}
 	for (uint64_t i = 0; i < t->files; i++) {

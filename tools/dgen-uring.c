@@ -1103,7 +1103,7 @@ static int open_all(struct report *r)
 		goto refuse;
 	return 0;
 refuse:
-	fprintf(stderr, "dgen-uring: %s\n", msg);
+	say_refusal(msg, err);
 	return err;
 }
 

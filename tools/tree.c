@@ -386,7 +386,7 @@ int tree_run(const struct job *j)
 				dgen_format_suffix(j->format),
 				j->force ? DGEN_TREE_FORCE : 0, msg, sizeof(msg));
 	if (err) {
-		fprintf(stderr, "dgen-uring: %s\n", msg);
+		say_refusal(msg, err);
 		return EXIT_USAGE;
 	}
 	sigemptyset(&sa.sa_mask);

@@ -2,6 +2,7 @@
 /*
  * util.c - small helpers the tools share for clocks and reports
  */
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -34,6 +35,12 @@ void json_string(const char *s)
 			putchar(c);
 	}
 	putchar('"');
+}
+
+void say_refusal(const char *msg, int err)
+{
+	fprintf(stderr, "dgen-uring: %s%s\n", msg,
+		err == -EEXIST ? " (--force: go ahead)" : "");
 }
 
 const char *size_str(uint64_t v, char *buf, size_t len)
