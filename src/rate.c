@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: MIT
 /*
- * rate.c - a throughput cap shared by the writer's threads
+ * rate.c - a throughput cap shared by threads
  *
- * GCRA (the generic cell rate algorithm, ITU-T I.371), i.e. a token bucket
- * without tokens: one shared clock says when the next byte may go. Each
- * I/O books its own length's worth of time on it with a compare-and-swap,
- * so threads share the cap without a lock and the bytes that started in
- * any interval T are at most rate x T plus one I/O per thread.
+ * Each booking moves the one shared clock with a compare-and-swap, so
+ * threads share the cap without a lock and the bytes that started in any
+ * interval T are at most rate x T plus one booking per thread.
  */
-#include "verify_impl.h"
+#include <time.h>
+
+#include <dgen/rate.h>
+
+#define SLICE_NS	10000000ull	/* a stop is seen within this */
+
+void dgen_rate_init(struct dgen_rate *r, uint64_t bytes_per_s)
+{
+	r->rate = bytes_per_s;
+	r->next_ns = 0;
+}
 
 uint64_t dgen_rate_take(struct dgen_rate *r, uint64_t bytes, uint64_t now)
 {
-	uint64_t cost = (uint64_t)((unsigned __int128)bytes * 1000000000u /
-				   r->rate);
-	uint64_t old = __atomic_load_n(&r->next_ns, __ATOMIC_RELAXED), start;
+	uint64_t cost, old, start;
 
+	if (!r->rate)
+		return now;
+	cost = (uint64_t)((unsigned __int128)bytes * 1000000000u / r->rate);
+	old = __atomic_load_n(&r->next_ns, __ATOMIC_RELAXED);
 	do {
 		/* An idle clock restarts at now: no credit for idle time. */
 		start = old > now ? old : now;
@@ -23,4 +33,31 @@ uint64_t dgen_rate_take(struct dgen_rate *r, uint64_t bytes, uint64_t now)
 					      0, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
 	return start;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int dgen_rate_wait(struct dgen_rate *r, uint64_t bytes, const int *stop)
+{
+	uint64_t start, now;
+
+	if (!r->rate)
+		return 0;
+	start = dgen_rate_take(r, bytes, mono_ns());
+	while ((now = mono_ns()) < start) {
+		uint64_t ns = start - now < SLICE_NS ? start - now : SLICE_NS;
+		struct timespec ts = { (time_t)(ns / 1000000000u),
+				       (long)(ns % 1000000000u) };
+
+		if (stop && __atomic_load_n(stop, __ATOMIC_RELAXED))
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
 }

@@ -15,9 +15,7 @@
  *		 which sectors are wrong.
  *
  * Every bad block is counted; the @keep of lowest (target, offset) are
- * kept in full, in a max-heap on that key (so a report is the same
- * whatever the thread count or order, and costs O(log keep) per mismatch
- * however many there are).
+ * kept in full by a dgen_mismatch_keep (src/keep.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,10 +26,8 @@
 struct dgen_verify {
 	const struct dgen_stream *const *streams;
 	const struct dgen_stream *const *prev;
-	pthread_mutex_t lock;
-	struct dgen_verify_mismatch *heap;
-	unsigned int n, keep;
-	int sorted;
+	struct dgen_mismatch_keep *kept;
+	unsigned int keep;
 };
 
 const char *dgen_mismatch_kind_name(enum dgen_mismatch_kind kind)
@@ -56,15 +52,13 @@ int dgen_verify_new(struct dgen_verify **out,
 
 	if (!v)
 		return -ENOMEM;
-	v->heap = keep ? calloc(keep, sizeof(*v->heap)) : NULL;
-	if (keep && !v->heap) {
+	if (dgen_mismatch_keep_new(&v->kept, keep)) {
 		free(v);
 		return -ENOMEM;
 	}
 	v->streams = streams;
 	v->prev = prev;
 	v->keep = keep;
-	pthread_mutex_init(&v->lock, NULL);
 	*out = v;
 	return 0;
 }
@@ -73,63 +67,8 @@ void dgen_verify_free(struct dgen_verify *v)
 {
 	if (!v)
 		return;
-	pthread_mutex_destroy(&v->lock);
-	free(v->heap);
+	dgen_mismatch_keep_free(v->kept);
 	free(v);
-}
-
-static int key_less(const struct dgen_verify_mismatch *a,
-		    const struct dgen_verify_mismatch *b)
-{
-	return a->target != b->target ? a->target < b->target :
-	       a->offset < b->offset;
-}
-
-static void swap(struct dgen_verify_mismatch *a, struct dgen_verify_mismatch *b)
-{
-	struct dgen_verify_mismatch t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/* Restore the max-heap below @i (the root holds the greatest key). */
-static void sift_down(struct dgen_verify_mismatch *h, unsigned int n,
-		      unsigned int i)
-{
-	for (;;) {
-		unsigned int l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < n && key_less(&h[m], &h[l]))
-			m = l;
-		if (r < n && key_less(&h[m], &h[r]))
-			m = r;
-		if (m == i)
-			return;
-		swap(&h[i], &h[m]);
-		i = m;
-	}
-}
-
-static void keep_mismatch(struct dgen_verify *v,
-			  const struct dgen_verify_mismatch *rec)
-{
-	struct dgen_verify_mismatch *h = v->heap;
-
-	pthread_mutex_lock(&v->lock);
-	if (v->n < v->keep) {
-		unsigned int i = v->n++;
-
-		h[i] = *rec;
-		while (i && key_less(&h[(i - 1) / 2], &h[i])) {
-			swap(&h[(i - 1) / 2], &h[i]);
-			i = (i - 1) / 2;
-		}
-	} else if (key_less(rec, &h[0])) {
-		h[0] = *rec;
-		sift_down(h, v->n, 0);
-	}
-	pthread_mutex_unlock(&v->lock);
 }
 
 struct unit_ctx {
@@ -174,7 +113,7 @@ static int on_mismatch(const struct dgen_mismatch *m, void *arg)
 	memcpy(rec.sector_map, m->sector_map,
 	       ((m->len + DGEN_SECTOR_SIZE - 1) / DGEN_SECTOR_SIZE + 63) / 64 *
 	       sizeof(uint64_t));
-	keep_mismatch(u->v, &rec);
+	dgen_mismatch_keep_add(u->v->kept, &rec);
 	return 0;
 }
 
@@ -220,17 +159,8 @@ void dgen_verify_unit(struct dgen_verify *v, struct dgen_verify_counts *c,
 	}
 }
 
-static int cmp_key(const void *a, const void *b)
-{
-	return key_less(a, b) ? -1 : key_less(b, a) ? 1 : 0;
-}
-
 unsigned int dgen_verify_report(struct dgen_verify *v,
 				const struct dgen_verify_mismatch **out)
 {
-	if (!v->sorted && v->n)
-		qsort(v->heap, v->n, sizeof(*v->heap), cmp_key);
-	v->sorted = 1;
-	*out = v->heap;
-	return v->n;
+	return dgen_mismatch_keep_sorted(v->kept, out);
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * verify_impl.h - the read-back compare the writer runs in verify mode, and
- * the rate cap shared by its threads
+ * verify_impl.h - the read-back compare the writer runs in verify mode
  */
 #ifndef DGEN_VERIFY_IMPL_H
 #define DGEN_VERIFY_IMPL_H
@@ -9,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include <dgen/rate.h>
 #include <dgen/writer.h>
 
 /* What one worker found; summed by dgen_writer_wait. */
@@ -47,19 +47,5 @@ void dgen_verify_unit(struct dgen_verify *v, struct dgen_verify_counts *c,
  */
 unsigned int dgen_verify_report(struct dgen_verify *v,
 				const struct dgen_verify_mismatch **out);
-
-/*
- * A rate cap shared by threads (GCRA, the virtual-scheduling form of a
- * token bucket, ITU-T I.371): each I/O of b bytes books the next b / rate
- * seconds of a shared clock and may start when its booking starts. An
- * idle clock is pulled up to now, so idle time buys no burst.
- */
-struct dgen_rate {
-	uint64_t rate;			/* bytes per second; 0: no cap */
-	uint64_t next_ns;		/* atomic: the clock's first free time */
-};
-
-/* dgen_rate_take - book @bytes; returns when (ns, CLOCK_MONOTONIC) to start. */
-uint64_t dgen_rate_take(struct dgen_rate *r, uint64_t bytes, uint64_t now);
 
 #endif /* DGEN_VERIFY_IMPL_H */

@@ -144,7 +144,7 @@ static int verify_setup(struct dgen_writer *w,
 {
 	const struct dgen_writer_opts *o = &w->o;
 
-	w->rate.rate = o->rate;
+	dgen_rate_init(&w->rate, o->rate);
 	if (o->mode == DGEN_MODE_WRITE)
 		return 0;
 	if (o->mode != DGEN_MODE_VERIFY)

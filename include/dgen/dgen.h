@@ -17,6 +17,7 @@
 #include <dgen/numa.h>
 #include <dgen/placement.h>
 #include <dgen/pool.h>
+#include <dgen/rate.h>
 #include <dgen/stream.h>
 #include <dgen/target.h>
 #include <dgen/topology.h>

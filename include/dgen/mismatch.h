@@ -41,6 +41,31 @@ struct dgen_verify_mismatch {
 /* dgen_mismatch_kind_name - "zeroed", "stale", "foreign"; NULL otherwise. */
 const char *dgen_mismatch_kind_name(enum dgen_mismatch_kind kind);
 
+/*
+ * Keep the N records of lowest (target, offset) of however many there
+ * are: a max-heap on that key, so a report is the same whatever the
+ * thread count or order, and each record costs O(log N) with a lock.
+ */
+struct dgen_mismatch_keep;
+
+/* dgen_mismatch_keep_new - a keeper of @n (0: keeps none). 0 or -ENOMEM. */
+int dgen_mismatch_keep_new(struct dgen_mismatch_keep **out, unsigned int n);
+
+/* dgen_mismatch_keep_add - offer @m; safe from several threads at once. */
+void dgen_mismatch_keep_add(struct dgen_mismatch_keep *k,
+			    const struct dgen_verify_mismatch *m);
+
+/*
+ * dgen_mismatch_keep_sorted - the records kept, by (target, offset), in
+ * *@out (valid until the next add or the free); returns how many. Call
+ * once no thread adds any more.
+ */
+unsigned int dgen_mismatch_keep_sorted(struct dgen_mismatch_keep *k,
+				       const struct dgen_verify_mismatch **out);
+
+/* dgen_mismatch_keep_free - release @k; NULL is allowed. */
+void dgen_mismatch_keep_free(struct dgen_mismatch_keep *k);
+
 #ifdef __cplusplus
 }
 #endif
