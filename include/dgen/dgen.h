@@ -18,6 +18,7 @@
 #include <dgen/placement.h>
 #include <dgen/pool.h>
 #include <dgen/rate.h>
+#include <dgen/run.h>
 #include <dgen/stream.h>
 #include <dgen/target.h>
 #include <dgen/topology.h>

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dgen/run.h - runs: passes of write and read-back over targets or a tree
+ *
+ * A run is what dgen-uring does with --verify, --passes, --time or --dir,
+ * as a library call: a sequence of passes over a set of targets (block
+ * devices, files, null) or over a tree of files (raw, or a dataset
+ * format). Pass p writes every target or file with the streams of seed
+ * dgen_pass_seed(seed, p), and, verifying, reads everything back and
+ * judges it against them, with pass p - 1's streams to tell stale blocks.
+ * The options (struct dgen_run_opts) say everything; the threads, the
+ * batches of files, the rate cap, the deadline and the mismatches kept
+ * are the library's. dgen_run_exec runs on the caller's thread, calls a
+ * progress callback there, and stops at any moment on dgen_run_stop or a
+ * stop flag the caller owns (a signal handler's).
+ */
+#ifndef DGEN_RUN_H
+#define DGEN_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dgen/mismatch.h>
+#include <dgen/stream.h>
+#include <dgen/target.h>
+#include <dgen/tree.h>
+#include <dgen/writer.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum dgen_run_mode {
+	DGEN_RUN_WRITE,			/* write each pass */
+	DGEN_RUN_WRITE_VERIFY,		/* write, then read back, each pass */
+	DGEN_RUN_VERIFY_ONLY,		/* read back one pass written earlier */
+};
+
+/* A tree of files (dgen/tree.h) as a run's targets. */
+struct dgen_run_tree {
+	const char *dir;
+	uint64_t files;
+	uint64_t file_size;		/* payload bytes per file (raw: all) */
+	uint32_t fanout;		/* 0: DGEN_TREE_FANOUT_DEFAULT */
+	enum dgen_format format;
+	uint32_t record_size;		/* TFRecord; 0: DGEN_RECORD_SIZE_DEFAULT */
+};
+
+/* Write over a signature, or replace an earlier tree's files. */
+#define DGEN_RUN_FORCE		(1u << 0)
+
+/*
+ * Raw files of a tree go through the writer a batch at a time, as many as
+ * may be open at once (the descriptor limit, raised to the hard one) and
+ * at most this many; DGEN_TREE_BATCH in the environment asks for fewer.
+ */
+#define DGEN_RUN_BATCH_MAX	8192u
+
+/* What a progress callback is told, from the thread of dgen_run_exec. */
+struct dgen_run_progress {
+	uint64_t pass;
+	enum dgen_writer_mode phase;	/* writing or reading back */
+	uint64_t bytes;			/* written + read back, whole run */
+	uint64_t mismatches;		/* bad blocks (and framing errors) so far */
+	double seconds;			/* since the run began */
+};
+
+struct dgen_run_opts {
+	enum dgen_run_mode mode;
+	/* Targets: @npaths paths (a block device, a regular file, or
+	   DGEN_TARGET_NULL_PATH), each written from @offset for @size bytes
+	   (0: to its end); or, with @paths NULL, the tree @tree. */
+	const char *const *paths;
+	unsigned int npaths;
+	uint64_t offset, size;
+	const struct dgen_run_tree *tree;
+	unsigned int flags;		/* DGEN_RUN_FORCE */
+	/* Data: seed is pass 1's, stream_id the first target's or file's
+	   (target k, file i: stream_id + k, + i); size is set per target. */
+	struct dgen_stream_params params;
+	/* Passes. */
+	uint64_t pass;			/* verify-only: the pass that wrote the
+					   data (default 1) */
+	uint64_t passes;		/* 0: one, or as many as time_s allows */
+	double time_s;			/* stop at this deadline; 0: none */
+	uint64_t rate;			/* bytes per second, all threads; 0: no cap */
+	uint32_t max_report;		/* mismatches of the run kept in detail:
+					   the first passes', by target and offset */
+	/* The engine's options (I/O size, depth, threads, pattern, ring,
+	   placement plan); mode, prev_streams, max_report and rate are the
+	   run's. Formatted files take threads workers, through the page cache. */
+	struct dgen_writer_opts writer;
+	/* Progress every progress_s seconds (0: never). */
+	double progress_s;
+	void (*progress)(const struct dgen_run_progress *p, void *arg);
+	void *progress_arg;
+	/* Polled (atomically): non-zero stops the run as dgen_run_stop does.
+	   NULL: none. */
+	const int *stop;
+};
+
+/* dgen_run_opts_init - one pass of writing, 20 mismatches kept, no cap. */
+void dgen_run_opts_init(struct dgen_run_opts *o);
+
+/* What one phase (writing or reading back) of a pass did. */
+struct dgen_run_phase {
+	uint64_t bytes;			/* bytes written or read */
+	uint64_t mismatches;		/* bad blocks */
+	uint64_t kinds[DGEN_MISMATCH_KINDS]; /* of them, by kind */
+	uint64_t bad_sectors;
+	uint64_t framing;		/* formatted files: framing errors */
+	uint64_t files;			/* trees: files done in full */
+	double seconds;
+	unsigned int reported;		/* entries of the pass's list */
+	unsigned int ring_features;	/* DGEN_RING_* the writer used */
+	unsigned int writer_runs;	/* raw trees: batches */
+	int stopped;			/* cut short (deadline or stop) */
+};
+
+struct dgen_run_pass {
+	uint64_t n, seed;		/* its number and dgen_pass_seed */
+	struct dgen_run_phase wr, vr;
+	int wrote, verified;		/* which phases ran */
+	int cut;			/* the deadline or a stop ended it */
+	const struct dgen_verify_mismatch *list; /* vr.reported entries;
+					   target: index of target or file */
+};
+
+struct dgen_run_result {
+	const struct dgen_run_pass *passes; /* valid until dgen_run_free */
+	unsigned int npasses;
+	int stopped;			/* dgen_run_stop or *stop was seen */
+	double seconds;			/* the whole run */
+	int error;			/* the first I/O error, -errno; 0: none */
+	int64_t error_target;		/* its target or file, -1: none */
+	uint64_t error_offset;
+	const char *error_phase;	/* "write", "read", "open for write",
+					   "open for read", "start" */
+	char error_msg[256];		/* a sentence, for a "start" error */
+	int64_t framing_target;		/* the first framing error's file, -1 */
+	uint64_t framing_offset;
+};
+
+struct dgen_run;
+
+/*
+ * dgen_run_new - check @o and its targets before anything is written:
+ * open the targets (verify-only: they must hold the data already, and a
+ * missing file is not made), or prepare the tree (make its directories,
+ * refuse existing files unless DGEN_RUN_FORCE; verify-only: every file
+ * must be there, a raw one at its size). Verifying, the I/O size must be
+ * a multiple of the dedup unit (raw targets). @o is copied; its paths,
+ * tree, plan and progress argument must outlive the run.
+ *
+ * Returns 0 and sets *@out, or a negative errno with a sentence in @msg:
+ * -EINVAL, -EEXIST, -ENOENT, -ENOSPC, or what dgen_target_open or
+ * dgen_tree_prepare returned.
+ */
+int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
+		 char *msg, size_t msglen);
+
+/*
+ * dgen_run_exec - run the passes on this thread until the last pass, the
+ * deadline, a stop or an I/O error (which ends the run: the error is in
+ * @res and the return is still 0). The result is valid until
+ * dgen_run_free. Returns 0, or a negative errno (-ENOMEM) with @msg when
+ * the run could not go on at all (nothing to report).
+ */
+int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
+		  char *msg, size_t msglen);
+
+/*
+ * dgen_run_stop - end the run soon (within about 10 ms): the writes in
+ * flight finish and are counted, the pass is cut, nothing more starts.
+ * Async-signal-safe, from any thread, before or during dgen_run_exec.
+ */
+void dgen_run_stop(struct dgen_run *r);
+
+/*
+ * dgen_run_target_name - the path of target or file @k into @buf;
+ * returns @buf (a "(file N)" placeholder for a path too long).
+ */
+const char *dgen_run_target_name(const struct dgen_run *r, uint64_t k,
+				 char *buf, size_t len);
+
+/* dgen_run_target_info - target @k of a run over paths (not a tree). */
+void dgen_run_target_info(const struct dgen_run *r, unsigned int k,
+			  struct dgen_target_info *out);
+
+/* dgen_run_free - close the targets and release @r; NULL is allowed. */
+void dgen_run_free(struct dgen_run *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DGEN_RUN_H */

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c - a run's passes over targets or a tree
+ *
+ * Pass p writes every target with the streams of seed
+ * dgen_pass_seed(seed, p) (pass 1: the seed itself), then, verifying,
+ * reads everything back through the same engine and checks it against
+ * those streams; a block that holds pass p - 1's bytes instead is stale.
+ * A verify-only run reads back one pass. The passes count and the
+ * deadline bound the sequence; a pass the deadline or a stop cuts short
+ * is counted as far as it went and not verified (which units reached the
+ * target is then unknown).
+ *
+ * The first max_report mismatches of the run (by pass, then target and
+ * offset) are kept in detail, so memory stays bounded however long it
+ * runs: each phase keeps its lowest with a dgen_mismatch_keep as large as
+ * what the run may still list.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "run_impl.h"
+
+void dgen_run_opts_init(struct dgen_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	dgen_stream_params_init(&o->params);
+	dgen_writer_opts_init(&o->writer);
+	o->mode = DGEN_RUN_WRITE;
+	o->pass = 1;
+	o->max_report = DGEN_MAX_REPORT_DEFAULT;
+}
+
+const char *dgen_run_target_name(const struct dgen_run *r, uint64_t k,
+				 char *buf, size_t len)
+{
+	const struct dgen_run_tree *t = &r->tree;
+	struct dgen_target_info i;
+
+	if (!r->o.tree) {
+		dgen_target_info_get(r->targets[k], &i);
+		snprintf(buf, len, "%s", i.path);
+	} else if (dgen_tree_path(buf, len, t->dir, t->fanout, k,
+				  dgen_format_suffix(t->format)) < 0) {
+		snprintf(buf, len, "%s/(file %llu)", t->dir,
+			 (unsigned long long)k);
+	}
+	return buf;
+}
+
+void dgen_run_target_info(const struct dgen_run *r, unsigned int k,
+			  struct dgen_target_info *out)
+{
+	dgen_target_info_get(r->targets[k], out);
+}
+
+void dgen_run_stop(struct dgen_run *r)
+{
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Open every target; verify-only, a target must already hold the data: a
+ * missing or too short file is refused rather than created or extended,
+ * and a signature (our data never looks like one) does not stop a read.
+ */
+static int open_targets(struct dgen_run *r, char *msg, size_t msglen)
+{
+	const struct dgen_run_opts *o = &r->o;
+	const int vo = o->mode == DGEN_RUN_VERIFY_ONLY;
+	unsigned int flags = vo ? DGEN_TARGET_READ :
+			     o->flags & DGEN_RUN_FORCE ? DGEN_TARGET_FORCE : 0;
+	int err;
+
+	for (unsigned int k = 0; k < r->ntargets; k++) {
+		struct dgen_target_info i;
+		struct stat st;
+
+		if (vo && strcmp(o->paths[k], DGEN_TARGET_NULL_PATH) &&
+		    stat(o->paths[k], &st) < 0) {
+			err = -errno;
+			snprintf(msg, msglen, "cannot verify %s: %s",
+				 o->paths[k], strerror(-err));
+			return err;
+		}
+		err = dgen_target_open(&r->targets[k], o->paths[k], o->offset,
+				       o->size, flags, msg, msglen);
+		if (err)
+			return err;
+		dgen_target_info_get(r->targets[k], &i);
+		if (vo && i.type == DGEN_TARGET_FILE &&
+		    i.dev_size < i.offset + i.size) {
+			snprintf(msg, msglen, "cannot verify %s: it holds %llu bytes, offset %llu plus size %llu needs %llu",
+				 i.path, (unsigned long long)i.dev_size,
+				 (unsigned long long)i.offset,
+				 (unsigned long long)i.size,
+				 (unsigned long long)(i.offset + i.size));
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
+		 char *msg, size_t msglen)
+{
+	struct dgen_run *r;
+	int err = -ENOMEM;
+
+	*out = NULL;
+	if (!o->tree == !o->paths || (o->paths && !o->npaths) ||
+	    (o->tree && (!o->tree->dir || !o->tree->files ||
+			 !o->tree->file_size))) {
+		snprintf(msg, msglen, "a run takes target paths or a tree (a directory, files and their size)");
+		return -EINVAL;
+	}
+	/* What verify could not do, refused before anything is touched
+	 * (formatted files are read back through the page cache, not in
+	 * units of the I/O size). */
+	if (o->mode != DGEN_RUN_WRITE &&
+	    (!o->tree || o->tree->format == DGEN_FORMAT_RAW) &&
+	    o->writer.io_size % o->params.dedup_unit) {
+		snprintf(msg, msglen, "the I/O size %u is not a multiple of the dedup unit %u: verify reads whole blocks",
+			 o->writer.io_size, o->params.dedup_unit);
+		return -EINVAL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		goto oom;
+	r->o = *o;
+	if (o->tree) {
+		r->tree = *o->tree;
+		if (!r->tree.fanout)
+			r->tree.fanout = DGEN_TREE_FANOUT_DEFAULT;
+		if (!r->tree.record_size)
+			r->tree.record_size = DGEN_RECORD_SIZE_DEFAULT;
+		r->o.tree = &r->tree;
+		r->o.paths = NULL;
+	} else {
+		r->ntargets = o->npaths;
+	}
+	if (!r->o.pass)
+		r->o.pass = 1;
+	dgen_rate_init(&r->rate, o->rate);
+	r->targets = calloc(r->ntargets + 1, sizeof(*r->targets));
+	r->streams = calloc(r->ntargets + 1, sizeof(*r->streams));
+	r->prev = calloc(r->ntargets + 1, sizeof(*r->prev));
+	if (!r->targets || !r->streams || !r->prev)
+		goto oom;
+	err = o->tree ? run_tree_check(r, msg, msglen) :
+	      open_targets(r, msg, msglen);
+	if (err) {
+		dgen_run_free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+oom:
+	dgen_run_free(r);
+	snprintf(msg, msglen, "out of memory");
+	return -ENOMEM;
+}
+
+static void free_streams(struct dgen_stream **s, unsigned int n)
+{
+	for (unsigned int k = 0; s && k < n; k++) {
+		dgen_stream_free(s[k]);
+		s[k] = NULL;
+	}
+}
+
+void dgen_run_free(struct dgen_run *r)
+{
+	if (!r)
+		return;
+	for (unsigned int k = 0; r->targets && k < r->ntargets; k++)
+		dgen_target_close(r->targets[k]);
+	free_streams(r->streams, r->ntargets);
+	free_streams(r->prev, r->ntargets);
+	for (unsigned int i = 0; i < r->npasses; i++)
+		free((void *)r->passes[i].list);
+	free(r->passes);
+	free(r->targets);
+	free(r->streams);
+	free(r->prev);
+	free(r);
+}
+
+/* Pass @p's streams of the targets into @out. */
+static int make_streams(struct dgen_run *r, uint64_t p,
+			struct dgen_stream **out, char *msg, size_t msglen)
+{
+	int err;
+
+	for (unsigned int k = 0; k < r->ntargets; k++) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[k], &i);
+		err = run_stream_new(r, &out[k], p, r->o.params.stream_id + k,
+				     i.size, msg, msglen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static struct dgen_run_pass *pass_add(struct dgen_run *r, uint64_t n)
+{
+	struct dgen_run_pass *p;
+
+	if (r->npasses == r->cap) {
+		unsigned int cap = r->cap ? 2 * r->cap : 16;
+
+		p = realloc(r->passes, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		r->passes = p;
+		r->cap = cap;
+	}
+	p = &r->passes[r->npasses++];
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->seed = dgen_pass_seed(r->o.params.seed, n);
+	return p;
+}
+
+/* Append the phase's kept mismatches to pass @p's list. */
+static void list_append(struct dgen_run *r, struct dgen_run_pass *p,
+			struct dgen_mismatch_keep *keep)
+{
+	const struct dgen_verify_mismatch *m;
+	struct dgen_verify_mismatch *list;
+	unsigned int n = dgen_mismatch_keep_sorted(keep, &m);
+
+	if (!n)
+		return;
+	list = realloc((void *)p->list, (p->vr.reported + n) * sizeof(*list));
+	if (!list)
+		return;
+	memcpy(list + p->vr.reported, m, n * sizeof(*m));
+	p->list = list;
+	p->vr.reported += n;
+	r->listed += n;
+}
+
+/* One phase of pass @p: the targets in one writer run, or the tree. */
+static int run_phase(struct dgen_run *r, struct dgen_run_pass *p,
+		     enum dgen_writer_mode mode, struct dgen_run_phase *ph)
+{
+	struct dgen_mismatch_keep *keep;
+	int err;
+
+	err = dgen_mismatch_keep_new(&keep, mode == DGEN_MODE_VERIFY ?
+				     (unsigned int)(r->o.max_report - r->listed) : 0);
+	if (err) {
+		run_error(r, err, -1, 0, "start", "out of memory");
+		return err;
+	}
+	if (r->o.tree)
+		err = run_tree_phase(r, p->n, mode, ph, keep);
+	else
+		err = run_engine_phase(r, p->n, mode, ph, keep,
+			(struct dgen_target *const *)r->targets,
+			(const struct dgen_stream *const *)r->streams,
+			r->prev[0] ? (const struct dgen_stream *const *)r->prev : NULL,
+			r->ntargets, 0);
+	list_append(r, p, keep);
+	dgen_mismatch_keep_free(keep);
+	return err;
+}
+
+static int run_passes(struct dgen_run *r, char *msg, size_t msglen)
+{
+	const struct dgen_run_opts *o = &r->o;
+	const int vo = o->mode == DGEN_RUN_VERIFY_ONLY;
+	uint64_t first = vo ? o->pass : 1, last;
+	int err;
+
+	if (vo)
+		last = first;
+	else if (o->passes)
+		last = o->passes;
+	else
+		last = o->time_s > 0 ? UINT64_MAX : 1;
+	/* Verify-only of pass P: pass P - 1's streams tell stale blocks. */
+	if (first >= 2 && (err = make_streams(r, first - 1, r->prev, msg, msglen)))
+		return err;
+	for (uint64_t n = first; n <= last; n++) {
+		struct dgen_run_pass *p = pass_add(r, n);
+
+		if (!p) {
+			snprintf(msg, msglen, "out of memory");
+			return -ENOMEM;
+		}
+		if ((err = make_streams(r, n, r->streams, msg, msglen)))
+			return err;
+		if (!vo) {
+			err = run_phase(r, p, DGEN_MODE_WRITE, &p->wr);
+			p->wrote = 1;
+			if (err)
+				return 0;
+			p->cut = p->wr.stopped;
+		}
+		if (o->mode != DGEN_RUN_WRITE && !p->cut && !run_stopping(r)) {
+			err = run_phase(r, p, DGEN_MODE_VERIFY, &p->vr);
+			p->verified = 1;
+			r->bad_before += p->vr.mismatches + p->vr.framing;
+			if (err)
+				return 0;
+			p->cut = p->vr.stopped;
+		}
+		if (p->cut || run_stopping(r) || run_past_deadline(r))
+			break;
+		free_streams(r->prev, r->ntargets);
+		memcpy(r->prev, r->streams, r->ntargets * sizeof(*r->prev));
+		memset(r->streams, 0, r->ntargets * sizeof(*r->streams));
+	}
+	return 0;
+}
+
+int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
+		  char *msg, size_t msglen)
+{
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	res->error_target = res->framing_target = -1;
+	r->res = res;
+	r->t0 = run_now_ns();
+	r->progress_t = r->t0;
+	if (r->o.time_s > 0)
+		r->deadline = r->t0 + (uint64_t)(r->o.time_s * 1e9);
+	err = run_passes(r, msg, msglen);
+	res->passes = r->passes;
+	res->npasses = r->npasses;
+	res->stopped = run_stopping(r);
+	res->seconds = (double)(run_now_ns() - r->t0) / 1e9;
+	return err;
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run_phase.c - one phase of a run through the engine, and the watch
+ * that every phase runs under
+ *
+ * The run's thread waits for a phase in slices of RUN_POLL_NS: it stops
+ * the phase at the deadline or once a stop is asked for (so a stop needs
+ * nothing from a signal handler but a flag), and calls the progress
+ * callback, whose figures cover the whole run however short its phases.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "run_impl.h"
+
+uint64_t run_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int run_stopping(const struct dgen_run *r)
+{
+	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED) ||
+	       (r->o.stop && __atomic_load_n(r->o.stop, __ATOMIC_RELAXED));
+}
+
+int run_past_deadline(const struct dgen_run *r)
+{
+	return r->deadline && run_now_ns() >= r->deadline;
+}
+
+int run_stream_new(const struct dgen_run *r, struct dgen_stream **out,
+		   uint64_t n, uint64_t id, uint64_t size, char *msg,
+		   size_t msglen)
+{
+	struct dgen_stream_params sp = r->o.params;
+
+	sp.seed = dgen_pass_seed(r->o.params.seed, n);
+	sp.stream_id = id;
+	sp.size = size;
+	return dgen_stream_new(out, &sp, msg, msglen);
+}
+
+void run_error(struct dgen_run *r, int err, int64_t target, uint64_t offset,
+	       const char *phase, const char *msg)
+{
+	struct dgen_run_result *res = r->res;
+
+	if (res->error)
+		return;
+	res->error = err;
+	res->error_target = target;
+	res->error_offset = offset;
+	res->error_phase = phase;
+	snprintf(res->error_msg, sizeof(res->error_msg), "%s", msg ? msg : "");
+}
+
+void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
+	       enum dgen_writer_mode mode)
+{
+	const uint64_t every = (uint64_t)(r->o.progress_s * 1e9);
+	const struct timespec poll = { 0, RUN_POLL_NS };
+	int stopped = 0;
+
+	for (;;) {
+		uint64_t t;
+
+		/* A stop asked for before the phase began is seen at once. */
+		if (!stopped && (run_stopping(r) || run_past_deadline(r))) {
+			pr->stop(pr->arg);
+			stopped = 1;
+		}
+		if (!pr->running(pr->arg))
+			break;
+		nanosleep(&poll, NULL);
+		t = run_now_ns();
+		if (!every || !r->o.progress || t - r->progress_t < every)
+			continue;
+		r->progress_t = t;
+		r->o.progress(&(struct dgen_run_progress) {
+			.pass = n, .phase = mode,
+			.bytes = r->bytes_before + pr->bytes(pr->arg),
+			.mismatches = r->bad_before +
+				      (mode == DGEN_MODE_VERIFY ?
+				       pr->mismatches(pr->arg) : 0),
+			.seconds = (double)(t - r->t0) / 1e9,
+		}, r->o.progress_arg);
+	}
+}
+
+static int w_running(void *w)
+{
+	return dgen_writer_running(w) > 0;
+}
+
+static uint64_t w_bytes(void *w)
+{
+	return dgen_writer_bytes(w);
+}
+
+static uint64_t w_mismatches(void *w)
+{
+	return dgen_writer_mismatches(w);
+}
+
+static void w_stop(void *w)
+{
+	dgen_writer_stop(w);
+}
+
+int run_engine_phase(struct dgen_run *r, uint64_t pass,
+		     enum dgen_writer_mode mode, struct dgen_run_phase *ph,
+		     struct dgen_mismatch_keep *keep,
+		     struct dgen_target *const *targets,
+		     const struct dgen_stream *const *streams,
+		     const struct dgen_stream *const *prev,
+		     unsigned int n, uint64_t first)
+{
+	struct dgen_writer_opts o = r->o.writer;
+	struct dgen_writer_result res;
+	struct dgen_writer *w = NULL;
+	struct run_probe pr = {
+		.running = w_running, .bytes = w_bytes,
+		.mismatches = w_mismatches, .stop = w_stop,
+	};
+	char msg[256];
+	int err;
+
+	o.mode = mode;
+	o.prev_streams = mode == DGEN_MODE_VERIFY ? prev : NULL;
+	o.max_report = r->o.max_report;
+	o.rate = r->o.rate;
+	err = dgen_writer_new(&w, &o, targets, streams, n, msg, sizeof(msg));
+	if (err) {
+		run_error(r, err, -1, 0, "start", msg);
+		return err;
+	}
+	/* Stopped already: the workers start stopped and write nothing. */
+	if (run_stopping(r))
+		dgen_writer_stop(w);
+	err = dgen_writer_start(w, msg, sizeof(msg));
+	if (!err) {
+		pr.arg = w;
+		run_watch(r, &pr, pass, mode);
+	}
+	dgen_writer_wait(w, &res);
+	if (err)
+		run_error(r, err, -1, 0, "start", msg);
+	else if (res.error)
+		run_error(r, err = res.error, res.error_target < 0 ? -1 :
+			  (int64_t)(first + (uint64_t)res.error_target),
+			  res.error_offset,
+			  mode == DGEN_MODE_VERIFY ? "read" : "write", NULL);
+	for (unsigned int i = 0; i < res.reported; i++) {
+		struct dgen_verify_mismatch m = res.report[i];
+
+		m.target = (unsigned int)(first + m.target);
+		dgen_mismatch_keep_add(keep, &m);
+	}
+	for (unsigned int k = 0; k < n; k++) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(targets[k], &i);
+		ph->files += dgen_writer_target_bytes(w, k) == i.size;
+	}
+	ph->bytes += res.bytes;
+	ph->mismatches += res.mismatches;
+	ph->bad_sectors += res.bad_sectors;
+	ph->seconds += res.seconds;
+	ph->ring_features |= res.ring_features;
+	ph->stopped |= res.stopped;
+	ph->writer_runs++;
+	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+		ph->kinds[k] += res.kinds[k];
+	r->bytes_before += res.bytes;
+	dgen_writer_free(w);
+	return err;
+}
