@@ -25,8 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "burnin_impl.h"
+#include "burnin.h"
 #include "parse.h"
+#include "signals.h"
 #include "util.h"
 
 void burnin_opts_init(struct burnin_opts *b)
@@ -135,350 +136,47 @@ static double gbps(uint64_t bytes, double s)
 	return s > 0 ? (double)bytes / s / 1e9 : 0;
 }
 
-/* ===== Setup ===== */
-
-/*
- * Open every target; for --verify-only, a target must already hold the
- * data: a missing or too short file is refused rather than created or
- * extended, and a signature (our data never looks like one) does not
- * stop a read.
- */
-static int open_targets(struct run *r)
-{
-	const struct burnin_job *j = r->j;
-	unsigned int flags = j->b.verify_only ? DGEN_TARGET_READ :
-			     j->force ? DGEN_TARGET_FORCE : 0;
-	char msg[512];
-	int err;
-
-	if (j->tree)
-		return burnin_tree_check(r);
-	for (unsigned int k = 0; k < j->ndev; k++) {
-		struct dgen_target_info i;
-		struct stat st;
-
-		if (j->b.verify_only && strcmp(j->dev[k], DGEN_TARGET_NULL_PATH) &&
-		    stat(j->dev[k], &st) < 0) {
-			fprintf(stderr, "dgen-uring: cannot verify %s: %s\n",
-				j->dev[k], strerror(errno));
-			return -errno;
-		}
-		err = dgen_target_open(&r->targets[k], j->dev[k], j->offset,
-				       j->size, flags, msg, sizeof(msg));
-		if (err) {
-			say_refusal(msg, err);
-			return err;
-		}
-		dgen_target_info_get(r->targets[k], &i);
-		if (j->b.verify_only && i.type == DGEN_TARGET_FILE &&
-		    i.dev_size < i.offset + i.size) {
-			fprintf(stderr, "dgen-uring: cannot verify %s: it holds %llu bytes, offset %llu plus size %llu needs %llu\n",
-				i.path, (unsigned long long)i.dev_size,
-				(unsigned long long)i.offset,
-				(unsigned long long)i.size,
-				(unsigned long long)(i.offset + i.size));
-			return -ENOSPC;
-		}
-		r->total += i.size;
-	}
-	return 0;
-}
-
-int burnin_stream_new(const struct run *r, struct dgen_stream **out,
-		      uint64_t n, uint64_t id, uint64_t size)
-{
-	struct dgen_stream_params sp = r->j->params;
-	char msg[512];
-	int err;
-
-	sp.seed = dgen_pass_seed(r->j->seed, n);
-	sp.stream_id = id;
-	sp.size = size;
-	err = dgen_stream_new(out, &sp, msg, sizeof(msg));
-	if (err)
-		fprintf(stderr, "dgen-uring: %s\n", msg);
-	return err;
-}
-
-/* Pass @p's streams of the devices into @out; NULL entries on failure. */
-static int make_streams(struct run *r, uint64_t p, struct dgen_stream **out)
-{
-	const struct burnin_job *j = r->j;
-	int err;
-
-	for (unsigned int k = 0; k < j->ndev; k++) {
-		struct dgen_target_info i;
-
-		dgen_target_info_get(r->targets[k], &i);
-		err = burnin_stream_new(r, &out[k], p, j->stream + k, i.size);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static void free_streams(struct dgen_stream **s, unsigned int n)
-{
-	for (unsigned int k = 0; s && k < n; k++) {
-		dgen_stream_free(s[k]);
-		s[k] = NULL;
-	}
-}
+/* What the report is made from. */
+struct run {
+	const struct burnin_job *j;
+	struct dgen_run *run;
+	struct dgen_run_result res;
+	const char *status;
+	double user_s, sys_s;
+};
 
 /* ===== Status lines ===== */
 
-static void status_line(const struct run *r, const struct pass *p,
-			const char *phase, uint64_t bytes, double rate,
-			uint64_t bad)
-{
-	double s = (double)(now_ns() - r->t0) / 1e9;
-
-	if (r->j->json)
-		fprintf(stderr, "{\"time\": %.3f, \"pass\": %llu, \"phase\": \"%s\", \"bytes\": %llu, \"gbps\": %.3f, \"mismatches\": %llu}\n",
-			s, (unsigned long long)p->n, phase,
-			(unsigned long long)bytes, rate / 1e9,
-			(unsigned long long)bad);
-	else
-		fprintf(stderr, "dgen-uring: %8.1f s  pass %llu %-6s  %10.3f GB  %7.3f GB/s  mismatches %llu\n",
-			s, (unsigned long long)p->n, phase, (double)bytes / 1e9,
-			rate / 1e9, (unsigned long long)bad);
-	fflush(stderr);
-}
+struct status {
+	const struct burnin_job *j;
+	double last_s;			/* the last line's time and bytes */
+	uint64_t last_b;
+};
 
 /*
  * Status lines cover the whole run, however short its phases: bytes of
  * the whole run, GB/s over the last interval, mismatches so far.
  */
-void burnin_watch(struct run *r, const struct probe *pr,
-		  const struct pass *p, const char *phase, int verifying)
+static void status_line(const struct dgen_run_progress *pr, void *arg)
 {
-	const uint64_t every = (uint64_t)(r->j->b.status_s * 1e9);
-	const struct timespec poll = { 0, POLL_NS };
-	uint64_t t, b;
-	int stopped = 0;
+	struct status *st = arg;
+	const char *phase = pr->phase == DGEN_MODE_VERIFY ? "verify" : "write";
+	double rate = pr->seconds > st->last_s ?
+		      (double)(pr->bytes - st->last_b) / (pr->seconds - st->last_s) : 0;
 
-	while (pr->running(pr->arg)) {
-		nanosleep(&poll, NULL);
-		t = now_ns();
-		/* A signal between phases found no writer to stop. */
-		if (((r->deadline && t >= r->deadline) || *r->interrupted) &&
-		    !stopped) {
-			pr->stop(pr->arg);
-			stopped = 1;
-		}
-		if (!every || t - r->status_t < every)
-			continue;
-		b = r->bytes_before + pr->bytes(pr->arg);
-		status_line(r, p, phase, b,
-			    (double)(b - r->status_b) * 1e9 / (double)(t - r->status_t),
-			    r->bad_before + (verifying ? pr->mismatches(pr->arg) : 0));
-		r->status_t = t;
-		r->status_b = b;
-	}
-}
-
-static int w_running(void *w)
-{
-	return dgen_writer_running(w);
-}
-
-static uint64_t w_bytes(void *w)
-{
-	return dgen_writer_bytes(w);
-}
-
-static uint64_t w_mismatches(void *w)
-{
-	return dgen_writer_mismatches(w);
-}
-
-static void w_stop(void *w)
-{
-	dgen_writer_stop(w);
-}
-
-/* ===== Passes ===== */
-
-unsigned int burnin_keep(struct run *r, struct pass *p,
-			 const struct dgen_verify_mismatch *m, unsigned int n,
-			 uint64_t first)
-{
-	struct dgen_verify_mismatch *list;
-	unsigned int keep = n;
-
-	if (keep > r->j->b.max_report - r->listed)
-		keep = (unsigned int)(r->j->b.max_report - r->listed);
-	if (!keep)
-		return 0;
-	list = realloc(p->list, (p->vr.reported + keep) * sizeof(*list));
-	if (!list)
-		return 0;
-	p->list = list;
-	for (unsigned int i = 0; i < keep; i++) {
-		list[p->vr.reported + i] = m[i];
-		list[p->vr.reported + i].target = (unsigned int)(first + m[i].target);
-	}
-	p->vr.reported += keep;
-	r->listed += keep;
-	return keep;
-}
-
-/*
- * One writer run of a phase (write or verify) of pass @p. The first
- * max_report mismatches of the run (by pass, then target and offset) are
- * kept in detail, so memory stays bounded however long it runs.
- */
-int burnin_engine_phase(struct run *r, struct pass *p,
-			enum dgen_writer_mode mode, struct phase *ph,
-			struct dgen_writer *volatile *cur,
-			struct dgen_target *const *targets,
-			const struct dgen_stream *const *streams,
-			const struct dgen_stream *const *prev,
-			unsigned int n, uint64_t first)
-{
-	const struct burnin_job *j = r->j;
-	struct dgen_writer_opts o = j->opts;
-	struct dgen_writer_result result, *res = &result;
-	struct dgen_writer *w = NULL;
-	struct probe pr = {
-		.running = w_running, .bytes = w_bytes,
-		.mismatches = w_mismatches, .stop = w_stop,
-	};
-	char msg[512];
-	int err;
-
-	o.mode = mode;
-	o.prev_streams = mode == DGEN_MODE_VERIFY ? prev : NULL;
-	o.max_report = j->b.max_report;
-	o.rate = j->b.rate;
-	err = dgen_writer_new(&w, &o, targets, streams, n, msg, sizeof(msg));
-	if (err) {
-		fprintf(stderr, "dgen-uring: %s\n", msg);
-		r->error = err;
-		r->error_target = -1;
-		r->error_phase = "start";
-		return err;
-	}
-	*cur = w;
-	err = dgen_writer_start(w, msg, sizeof(msg));
-	if (err) {
-		fprintf(stderr, "dgen-uring: %s\n", msg);
-	} else {
-		pr.arg = w;
-		burnin_watch(r, &pr, p, mode == DGEN_MODE_VERIFY ? "verify" :
-			     "write", mode == DGEN_MODE_VERIFY);
-	}
-	dgen_writer_wait(w, res);
-	*cur = NULL;
-	if (!err && res->error) {
-		err = res->error;
-		r->error = err;
-		r->error_target = res->error_target < 0 ? -1 :
-				  (int)(first + (uint64_t)res->error_target);
-		r->error_offset = res->error_offset;
-		r->error_phase = mode == DGEN_MODE_VERIFY ? "read" : "write";
-	} else if (err) {
-		r->error = err;
-		r->error_target = -1;
-		r->error_phase = "start";
-	}
-	if (mode == DGEN_MODE_VERIFY)
-		burnin_keep(r, p, res->report, res->reported, first);
-	ph->bytes += res->bytes;
-	ph->mismatches += res->mismatches;
-	ph->bad_sectors += res->bad_sectors;
-	ph->seconds += res->seconds;
-	ph->ring_features |= res->ring_features;
-	ph->stopped |= res->stopped;
-	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
-		ph->kinds[k] += res->kinds[k];
-	r->bytes_before += res->bytes;
-	dgen_writer_free(w);
-	return err;
-}
-
-/* One phase of pass @p: the devices in one writer run, or the tree. */
-static int run_phase(struct run *r, struct pass *p, enum dgen_writer_mode mode,
-		     struct phase *ph, struct dgen_writer *volatile *cur)
-{
-	if (r->j->tree)
-		return burnin_tree_phase(r, p, mode, ph, cur);
-	return burnin_engine_phase(r, p, mode, ph, cur,
-				   (struct dgen_target *const *)r->targets,
-				   (const struct dgen_stream *const *)r->streams,
-				   r->prev[0] ? (const struct dgen_stream *const *)r->prev : NULL,
-				   r->j->ndev, 0);
-}
-
-static struct pass *pass_add(struct run *r, uint64_t n)
-{
-	struct pass *p;
-
-	if (r->npasses == r->cap) {
-		unsigned int cap = r->cap ? 2 * r->cap : 16;
-
-		p = realloc(r->passes, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		r->passes = p;
-		r->cap = cap;
-	}
-	p = &r->passes[r->npasses++];
-	memset(p, 0, sizeof(*p));
-	p->n = n;
-	p->seed = dgen_pass_seed(r->j->seed, n);
-	return p;
-}
-
-static int run_passes(struct run *r, struct dgen_writer *volatile *cur,
-		      volatile sig_atomic_t *interrupted)
-{
-	const struct burnin_job *j = r->j;
-	const struct burnin_opts *b = &j->b;
-	uint64_t first = b->verify_only ? b->pass : 1, last;
-	int err;
-
-	if (b->verify_only)
-		last = first;
-	else if (b->passes)
-		last = b->passes;
+	if (st->j->json)
+		fprintf(stderr, "{\"time\": %.3f, \"pass\": %llu, \"phase\": \"%s\", \"bytes\": %llu, \"gbps\": %.3f, \"mismatches\": %llu}\n",
+			pr->seconds, (unsigned long long)pr->pass, phase,
+			(unsigned long long)pr->bytes, rate / 1e9,
+			(unsigned long long)pr->mismatches);
 	else
-		last = b->time_s > 0 ? UINT64_MAX : 1;
-	/* --verify-only --pass P: pass P - 1's streams tell stale blocks. */
-	if (first >= 2 && make_streams(r, first - 1, r->prev))
-		return EXIT_USAGE;
-	for (uint64_t n = first; n <= last; n++) {
-		struct pass *p = pass_add(r, n);
-
-		if (!p) {
-			fprintf(stderr, "dgen-uring: out of memory\n");
-			return EXIT_USAGE;
-		}
-		if (make_streams(r, n, r->streams))
-			return EXIT_USAGE;
-		if (!b->verify_only) {
-			err = run_phase(r, p, DGEN_MODE_WRITE, &p->wr, cur);
-			p->wrote = 1;
-			if (err)
-				return 0;
-			p->cut = p->wr.stopped;
-		}
-		if ((b->verify || b->verify_only) && !p->cut && !*interrupted) {
-			err = run_phase(r, p, DGEN_MODE_VERIFY, &p->vr, cur);
-			p->verified = 1;
-			r->bad_before += p->vr.mismatches;
-			if (err)
-				return 0;
-			p->cut = p->vr.stopped;
-		}
-		if (p->cut || *interrupted ||
-		    (r->deadline && now_ns() >= r->deadline))
-			break;
-		free_streams(r->prev, j->ndev);
-		memcpy(r->prev, r->streams, j->ndev * sizeof(*r->prev));
-		memset(r->streams, 0, j->ndev * sizeof(*r->streams));
-	}
-	return 0;
+		fprintf(stderr, "dgen-uring: %8.1f s  pass %llu %-6s  %10.3f GB  %7.3f GB/s  mismatches %llu\n",
+			pr->seconds, (unsigned long long)pr->pass, phase,
+			(double)pr->bytes / 1e9, rate / 1e9,
+			(unsigned long long)pr->mismatches);
+	fflush(stderr);
+	st->last_s = pr->seconds;
+	st->last_b = pr->bytes;
 }
 
 /* ===== Report ===== */
@@ -493,8 +191,8 @@ struct totals {
 static void sum(const struct run *r, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
-	for (unsigned int i = 0; i < r->npasses; i++) {
-		const struct pass *p = &r->passes[i];
+	for (unsigned int i = 0; i < r->res.npasses; i++) {
+		const struct dgen_run_pass *p = &r->res.passes[i];
 
 		t->written += p->wr.bytes;
 		t->verified += p->vr.bytes;
@@ -515,14 +213,14 @@ static const char *mode_name(const struct burnin_opts *b)
 	       "write";
 }
 
-static const char *path_of(const struct run *r, unsigned int k)
+/* Target or file @k's path, in one of a few rotating buffers. */
+static const char *path_of(const struct run *r, uint64_t k)
 {
-	struct dgen_target_info i;
+	static char buf[4][4096];
+	static unsigned int next;
+	char *p = buf[next++ % 4];
 
-	if (r->j->tree)
-		return burnin_tree_path(r, k);
-	dgen_target_info_get(r->targets[k], &i);
-	return i.path;
+	return dgen_run_target_name(r->run, k, p, sizeof(buf[0]));
 }
 
 /* The bad sectors of @m as "3" or "0-7" or "0-2,5" (block-relative). */
@@ -568,6 +266,34 @@ static void print_ring(unsigned int f, const char *fmt, const char *sep)
 		}
 }
 
+/* A tree's part of the report: where it is and its streams. */
+static void tree_report(const struct run *r, int json)
+{
+	const struct job *t = r->j->tree;
+	const struct dgen_stream_params *sp = &r->j->params;
+	uint64_t fsize = dgen_format_size(t->format, t->file_size,
+					  t->record_size);
+
+	if (json) {
+		printf("  \"tree\": { ");
+		tree_json_fields(t, fsize, r->j->stream);
+		printf(",\n    \"stream\": { ");
+		json_stream(stdout, sp, r->j->seed, 0, t->file_size,
+			    JSON_STREAM_SIZE);
+		printf(" } },\n");
+		return;
+	}
+	printf("  tree %s: %llu files (%s, payload %llu bytes), fan-out %u\n",
+	       t->dir, (unsigned long long)t->files,
+	       dgen_format_name(t->format), (unsigned long long)t->file_size,
+	       t->fanout);
+	printf("    streams %llu..%llu (file i: stream %llu + i): dedup %g (unit %u), compress %g (chunk %u); offsets below are payload offsets\n",
+	       (unsigned long long)r->j->stream,
+	       (unsigned long long)(r->j->stream + t->files - 1),
+	       (unsigned long long)r->j->stream, sp->dedup_ratio, sp->dedup_unit,
+	       sp->compress_ratio, sp->compress_chunk);
+}
+
 static void report_json(const struct run *r)
 {
 	const struct burnin_job *j = r->j;
@@ -587,29 +313,27 @@ static void report_json(const struct run *r)
 	print_ring(t.ring, "\"%s\"", ", ");
 	printf("] },\n");
 	if (j->tree)
-		burnin_tree_report(r, 1);
+		tree_report(r, 1);
 	else
 		printf("  \"targets\": [\n");
 	for (unsigned int k = 0; k < j->ndev; k++) {
 		const struct dgen_stream_params *p = &j->params;
 		struct dgen_target_info i;
 
-		dgen_target_info_get(r->targets[k], &i);
+		dgen_run_target_info(r->run, k, &i);
 		printf("    { \"path\": ");
 		json_string(i.path);
 		printf(", \"type\": \"%s\", \"offset\": %llu, \"size\": %llu,\n",
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size);
-		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u } }%s\n",
-		       (unsigned long long)j->seed,
-		       (unsigned long long)(j->stream + k),
-		       (unsigned long long)i.size, p->dedup_ratio, p->dedup_unit,
-		       p->compress_ratio, p->compress_chunk,
-		       k + 1 < j->ndev ? "," : "");
+		printf("      \"stream\": { ");
+		json_stream(stdout, p, j->seed, j->stream + k, i.size,
+			    JSON_STREAM_ID | JSON_STREAM_SIZE);
+		printf(" } }%s\n", k + 1 < j->ndev ? "," : "");
 	}
 	printf("%s  \"passes\": [\n", j->tree ? "" : "  ],\n");
-	for (unsigned int i = 0; i < r->npasses; i++) {
-		const struct pass *p = &r->passes[i];
+	for (unsigned int i = 0; i < r->res.npasses; i++) {
+		const struct dgen_run_pass *p = &r->res.passes[i];
 
 		printf("    { \"pass\": %llu, \"seed\": %llu, \"written\": %llu, \"write_seconds\": %.6f, \"write_gbps\": %.6f, \"verified\": %llu, \"verify_seconds\": %.6f, \"verify_gbps\": %.6f, \"mismatches\": %llu",
 		       (unsigned long long)p->n, (unsigned long long)p->seed,
@@ -623,11 +347,11 @@ static void report_json(const struct run *r)
 		       (unsigned long long)p->vr.bad_sectors,
 		       (unsigned long long)p->vr.framing,
 		       p->cut ? "false" : "true",
-		       i + 1 < r->npasses ? "," : "");
+		       i + 1 < r->res.npasses ? "," : "");
 	}
 	printf("  ],\n  \"bytes_written\": %llu,\n  \"bytes_verified\": %llu,\n  \"seconds\": %.6f,\n",
 	       (unsigned long long)t.written, (unsigned long long)t.verified,
-	       (double)(now_ns() - r->t0) / 1e9);
+	       r->res.seconds);
 	printf("  \"mismatches\": %llu,\n", (unsigned long long)t.mismatches);
 	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
 		printf("  \"%s\": %llu,\n", dgen_mismatch_kind_name(k),
@@ -635,15 +359,15 @@ static void report_json(const struct run *r)
 	printf("  \"framing_errors\": %llu,\n", (unsigned long long)t.framing);
 	if (t.framing) {
 		printf("  \"first_framing_error\": { \"target\": ");
-		json_string(path_of(r, (unsigned int)r->framing_target));
+		json_string(path_of(r, (uint64_t)r->res.framing_target));
 		printf(", \"offset\": %llu },\n",
-		       (unsigned long long)r->framing_offset);
+		       (unsigned long long)r->res.framing_offset);
 	}
 	printf("  \"bad_sectors\": %llu,\n  \"cpu\": { \"user_s\": %.6f, \"sys_s\": %.6f },\n",
 	       (unsigned long long)t.bad_sectors, r->user_s, r->sys_s);
 	printf("  \"mismatch_list\": [");
-	for (unsigned int i = 0; i < r->npasses; i++) {
-		const struct pass *p = &r->passes[i];
+	for (unsigned int i = 0; i < r->res.npasses; i++) {
+		const struct dgen_run_pass *p = &r->res.passes[i];
 
 		for (unsigned int m = 0; m < p->vr.reported; m++) {
 			const struct dgen_verify_mismatch *x = &p->list[m];
@@ -666,15 +390,15 @@ static void report_json(const struct run *r)
 		}
 	}
 	printf("%s]", *sep ? "\n  " : "");
-	if (r->error) {
-		printf(",\n  \"error\": { \"errno\": %d, \"message\": ", -r->error);
-		json_string(strerror(-r->error));
-		printf(", \"phase\": \"%s\", \"target\": ", r->error_phase);
-		if (r->error_target >= 0)
-			json_string(path_of(r, (unsigned int)r->error_target));
+	if (r->res.error) {
+		printf(",\n  \"error\": { \"errno\": %d, \"message\": ", -r->res.error);
+		json_string(strerror(-r->res.error));
+		printf(", \"phase\": \"%s\", \"target\": ", r->res.error_phase);
+		if (r->res.error_target >= 0)
+			json_string(path_of(r, (uint64_t)r->res.error_target));
 		else
 			printf("null");
-		printf(", \"offset\": %llu }", (unsigned long long)r->error_offset);
+		printf(", \"offset\": %llu }", (unsigned long long)r->res.error_offset);
 	}
 	printf("\n}\n");
 }
@@ -707,11 +431,11 @@ static void report_human(const struct run *r)
 	printf("  seed %llu%s\n", (unsigned long long)j->seed,
 	       j->seed_set ? "" : " (drawn at random: give --seed to repeat)");
 	if (j->tree)
-		burnin_tree_report(r, 0);
+		tree_report(r, 0);
 	for (unsigned int k = 0; k < j->ndev; k++) {
 		struct dgen_target_info i;
 
-		dgen_target_info_get(r->targets[k], &i);
+		dgen_run_target_info(r->run, k, &i);
 		printf("  %s (%s): offset %llu, size %llu\n", i.path,
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size);
@@ -719,8 +443,8 @@ static void report_human(const struct run *r)
 		       (unsigned long long)(j->stream + k), sp->dedup_ratio,
 		       sp->dedup_unit, sp->compress_ratio, sp->compress_chunk);
 	}
-	for (unsigned int i = 0; i < r->npasses; i++) {
-		const struct pass *p = &r->passes[i];
+	for (unsigned int i = 0; i < r->res.npasses; i++) {
+		const struct dgen_run_pass *p = &r->res.passes[i];
 
 		printf("  pass %llu: seed %llu", (unsigned long long)p->n,
 		       (unsigned long long)p->seed);
@@ -743,7 +467,7 @@ static void report_human(const struct run *r)
 		putchar('\n');
 	}
 	printf("  total: %u pass%s, written %llu B, verified %llu B, mismatches %llu",
-	       r->npasses, r->npasses == 1 ? "" : "es",
+	       r->res.npasses, r->res.npasses == 1 ? "" : "es",
 	       (unsigned long long)t.written, (unsigned long long)t.verified,
 	       (unsigned long long)t.mismatches);
 	kinds_human(t.kinds);
@@ -751,14 +475,14 @@ static void report_human(const struct run *r)
 	if (t.framing)
 		printf("  framing errors: %llu (headers, lengths or CRCs around the payload), the first in %s at byte %llu\n",
 		       (unsigned long long)t.framing,
-		       path_of(r, (unsigned int)r->framing_target),
-		       (unsigned long long)r->framing_offset);
+		       path_of(r, (uint64_t)r->res.framing_target),
+		       (unsigned long long)r->res.framing_offset);
 	if (t.mismatches) {
 		printf("  mismatches (%llu of %llu listed: the first passes' lowest offsets; sectors of 512 B within the block):\n",
 		       (unsigned long long)t.listed,
 		       (unsigned long long)t.mismatches);
-		for (unsigned int i = 0; i < r->npasses && shown < j->b.max_report; i++) {
-			const struct pass *p = &r->passes[i];
+		for (unsigned int i = 0; i < r->res.npasses && shown < j->b.max_report; i++) {
+			const struct dgen_run_pass *p = &r->res.passes[i];
 
 			for (unsigned int m = 0; m < p->vr.reported && shown < j->b.max_report; m++, shown++) {
 				const struct dgen_verify_mismatch *x = &p->list[m];
@@ -778,94 +502,105 @@ static void report_human(const struct run *r)
 	printf("  ring: %s", t.ring ? "" : "plain (no optional features)");
 	print_ring(t.ring, "%s", " ");
 	printf("\n  status: %s", r->status);
-	if (r->error && r->error_target >= 0)
-		printf(" (%s of %s at offset %llu: %s)", r->error_phase,
-		       path_of(r, (unsigned int)r->error_target),
-		       (unsigned long long)r->error_offset, strerror(-r->error));
-	else if (r->error)
-		printf(" (%s)", strerror(-r->error));
+	if (r->res.error && r->res.error_target >= 0)
+		printf(" (%s of %s at offset %llu: %s)", r->res.error_phase,
+		       path_of(r, (uint64_t)r->res.error_target),
+		       (unsigned long long)r->res.error_offset, strerror(-r->res.error));
+	else if (r->res.error)
+		printf(" (%s)", strerror(-r->res.error));
 	putchar('\n');
 }
 
 /* ===== Run ===== */
 
-int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
-	       volatile sig_atomic_t *interrupted)
+int burnin_run(const struct burnin_job *j)
 {
-	struct run r = { .j = j, .status = "ok", .error_target = -1,
-			 .framing_target = -1, .interrupted = interrupted };
+	const struct burnin_opts *b = &j->b;
+	struct status st = { .j = j };
+	struct run r = { .j = j, .status = "ok" };
+	struct dgen_run_tree tree;
+	struct dgen_run_opts o;
 	struct rusage ru0, ru1;
 	struct totals t;
-	int rc = EXIT_USAGE;
+	char msg[512];
+	int rc = EXIT_USAGE, err;
 
-	/* A tree has no device targets: its phases open files batch by batch. */
-	r.targets = calloc(j->ndev + 1, sizeof(*r.targets));
-	r.streams = calloc(j->ndev + 1, sizeof(*r.streams));
-	r.prev = calloc(j->ndev + 1, sizeof(*r.prev));
-	if (!r.targets || !r.streams || !r.prev) {
-		fprintf(stderr, "dgen-uring: out of memory\n");
-		goto out;
+	dgen_run_opts_init(&o);
+	o.mode = b->verify_only ? DGEN_RUN_VERIFY_ONLY :
+		 b->verify ? DGEN_RUN_WRITE_VERIFY : DGEN_RUN_WRITE;
+	if (j->tree) {
+		tree = (struct dgen_run_tree) {
+			.dir = j->tree->dir, .files = j->tree->files,
+			.file_size = j->tree->file_size,
+			.fanout = j->tree->fanout, .format = j->tree->format,
+			.record_size = j->tree->record_size,
+		};
+		o.tree = &tree;
+	} else {
+		o.paths = j->dev;
+		o.npaths = j->ndev;
+		o.offset = j->offset;
+		o.size = j->size;
 	}
-	/* Refuse before touching anything what verify could not do after
-	 * (formatted trees are read back through the page cache, not in
-	 * units of --bs). */
-	if ((j->b.verify || j->b.verify_only) &&
-	    (!j->tree || j->tree->format == DGEN_FORMAT_RAW) &&
-	    j->opts.io_size % j->params.dedup_unit) {
-		fprintf(stderr, "dgen-uring: --bs %u is not a multiple of the dedup unit %u: verify reads whole blocks\n",
-			j->opts.io_size, j->params.dedup_unit);
-		goto out;
+	o.flags = j->force ? DGEN_RUN_FORCE : 0;
+	o.params = j->params;
+	o.params.seed = j->seed;
+	o.params.stream_id = j->stream;
+	o.pass = b->pass;
+	o.passes = b->passes;
+	o.time_s = b->time_s;
+	o.rate = b->rate;
+	o.max_report = b->max_report;
+	o.writer = j->opts;
+	o.progress_s = b->status_s;
+	o.progress = status_line;
+	o.progress_arg = &st;
+	o.stop = &tool_stop;
+	err = dgen_run_new(&r.run, &o, msg, sizeof(msg));
+	if (err) {
+		say_refusal(msg, err);
+		return EXIT_USAGE;
 	}
-	if (open_targets(&r))
-		goto out;
 	if (!j->seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)j->seed);
-	r.t0 = now_ns();
-	r.status_t = r.t0;
-	if (j->b.time_s > 0)
-		r.deadline = r.t0 + (uint64_t)(j->b.time_s * 1e9);
 	getrusage(RUSAGE_SELF, &ru0);
-	rc = run_passes(&r, cur, interrupted);
+	err = dgen_run_exec(r.run, &r.res, msg, sizeof(msg));
 	getrusage(RUSAGE_SELF, &ru1);
-	if (rc)
+	if (err) {
+		fprintf(stderr, "dgen-uring: %s\n", msg);
 		goto out;
-	if (!r.npasses)
-		goto out;
+	}
 	r.user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
 	r.sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
 	sum(&r, &t);
+	if (r.res.error && r.res.error_msg[0])
+		fprintf(stderr, "dgen-uring: %s\n", r.res.error_msg);
 	/* 3 over 1 over 130: a script must not take an error or bad data
 	 * for a clean interruption. */
-	if (r.error) {
+	rc = 0;
+	if (r.res.error) {
 		r.status = "error";
 		rc = EXIT_IO;
-		if (r.error_target >= 0)
+		if (r.res.error_target >= 0)
 			fprintf(stderr, "dgen-uring: %s of %s at offset %llu failed: %s\n",
-				r.error_phase, path_of(&r, (unsigned int)r.error_target),
-				(unsigned long long)r.error_offset,
-				strerror(-r.error));
+				r.res.error_phase,
+				path_of(&r, (uint64_t)r.res.error_target),
+				(unsigned long long)r.res.error_offset,
+				strerror(-r.res.error));
 	} else if (t.mismatches || t.framing) {
 		r.status = "mismatch";
 		rc = EXIT_MISMATCH;
-	} else if (*interrupted) {
+	} else if (r.res.stopped || tool_stopped()) {
 		r.status = "interrupted";
 		rc = EXIT_INTR;
 	}
+	signals_report();
 	if (j->json)
 		report_json(&r);
 	else
 		report_human(&r);
 out:
-	for (unsigned int k = 0; r.targets && k < j->ndev; k++)
-		dgen_target_close(r.targets[k]);
-	free_streams(r.streams, j->ndev);
-	free_streams(r.prev, j->ndev);
-	for (unsigned int i = 0; i < r.npasses; i++)
-		free(r.passes[i].list);
-	free(r.passes);
-	free(r.targets);
-	free(r.streams);
-	free(r.prev);
+	dgen_run_free(r.run);
 	return rc;
 }

@@ -6,7 +6,6 @@
 #ifndef DGEN_TOOLS_BURNIN_H
 #define DGEN_TOOLS_BURNIN_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,12 +61,11 @@ struct burnin_job {
 };
 
 /*
- * burnin_run - run @j's passes and print the report; *@cur is the writer
- * running now (for the signal handler to stop), *@interrupted set by it.
- * Returns the exit status: 0 clean, 1 a mismatch, 2 refused, 3 an I/O
- * error, 130 interrupted (3 wins over 1, 1 over 130).
+ * burnin_run - run @j's passes (dgen_run) and print the report; a stop
+ * (signals.h) ends the run. Returns the exit status: 0 clean, 1 a
+ * mismatch, 2 refused, 3 an I/O error, 130 interrupted (3 wins over 1,
+ * 1 over 130).
  */
-int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
-	       volatile sig_atomic_t *interrupted);
+int burnin_run(const struct burnin_job *j);
 
 #endif /* DGEN_TOOLS_BURNIN_H */

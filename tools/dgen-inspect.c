@@ -42,8 +42,8 @@
 #include "util.h"
 
 #define EXIT_FAIL	1	/* out of memory and the like */
-#define EXIT_USAGE	2	/* bad usage, or the path cannot be opened */
-#define EXIT_IO		3	/* a read failed */
+
+const char *tool_name = "dgen-inspect";
 
 #define BLOCK		DGEN_INSPECT_ALIGN	/* bytes per read */
 /* Reads in flight per thread: one being hashed and compressed, the others
@@ -127,19 +127,6 @@ static void die(int status, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(status);
-}
-
-__attribute__((format(printf, 1, 2), noreturn))
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dgen-inspect: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(dgen-inspect --help lists the options)\n", stderr);
-	exit(EXIT_USAGE);
 }
 
 static void usage(FILE *f)

@@ -30,11 +30,8 @@
 #include "jobs.h"
 #include "burnin.h"
 #include "parse.h"
+#include "signals.h"
 #include "util.h"
-
-#define EXIT_USAGE	2
-#define EXIT_IO		3
-#define EXIT_INTR	130
 
 #define MAX_TARGETS	256
 #define PROGRESS_NS	1000000000ull	/* one progress line a second */
@@ -55,8 +52,7 @@ static uint32_t arg_threads_asked, arg_bs_asked, arg_qd_asked;
 static struct dgen_topology *the_topo;
 static struct dgen_plan *the_plan;
 
-static struct dgen_writer *volatile the_writer;
-static volatile sig_atomic_t interrupted;
+const char *tool_name = "dgen-uring";
 
 static void usage(FILE *f)
 {
@@ -137,19 +133,6 @@ static void usage(FILE *f)
 		DGEN_POOL_IO_SIZE_DEFAULT,
 		DGEN_TREE_FANOUT_DEFAULT, DGEN_RECORD_SIZE_DEFAULT,
 		DGEN_DEDUP_UNIT_DEFAULT, DGEN_COMPRESS_CHUNK_DEFAULT);
-}
-
-__attribute__((format(printf, 1, 2), noreturn))
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dgen-uring: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(dgen-uring --help lists the options)\n", stderr);
-	exit(EXIT_USAGE);
 }
 
 static uint64_t opt_size(const char *name, const char *v)
@@ -516,21 +499,6 @@ static void parse_args(int argc, char **argv)
 
 /* ===== Run ===== */
 
-/*
- * The first SIGINT or SIGTERM stops the run cleanly (writes in flight are
- * finished and counted); a second one, for a device that no longer
- * completes, kills at once.
- */
-static void on_signal(int sig)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-
-	interrupted = 1;
-	if (the_writer)
-		dgen_writer_stop(the_writer);
-	sigaction(sig, &dfl, NULL);
-}
-
 /* bytes done of total, GB/s over the last interval, ETA from the average. */
 static void progress(uint64_t done, uint64_t total, double rate, uint64_t ns)
 {
@@ -551,6 +519,9 @@ static void watch(struct dgen_writer *w, uint64_t total)
 	int drawn = 0;
 
 	while (dgen_writer_running(w)) {
+		/* The signal handler only sets the flag (signals.c). */
+		if (tool_stopped())
+			dgen_writer_stop(w);
 		nanosleep(&poll, NULL);
 		t = now_ns();
 		if (!tty || t - last_t < PROGRESS_NS)
@@ -949,11 +920,10 @@ static void report_json(const struct report *r)
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size,
 		       (unsigned long long)dgen_writer_target_bytes(r->w, k));
-		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u, \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" } }%s\n",
-		       (unsigned long long)p->seed,
-		       (unsigned long long)p->stream_id,
-		       (unsigned long long)p->size, p->dedup_ratio,
-		       p->dedup_unit, p->compress_ratio, p->compress_chunk,
+		printf("      \"stream\": { ");
+		json_stream(stdout, p, p->seed, p->stream_id, p->size,
+			    JSON_STREAM_ID | JSON_STREAM_SIZE);
+		printf(", \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" } }%s\n",
 		       lay.dedup_ratio, lay.compress_ratio, lay.kernel,
 		       k + 1 < arg_ndev ? "," : "");
 	}
@@ -1055,7 +1025,6 @@ static void report_human(const struct report *r)
 /* Verify and burn-in runs: passes, read-back, their own report (burnin.c). */
 static int run_burnin(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct burnin_job j = {
 		.dev = arg_dev, .ndev = arg_ndev, .size = arg_size,
 		.offset = arg_offset, .seed = arg_seed, .stream = arg_stream,
@@ -1064,11 +1033,7 @@ static int run_burnin(void)
 		.tree = arg_job.dir ? &arg_job : NULL,
 	};
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	return burnin_run(&j, (struct dgen_writer *volatile *)&the_writer,
-			  &interrupted);
+	return burnin_run(&j);
 }
 
 static int open_all(struct report *r)
@@ -1107,10 +1072,9 @@ refuse:
 	return err;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	struct report r = { .status = "ok" };
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct rusage ru0, ru1;
 	uint64_t total = 0;
 	char msg[512];
@@ -1177,18 +1141,15 @@ int main(int argc, char **argv)
 		total += i.size;
 	}
 
-	/* No SA_RESTART: the main thread's sleep ends at once on a signal. */
-	sigemptyset(&sa.sa_mask);
-	the_writer = r.w;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
 	/* On a terminal the seed shows at once: a run killed hard can still
 	 * be verified. Otherwise the report carries it. */
 	if (!arg_seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)arg_seed);
 	getrusage(RUSAGE_SELF, &ru0);
+	/* A signal before the start: the workers start stopped. */
+	if (tool_stopped())
+		dgen_writer_stop(r.w);
 	err = dgen_writer_start(r.w, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
@@ -1221,18 +1182,16 @@ int main(int argc, char **argv)
 				err == -EPERM || err == -ENOSYS ?
 				" (io_uring is unavailable here: see the sysctl kernel.io_uring_disabled)" : "");
 		}
-	} else if (r.res.stopped || interrupted) {
+	} else if (r.res.stopped || tool_stopped()) {
 		r.status = "interrupted";
 		rc = EXIT_INTR;
 	}
+	signals_report();
 	if (arg_json)
 		report_json(&r);
 	else
 		report_human(&r);
 out:
-	/* Workers block signals, so the handler runs on this thread only:
-	 * once cleared here, it can no longer touch a freed writer. */
-	the_writer = NULL;
 	dgen_writer_free(r.w);
 	for (unsigned int k = 0; r.targets && k < arg_ndev; k++) {
 		dgen_target_close(r.targets[k]);
@@ -1244,4 +1203,11 @@ out:
 	dgen_plan_free(the_plan);
 	dgen_topology_free(the_topo);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	/* First of all: a signal at any instant from here on is a stop. */
+	signals_install();
+	return signals_exit(run(argc, argv));
 }

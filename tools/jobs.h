@@ -32,12 +32,6 @@ struct job {
 int tree_run(const struct job *j);
 
 /*
- * tree_batch - how many raw files one writer run takes: the descriptor
- * limit (raised to the hard one) allows, at most 8192.
- */
-uint64_t tree_batch(void);
-
-/*
  * tree_json_fields - the tree's members of a JSON report ("dir" to
  * "first_stream", no braces); @file_size is a whole file's bytes.
  */

@@ -17,20 +17,8 @@
 #include <unistd.h>
 
 #include "jobs.h"
-
-#define EXIT_USAGE	2
-#define EXIT_IO		3
-#define EXIT_INTR	130
-
-static volatile int out_stop;
-
-static void on_signal(int sig)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-
-	out_stop = 1;
-	sigaction(sig, &dfl, NULL);
-}
+#include "signals.h"
+#include "util.h"
 
 static void report(const struct job *j, const struct dgen_stream *s,
 		   const struct dgen_fd_result *res, const char *status,
@@ -48,15 +36,18 @@ static void report(const struct job *j, const struct dgen_stream *s,
 		fprintf(stderr, "  \"stdout\": { \"size\": %llu, \"method\": \"%s\", \"pipe_size\": %u, \"reader_closed\": %s },\n",
 			(unsigned long long)p->size, how, res->pipe_size,
 			res->reader_closed ? "true" : "false");
-		fprintf(stderr, "  \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u },\n",
-			(unsigned long long)p->seed, (unsigned long long)p->stream_id,
-			(unsigned long long)p->size, p->dedup_ratio, p->dedup_unit,
-			p->compress_ratio, p->compress_chunk);
+		fprintf(stderr, "  \"stream\": { ");
+		json_stream(stderr, p, p->seed, p->stream_id, p->size,
+			    JSON_STREAM_ID | JSON_STREAM_SIZE);
+		fprintf(stderr, " },\n");
 		fprintf(stderr, "  \"bytes\": %llu,\n  \"seconds\": %.6f,\n  \"gbps\": %.6f",
 			(unsigned long long)res->bytes, res->seconds, gbps);
-		if (err)
-			fprintf(stderr, ",\n  \"error\": { \"errno\": %d, \"message\": \"%s\" }",
-				-err, strerror(-err));
+		if (err) {
+			fprintf(stderr, ",\n  \"error\": { \"errno\": %d, \"message\": ",
+				-err);
+			json_string_to(stderr, strerror(-err));
+			fprintf(stderr, " }");
+		}
 		fprintf(stderr, "\n}\n");
 		return;
 	}
@@ -81,7 +72,6 @@ static void report(const struct job *j, const struct dgen_stream *s,
 
 int stdout_run(const struct job *j)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct dgen_stream_params p = j->params;
 	struct dgen_fd_result res;
 	struct dgen_stream *s = NULL;
@@ -101,13 +91,11 @@ int stdout_run(const struct job *j)
 		return EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* No SA_RESTART: a blocked vmsplice returns at once on SIGINT. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* The handlers (signals.c) do not restart: a blocked vmsplice
+	 * returns at once on SIGINT. */
 	err = dgen_stream_write_fd(s, STDOUT_FILENO,
 				   j->no_splice ? DGEN_FD_NO_SPLICE : 0,
-				   &out_stop, NULL, &res);
+				   &tool_stop, NULL, &res);
 	if (err) {
 		status = "error";
 		rc = EXIT_IO;
@@ -115,10 +103,11 @@ int stdout_run(const struct job *j)
 			(unsigned long long)res.bytes, strerror(-err));
 	} else if (res.reader_closed) {
 		status = "closed";
-	} else if (out_stop) {
+	} else if (tool_stopped()) {
 		status = "interrupted";
 		rc = EXIT_INTR;
 	}
+	signals_report();
 	report(j, s, &res, status, err);
 	dgen_stream_free(s);
 	return rc;

@@ -3,7 +3,9 @@
  * util.c - small helpers the tools share for clocks and reports
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "util.h"
@@ -21,25 +23,55 @@ double tv_s(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-void json_string(const char *s)
+void json_string_to(FILE *f, const char *s)
 {
-	putchar('"');
+	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			printf("\\%c", c);
+			fprintf(f, "\\%c", c);
 		else if (c < 0x20)
-			printf("\\u%04x", c);
+			fprintf(f, "\\u%04x", c);
 		else
-			putchar(c);
+			fputc(c, f);
 	}
-	putchar('"');
+	fputc('"', f);
+}
+
+void json_string(const char *s)
+{
+	json_string_to(stdout, s);
+}
+
+void json_stream(FILE *f, const struct dgen_stream_params *p, uint64_t seed,
+		 uint64_t id, uint64_t size, unsigned int fields)
+{
+	fprintf(f, "\"seed\": %llu", (unsigned long long)seed);
+	if (fields & JSON_STREAM_ID)
+		fprintf(f, ", \"stream_id\": %llu", (unsigned long long)id);
+	if (fields & JSON_STREAM_SIZE)
+		fprintf(f, ", \"size\": %llu", (unsigned long long)size);
+	fprintf(f, ", \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u",
+		p->dedup_ratio, p->dedup_unit, p->compress_ratio,
+		p->compress_chunk);
+}
+
+void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(%s --help lists the options)\n", tool_name);
+	exit(EXIT_USAGE);
 }
 
 void say_refusal(const char *msg, int err)
 {
-	fprintf(stderr, "dgen-uring: %s%s\n", msg,
+	fprintf(stderr, "%s: %s%s\n", tool_name, msg,
 		err == -EEXIST ? " (--force: go ahead)" : "");
 }
 
