@@ -37,18 +37,22 @@
 #define PROGRESS_NS	1000000000ull	/* one progress line a second */
 #define POLL_NS		10000000ull	/* how often the main thread looks */
 
-static const char *arg_dev[MAX_TARGETS];
-static unsigned int arg_ndev;
-static uint64_t arg_size, arg_offset, arg_seed, arg_stream;
-static int arg_seed_set, arg_force, arg_json;
-static struct dgen_stream_params arg_params;
-static struct dgen_writer_opts arg_opts;
-static struct job arg_job;		/* --dir, --stdout: tools/jobs.h */
-static struct burnin_opts arg_burnin;
-/* Placement: --cpus, --dry-run, and the plan the writer follows. */
-static const char *arg_cpus;
-static int arg_dry_run;
-static uint32_t arg_threads_asked, arg_bs_asked, arg_qd_asked;
+/* Everything the command line says: parse_args fills it, then it is read. */
+struct opts {
+	const char *dev[MAX_TARGETS];
+	unsigned int ndev;
+	uint64_t size, offset, seed, stream;
+	int seed_set, force, json;
+	struct dgen_stream_params params;	/* seed set, size 1 */
+	struct dgen_writer_opts writer;	/* threads, io_size, queue_depth: 0
+					   unless given (the plan says) */
+	struct job job;			/* --dir, --stdout: tools/jobs.h */
+	struct burnin_opts burnin;
+	const char *cpus;		/* --cpus */
+	int dry_run;
+};
+
+/* The machine and the plan the device runs follow. */
 static struct dgen_topology *the_topo;
 static struct dgen_plan *the_plan;
 
@@ -195,43 +199,43 @@ static char *canonical(const char *path)
 }
 
 /* Two streams written to one file would leave neither: refuse repeats. */
-static void check_distinct(void)
+static void check_distinct(const struct opts *o)
 {
 	char *real[MAX_TARGETS];
 
-	for (unsigned int k = 0; k < arg_ndev; k++)
-		real[k] = canonical(arg_dev[k]);
-	for (unsigned int k = 0; k < arg_ndev; k++) {
-		if (!strcmp(arg_dev[k], DGEN_TARGET_NULL_PATH))
+	for (unsigned int k = 0; k < o->ndev; k++)
+		real[k] = canonical(o->dev[k]);
+	for (unsigned int k = 0; k < o->ndev; k++) {
+		if (!strcmp(o->dev[k], DGEN_TARGET_NULL_PATH))
 			continue;
 		for (unsigned int j = 0; j < k; j++)
 			if (real[j] && real[k] ? !strcmp(real[j], real[k]) :
-			    !strcmp(arg_dev[j], arg_dev[k]))
+			    !strcmp(o->dev[j], o->dev[k]))
 				die_usage("--dev %s and --dev %s are the same target: give each once",
-					  arg_dev[j], arg_dev[k]);
+					  o->dev[j], o->dev[k]);
 	}
-	for (unsigned int k = 0; k < arg_ndev; k++)
+	for (unsigned int k = 0; k < o->ndev; k++)
 		free(real[k]);
 }
 
 /* Verify options that make no sense together or alone. */
-static void check_burnin(void)
+static void check_burnin(const struct opts *o)
 {
-	const struct burnin_opts *b = &arg_burnin;
+	const struct burnin_opts *b = &o->burnin;
 
 	if (b->verify && b->verify_only)
 		die_usage("--verify and --verify-only: give one (--verify writes first)");
-	if (b->verify_only && !arg_seed_set)
+	if (b->verify_only && !o->seed_set)
 		die_usage("--verify-only needs --seed: the seed the run to check printed");
 	if (b->verify_only && (b->passes || b->time_s > 0))
 		die_usage("--verify-only checks one pass: give --pass P, not --passes or --time");
 	if (b->pass != 1 && !b->verify_only)
 		die_usage("--pass is for --verify-only: a run numbers its own passes from 1");
 	/* Before the plan is made: a given --bs is the user's to fix. */
-	if ((b->verify || b->verify_only) && arg_opts.io_size &&
-	    arg_opts.io_size % arg_params.dedup_unit)
+	if ((b->verify || b->verify_only) && o->writer.io_size &&
+	    o->writer.io_size % o->params.dedup_unit)
 		die_usage("--bs %u is not a multiple of the dedup unit %u: verify reads whole blocks",
-			  arg_opts.io_size, arg_params.dedup_unit);
+			  o->writer.io_size, o->params.dedup_unit);
 }
 
 enum {
@@ -247,48 +251,50 @@ enum {
  * keep the unplaced defaults (every online CPU, 1 MiB writes, depth 32) for
  * what the user did not set.
  */
-static void opts_unplaced(void)
+static struct dgen_writer_opts writer_unplaced(const struct opts *o)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct dgen_writer_opts w = o->writer;
 
-	if (!arg_opts.threads)
-		arg_opts.threads = cpus > 0 ? (uint32_t)cpus : 1;
-	if (!arg_opts.io_size)
-		arg_opts.io_size = DGEN_IO_SIZE_DEFAULT;
-	if (!arg_opts.queue_depth)
-		arg_opts.queue_depth = DGEN_QUEUE_DEPTH_DEFAULT;
+	if (!w.threads)
+		w.threads = cpus > 0 ? (uint32_t)cpus : 1;
+	if (!w.io_size)
+		w.io_size = DGEN_IO_SIZE_DEFAULT;
+	if (!w.queue_depth)
+		w.queue_depth = DGEN_QUEUE_DEPTH_DEFAULT;
+	return w;
 }
 
 /* --dir and --stdout (or --dev -) against the other targets. */
-static void jobs_check(void)
+static void jobs_check(struct opts *o)
 {
-	if (arg_ndev == 1 && !strcmp(arg_dev[0], "-")) {
-		arg_job.to_stdout = 1;
-		arg_ndev = 0;
+	if (o->ndev == 1 && !strcmp(o->dev[0], "-")) {
+		o->job.to_stdout = 1;
+		o->ndev = 0;
 	}
-	if (arg_job.to_stdout && (arg_ndev || arg_job.dir))
+	if (o->job.to_stdout && (o->ndev || o->job.dir))
 		die_usage("--stdout writes one stream: give no --dev or --dir with it");
-	if (arg_job.dir && arg_ndev)
+	if (o->job.dir && o->ndev)
 		die_usage("--dir writes a tree: give no --dev with it");
-	if (arg_job.dir && (!arg_job.files || !arg_job.file_size))
+	if (o->job.dir && (!o->job.files || !o->job.file_size))
 		die_usage("--dir needs --files N and --file-size SIZE");
-	if (!arg_job.dir && (arg_job.files || arg_job.file_size))
+	if (!o->job.dir && (o->job.files || o->job.file_size))
 		die_usage("--files and --file-size go with --dir DIR");
-	if (arg_job.dir && arg_size)
+	if (o->job.dir && o->size)
 		die_usage("--size is per target; a tree takes --file-size");
-	if ((arg_job.dir || arg_job.to_stdout) && arg_offset)
+	if ((o->job.dir || o->job.to_stdout) && o->offset)
 		die_usage("--offset is for --dev targets: trees and stdout start at 0");
-	if (arg_job.dir && arg_job.format == DGEN_FORMAT_RAW &&
-	    arg_job.file_size % 4096)
+	if (o->job.dir && o->job.format == DGEN_FORMAT_RAW &&
+	    o->job.file_size % 4096)
 		die_usage("--file-size %llu is not a multiple of 4 KiB, which raw files need for O_DIRECT",
-			  (unsigned long long)arg_job.file_size);
-	if (!arg_job.fanout)
-		arg_job.fanout = DGEN_TREE_FANOUT_DEFAULT;
-	if (!arg_job.record_size)
-		arg_job.record_size = DGEN_RECORD_SIZE_DEFAULT;
+			  (unsigned long long)o->job.file_size);
+	if (!o->job.fanout)
+		o->job.fanout = DGEN_TREE_FANOUT_DEFAULT;
+	if (!o->job.record_size)
+		o->job.record_size = DGEN_RECORD_SIZE_DEFAULT;
 }
 
-static void parse_args(int argc, char **argv)
+static void parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 		{ "dev", required_argument, NULL, 'd' },
@@ -333,131 +339,132 @@ static void parse_args(int argc, char **argv)
 	char msg[256];
 	int c;
 
-	dgen_stream_params_init(&arg_params);
-	dgen_writer_opts_init(&arg_opts);
-	burnin_opts_init(&arg_burnin);
+	memset(o, 0, sizeof(*o));
+	dgen_stream_params_init(&o->params);
+	dgen_writer_opts_init(&o->writer);
+	burnin_opts_init(&o->burnin);
 	/* 0: the plan derives them (place_plan); see opts_unplaced(). */
-	arg_opts.threads = arg_opts.io_size = arg_opts.queue_depth = 0;
+	o->writer.threads = o->writer.io_size = o->writer.queue_depth = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:s:o:fb:q:t:p:S:jhVc:n", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			if (arg_ndev == MAX_TARGETS)
+			if (o->ndev == MAX_TARGETS)
 				die_usage("at most %u targets", MAX_TARGETS);
-			arg_dev[arg_ndev++] = optarg;
+			o->dev[o->ndev++] = optarg;
 			break;
 		case 's':
-			arg_size = opt_size("size", optarg);
-			if (!arg_size)
+			o->size = opt_size("size", optarg);
+			if (!o->size)
 				die_usage("--size 0: give a size of at least one block");
 			break;
 		case 'o':
-			arg_offset = opt_size("offset", optarg);
+			o->offset = opt_size("offset", optarg);
 			break;
 		case 'f':
-			arg_force = 1;
+			o->force = 1;
 			break;
 		case 'b':
-			arg_opts.io_size = opt_u32("bs", optarg, 1,
+			o->writer.io_size = opt_u32("bs", optarg, 1,
 						   DGEN_IO_SIZE_MAX, 1);
 			break;
 		case 'q':
-			arg_opts.queue_depth = opt_u32("qd", optarg, 1,
+			o->writer.queue_depth = opt_u32("qd", optarg, 1,
 						       DGEN_QUEUE_DEPTH_MAX, 0);
 			break;
 		case 't':
-			arg_opts.threads = opt_u32("threads", optarg, 1,
+			o->writer.threads = opt_u32("threads", optarg, 1,
 						   DGEN_THREADS_MAX, 0);
 			break;
 		case 'p':
 			if (!strcmp(optarg, "seq"))
-				arg_opts.pattern = DGEN_PATTERN_SEQ;
+				o->writer.pattern = DGEN_PATTERN_SEQ;
 			else if (!strcmp(optarg, "rand"))
-				arg_opts.pattern = DGEN_PATTERN_RAND;
+				o->writer.pattern = DGEN_PATTERN_RAND;
 			else
 				die_usage("--pattern '%s': give seq or rand", optarg);
 			break;
 		case OPT_SQPOLL:
-			arg_opts.ring_flags |= DGEN_RING_SQPOLL;
+			o->writer.ring_flags |= DGEN_RING_SQPOLL;
 			break;
 		case OPT_IOPOLL:
-			arg_opts.ring_flags |= DGEN_RING_IOPOLL;
+			o->writer.ring_flags |= DGEN_RING_IOPOLL;
 			break;
 		case 'S':
-			if (parse_u64(optarg, &arg_seed))
+			if (parse_u64(optarg, &o->seed))
 				die_usage("--seed '%s' is not a whole number from 0 to 2^64 - 1",
 					  optarg);
-			arg_seed_set = 1;
+			o->seed_set = 1;
 			break;
 		case OPT_STREAM:
-			if (parse_u64(optarg, &arg_stream))
+			if (parse_u64(optarg, &o->stream))
 				die_usage("--stream '%s' is not a whole number", optarg);
 			break;
 		case OPT_DEDUP:
-			arg_params.dedup_ratio = opt_ratio("dedup", optarg);
+			o->params.dedup_ratio = opt_ratio("dedup", optarg);
 			break;
 		case OPT_DEDUP_UNIT:
-			arg_params.dedup_unit = opt_u32("dedup-unit", optarg,
+			o->params.dedup_unit = opt_u32("dedup-unit", optarg,
 							DGEN_UNIT_MIN,
 							DGEN_UNIT_MAX, 1);
 			break;
 		case OPT_COMPRESS:
-			arg_params.compress_ratio = opt_ratio("compress", optarg);
+			o->params.compress_ratio = opt_ratio("compress", optarg);
 			break;
 		case OPT_COMPRESS_CHUNK:
-			arg_params.compress_chunk = opt_u32("compress-chunk",
+			o->params.compress_chunk = opt_u32("compress-chunk",
 							    optarg,
 							    DGEN_UNIT_MIN,
 							    DGEN_UNIT_MAX, 1);
 			break;
 		case OPT_DIR:
-			arg_job.dir = optarg;
+			o->job.dir = optarg;
 			break;
 		case OPT_FILES:
-			if (parse_u64(optarg, &arg_job.files) || !arg_job.files)
+			if (parse_u64(optarg, &o->job.files) || !o->job.files)
 				die_usage("--files '%s': give a whole number of at least 1", optarg);
 			break;
 		case OPT_FILE_SIZE:
-			arg_job.file_size = opt_size("file-size", optarg);
-			if (!arg_job.file_size)
+			o->job.file_size = opt_size("file-size", optarg);
+			if (!o->job.file_size)
 				die_usage("--file-size 0: give a size of at least one block");
 			break;
 		case OPT_FANOUT:
-			arg_job.fanout = opt_u32("fanout", optarg, 1, UINT32_MAX, 0);
+			o->job.fanout = opt_u32("fanout", optarg, 1, UINT32_MAX, 0);
 			break;
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "raw"))
-				arg_job.format = DGEN_FORMAT_RAW;
+				o->job.format = DGEN_FORMAT_RAW;
 			else if (!strcmp(optarg, "npz"))
-				arg_job.format = DGEN_FORMAT_NPZ;
+				o->job.format = DGEN_FORMAT_NPZ;
 			else if (!strcmp(optarg, "tfrecord"))
-				arg_job.format = DGEN_FORMAT_TFRECORD;
+				o->job.format = DGEN_FORMAT_TFRECORD;
 			else if (!strcmp(optarg, "hdf5"))
-				arg_job.format = DGEN_FORMAT_HDF5;
+				o->job.format = DGEN_FORMAT_HDF5;
 			else
 				die_usage("--format '%s': give raw, npz, tfrecord or hdf5", optarg);
-			if (!dgen_format_supported(arg_job.format))
+			if (!dgen_format_supported(o->job.format))
 				die_usage("--format %s: this build has no HDF5 (meson -Dhdf5=enabled with libhdf5)",
 					  optarg);
 			break;
 		case OPT_RECORD_SIZE:
-			arg_job.record_size = opt_u32("record-size", optarg, 1,
+			o->job.record_size = opt_u32("record-size", optarg, 1,
 						      DGEN_IO_SIZE_MAX, 1);
 			break;
 		case OPT_STDOUT:
-			arg_job.to_stdout = 1;
+			o->job.to_stdout = 1;
 			break;
 		case OPT_NO_SPLICE:
-			arg_job.no_splice = 1;
+			o->job.no_splice = 1;
 			break;
 		case OPT_BURNIN ... OPT_BURNIN + BURNIN_OPTS - 1:
-			if (burnin_opt(&arg_burnin, c - OPT_BURNIN, optarg, msg,
+			if (burnin_opt(&o->burnin, c - OPT_BURNIN, optarg, msg,
 				       sizeof(msg)))
 				die_usage("%s", msg);
 			break;
 		case 'j':
-			arg_json = 1;
+			o->json = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -466,10 +473,10 @@ static void parse_args(int argc, char **argv)
 			printf("dgen-uring %s\n", DGEN_VERSION_STRING);
 			exit(0);
 		case 'c':
-			arg_cpus = optarg;
+			o->cpus = optarg;
 			break;
 		case 'n':
-			arg_dry_run = 1;
+			o->dry_run = 1;
 			break;
 		case ':':
 			die_usage("%s needs a value", argv[optind - 1]);
@@ -479,22 +486,40 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
-	jobs_check();
-	if (arg_job.to_stdout && arg_burnin.set)
+	jobs_check(o);
+	if (o->job.to_stdout && o->burnin.set)
 		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets and --dir trees; stdout is written once and cannot be read back");
-	if ((arg_job.dir || arg_job.to_stdout) && (arg_cpus || arg_dry_run))
+	if ((o->job.dir || o->job.to_stdout) && (o->cpus || o->dry_run))
 		die_usage("--cpus and --dry-run plan --dev targets; trees and stdout use all CPUs, unplaced");
-	if (arg_job.dir)
-		check_burnin();
-	if (arg_job.dir || arg_job.to_stdout)
+	if (o->job.dir)
+		check_burnin(o);
+	if (o->job.dir || o->job.to_stdout)
 		return;
-	if (!arg_ndev)
+	if (!o->ndev)
 		die_usage("no target: give --dev PATH (a block device, a file or null)");
-	check_distinct();
-	check_burnin();
-	arg_threads_asked = arg_opts.threads;
-	arg_bs_asked = arg_opts.io_size;
-	arg_qd_asked = arg_opts.queue_depth;
+	check_distinct(o);
+	check_burnin(o);
+}
+
+/*
+ * The options, then the seed (drawn when not given) and the data
+ * parameters checked, before any target is touched. Exits 2 on refusal.
+ */
+static void parse(int argc, char **argv, struct opts *o)
+{
+	char msg[512];
+
+	parse_args(argc, argv, o);
+	if (!o->seed_set && getrandom(&o->seed, sizeof(o->seed), 0) !=
+	    sizeof(o->seed)) {
+		fprintf(stderr, "dgen-uring: cannot draw a random seed: %s\n",
+			strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	o->params.seed = o->seed;
+	o->params.size = 1;
+	if (dgen_stream_params_check(&o->params, msg, sizeof(msg)))
+		die_usage("%s", msg);
 }
 
 /* ===== Run ===== */
@@ -511,9 +536,9 @@ static void progress(uint64_t done, uint64_t total, double rate, uint64_t ns)
 }
 
 /* Wait for the workers, drawing a progress line when stderr is a terminal. */
-static void watch(struct dgen_writer *w, uint64_t total)
+static void watch(const struct opts *o, struct dgen_writer *w, uint64_t total)
 {
-	const int tty = isatty(STDERR_FILENO) && !arg_json;
+	const int tty = isatty(STDERR_FILENO) && !o->json;
 	const struct timespec poll = { 0, POLL_NS };
 	uint64_t t0 = now_ns(), last_t = t0, last_b = 0, t, b;
 	int drawn = 0;
@@ -566,23 +591,23 @@ static int place_probe(const char *path, struct dgen_device *dev)
 }
 
 /* Bytes a --dry-run would write to @path: --size, else its size, else 1. */
-static uint64_t dry_weight(const char *path)
+static uint64_t dry_weight(const struct opts *o, const char *path)
 {
 	uint64_t bytes = 0;
 	struct stat st;
 	int fd;
 
-	if (arg_size)
-		return arg_size;
+	if (o->size)
+		return o->size;
 	if (stat(path, &st) < 0)
 		return 1;
 	if (S_ISREG(st.st_mode))
-		return (uint64_t)st.st_size > arg_offset ?
-		       (uint64_t)st.st_size - arg_offset : 1;
+		return (uint64_t)st.st_size > o->offset ?
+		       (uint64_t)st.st_size - o->offset : 1;
 	/* A block device's size needs an open; read-only, no O_EXCL. */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &bytes) == 0 && bytes > arg_offset)
-		bytes -= arg_offset;
+	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &bytes) == 0 && bytes > o->offset)
+		bytes -= o->offset;
 	else
 		bytes = 1;
 	if (fd >= 0)
@@ -595,7 +620,7 @@ static uint64_t dry_weight(const char *path)
  * synthetic or XML) only plans, and a bad --cpus list is refused here, so
  * nothing is created for a run that cannot start. Exits 2 on refusal.
  */
-static void place_machine(void)
+static void place_machine(const struct opts *o)
 {
 	unsigned int *cpus;
 	char msg[512];
@@ -607,14 +632,14 @@ static void place_machine(void)
 			msg);
 		exit(EXIT_USAGE);
 	}
-	if (!the_topo->this_system && !arg_dry_run) {
+	if (!the_topo->this_system && !o->dry_run) {
 		fprintf(stderr, "dgen-uring: the topology is a pretend machine (%s, from %s or %s): its CPUs and nodes are not this one's, so it can only be used with --dry-run\n",
 			the_topo->source, DGEN_ENV_HWLOC_SYNTHETIC,
 			DGEN_ENV_HWLOC_XML);
 		exit(EXIT_USAGE);
 	}
-	if (arg_cpus) {
-		r = dgen_cpulist_parse(the_topo, arg_cpus, &cpus, msg, sizeof(msg));
+	if (o->cpus) {
+		r = dgen_cpulist_parse(the_topo, o->cpus, &cpus, msg, sizeof(msg));
 		if (r < 0) {
 			fprintf(stderr, "dgen-uring: --cpus: %s\n", msg);
 			exit(EXIT_USAGE);
@@ -629,42 +654,43 @@ static void place_machine(void)
  * opened targets' O_DIRECT alignment is the block the I/O size must fill.
  * Then the writer's options follow the plan. Returns 0 or -errno with @msg.
  */
-static int place_plan(struct dgen_target **targets, char *msg, size_t msglen)
+static int place_plan(const struct opts *o, struct dgen_target **targets,
+		      struct dgen_writer_opts *w, char *msg, size_t msglen)
 {
 	struct dgen_plan_target_spec *ts;
 	struct dgen_device_limits *lim;
 	struct dgen_plan_opts po = {
-		.threads = arg_threads_asked,
-		.cpus = arg_cpus,
-		.io_size = arg_bs_asked,
-		.queue_depth = arg_qd_asked,
+		.threads = o->writer.threads,
+		.cpus = o->cpus,
+		.io_size = o->writer.io_size,
+		.queue_depth = o->writer.queue_depth,
 	};
 	struct dgen_device dev;
 	int r = -ENOMEM;
 
-	ts = calloc(arg_ndev, sizeof(*ts));
-	lim = calloc(arg_ndev, sizeof(*lim));
+	ts = calloc(o->ndev, sizeof(*ts));
+	lim = calloc(o->ndev, sizeof(*lim));
 	if (!ts || !lim)
 		goto out;
-	for (unsigned int k = 0; k < arg_ndev; k++) {
+	for (unsigned int k = 0; k < o->ndev; k++) {
 		struct dgen_target_info i;
 
-		r = place_probe(arg_dev[k], &dev);
+		r = place_probe(o->dev[k], &dev);
 		if (r < 0) {
 			snprintf(msg, msglen, "%s: cannot find its device: %s",
-				 arg_dev[k], strerror(-r));
+				 o->dev[k], strerror(-r));
 			goto out;
 		}
 		dgen_device_limits_read(&dev, &lim[k]);
 		ts[k] = (struct dgen_plan_target_spec) {
-			.name = arg_dev[k], .node = dev.node, .limits = &lim[k],
+			.name = o->dev[k], .node = dev.node, .limits = &lim[k],
 		};
 		/* null feeds no device: its pool only has to suit the
 		 * generator (dgen_pool_size). */
-		if (!strcmp(arg_dev[k], DGEN_TARGET_NULL_PATH))
+		if (!strcmp(o->dev[k], DGEN_TARGET_NULL_PATH))
 			lim[k].no_device = 1;
 		if (!targets) {
-			ts[k].weight = dry_weight(arg_dev[k]);
+			ts[k].weight = dry_weight(o, o->dev[k]);
 			if (lim[k].no_device)
 				lim[k].logical_block_size = 1;
 			continue;
@@ -673,15 +699,16 @@ static int place_plan(struct dgen_target **targets, char *msg, size_t msglen)
 		ts[k].weight = i.size;
 		lim[k].logical_block_size = i.dio_offset_align;
 	}
-	r = dgen_plan_new(&the_plan, the_topo, ts, arg_ndev, &po, msg, msglen);
+	r = dgen_plan_new(&the_plan, the_topo, ts, o->ndev, &po, msg, msglen);
 	if (r < 0)
 		goto out;
 	/* The report's job line: the first target's pool (all share --bs and
 	 * --qd when given). */
-	arg_opts.plan = the_plan;
-	arg_opts.threads = the_plan->nthreads;
-	arg_opts.io_size = the_plan->targets[0].pool.io_size;
-	arg_opts.queue_depth = the_plan->targets[0].pool.queue_depth;
+	*w = o->writer;
+	w->plan = the_plan;
+	w->threads = the_plan->nthreads;
+	w->io_size = the_plan->targets[0].pool.io_size;
+	w->queue_depth = the_plan->targets[0].pool.queue_depth;
 out:
 	free(ts);
 	free(lim);
@@ -689,12 +716,13 @@ out:
 }
 
 /* --dry-run: the plan and the memory this machine offers; nothing written. */
-static int dry_run(void)
+static int dry_run(const struct opts *o)
 {
+	struct dgen_writer_opts w;
 	char msg[512], *text;
 	size_t len;
 
-	if (place_plan(NULL, msg, sizeof(msg)) < 0) {
+	if (place_plan(o, NULL, &w, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
 		return EXIT_USAGE;
 	}
@@ -850,9 +878,11 @@ static void report_place_json(const struct dgen_writer *w)
 /* ===== Report ===== */
 
 struct report {
+	const struct opts *o;
+	struct dgen_writer_opts w;	/* as the plan set them */
 	struct dgen_target **targets;
 	struct dgen_stream **streams;
-	struct dgen_writer *w;
+	struct dgen_writer *writer;
 	struct dgen_writer_result res;
 	double user_s, sys_s;
 	const char *status;
@@ -895,20 +925,21 @@ static double gb_per_s(const struct report *r)
 
 static void report_json(const struct report *r)
 {
+	const struct opts *o = r->o;
 	const struct dgen_writer_result *res = &r->res;
 	const struct dgen_latency *l = &res->latency;
 
 	printf("{\n  \"dgen-uring\": \"%s\",\n  \"status\": \"%s\",\n",
 	       DGEN_VERSION_STRING, r->status);
 	printf("  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
-	       (unsigned long long)arg_seed, arg_seed_set ? "false" : "true");
+	       (unsigned long long)o->seed, o->seed_set ? "false" : "true");
 	printf("  \"job\": { \"bs\": %u, \"qd\": %u, \"threads\": %u, \"pattern\": \"%s\", \"offset\": %llu, \"ring\": [",
-	       arg_opts.io_size, arg_opts.queue_depth, arg_opts.threads,
-	       arg_opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq",
-	       (unsigned long long)arg_offset);
+	       r->w.io_size, r->w.queue_depth, r->w.threads,
+	       r->w.pattern == DGEN_PATTERN_RAND ? "rand" : "seq",
+	       (unsigned long long)o->offset);
 	print_features(res->ring_features, "\"%s\"", ", ");
 	printf("] },\n  \"targets\": [\n");
-	for (unsigned int k = 0; k < arg_ndev; k++) {
+	for (unsigned int k = 0; k < o->ndev; k++) {
 		const struct dgen_stream_params *p;
 		struct dgen_stream_layout lay;
 		struct dgen_target_info i;
@@ -919,16 +950,16 @@ static void report_json(const struct report *r)
 		printf(", \"type\": \"%s\", \"offset\": %llu, \"size\": %llu, \"bytes\": %llu,\n",
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size,
-		       (unsigned long long)dgen_writer_target_bytes(r->w, k));
+		       (unsigned long long)dgen_writer_target_bytes(r->writer, k));
 		printf("      \"stream\": { ");
 		json_stream(stdout, p, p->seed, p->stream_id, p->size,
 			    JSON_STREAM_ID | JSON_STREAM_SIZE);
 		printf(", \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" } }%s\n",
 		       lay.dedup_ratio, lay.compress_ratio, lay.kernel,
-		       k + 1 < arg_ndev ? "," : "");
+		       k + 1 < o->ndev ? "," : "");
 	}
 	printf("  ],\n");
-	report_place_json(r->w);
+	report_place_json(r->writer);
 	printf("  \"bytes\": %llu,\n  \"ops\": %llu,\n  \"short_writes\": %llu,\n  \"retries\": %llu,\n",
 	       (unsigned long long)res->bytes, (unsigned long long)res->ops,
 	       (unsigned long long)res->short_writes,
@@ -965,18 +996,19 @@ static void report_json(const struct report *r)
 
 static void report_human(const struct report *r)
 {
+	const struct opts *o = r->o;
 	char bs[32];
 	const struct dgen_writer_result *res = &r->res;
 	const struct dgen_latency *l = &res->latency;
 
 	printf("dgen-uring %s: %u target%s, %u thread%s, bs %s, qd %u, %s\n",
-	       DGEN_VERSION_STRING, arg_ndev, arg_ndev > 1 ? "s" : "",
-	       arg_opts.threads, arg_opts.threads > 1 ? "s" : "",
-	       size_str(arg_opts.io_size, bs, sizeof(bs)), arg_opts.queue_depth,
-	       arg_opts.pattern == DGEN_PATTERN_RAND ? "rand" : "seq");
-	printf("  seed %llu%s\n", (unsigned long long)arg_seed,
-	       arg_seed_set ? "" : " (drawn at random: give --seed to repeat)");
-	for (unsigned int k = 0; k < arg_ndev; k++) {
+	       DGEN_VERSION_STRING, o->ndev, o->ndev > 1 ? "s" : "",
+	       r->w.threads, r->w.threads > 1 ? "s" : "",
+	       size_str(r->w.io_size, bs, sizeof(bs)), r->w.queue_depth,
+	       r->w.pattern == DGEN_PATTERN_RAND ? "rand" : "seq");
+	printf("  seed %llu%s\n", (unsigned long long)o->seed,
+	       o->seed_set ? "" : " (drawn at random: give --seed to repeat)");
+	for (unsigned int k = 0; k < o->ndev; k++) {
 		const struct dgen_stream_params *p;
 		struct dgen_stream_layout lay;
 		struct dgen_target_info i;
@@ -985,7 +1017,7 @@ static void report_human(const struct report *r)
 		printf("  %s (%s): offset %llu, size %llu, written %llu\n",
 		       i.path, type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size,
-		       (unsigned long long)dgen_writer_target_bytes(r->w, k));
+		       (unsigned long long)dgen_writer_target_bytes(r->writer, k));
 		printf("    stream %llu: dedup %g (actual %.4f, unit %u), compress %g (actual %.4f, chunk %u), kernel %s\n",
 		       (unsigned long long)p->stream_id, p->dedup_ratio,
 		       lay.dedup_ratio, p->dedup_unit, p->compress_ratio,
@@ -1003,7 +1035,7 @@ static void report_human(const struct report *r)
 	printf("  cpu: user %.3f s, sys %.3f s, %.3f s/GB\n", r->user_s,
 	       r->sys_s,
 	       res->bytes ? (r->user_s + r->sys_s) / ((double)res->bytes / 1e9) : 0);
-	report_place_human(r->w);
+	report_place_human(r->writer);
 	printf("  ring: %s", res->ring_features ? "" : "plain (no optional features)");
 	print_features(res->ring_features, "%s", " ");
 	printf("\n  status: %s", r->status);
@@ -1023,47 +1055,47 @@ static void report_human(const struct report *r)
 /* ===== Main ===== */
 
 /* Verify and burn-in runs: passes, read-back, their own report (burnin.c). */
-static int run_burnin(void)
+static int run_burnin(const struct opts *o, const struct dgen_writer_opts *w)
 {
 	struct burnin_job j = {
-		.dev = arg_dev, .ndev = arg_ndev, .size = arg_size,
-		.offset = arg_offset, .seed = arg_seed, .stream = arg_stream,
-		.seed_set = arg_seed_set, .force = arg_force, .json = arg_json,
-		.params = arg_params, .opts = arg_opts, .b = arg_burnin,
-		.tree = arg_job.dir ? &arg_job : NULL,
+		.dev = o->dev, .ndev = o->ndev, .size = o->size,
+		.offset = o->offset, .seed = o->seed, .stream = o->stream,
+		.seed_set = o->seed_set, .force = o->force, .json = o->json,
+		.params = o->params, .opts = *w, .b = o->burnin,
+		.tree = o->job.dir ? &o->job : NULL,
 	};
 
 	return burnin_run(&j);
 }
 
-static int open_all(struct report *r)
+static int open_all(const struct opts *o, struct report *r)
 {
 	char msg[512];
 	int err;
 
-	for (unsigned int k = 0; k < arg_ndev; k++) {
-		struct dgen_stream_params p = arg_params;
+	for (unsigned int k = 0; k < o->ndev; k++) {
+		struct dgen_stream_params p = o->params;
 		struct dgen_target_info i;
 
-		err = dgen_target_open(&r->targets[k], arg_dev[k], arg_offset,
-				       arg_size, arg_force ? DGEN_TARGET_FORCE : 0,
+		err = dgen_target_open(&r->targets[k], o->dev[k], o->offset,
+				       o->size, o->force ? DGEN_TARGET_FORCE : 0,
 				       msg, sizeof(msg));
 		if (err)
 			goto refuse;
 		dgen_target_info_get(r->targets[k], &i);
-		p.stream_id = arg_stream + k;
+		p.stream_id = o->stream + k;
 		p.size = i.size;
 		err = dgen_stream_new(&r->streams[k], &p, msg, sizeof(msg));
 		if (err)
 			goto refuse;
 	}
-	err = place_plan(r->targets, msg, sizeof(msg));
+	err = place_plan(o, r->targets, &r->w, msg, sizeof(msg));
 	if (err)
 		goto refuse;
-	err = dgen_writer_new(&r->w, &arg_opts,
+	err = dgen_writer_new(&r->writer, &r->w,
 			      (struct dgen_target *const *)r->targets,
 			      (const struct dgen_stream *const *)r->streams,
-			      arg_ndev, msg, sizeof(msg));
+			      o->ndev, msg, sizeof(msg));
 	if (err)
 		goto refuse;
 	return 0;
@@ -1072,134 +1104,146 @@ refuse:
 	return err;
 }
 
-static int run(int argc, char **argv)
+/* The message for a failed write run. */
+static void write_failed(const struct report *r, int err)
 {
-	struct report r = { .status = "ok" };
+	if (r->res.error_target >= 0) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[r->res.error_target], &i);
+		fprintf(stderr, "dgen-uring: write to %s at offset %llu failed: %s%s\n",
+		i.path, (unsigned long long)r->res.error_offset,
+		strerror(-err),
+		err == -EOPNOTSUPP && (r->w.ring_flags & DGEN_RING_IOPOLL) ?
+		" (--iopoll needs a device with polled queues, e.g. nvme with poll_queues set)" : "");
+	} else {
+		fprintf(stderr, "dgen-uring: io_uring failed: %s%s\n",
+		strerror(-err),
+		err == -EPERM || err == -ENOSYS ?
+		" (io_uring is unavailable here: see the sysctl kernel.io_uring_disabled)" : "");
+	}
+}
+
+/* Trees and stdout: unplaced writers, their own reports. */
+static int run_job(const struct opts *o)
+{
+	struct job j = o->job;
+
+	j.size = o->size;
+	j.stream = o->stream;
+	j.seed = o->seed;
+	j.seed_drawn = !o->seed_set;
+	j.force = o->force;
+	j.json = o->json;
+	j.params = o->params;
+	j.opts = writer_unplaced(o);
+	if (o->burnin.set)
+		return run_burnin(o, &j.opts);
+	return j.dir ? tree_run(&j) : stdout_run(&j);
+}
+
+/*
+ * Verify and burn-in of devices open their targets themselves, pass by
+ * pass; their writers follow the plan made from the paths, as --dry-run
+ * shows it (pinned threads, buffers on their node).
+ */
+static int run_passes(const struct opts *o)
+{
+	struct dgen_writer_opts w;
+	char msg[512];
+
+	if (place_plan(o, NULL, &w, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "dgen-uring: %s\n", msg);
+		return EXIT_USAGE;
+	}
+	return run_burnin(o, &w);
+}
+
+/* One write of the devices: the writer, a progress line, the report. */
+static int run_write(const struct opts *o)
+{
+	struct report r = { .o = o, .status = "ok" };
 	struct rusage ru0, ru1;
 	uint64_t total = 0;
 	char msg[512];
 	int rc = EXIT_USAGE, err;
 
-	parse_args(argc, argv);
-	if (!arg_seed_set && getrandom(&arg_seed, sizeof(arg_seed), 0) !=
-	    sizeof(arg_seed)) {
-		fprintf(stderr, "dgen-uring: cannot draw a random seed: %s\n",
-			strerror(errno));
-		return EXIT_USAGE;
-	}
-	arg_params.seed = arg_seed;
-	/* Check the data parameters before touching any target. */
-	arg_params.size = 1;
-	if (dgen_stream_params_check(&arg_params, msg, sizeof(msg)))
-		die_usage("%s", msg);
-	if (arg_job.dir || arg_job.to_stdout)
-		opts_unplaced();
-	place_machine();
-	if (arg_dry_run) {
-		rc = dry_run();
-		goto out;
-	}
-	if (arg_burnin.set && arg_job.dir)
-		return run_burnin();
-	if (arg_burnin.set) {
-		/*
-		 * Verify and burn-in open their targets themselves, pass by
-		 * pass; their writers follow the plan made from the paths, as
-		 * --dry-run shows it (pinned threads, buffers on their node).
-		 */
-		if (place_plan(NULL, msg, sizeof(msg)) < 0) {
-			fprintf(stderr, "dgen-uring: %s\n", msg);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		return run_burnin();
-	}
-
-	if (arg_job.dir || arg_job.to_stdout) {
-		arg_job.size = arg_size;
-		arg_job.stream = arg_stream;
-		arg_job.seed = arg_seed;
-		arg_job.seed_drawn = !arg_seed_set;
-		arg_job.force = arg_force;
-		arg_job.json = arg_json;
-		arg_job.params = arg_params;
-		arg_job.opts = arg_opts;
-		return arg_job.dir ? tree_run(&arg_job) : stdout_run(&arg_job);
-	}
-	r.targets = calloc(arg_ndev, sizeof(*r.targets));
-	r.streams = calloc(arg_ndev, sizeof(*r.streams));
+	r.targets = calloc(o->ndev, sizeof(*r.targets));
+	r.streams = calloc(o->ndev, sizeof(*r.streams));
 	if (!r.targets || !r.streams) {
 		fprintf(stderr, "dgen-uring: out of memory\n");
 		goto out;
 	}
-	if (open_all(&r))
+	if (open_all(o, &r))
 		goto out;
-	for (unsigned int k = 0; k < arg_ndev; k++) {
+	for (unsigned int k = 0; k < o->ndev; k++) {
 		struct dgen_target_info i;
 
 		dgen_target_info_get(r.targets[k], &i);
 		total += i.size;
 	}
-
 	/* On a terminal the seed shows at once: a run killed hard can still
 	 * be verified. Otherwise the report carries it. */
-	if (!arg_seed_set && isatty(STDERR_FILENO))
+	if (!o->seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
-			(unsigned long long)arg_seed);
+			(unsigned long long)o->seed);
 	getrusage(RUSAGE_SELF, &ru0);
 	/* A signal before the start: the workers start stopped. */
 	if (tool_stopped())
-		dgen_writer_stop(r.w);
-	err = dgen_writer_start(r.w, msg, sizeof(msg));
+		dgen_writer_stop(r.writer);
+	err = dgen_writer_start(r.writer, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
 		rc = EXIT_IO;
-		dgen_writer_wait(r.w, &r.res);
+		dgen_writer_wait(r.writer, &r.res);
 		goto out;
 	}
-	watch(r.w, total);
-	err = dgen_writer_wait(r.w, &r.res);
+	watch(o, r.writer, total);
+	err = dgen_writer_wait(r.writer, &r.res);
 	getrusage(RUSAGE_SELF, &ru1);
 	r.user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
 	r.sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
-
 	rc = 0;
 	if (err) {
 		r.status = "error";
 		rc = EXIT_IO;
-		if (r.res.error_target >= 0) {
-			struct dgen_target_info i;
-
-			dgen_target_info_get(r.targets[r.res.error_target], &i);
-			fprintf(stderr, "dgen-uring: write to %s at offset %llu failed: %s%s\n",
-				i.path, (unsigned long long)r.res.error_offset,
-				strerror(-err),
-				err == -EOPNOTSUPP && (arg_opts.ring_flags & DGEN_RING_IOPOLL) ?
-				" (--iopoll needs a device with polled queues, e.g. nvme with poll_queues set)" : "");
-		} else {
-			fprintf(stderr, "dgen-uring: io_uring failed: %s%s\n",
-				strerror(-err),
-				err == -EPERM || err == -ENOSYS ?
-				" (io_uring is unavailable here: see the sysctl kernel.io_uring_disabled)" : "");
-		}
+		write_failed(&r, err);
 	} else if (r.res.stopped || tool_stopped()) {
 		r.status = "interrupted";
 		rc = EXIT_INTR;
 	}
 	signals_report();
-	if (arg_json)
+	if (o->json)
 		report_json(&r);
 	else
 		report_human(&r);
 out:
-	dgen_writer_free(r.w);
-	for (unsigned int k = 0; r.targets && k < arg_ndev; k++) {
+	dgen_writer_free(r.writer);
+	for (unsigned int k = 0; r.targets && k < o->ndev; k++) {
 		dgen_target_close(r.targets[k]);
 		if (r.streams)
 			dgen_stream_free(r.streams[k]);
 	}
 	free(r.targets);
 	free(r.streams);
+	return rc;
+}
+
+static int run(int argc, char **argv)
+{
+	struct opts o;
+	int rc;
+
+	parse(argc, argv, &o);
+	place_machine(&o);
+	if (o.dry_run)
+		rc = dry_run(&o);
+	else if (o.job.dir || o.job.to_stdout)
+		rc = run_job(&o);
+	else if (o.burnin.set)
+		rc = run_passes(&o);
+	else
+		rc = run_write(&o);
 	dgen_plan_free(the_plan);
 	dgen_topology_free(the_topo);
 	return rc;
