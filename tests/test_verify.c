@@ -583,13 +583,14 @@ Test(cli, time_limited_passes)
 	struct run r;
 	double sec;
 
-	cr_assert_eq(tool(&r, "--dev %s --size 16M --seed 9 --verify --time 2 --status-interval 0.25 --json --threads 2",
+	cr_assert_eq(tool(&r, "--dev %s --size 16M --seed 9 --verify --time 3 --status-interval 0.25 --json --threads 2",
 			  path), 0, "%s", r.err);
 	sec = report_seconds(r.out);
-	cr_expect(sec >= 2.0 && sec < 2.0 + LATE_S, "ran %.3f s for --time 2", sec);
+	cr_expect(sec >= 3.0 && sec < 3.0 + LATE_S, "ran %.3f s for --time 3", sec);
 	line = py(check, r.out);
 	n = (unsigned int)strtoul(line, &p, 10);
-	cr_assert_geq(n, 3, "%s\n%s", line, r.out);
+	/* A pass takes well under a second even under ASan on busy cores. */
+	cr_assert_geq(n, 2, "%s\n%s", line, r.out);
 	/* The first eight passes' seeds and the last's (a line is short). */
 	for (unsigned int i = 1; i <= n && i <= 8; i++) {
 		unsigned long long seed = strtoull(p, &p, 10);
@@ -1062,18 +1063,22 @@ Test(cli, tree_time_and_rate)
 	const char *dir = scratch_path("tree-time");
 	struct run r;
 
+	/*
+	 * Two small files, so that even under sanitizers on a busy machine
+	 * (a pass of eight 1 MiB files took 1.2 s there) several passes fit.
+	 */
 	sh("rm -rf %s", dir);
-	cr_assert_eq(tool(&r, "--dir %s --files 8 --file-size 1M --seed 24 --verify --time 1.5 --json",
+	cr_assert_eq(tool(&r, "--dir %s --files 2 --file-size 256K --seed 24 --verify --time 3 --json",
 			  dir), 0, "%s%s", r.out, r.err);
 	cr_expect_str_eq(py(check, r.out), "ok True True 0 True");
-	cr_expect(report_seconds(r.out) >= 1.5 && report_seconds(r.out) < 1.5 + LATE_S,
+	cr_expect(report_seconds(r.out) >= 3.0 && report_seconds(r.out) < 3.0 + LATE_S,
 		  "%.2f s", report_seconds(r.out));
 	/* The formatted workers stop at the deadline too. */
 	sh("rm -rf %s", dir);
-	cr_assert_eq(tool(&r, "--dir %s --files 8 --file-size 1M --format npz --seed 24 --verify --time 1.5 --json",
+	cr_assert_eq(tool(&r, "--dir %s --files 2 --file-size 256K --format npz --seed 24 --verify --time 3 --json",
 			  dir), 0, "%s%s", r.out, r.err);
 	cr_expect_str_eq(py(check, r.out), "ok True True 0 True");
-	cr_expect(report_seconds(r.out) >= 1.5 && report_seconds(r.out) < 1.5 + LATE_S,
+	cr_expect(report_seconds(r.out) >= 3.0 && report_seconds(r.out) < 3.0 + LATE_S,
 		  "%.2f s", report_seconds(r.out));
 	/*
 	 * 32 MiB at 16 MiB/s: 2 s, the same clock for every file (less the
