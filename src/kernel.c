@@ -4,8 +4,11 @@
  *
  * Kernels are listed best first; the first one this CPU runs, less those
  * masked by DGEN_DISABLE_CPU_FEATURES, is the default. The choice is made
- * when a stream is created and stored in it (no global state).
+ * when a stream is created and stored in it. The CPU's features (and the
+ * mask) are read once per process, on first use: a tree burn-in makes a
+ * stream for every file of every pass, and the answer cannot change.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -31,13 +34,20 @@ static const struct kernel_entry kernels[] = {
 	{ { "generic", dgen_fill_generic, dgen_fill_blocks_generic }, 0 },
 };
 
-static unsigned int cpu_features(void)
+static pthread_once_t features_once = PTHREAD_ONCE_INIT;
+static unsigned int features;
+
+static void features_detect(void)
 {
 #ifdef HAVE_X86
-	return dgen_x86_cpu_features();
-#else
-	return 0;
+	features = dgen_x86_cpu_features();
 #endif
+}
+
+static unsigned int cpu_features(void)
+{
+	pthread_once(&features_once, features_detect);
+	return features;
 }
 
 static const struct dgen_kernel *kernel_usable(unsigned int i)

@@ -7,7 +7,8 @@
  * refuses a device that is mounted or claimed by LVM, md, a mapper or
  * another O_EXCL opener), probed for signatures, and sized; files are
  * opened O_DIRECT but only extended once every target has passed
- * (dgen_target_prepare).
+ * (dgen_target_prepare). No file is made or used in devtmpfs: a name there
+ * is a device, and a missing one is refused as such.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <dgen/stream.h>
 #include <dgen/target.h>
 
+#include "devtmpfs.h"
 #include "refuse.h"
 #include "target_impl.h"
 
@@ -304,6 +306,18 @@ int dgen_target_open(struct dgen_target **out, const char *path,
 	} else if ((missing = stat(path, &st) < 0) && errno != ENOENT) {
 		r = dgen_refuse(-errno, msg, msglen, "cannot stat %s: %s", path,
 				strerror(errno));
+		goto err;
+	} else if (missing && dgen_path_in_devtmpfs(path)) {
+		/* A name in /dev that is not there is a missing device. */
+		r = dgen_refuse(-ENODEV, msg, msglen,
+				"%s: no such device (no file is made in devtmpfs, which holds device nodes only)",
+				path);
+		goto err;
+	} else if (!missing && S_ISREG(st.st_mode) &&
+		   dgen_dev_on_devtmpfs(st.st_dev)) {
+		r = dgen_refuse(-ENODEV, msg, msglen,
+				"%s: no such device: it is a regular file in devtmpfs, in RAM (remove it)",
+				path);
 		goto err;
 	} else if (missing || S_ISREG(st.st_mode)) {
 		t->info.type = DGEN_TARGET_FILE;

@@ -24,8 +24,10 @@ static inline const char *dgen_bytes_str(char *buf, size_t len, uint64_t n)
 		if (n % (1ull << (10 * u)))
 			continue;
 		if ((n >> (10 * u)) < 10000) {
-			snprintf(buf, len, "%llu %s",
-				 (unsigned long long)(n >> (10 * u)), unit[u]);
+			/* As an unsigned int, the count's width is bounded for
+			 * the compiler too (-Wformat-truncation at -O3). */
+			snprintf(buf, len, "%u %s",
+				 (unsigned int)(n >> (10 * u)), unit[u]);
 			return buf;
 		}
 		break;

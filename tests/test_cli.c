@@ -309,6 +309,38 @@ Test(cli, one_refused_target_leaves_all_untouched)
 	unlink(old);
 }
 
+/*
+ * A drive name that is not there (a burn-in script looping over names) is
+ * refused as a missing device: exit 2, no file made in /dev.
+ */
+Test(cli, missing_device_refused)
+{
+	const char *path = devtmpfs_missing_path("nvme9n1");
+	struct stat st;
+	struct run r;
+	int made, fd;
+
+	if (!path)
+		cr_skip_test("/dev is not devtmpfs here");
+	unlink(path);
+	tool(&r, "--dev %s --size 64M", path);
+	made = access(path, F_OK) == 0;
+	unlink(path);
+	cr_assert_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_assert(!made, "the run made %s", path);
+	cr_assert(strstr(r.err, path) && strstr(r.err, "no such device"), "%s", r.err);
+	/* So is a regular file left there by an older version, and verify. */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
+	cr_assert_geq(fd, 0, "cannot make %s: %s", path, strerror(errno));
+	close(fd);
+	tool(&r, "--dev %s --size 64M --verify --passes 1", path);
+	cr_assert_eq(stat(path, &st), 0);
+	unlink(path);
+	cr_assert_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "no such device"), "%s", r.err);
+	cr_assert_eq(st.st_size, 0, "the file in /dev was written");
+}
+
 /* A loop device over @size bytes of 0x3c, or skip. */
 static const char *loop_make(const char *backing, uint64_t size, int ro)
 {

@@ -4,11 +4,15 @@
  * portable "generic" kernel, and DGEN_DISABLE_CPU_FEATURES hides kernels
  *
  * Kernels are forced through dgen_stream_params.kernel. Criterion runs each
- * test in its own process, so setenv() in one test leaves the others alone.
+ * test in its own process, so setenv() in one test leaves the others alone;
+ * the library reads the mask once per process, so a test sets it before
+ * its first stream.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -240,27 +244,68 @@ Test(kernel, generic_always_listed)
 }
 
 /*
- * With DGEN_DISABLE_CPU_FEATURES=@mask, the kernels in @hidden are not
- * listed, a stream asking for one of them is refused with -EINVAL, and
- * the other kernels listed before stay listed.
+ * The kernels listed with DGEN_DISABLE_CPU_FEATURES unset, best first, as a
+ * fresh process sees them: the mask is read once per process, so the list
+ * comes from a child. Returns how many were put in @names (static strings
+ * in @buf).
+ */
+static unsigned int kernels_unmasked(const char *names[], unsigned int max,
+				     char *buf, size_t len)
+{
+	unsigned int n = 0;
+	int fds[2], status;
+	ssize_t got, r;
+	pid_t pid;
+	char *save = NULL, *tok;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		const char *name;
+		unsigned int i;
+
+		close(fds[0]);
+		unsetenv("DGEN_DISABLE_CPU_FEATURES");
+		for (i = 0; (name = dgen_kernel_name(i)); i++)
+			if (write(fds[1], name, strlen(name)) < 0 ||
+			    write(fds[1], " ", 1) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	for (got = 0; (r = read(fds[0], buf + got, len - 1 - (size_t)got)) > 0;)
+		got += r;
+	close(fds[0]);
+	buf[got] = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (tok = strtok_r(buf, " ", &save); tok && n < max;
+	     tok = strtok_r(NULL, " ", &save))
+		names[n++] = tok;
+	return n;
+}
+
+/*
+ * With DGEN_DISABLE_CPU_FEATURES=@mask set before the first use, the
+ * kernels in @hidden are not listed, a stream asking for one of them is
+ * refused with -EINVAL, and the other kernels listed without the mask stay
+ * listed, in order.
  */
 static void check_masked(const char *mask, const char *const hidden[],
 			 unsigned int nhidden)
 {
 	const char *before[MAX_KERNELS + 1];
-	unsigned int i, n = 0;
+	char names[256];
+	unsigned int i, n;
 	const char *name;
 	struct dgen_stream_params p = test_params(1 * MIB, 4096, 4096, 2, 2);
-	struct dgen_stream *pre, *s = NULL;
+	struct dgen_stream *ref, *s = NULL;
 	uint8_t *a = xmalloc(1 * MIB), *b = xmalloc(1 * MIB);
 
-	unsetenv("DGEN_DISABLE_CPU_FEATURES");
-	for (i = 0; (name = dgen_kernel_name(i)) && n < MAX_KERNELS; i++)
-		before[n++] = name;
+	n = kernels_unmasked(before, MAX_KERNELS, names, sizeof(names));
 	before[n] = NULL;
-	/* A stream made before the mask keeps its kernel. */
-	p.kernel = before[0];
-	pre = stream_make(&p);
+	cr_assert(n >= 1);
 
 	cr_assert(!setenv("DGEN_DISABLE_CPU_FEATURES", mask, 1));
 	for (i = 0; i < nhidden; i++) {
@@ -296,23 +341,54 @@ static void check_masked(const char *mask, const char *const hidden[],
 	cr_assert(dgen_kernel_name(n) == NULL);
 	cr_assert(kernel_listed("generic"));
 
-	/* The default is now the best remaining kernel, and it still works. */
+	/* The default is now the best remaining kernel, and it makes the
+	 * reference kernel's bytes. */
 	p.kernel = NULL;
 	s = stream_make(&p);
 	cr_assert(!strcmp(stream_layout(s).kernel, dgen_kernel_name(0)),
 		  "default kernel %s under mask %s", stream_layout(s).kernel,
 		  mask);
-	cr_assert(!strcmp(stream_layout(pre).kernel, before[0]),
-		  "a stream made before the mask changed kernel to %s",
-		  stream_layout(pre).kernel);
+	p.kernel = "generic";
+	ref = stream_make(&p);
 	stream_fill(s, a, 0, 1 * MIB);
-	stream_fill(pre, b, 0, 1 * MIB);
+	stream_fill(ref, b, 0, 1 * MIB);
 	cr_assert(!memcmp(a, b, 1 * MIB));
 	dgen_stream_free(s);
-	dgen_stream_free(pre);
-	unsetenv("DGEN_DISABLE_CPU_FEATURES");
+	dgen_stream_free(ref);
 	free(a);
 	free(b);
+}
+
+/*
+ * The CPU's features and the mask are read once, at first use: a mask set
+ * afterwards changes neither the list nor a new stream's default kernel
+ * (a tree burn-in makes a stream per file; none re-reads them).
+ */
+Test(kernel, features_read_once)
+{
+	const char *first[MAX_KERNELS + 1], *name;
+	struct dgen_stream_params p = test_params(1 * MIB, 4096, 4096, 2, 2);
+	struct dgen_stream *s;
+	unsigned int i, n;
+
+	unsetenv("DGEN_DISABLE_CPU_FEATURES");
+	for (n = 0; n < MAX_KERNELS && (name = dgen_kernel_name(n)); n++)
+		first[n] = name;
+	if (n < 2)
+		cr_skip_test("this CPU runs the generic kernel only: no mask shows");
+	cr_assert(!setenv("DGEN_DISABLE_CPU_FEATURES", "all", 1));
+	for (i = 0; i < n; i++) {
+		name = dgen_kernel_name(i);
+		cr_assert(name && !strcmp(name, first[i]),
+			  "after the first use, a new mask changed kernel %u "
+			  "from %s to %s", i, first[i], name ? name : "NULL");
+	}
+	cr_assert_null(dgen_kernel_name(n));
+	p.kernel = NULL;
+	s = stream_make(&p);
+	cr_assert_str_eq(stream_layout(s).kernel, first[0]);
+	dgen_stream_free(s);
+	unsetenv("DGEN_DISABLE_CPU_FEATURES");
 }
 
 Test(kernel, disable_avx512)

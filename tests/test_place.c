@@ -446,7 +446,9 @@ Test(place, affinity_seen_from_proc)
 	snprintf(cmd, sizeof(cmd), "exec %s --dev null --size 16T --seed 1 >/dev/null",
 		 DGEN_URING_PATH);
 	cr_assert_eq(posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ), 0);
-	for (int tries = 0; tries < 250 && found < n; tries++) {
+	/* Polled until all are seen: start-up under sanitizers on a busy
+	 * machine takes what it takes (up to a minute). */
+	for (int tries = 0; tries < 3000 && found < n; tries++) {
 		char path[64], name[64], cpus[256];
 		struct dirent *e;
 		DIR *d;

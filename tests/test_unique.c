@@ -169,9 +169,9 @@ ParameterizedTest(struct pair_case *pc, unique, no_shared_piece)
 			cr_assert(0, "%s: seed %#" PRIx64 " stream %" PRIu64
 				  " at %" PRIu64 " equals seed %#" PRIx64
 				  " stream %" PRIu64 " at %" PRIu64, pc->what,
-				  pa.seed, pa.stream_id, p->pos & ~(1ull << 63),
+				  pa.seed, pa.stream_id, p->pos & ~(UINT64_C(1) << 63),
 				  pb.seed, pb.stream_id,
-				  q->pos & ~(1ull << 63));
+				  q->pos & ~(UINT64_C(1) << 63));
 		}
 		within++;
 	}

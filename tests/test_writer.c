@@ -323,6 +323,53 @@ Test(target, refuses_unaligned_and_missing_size)
 	cr_assert(strstr(msg, "size"), "%s", msg);
 }
 
+/*
+ * devtmpfs holds device nodes only: a missing name there is a device that
+ * is not there, and a regular file there is not one either. Both are
+ * refused with -ENODEV and a sentence naming the path, and nothing is
+ * made; a new file on another tmpfs (/dev/shm) is still made.
+ */
+Test(target, no_file_in_devtmpfs)
+{
+	const char *path = devtmpfs_missing_path("nvme9n1");
+	const char *shm = scratch_path("devtmpfs-shm");
+	struct dgen_target *t = NULL;
+	struct stat st;
+	char msg[256] = "";
+	int fd, r, made;
+
+	if (!path)
+		cr_skip_test("/dev is not devtmpfs here");
+	unlink(path);
+	r = dgen_target_open(&t, path, 0, 1 << 20, 0, msg, sizeof(msg));
+	made = access(path, F_OK) == 0;
+	unlink(path);
+	cr_assert_eq(r, -ENODEV, "%d: %s", r, msg);
+	cr_assert(!made, "a file was made in devtmpfs");
+	cr_assert(strstr(msg, path) && strstr(msg, "no such device"), "%s", msg);
+	r = dgen_target_open(&t, path, 0, 1 << 20, DGEN_TARGET_READ, msg,
+			     sizeof(msg));
+	cr_assert_eq(r, -ENODEV, "read: %d: %s", r, msg);
+
+	/* A regular file an older version left there. */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
+	cr_assert_geq(fd, 0, "cannot make %s: %s", path, strerror(errno));
+	close(fd);
+	r = dgen_target_open(&t, path, 0, 1 << 20, 0, msg, sizeof(msg));
+	cr_assert_eq(stat(path, &st), 0);
+	unlink(path);
+	cr_assert_eq(r, -ENODEV, "regular file: %d: %s", r, msg);
+	cr_assert(strstr(msg, path) && strstr(msg, "no such device"), "%s", msg);
+	cr_assert_eq(st.st_size, 0, "the file in devtmpfs was extended");
+
+	unlink(shm);
+	cr_assert_eq(dgen_target_open(&t, shm, 0, 1 << 20, 0, msg, sizeof(msg)),
+		     0, "%s: %s", shm, msg);
+	cr_assert_eq(access(shm, F_OK), 0);
+	dgen_target_close(t);
+	unlink(shm);
+}
+
 Test(target, io_size_must_be_aligned)
 {
 	const char *path = scratch_path("bs");

@@ -88,6 +88,22 @@ static inline char *shell_line(const char *cmd)
 }
 
 /*
+ * A path in /dev, unique to this process, that names no device; NULL when
+ * /dev is not devtmpfs here (a container's tmpfs /dev). The test's own
+ * reading of the mount table: findmnt, not the library's code.
+ */
+static inline const char *devtmpfs_missing_path(const char *tag)
+{
+	static char path[128];
+	const char *type = shell_line("findmnt -n -o FSTYPE --target /dev");
+
+	if (!type || strcmp(type, "devtmpfs"))
+		return NULL;
+	snprintf(path, sizeof(path), "/dev/dgen-test-%d-%s", (int)getpid(), tag);
+	return path;
+}
+
+/*
  * Attach @backing to a free loop device with direct I/O (read-only when
  * @ro); returns its path (static) or NULL when this system cannot.
  */

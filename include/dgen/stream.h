@@ -165,7 +165,8 @@ uint64_t dgen_pass_seed(uint64_t seed, uint64_t pass);
  * best first (index 0 is the default); NULL past the last. The portable
  * kernel ("generic") is always there. Setting DGEN_DISABLE_CPU_FEATURES to
  * a comma-separated list (avx2, avx512, or all) hides kernels, to force a
- * variant in tests.
+ * variant in tests; it is read once, when the process first makes a stream
+ * or lists kernels, so set it before that (or in the environment).
  */
 const char *dgen_kernel_name(unsigned int i);
 

@@ -64,7 +64,8 @@ struct dgen_target_info {
  * in @msg (at most @msglen bytes): -EBUSY (in use), -EROFS (read-only),
  * -EEXIST (signature found), -ENOSPC (smaller than offset + size),
  * -EINVAL (unaligned, zero size, unsupported file type or no O_DIRECT),
- * -ENOMEM, or what open(2) returned.
+ * -ENODEV (a missing name, or a regular file, in devtmpfs such as /dev:
+ * a device that is not there), -ENOMEM, or what open(2) returned.
  */
 int dgen_target_open(struct dgen_target **out, const char *path,
 		     uint64_t offset, uint64_t size, unsigned int flags,
