@@ -58,3 +58,17 @@ void dgen_fill_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
 		dgen_fill_generic(dst, &key, 0, unit, 0);
 	}
 }
+
+void dgen_fill_sectors_generic(uint8_t *dst, const struct dgen_block_key *k,
+			       uint32_t pos, uint32_t count, uint64_t frac,
+			       uint64_t rho, unsigned int odd)
+{
+	for (; count; count--, odd ^= 1, pos += DGEN_SECTOR,
+	     dst += DGEN_SECTOR) {
+		uint32_t r = dgen_sector_next(&frac, rho);
+		uint32_t lo = odd ? DGEN_SECTOR - r : 0;
+
+		memset(dst, 0, DGEN_SECTOR);
+		dgen_fill_generic(dst + lo, k, pos + lo, r, 0);
+	}
+}

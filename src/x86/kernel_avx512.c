@@ -15,6 +15,7 @@
 #define FUNCNAME	dgen_fill_avx512
 #define FUNCNAME_ROWS	fill_rows_avx512
 #define FUNCNAME_BLOCKS	dgen_fill_blocks_avx512
+#define FUNCNAME_SECTORS	dgen_fill_sectors_avx512
 #define VEC		__m512i
 #define VEC_LANES	8
 

@@ -3,8 +3,9 @@
  * kernel_template.h - the SIMD generation kernel, one body for every ISA
  *
  * Included by kernel_<isa>.c after it defines ATTRIBUTES, FUNCNAME (the
- * dgen_fill_fn), FUNCNAME_BLOCKS (the dgen_fill_blocks_fn), FUNCNAME_ROWS
- * (a helper's name), VEC,
+ * dgen_fill_fn), FUNCNAME_BLOCKS (the dgen_fill_blocks_fn),
+ * FUNCNAME_SECTORS (the dgen_fill_sectors_fn), FUNCNAME_ROWS (a helper's
+ * name), VEC,
  * VEC_LANES (64-bit lanes per vector) and these inline helpers, each
  * compiled for its ISA:
  *
@@ -210,6 +211,71 @@ ATTRIBUTES void FUNCNAME_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
 	}
 }
 
+/*
+ * Whole sectors of a compressible block (prng.h, dgen_fill_sectors_fn):
+ * each of a sector's eight rows is stored once, as zeros, as random bytes
+ * or, for the one or two rows where the random bytes begin or end, as the
+ * row with its outside bytes cleared. The lane states are those of the
+ * sector's 1 KiB segment, computed once for its two sectors.
+ */
+ATTRIBUTES void FUNCNAME_SECTORS(uint8_t *dst, const struct dgen_block_key *k,
+				 uint32_t pos, uint32_t count, uint64_t frac,
+				 uint64_t rho, unsigned int odd)
+{
+	const VEC zero = vset1(0);
+	const VEC k1 = vset1(k->k1);
+	VEC s[VEC_PER_ROW] = { 0 };	/* set per segment; quiets -O2 */
+	uint32_t seg = UINT32_MAX;
+	unsigned int i;
+
+	for (; count; count--, odd ^= 1, pos += DGEN_SECTOR,
+	     dst += DGEN_SECTOR) {
+		uint32_t r = dgen_sector_next(&frac, rho);
+		uint32_t lo = odd ? DGEN_SECTOR - r : 0, hi = lo + r;
+		uint32_t row0 = (pos % DGEN_SEGMENT_BYTES) / DGEN_ROW_BYTES;
+		uint32_t q;
+
+		if (pos / DGEN_SEGMENT_BYTES != seg) {
+			seg = pos / DGEN_SEGMENT_BYTES;
+			for (i = 0; i < VEC_PER_ROW; i++)
+				s[i] = vfmix64(vxor(vadd(vset1(k->k0 + (uint64_t)seg *
+							       DGEN_LANES * DGEN_LANE_STEP),
+							 vloadu(dgen_lane_offsets +
+								i * VEC_LANES)),
+						    k1));
+		}
+		for (q = 0; q < DGEN_SECTOR; q += DGEN_ROW_BYTES) {
+			uint8_t *d = dst + q;
+			VEC v[VEC_PER_ROW];
+
+			if (q >= hi || q + DGEN_ROW_BYTES <= lo) {
+				for (i = 0; i < VEC_PER_ROW; i++)
+					vstoreu(d + i * VEC_BYTES, zero);
+				continue;
+			}
+			for (i = 0; i < VEC_PER_ROW; i++)
+				v[i] = vout(vadd(s[i], vset1((uint64_t)(row0 + q / DGEN_ROW_BYTES) *
+							     DGEN_ROW_STEP)));
+			if (q >= lo && q + DGEN_ROW_BYTES <= hi) {
+				for (i = 0; i < VEC_PER_ROW; i++)
+					vstoreu(d + i * VEC_BYTES, v[i]);
+			} else {
+				uint8_t buf[DGEN_ROW_BYTES];
+				uint32_t a = lo > q ? lo - q : 0;
+				uint32_t b = hi < q + DGEN_ROW_BYTES ?
+					     hi - q : DGEN_ROW_BYTES;
+
+				for (i = 0; i < VEC_PER_ROW; i++)
+					vstoreu(buf + i * VEC_BYTES, v[i]);
+				vzero_short(d, a);
+				vcopy_short(d + a, buf + a, b - a);
+				if (b < DGEN_ROW_BYTES)
+					vzero_short(d + b, DGEN_ROW_BYTES - b);
+			}
+		}
+	}
+}
+
 #undef VEC_PER_ROW
 #undef VEC_BYTES
 #undef ATTRIBUTES
@@ -217,5 +283,6 @@ ATTRIBUTES void FUNCNAME_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
 #undef FUNCNAME_ROWS
 #undef FUNCNAME_ROWS_ALL
 #undef FUNCNAME_BLOCKS
+#undef FUNCNAME_SECTORS
 #undef VEC
 #undef VEC_LANES
