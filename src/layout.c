@@ -13,9 +13,10 @@
  * d) distinct ones, and its new pieces follow Bresenham's schedule, so any
  * prefix of p pieces already holds ceil(p Dp / Wp) distinct: the ratio is
  * there from the first window on (a prefix is off by at most one piece).
- * A repeat slot copies a piece from the older half of the window's
- * distinct pieces, cycling through them, so copies are spread through the
- * window and never next to their source once the window holds three.
+ * A repeat slot copies, in turn, one of the half window of pieces before
+ * the newest (repeat_source), so copies are spread through the window,
+ * never next to their source once the window holds four, and the pieces
+ * get about the same number of copies.
  *
  * A stream that is not a multiple of G ends in a partial piece. Its whole
  * g-chunks (g < G) count at the smaller g only; were they all copies they
@@ -229,11 +230,29 @@ void dgen_layout_compute(struct dgen_stream *s)
 			     1.0 : p->compress_ratio;
 }
 
-/* The earlier distinct piece that repeat slot @j copies (n >= 1 before). */
-static uint64_t repeat_source(uint64_t j, uint64_t n)
+/*
+ * The earlier distinct piece that repeat slot @j copies, n >= 1 pieces
+ * being there: one of the up to L = ceil(Dp / 2) pieces before the newest,
+ * picked by the golden-ratio sequence of the repeat's number (a plain
+ * m mod L would keep hitting the same few as L grows). So a copy lies up
+ * to half a window from its source, never next to it once n >= 4 (the
+ * picks of two repeats differ by 0.618 of the span, more than one of its
+ * L >= 3 parts), and the
+ * pieces get similar numbers of copies (the first few of a window, which
+ * serve its start, get more).
+ */
+static uint64_t repeat_source(uint64_t j, uint64_t n, uint64_t Dp)
 {
-	/* The older half of the window's distinct pieces, in turn. */
-	return (j - n) % ((n + 1) / 2);
+	uint64_t avail = n - 1, span = (Dp + 1) / 2;
+
+	uint64_t m = j - n;	/* repeats before slot j */
+
+	if (!avail)
+		return 0;
+	if (span > avail)
+		span = avail;
+	/* m times the golden ratio, mod 1: the picks spread evenly. */
+	return avail - span + (((m * 0x9e3779b97f4a7c15ull) >> 32) * span >> 32);
 }
 
 uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
@@ -260,7 +279,7 @@ uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 		}
 		is_new = 0;
 	}
-	*u = (base + (is_new ? n : repeat_source(j, n))) * k + b;
+	*u = (base + (is_new ? n : repeat_source(j, n, Dp))) * k + b;
 	return k - b;
 }
 

@@ -231,7 +231,7 @@ ParameterizedTest(struct grid_case *gc, dedup, grid_windows)
 /*
  * The default window, max(64 MiB, 64 d MiB): G is 1 MiB, the report's
  * window is W, and copies of a piece are never next to it once a window
- * holds three distinct pieces.
+ * holds four distinct pieces.
  */
 struct default_case {
 	uint64_t size;
@@ -270,11 +270,14 @@ ParameterizedTest(struct default_case *dc, dedup, default_window)
 	snprintf(what, sizeof(what), "default W: d %g c %g B %u S %" PRIu64,
 		 dc->d, dc->c, dc->B, dc->size);
 	check_stream(s, what);
-	/* Adjacent equal pieces, past each window's first ceil(2 d) + 2. */
+	/*
+	 * Adjacent equal pieces, past each window's first 3 d + 2 slots
+	 * (until a window holds four pieces, copies may sit side by side).
+	 */
 	for (piece = 1; (piece + 1) * G_MAX <= dc->size; piece++) {
 		uint64_t slot = piece % l.window_pieces;
 
-		if (slot < (uint64_t)ceil(2 * dc->d) + 2)
+		if (slot < (uint64_t)ceil(3 * dc->d) + 2)
 			continue;
 		stream_fill(s, a, (piece - 1) * G_MAX, G_MAX);
 		stream_fill(s, b, piece * G_MAX, G_MAX);

@@ -21,7 +21,9 @@
  * Which u block i carries is checked against the window schedule for the
  * blocks of whole windows: piece p = i / k (k = G / B), slot j = p mod Wp
  * is new when ceil((j + 1) Dp / Wp) > ceil(j Dp / Wp), else it copies
- * piece (j - n) mod ceil(n / 2) of its window, n = ceil(j Dp / Wp).
+ * piece a - s + floor(s frac((j - n) phi)) of its window (phi as the 64-bit
+ * golden-ratio constant, taken to 32 bits), n = ceil(j Dp / Wp), a = n - 1
+ * (0 when n = 1: piece 0), s = min(a, ceil(Dp / 2)).
  * G, Wp, Dp and rho are taken from the layout; test_dedup.c and
  * test_compress.c check those on their own.
  */
@@ -78,11 +80,15 @@ static uint64_t model_unique(const struct model *m, uint64_t i)
 {
 	uint64_t piece = i / m->k, w = piece / m->Wp, j = piece % m->Wp;
 	uint64_t n = m_ceil(j, m->Dp, m->Wp), id;
+	uint64_t avail = n ? n - 1 : 0, span = (m->Dp + 1) / 2;
 
+	if (span > avail)
+		span = avail;
 	if (m_ceil(j + 1, m->Dp, m->Wp) > n)
 		id = n;
 	else
-		id = (j - n) % ((n + 1) / 2);
+		id = avail ? avail - span +
+			     ((((j - n) * 0x9e3779b97f4a7c15ull) >> 32) * span >> 32) : 0;
 	return (w * m->Dp + id) * m->k + i % m->k;
 }
 
