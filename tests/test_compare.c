@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_compare.c - dgen_stream_compare finds every wrong block and says
- * exactly where and how it is wrong (SPEC section 5)
+ * exactly where and how it is wrong (doc/data-contract.md section 5)
  *
  * The buffers compared are real stream bytes from dgen_stream_fill, then
  * corrupted at known places; each report is checked field by field.

@@ -246,7 +246,7 @@ ParameterizedTestParameters(inspect, stream_ratios)
 }
 
 /*
- * SPEC sections 2 and 3, measured: from B to the layout's exact unit, the
+ * doc/data-contract.md sections 2 and 3, measured: from B to the layout's exact unit, the
  * dedup ratio is the layout's (and within 1% of the requested d wherever
  * the stream holds 50 d chunks); per 4 KiB, lz4 and zstd measure c within
  * 3%; no sector is all zero or filled with one byte (the sector rule of

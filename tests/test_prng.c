@@ -6,7 +6,7 @@
  * "generic" itself (through dgen_stream_fill) to an independent model of the
  * definition in src/prng.h and src/stream.c, written here byte by byte from
  * the documentation, so that a speed-up that changed the bytes of every
- * kernel alike would still be caught (SPEC section 1: anyone holding the
+ * kernel alike would still be caught (doc/data-contract.md section 1: anyone holding the
  * parameters can regenerate a block later, so the bytes must never move).
  *
  * The model: unique block u of stream (seed, id) is keyed by

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_stream.c - a stream is a pure function of its address (SPEC 1)
+ * test_stream.c - a stream is a pure function of its address (doc/data-contract.md section 1)
  *
  * A range generated in one call must equal the same range assembled from
  * random pieces (1-byte, odd, unaligned, large) filled in random order, and
@@ -315,7 +315,7 @@ Test(stream, deterministic)
 }
 
 /*
- * Every parameter of SPEC section 1 changes the bytes: seed, stream id, B,
+ * Every parameter of doc/data-contract.md section 1 changes the bytes: seed, stream id, B,
  * C (at equal c), c, d and S (S through U) give seven distinct streams.
  */
 Test(stream, parameters_matter)

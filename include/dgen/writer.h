@@ -12,7 +12,7 @@
  * Target k receives stream k: the byte at target offset (offset + x) is
  * stream byte x. Each offset is written exactly once whatever the thread
  * count, queue depth, I/O size or order, so the bytes on the target never
- * depend on them (SPEC section 1).
+ * depend on them (doc/data-contract.md section 1).
  */
 #ifndef DGEN_WRITER_H
 #define DGEN_WRITER_H
@@ -180,7 +180,7 @@ enum dgen_writer_mode {
 	DGEN_MODE_VERIFY,
 };
 
-/* What a block that reads back wrong holds instead (SPEC section 5). */
+/* What a block that reads back wrong holds instead (doc/data-contract.md section 5). */
 enum dgen_mismatch_kind {
 	DGEN_MISMATCH_ZEROED,		/* all zero bytes */
 	DGEN_MISMATCH_STALE,		/* the previous pass's bytes there */

@@ -21,6 +21,8 @@
  */
 #define VEC_PER_ROW	(DGEN_LANES / VEC_LANES)
 #define FUNCNAME_ROWS_ALL	FUNCNAME_ROWS##_all
+#define FUNCNAME_PARTIAL	FUNCNAME_ROWS##_partial
+#define FUNCNAME_SECTOR1	FUNCNAME_ROWS##_sector1
 #define VEC_BYTES	(VEC_LANES * 8)
 
 static ATTRIBUTES inline VEC vfmix64(VEC x)
@@ -212,11 +214,77 @@ ATTRIBUTES void FUNCNAME_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
 }
 
 /*
- * Whole sectors of a compressible block (prng.h, dgen_fill_sectors_fn):
- * each of a sector's eight rows is stored once, as zeros, as random bytes
- * or, for the one or two rows where the random bytes begin or end, as the
- * row with its outside bytes cleared. The lane states are those of the
- * sector's 1 KiB segment, computed once for its two sectors.
+ * One row of a compressible sector: random bytes [a, b) of the row v[],
+ * zeros elsewhere (a < b, and not the whole row).
+ */
+static ATTRIBUTES inline void FUNCNAME_PARTIAL(uint8_t *d, const VEC v[VEC_PER_ROW],
+					       uint32_t a, uint32_t b)
+{
+#ifdef VROW_MASKED
+	vstore_row_masked(d, v[0], a, b);
+#else
+	uint8_t buf[DGEN_ROW_BYTES];
+	unsigned int i;
+
+	for (i = 0; i < VEC_PER_ROW; i++)
+		vstoreu(buf + i * VEC_BYTES, v[i]);
+	vzero_short(d, a);
+	vcopy_short(d + a, buf + a, b - a);
+	if (b < DGEN_ROW_BYTES)
+		vzero_short(d + b, DGEN_ROW_BYTES - b);
+#endif
+}
+
+/* One sector alone (the head or tail of a range, or B = 512). */
+static ATTRIBUTES inline void FUNCNAME_SECTOR1(uint8_t *dst,
+					       const struct dgen_block_key *k,
+					       uint32_t pos, uint32_t r,
+					       unsigned int odd)
+{
+	const VEC zero = vset1(0);
+	const VEC k1 = vset1(k->k1);
+	uint32_t seg = pos / DGEN_SEGMENT_BYTES;
+	uint32_t lo = odd ? DGEN_SECTOR - r : 0, hi = lo + r;
+	uint32_t row0 = (pos % DGEN_SEGMENT_BYTES) / DGEN_ROW_BYTES;
+	VEC s[VEC_PER_ROW];
+	uint32_t q;
+	unsigned int i;
+
+	for (i = 0; i < VEC_PER_ROW; i++)
+		s[i] = vfmix64(vxor(vadd(vset1(k->k0 + (uint64_t)seg * DGEN_LANES *
+					       DGEN_LANE_STEP),
+					 vloadu(dgen_lane_offsets + i * VEC_LANES)),
+				    k1));
+	for (q = 0; q < DGEN_SECTOR; q += DGEN_ROW_BYTES) {
+		uint8_t *d = dst + q;
+		VEC v[VEC_PER_ROW];
+
+		if (q >= hi || q + DGEN_ROW_BYTES <= lo) {
+			for (i = 0; i < VEC_PER_ROW; i++)
+				vstoreu(d + i * VEC_BYTES, zero);
+			continue;
+		}
+		for (i = 0; i < VEC_PER_ROW; i++)
+			v[i] = vout(vadd(s[i], vset1((uint64_t)(row0 + q / DGEN_ROW_BYTES) *
+						     DGEN_ROW_STEP)));
+		if (q >= lo && q + DGEN_ROW_BYTES <= hi) {
+			for (i = 0; i < VEC_PER_ROW; i++)
+				vstoreu(d + i * VEC_BYTES, v[i]);
+		} else {
+			FUNCNAME_PARTIAL(d, v, lo > q ? lo - q : 0,
+					 hi < q + DGEN_ROW_BYTES ? hi - q :
+					 DGEN_ROW_BYTES);
+		}
+	}
+}
+
+/*
+ * Whole sectors of a compressible block (prng.h, dgen_fill_sectors_fn).
+ * The main loop takes a 1 KiB segment at a time: its even sector keeps
+ * random bytes [0, r0), its odd one [1024 - r1, 1024). Each of the sixteen
+ * rows is stored once, as random bytes, zeros or (where the random bytes
+ * end or begin) both; the next segment's lane states are computed before
+ * this one's stores, so the two multiplies of fmix64 overlap them.
  */
 ATTRIBUTES void FUNCNAME_SECTORS(uint8_t *dst, const struct dgen_block_key *k,
 				 uint32_t pos, uint32_t count, uint64_t frac,
@@ -224,56 +292,67 @@ ATTRIBUTES void FUNCNAME_SECTORS(uint8_t *dst, const struct dgen_block_key *k,
 {
 	const VEC zero = vset1(0);
 	const VEC k1 = vset1(k->k1);
-	VEC s[VEC_PER_ROW] = { 0 };	/* set per segment; quiets -O2 */
-	uint32_t seg = UINT32_MAX;
+	const VEC seg_step = vset1(DGEN_LANES * DGEN_LANE_STEP);
+	VEC step = vset1(DGEN_ROW_STEP);
+	VEC x[VEC_PER_ROW], next[VEC_PER_ROW];
 	unsigned int i;
 
-	for (; count; count--, odd ^= 1, pos += DGEN_SECTOR,
-	     dst += DGEN_SECTOR) {
-		uint32_t r = dgen_sector_next(&frac, rho);
-		uint32_t lo = odd ? DGEN_SECTOR - r : 0, hi = lo + r;
-		uint32_t row0 = (pos % DGEN_SEGMENT_BYTES) / DGEN_ROW_BYTES;
-		uint32_t q;
+	__asm__("" : "+v"(step));	/* see FUNCNAME */
 
-		if (pos / DGEN_SEGMENT_BYTES != seg) {
-			seg = pos / DGEN_SEGMENT_BYTES;
-			for (i = 0; i < VEC_PER_ROW; i++)
-				s[i] = vfmix64(vxor(vadd(vset1(k->k0 + (uint64_t)seg *
-							       DGEN_LANES * DGEN_LANE_STEP),
-							 vloadu(dgen_lane_offsets +
-								i * VEC_LANES)),
-						    k1));
-		}
-		for (q = 0; q < DGEN_SECTOR; q += DGEN_ROW_BYTES) {
-			uint8_t *d = dst + q;
-			VEC v[VEC_PER_ROW];
+	/* A first sector that is not the even one of its segment. */
+	if (count && (odd || pos % DGEN_SEGMENT_BYTES)) {
+		FUNCNAME_SECTOR1(dst, k, pos, dgen_sector_next(&frac, rho), odd);
+		dst += DGEN_SECTOR;
+		pos += DGEN_SECTOR;
+		odd ^= 1;
+		count--;
+	}
+	if (count >= 2) {
+		uint64_t seg = pos / DGEN_SEGMENT_BYTES;
 
-			if (q >= hi || q + DGEN_ROW_BYTES <= lo) {
-				for (i = 0; i < VEC_PER_ROW; i++)
-					vstoreu(d + i * VEC_BYTES, zero);
-				continue;
-			}
-			for (i = 0; i < VEC_PER_ROW; i++)
-				v[i] = vout(vadd(s[i], vset1((uint64_t)(row0 + q / DGEN_ROW_BYTES) *
-							     DGEN_ROW_STEP)));
-			if (q >= lo && q + DGEN_ROW_BYTES <= hi) {
-				for (i = 0; i < VEC_PER_ROW; i++)
-					vstoreu(d + i * VEC_BYTES, v[i]);
-			} else {
-				uint8_t buf[DGEN_ROW_BYTES];
-				uint32_t a = lo > q ? lo - q : 0;
-				uint32_t b = hi < q + DGEN_ROW_BYTES ?
-					     hi - q : DGEN_ROW_BYTES;
-
-				for (i = 0; i < VEC_PER_ROW; i++)
-					vstoreu(buf + i * VEC_BYTES, v[i]);
-				vzero_short(d, a);
-				vcopy_short(d + a, buf + a, b - a);
-				if (b < DGEN_ROW_BYTES)
-					vzero_short(d + b, DGEN_ROW_BYTES - b);
-			}
+		for (i = 0; i < VEC_PER_ROW; i++) {
+			x[i] = vadd(vset1(k->k0 + seg * DGEN_LANES * DGEN_LANE_STEP),
+				    vloadu(dgen_lane_offsets + i * VEC_LANES));
+			next[i] = vfmix64(vxor(x[i], k1));
 		}
 	}
+	for (; count >= 2; count -= 2, pos += DGEN_SEGMENT_BYTES,
+	     dst += DGEN_SEGMENT_BYTES) {
+		uint32_t r0 = dgen_sector_next(&frac, rho);
+		uint32_t lo1 = DGEN_SEGMENT_BYTES - dgen_sector_next(&frac, rho);
+		VEC v[VEC_PER_ROW], o[VEC_PER_ROW];
+		uint32_t b0;
+
+		for (i = 0; i < VEC_PER_ROW; i++) {
+			v[i] = next[i];
+			x[i] = vadd(x[i], seg_step);
+			next[i] = vfmix64(vxor(x[i], k1));
+		}
+#pragma GCC unroll 16
+		for (b0 = 0; b0 < DGEN_SEGMENT_BYTES; b0 += DGEN_ROW_BYTES) {
+			uint8_t *d = dst + b0;
+
+			if (b0 + DGEN_ROW_BYTES <= r0 || b0 >= lo1) {
+				for (i = 0; i < VEC_PER_ROW; i++)
+					vstoreu(d + i * VEC_BYTES, vout(v[i]));
+			} else if (b0 >= r0 && b0 + DGEN_ROW_BYTES <= lo1) {
+				for (i = 0; i < VEC_PER_ROW; i++)
+					vstoreu(d + i * VEC_BYTES, zero);
+			} else {
+				for (i = 0; i < VEC_PER_ROW; i++)
+					o[i] = vout(v[i]);
+				if (b0 < r0)
+					FUNCNAME_PARTIAL(d, o, 0, r0 - b0);
+				else
+					FUNCNAME_PARTIAL(d, o, lo1 - b0,
+							 DGEN_ROW_BYTES);
+			}
+			for (i = 0; i < VEC_PER_ROW; i++)
+				v[i] = vadd(v[i], step);
+		}
+	}
+	if (count)
+		FUNCNAME_SECTOR1(dst, k, pos, dgen_sector_next(&frac, rho), odd);
 }
 
 #undef VEC_PER_ROW
@@ -282,6 +361,9 @@ ATTRIBUTES void FUNCNAME_SECTORS(uint8_t *dst, const struct dgen_block_key *k,
 #undef FUNCNAME
 #undef FUNCNAME_ROWS
 #undef FUNCNAME_ROWS_ALL
+#undef FUNCNAME_PARTIAL
+#undef FUNCNAME_SECTOR1
+#undef VROW_MASKED
 #undef FUNCNAME_BLOCKS
 #undef FUNCNAME_SECTORS
 #undef VEC
