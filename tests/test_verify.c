@@ -1145,7 +1145,7 @@ Test(cli, tree_hdf5_verify)
 			  dir), 1, "%s%s", r.out, r.err);
 	cr_expect_str_eq(py(list_check, r.out),
 			 "mismatch 17 1 1 d001/f000003.h5:4096:foreign:2 "
-			 "d002/f000004.h5:0:zeroed:4,5,6,7");
+			 "d002/f000004.h5:0:zeroed:0,1,2,3,4,5,6,7");
 	cr_expect(strstr(r.out, "\"zeroed\": 16,"), "%s", r.out);
 	/* libhdf5 must close cleanly after a file it could not open. */
 	cr_expect(!strstr(r.err, "HDF5"), "%s", r.err);
