@@ -72,3 +72,19 @@ void dgen_fill_sectors_generic(uint8_t *dst, const struct dgen_block_key *k,
 		dgen_fill_generic(dst + lo, k, pos + lo, r, 0);
 	}
 }
+
+void dgen_fill_sector_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
+				     uint64_t count, uint32_t unit,
+				     uint64_t frac, uint64_t rho)
+{
+	const uint32_t per_block = unit / DGEN_SECTOR;
+	struct dgen_block_key key;
+	uint32_t k;
+
+	for (; count; count--, u++, dst += unit) {
+		dgen_block_key_derive(&key, root, u);
+		dgen_fill_sectors_generic(dst, &key, 0, per_block, frac, rho, 0);
+		for (k = 0; k < per_block; k++)
+			dgen_sector_next(&frac, rho);
+	}
+}

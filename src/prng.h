@@ -166,4 +166,16 @@ typedef void (*dgen_fill_sectors_fn)(uint8_t *dst,
 				     uint64_t frac, uint64_t rho,
 				     unsigned int odd);
 
+/*
+ * dgen_fill_sector_blocks_fn - the fast path for whole compressible
+ * blocks: @count blocks of @unit bytes (a multiple of DGEN_SEGMENT_BYTES)
+ * carrying distinct blocks @u, @u + 1, ... of the stream whose key root is
+ * @root; the first sector is distinct sector q = u unit / 512 (even) with
+ * frac = q rho mod 2^32.
+ */
+typedef void (*dgen_fill_sector_blocks_fn)(uint8_t *dst, uint64_t root,
+					   uint64_t u, uint64_t count,
+					   uint32_t unit, uint64_t frac,
+					   uint64_t rho);
+
 #endif /* DGEN_PRNG_H */

@@ -99,7 +99,7 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 {
 	const uint32_t B = s->p.dedup_unit;
 	const int plain = s->rho == (uint64_t)DGEN_SECTOR_SIZE << 32;
-	const int fast = plain && B >= DGEN_SEGMENT_BYTES;
+	const int fast = B >= DGEN_SEGMENT_BYTES;
 	uint64_t i = offset >> s->unit_shift;
 	uint32_t pos = (uint32_t)(offset & (B - 1));
 
@@ -112,12 +112,19 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 			struct dgen_block_key key;
 
 			if (fast && pos == 0 && len >= B) {
-				/* Whole incompressible blocks: one call. */
+				/* Whole blocks: one call. */
 				uint64_t count = len >> s->unit_shift;
 
 				if (count > run)
 					count = run;
-				s->kernel->fill_blocks(dst, s->root, u, count, B);
+				if (plain)
+					s->kernel->fill_blocks(dst, s->root, u,
+							       count, B);
+				else
+					s->kernel->fill_sector_blocks(dst, s->root, u,
+						count, B, sector_frac(s, (u << s->unit_shift) /
+								      DGEN_SECTOR_SIZE),
+						s->rho);
 				dst += count << s->unit_shift;
 				len -= count << s->unit_shift;
 				i += count;

@@ -15,6 +15,7 @@
 #define FUNCNAME_ROWS	fill_rows_avx2
 #define FUNCNAME_BLOCKS	dgen_fill_blocks_avx2
 #define FUNCNAME_SECTORS	dgen_fill_sectors_avx2
+#define FUNCNAME_SECTOR_BLOCKS	dgen_fill_sector_blocks_avx2
 #define VEC		__m256i
 #define VEC_LANES	4
 

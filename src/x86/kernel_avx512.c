@@ -16,6 +16,7 @@
 #define FUNCNAME_ROWS	fill_rows_avx512
 #define FUNCNAME_BLOCKS	dgen_fill_blocks_avx512
 #define FUNCNAME_SECTORS	dgen_fill_sectors_avx512
+#define FUNCNAME_SECTOR_BLOCKS	dgen_fill_sector_blocks_avx512
 #define VEC		__m512i
 #define VEC_LANES	8
 
