@@ -84,12 +84,12 @@ static ATTRIBUTES inline void vzero_short(uint8_t *dst, uint32_t n)
  * 0 <= a, b <= 64).
  */
 #define VROW_MASKED	1
-static ATTRIBUTES inline void vstore_row_masked(uint8_t *d, __m512i v,
+static ATTRIBUTES inline void vstore_row_masked(uint8_t *d, const __m512i *v,
 						uint32_t a, uint32_t b)
 {
 	__mmask64 m = (b == 64 ? ~0ull : (1ull << b) - 1) & ~((1ull << a) - 1);
 
-	_mm512_storeu_si512(d, _mm512_maskz_mov_epi8(m, v));
+	_mm512_storeu_si512(d, _mm512_maskz_mov_epi8(m, v[0]));
 }
 
 #include "kernel_template.h"

@@ -223,7 +223,7 @@ static ATTRIBUTES inline void FUNCNAME_PARTIAL(uint8_t *d, const VEC v[VEC_PER_R
 					       uint32_t a, uint32_t b)
 {
 #ifdef VROW_MASKED
-	vstore_row_masked(d, v[0], a, b);
+	vstore_row_masked(d, v, a, b);
 #else
 	uint8_t buf[DGEN_ROW_BYTES];
 	unsigned int i;
