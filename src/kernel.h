@@ -11,6 +11,8 @@ struct dgen_kernel {
 	const char *name;
 	dgen_fill_fn fill;
 	dgen_fill_blocks_fn fill_blocks;
+	dgen_fill_sectors_fn fill_sectors;
+	dgen_fill_sector_blocks_fn fill_sector_blocks;
 };
 
 /* The portable reference kernel; every other kernel equals it byte for byte. */
@@ -19,6 +21,14 @@ void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
 
 void dgen_fill_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
 			      uint64_t count, uint32_t unit);
+
+void dgen_fill_sectors_generic(uint8_t *dst, const struct dgen_block_key *k,
+			       uint32_t pos, uint32_t count, uint64_t frac,
+			       uint64_t rho, unsigned int odd);
+
+void dgen_fill_sector_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
+				     uint64_t count, uint32_t unit,
+				     uint64_t frac, uint64_t rho);
 
 /*
  * dgen_kernel_find - the kernel named @name (NULL: the best one) if this CPU

@@ -58,3 +58,33 @@ void dgen_fill_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
 		dgen_fill_generic(dst, &key, 0, unit, 0);
 	}
 }
+
+void dgen_fill_sectors_generic(uint8_t *dst, const struct dgen_block_key *k,
+			       uint32_t pos, uint32_t count, uint64_t frac,
+			       uint64_t rho, unsigned int odd)
+{
+	for (; count; count--, odd ^= 1, pos += DGEN_SECTOR,
+	     dst += DGEN_SECTOR) {
+		uint32_t r = dgen_sector_next(&frac, rho);
+		uint32_t lo = odd ? DGEN_SECTOR - r : 0;
+
+		memset(dst, 0, DGEN_SECTOR);
+		dgen_fill_generic(dst + lo, k, pos + lo, r, 0);
+	}
+}
+
+void dgen_fill_sector_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
+				     uint64_t count, uint32_t unit,
+				     uint64_t frac, uint64_t rho)
+{
+	const uint32_t per_block = unit / DGEN_SECTOR;
+	struct dgen_block_key key;
+	uint32_t k;
+
+	for (; count; count--, u++, dst += unit) {
+		dgen_block_key_derive(&key, root, u);
+		dgen_fill_sectors_generic(dst, &key, 0, per_block, frac, rho, 0);
+		for (k = 0; k < per_block; k++)
+			dgen_sector_next(&frac, rho);
+	}
+}

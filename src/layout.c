@@ -1,37 +1,39 @@
 // SPDX-License-Identifier: MIT
 /*
- * layout.c - which distinct block each block carries, and how many bytes
- * are zero
+ * layout.c - which distinct block each block carries, and how many random
+ * bytes each sector keeps
  *
- * Dedup (SPEC section 2). Let g_max be the largest power of two up to
- * 1 MiB of which the stream holds at least 50 d whole chunks, K = g_max / B,
- * and M the blocks covered by whole g_max-chunks (a multiple of K). Then
+ * The rules are those of doc/data-contract.md (sections 2 and 3); the
+ * shape is summed up in stream_impl.h.
  *
- *	body   i <  M:		u(i) = i mod U		(round robin)
- *	tail   M <= i < M + F:	u(i) = U + (i - M)	(fresh blocks)
- *	       i >= M + F:	u(i) = i mod U		(copies, as the body)
+ * Dedup. Copies are whole pieces of G bytes, G the largest power of two
+ * from B to 1 MiB of which the stream, and its window, hold at least 50 d:
+ * then every aligned g <= G sees the same copies, so the ratio measured at
+ * g is the ratio of pieces. Each window of Wp pieces holds Dp = round(Wp /
+ * d) distinct ones, and its new pieces follow Bresenham's schedule, so any
+ * prefix of p pieces already holds ceil(p Dp / Wp) distinct: the ratio is
+ * there from the first window on (a prefix is off by at most one piece).
+ * A repeat slot copies, in turn, one of the half window of pieces before
+ * the newest (repeat_source), so copies are spread through the window,
+ * never next to their source once the window holds four, and the pieces
+ * get about the same number of copies.
  *
- * with U a multiple of K. Aligned g-chunks (k = g / B blocks, g <= g_max)
- * of the body repeat exactly since k divides U, so the body alone gives
- * ratio M / U at every such g. The tail (fewer than K blocks) holds whole
- * chunks only at the smaller g; were they all copies, as with plain round
- * robin, they would push those ratios up by up to 1/(50 d) - 2% at d near 1
- * when S is not a multiple of g. Giving a share F of the tail fresh blocks
- * keeps every ratio near d. At granularity g the stream holds
- * T_g = floor(S / g) whole chunks, of which
+ * A stream that is not a multiple of G ends in a partial piece. Its whole
+ * g-chunks (g < G) count at the smaller g only; were they all copies they
+ * would push those ratios up, were they all new, down (by up to 1/(50 d)).
+ * Its first F blocks are therefore fresh and the rest copies, with F
+ * chosen to keep the whole stream's ratio nearest d at every promised g.
  *
- *	D_g = U / k + min(T_g - M / k, ceil(F / k))
- *
- * are distinct (tail chunks touching the fresh blocks are new, the others
- * copy body chunks). (U, F) is chosen to minimise the largest |T_g / D_g - d|
- * over the g the spec promises; a model over many random and adversarial
- * sizes found the optimum always within 1%.
- *
- * Compression (SPEC section 3): Z = round(D B (1 - 1/c)) zero bytes, for the
- * D = U + F distinct blocks, spread over their T = D B / C chunks by
- * Bresenham's rule (stream_impl.h). Z is computed in integers from the
- * double 1 - 1/c (as a 64-bit binary fraction) so every machine derives the
- * same Z.
+ * Compression. Sector q of the distinct data keeps r(q) random bytes
+ * (Bresenham over a fractional r), at its head when q is even and at its
+ * tail when q is odd: the random bytes of sectors 2m + 1 and 2m + 2 touch,
+ * so a compressor sees one literal run and one zero run per two sectors,
+ * the fewest the sector rule allows, and every 4 KiB piece starts and ends
+ * in random bytes. Each compressor then spends a nearly fixed number of
+ * bytes per run on its framing (lz4 about 4.75 per sector, zstd at 4 KiB
+ * about 3.75, zstd at 64 KiB about 1.3, measured by bench/calibrate.c), so
+ * r is taken from a table calibrated to put lz4 and zstd-64K symmetrically
+ * around c, and interpolated linearly in 512 / c between its rows.
  */
 #include <math.h>
 
@@ -39,147 +41,267 @@
 
 #include "stream_impl.h"
 
-#define PROMISE_CHUNKS	50.0	/* SPEC 2: the ratio holds from 50 d chunks */
+#define PROMISE_CHUNKS	50.0	/* the ratio is promised from 50 d chunks */
+#define MIB		(1ull << 20)
 
-struct dedup_goal {
+/*
+ * (100 c, r): the random bytes per sector for ratio c, from
+ * bench/calibrate.c (lz4 per 4 KiB, zstd -3 per 4 KiB and per 64 KiB).
+ * r is in 1/2^32 bytes so the interpolation runs in integers and every
+ * machine derives the same bytes.
+ */
+static const struct {
+	uint32_t c100;
+	uint64_t r;
+} ratio_table[] = {
+#define R(c, r)	{ c, (uint64_t)((r) * 4294967296.0) }
+	R(100, 512.0),
+	R(102, 498.0486), R(105, 483.5447), R(110, 461.6474),
+	R(120, 422.8519), R(130, 389.8461), R(150, 337.5027),
+	R(175, 288.7446), R(200, 252.4783), R(250, 201.1109),
+	R(300, 167.1005), R(350, 142.8050), R(400, 124.8373),
+	R(500, 99.0151), R(600, 81.8747), R(700, 69.7447),
+	R(800, 61.0011), R(900, 53.7279), R(1000, 48.0616),
+	R(1200, 39.6059), R(1400, 33.5375), R(1600, 29.0806),
+	R(1800, 25.5261), R(2000, 22.6061),
+#undef R
+};
+
+#define TABLE_ROWS	(sizeof(ratio_table) / sizeof(ratio_table[0]))
+
+/* 512 / c in 32.32 fixed point, for a row of the table. */
+static uint64_t row_target(unsigned int i)
+{
+	return (uint64_t)(((unsigned __int128)512 * 100 << 32) /
+			  ratio_table[i].c100);
+}
+
+/* rho: the random bytes per sector for @c, in 32.32 fixed point. */
+static uint64_t sector_random(double c)
+{
+	uint64_t T, T0, T1, r0, r1;
+	unsigned int i;
+
+	if (c <= 1.0)
+		return (uint64_t)DGEN_SECTOR_SIZE << 32;
+	/* One IEEE division and an exact scaling: the same on every machine. */
+	T = (uint64_t)__builtin_ldexp((double)DGEN_SECTOR_SIZE / c, 32);
+	for (i = 1; i < TABLE_ROWS - 1 && row_target(i) > T; i++)
+		;
+	T0 = row_target(i - 1);
+	T1 = row_target(i);
+	r0 = ratio_table[i - 1].r;
+	r1 = ratio_table[i].r;
+	if (T <= T1)
+		return r1;
+	/* r0 + (T - T0) (r1 - r0) / (T1 - T0), with T1 < T <= T0, r1 < r0. */
+	return r0 - (uint64_t)((unsigned __int128)(T0 - T) * (r0 - r1) /
+			       (T0 - T1));
+}
+
+static uint64_t ceil_frac(uint64_t j, uint64_t num, uint64_t den)
+{
+	return (uint64_t)(((unsigned __int128)j * num + den - 1) / den);
+}
+
+struct tail_goal {
 	uint64_t size;		/* S */
-	uint64_t body;		/* M */
+	uint64_t rem;		/* S mod G */
+	uint64_t whole_distinct; /* distinct pieces among the whole ones */
 	uint32_t unit;		/* B */
-	uint32_t g_max;
+	uint32_t piece;		/* G */
 	double d;
 };
 
-/* The largest relative ratio error over the promised g, for (U, F). */
-static double dedup_error(const struct dedup_goal *goal, uint64_t U, uint64_t F)
+/* The largest relative whole-stream ratio error over the promised g. */
+static double tail_error(const struct tail_goal *t, uint64_t F)
 {
 	double worst = 0.0;
 	uint64_t g;
 
-	for (g = goal->unit; g <= goal->g_max; g <<= 1) {
-		uint64_t k = g / goal->unit, T = goal->size / g;
-		uint64_t tail = T - goal->body / k, fresh = (F + k - 1) / k;
-		uint64_t D = U / k + (tail < fresh ? tail : fresh);
-		double err = fabs((double)T / (double)D / goal->d - 1.0);
+	for (g = DGEN_SECTOR_SIZE; g <= t->piece; g <<= 1) {
+		uint64_t T = t->size / g, P = t->rem / g;
+		uint64_t fresh = (F * t->unit + g - 1) / g;
+		uint64_t D = t->whole_distinct * (t->piece / g) +
+			     (fresh < P ? fresh : P);
+		double err;
 
+		if ((double)T < PROMISE_CHUNKS * t->d && g > DGEN_SECTOR_SIZE)
+			continue;
+		err = fabs((double)T / (double)D / t->d - 1.0);
 		if (err > worst)
 			worst = err;
 	}
 	return worst;
 }
 
+/* The default or asked window, in bytes, before rounding to pieces. */
+static uint64_t window_bytes(const struct dgen_stream_params *p)
+{
+	double units = floor(DGEN_DEDUP_WINDOW_UNITS * p->dedup_ratio);
+
+	if (p->dedup_window)
+		return p->dedup_window;
+	if (units > 0x1p42)	/* absurd d: keep W in range, the ratio holds */
+		units = 0x1p42;
+	return (uint64_t)units * MIB;
+}
+
 static void dedup_plan(struct dgen_stream *s)
 {
-	const uint32_t B = s->p.dedup_unit;
-	const double d = s->p.dedup_ratio;
-	const uint64_t whole = s->p.size >> s->unit_shift;
-	struct dedup_goal goal = { .size = s->p.size, .unit = B, .d = d };
-	uint64_t K, cand[2], F, best_U = 0, best_F = 0;
-	double best = INFINITY;
-	unsigned int i;
+	const struct dgen_stream_params *p = &s->p;
+	const uint32_t B = p->dedup_unit;
+	const double d = p->dedup_ratio;
+	uint64_t W = window_bytes(p), span = W < p->size ? W : p->size;
+	uint64_t G = DGEN_UNIT_MAX, k, rem, kp, n, all, whole_distinct;
+	struct tail_goal goal;
+	double best;
+	uint64_t F;
 
-	/* g_max: no g may be promised (stream too short), then aim at g = B. */
-	goal.g_max = DGEN_UNIT_MAX;
-	while (goal.g_max > B &&
-	       (double)(s->p.size / goal.g_max) < PROMISE_CHUNKS * d)
-		goal.g_max >>= 1;
-	K = goal.g_max / B;
-	goal.body = whole / K * K;
-	s->body = goal.body;
+	while (G > B && (double)(span / G) < PROMISE_CHUNKS * d)
+		G >>= 1;
+	k = G / B;
+	s->piece_shift = (uint32_t)__builtin_ctzll(G);
+	s->piece_blocks = (uint32_t)k;
+	s->win_pieces = W / G ? W / G : 1;
+	s->win_distinct = d == 1.0 ? s->win_pieces :
+			  (uint64_t)llround((double)s->win_pieces / d);
+	if (s->win_distinct < 1)
+		s->win_distinct = 1;
+	if (s->win_distinct > s->win_pieces)
+		s->win_distinct = s->win_pieces;
 
-	if (goal.body == 0) {
-		/* Shorter than one block: nothing to repeat. */
-		s->unique = 1;
-		s->fresh = 0;
-		return;
-	}
-	if (d == 1.0) {
-		/* Every block distinct, the partial last one too. */
-		s->unique = goal.body;
-		s->fresh = s->blocks - goal.body;
-		return;
-	}
+	/*
+	 * The last window holds the whole pieces left over; its distinct
+	 * count is what brings the whole stream nearest d (whole windows
+	 * already hold Wp / Dp), so a stream shorter than a window, or one
+	 * window and a bit, still holds d to within half a piece.
+	 */
+	s->whole_pieces = p->size >> s->piece_shift;
+	s->full_windows = s->whole_pieces / s->win_pieces;
+	s->tail_pieces = s->whole_pieces % s->win_pieces;
+	all = d == 1.0 ? s->whole_pieces :
+	      (uint64_t)llround((double)s->whole_pieces / d);
+	s->tail_distinct = all > s->full_windows * s->win_distinct ?
+			   all - s->full_windows * s->win_distinct : 0;
+	if (s->tail_pieces && s->tail_distinct < 1)
+		s->tail_distinct = 1;
+	if (s->tail_distinct > s->tail_pieces)
+		s->tail_distinct = s->tail_pieces;
 
-	cand[0] = (uint64_t)((double)goal.body / d / (double)K) * K;
-	cand[1] = cand[0] + K;
-	for (i = 0; i < 2; i++) {
-		uint64_t U = cand[i];
-
-		if (U < K || U > goal.body)
-			continue;
-		for (F = 0; F <= s->blocks - goal.body; F++) {
-			double err = dedup_error(&goal, U, F);
+	rem = p->size & (G - 1);
+	kp = (rem + B - 1) / B;
+	n = s->tail_distinct;	/* distinct pieces before the partial one */
+	whole_distinct = s->full_windows * s->win_distinct + n;
+	goal = (struct tail_goal) {
+		.size = p->size,
+		.rem = rem,
+		.whole_distinct = whole_distinct,
+		.unit = B,
+		.piece = (uint32_t)G,
+		.d = d,
+	};
+	s->fresh = kp;
+	if (rem && n && d != 1.0) {
+		/* A partial piece with earlier pieces to copy: tune F. */
+		best = INFINITY;
+		for (F = 0; F <= kp; F++) {
+			double err = tail_error(&goal, F);
 
 			if (err < best) {
 				best = err;
-				best_U = U;
-				best_F = F;
+				s->fresh = F;
 			}
 		}
 	}
-	s->unique = best_U;
-	s->fresh = best_F;
-}
-
-static uint64_t zero_bytes(uint64_t bytes, double c)
-{
-	double f = 1.0 - 1.0 / c;	/* in [0, 1) */
-	uint64_t frac;
-
-	if (f <= 0.0)
-		return 0;
-	/* f * 2^64 as an integer: exact for f >= 2^-11, truncated below. */
-	frac = (uint64_t)__builtin_ldexp(f, 64);
-	return (uint64_t)(((unsigned __int128)bytes * frac +
-			   ((unsigned __int128)1 << 63)) >> 64);
+	s->distinct = whole_distinct * k + (rem ? s->fresh : 0);
 }
 
 void dgen_layout_compute(struct dgen_stream *s)
 {
 	const struct dgen_stream_params *p = &s->p;
-	uint32_t B = p->dedup_unit, C = p->compress_chunk;
+	uint32_t B = p->dedup_unit;
 
 	s->unit_shift = (uint32_t)__builtin_ctz(B);
-	s->chunk_shift = (uint32_t)__builtin_ctz(C);
 	s->blocks = (p->size + B - 1) >> s->unit_shift;
 	dedup_plan(s);
-	s->distinct = s->unique + s->fresh;
-	/* Chunks of g repeat exactly while g / B divides U. */
-	s->exact_unit = B;
-	while (s->exact_unit < DGEN_UNIT_MAX &&
-	       s->unique % ((uint64_t)s->exact_unit * 2 / B) == 0)
-		s->exact_unit *= 2;
-	s->chunks = s->distinct << (s->unit_shift - s->chunk_shift);
-	s->zero_bytes = zero_bytes(s->distinct << s->unit_shift,
-				   p->compress_ratio);
-	s->zero_q = s->zero_bytes / s->chunks;
-	s->zero_r = s->zero_bytes % s->chunks;
+	s->rho = sector_random(p->compress_ratio);
+	s->compress_expect = s->rho == (uint64_t)DGEN_SECTOR_SIZE << 32 ?
+			     1.0 : p->compress_ratio;
+}
+
+/*
+ * The earlier distinct piece that repeat slot @j copies, n >= 1 pieces
+ * being there: one of the up to L = ceil(Dp / 2) pieces before the newest,
+ * picked by the golden-ratio sequence of the repeat's number (a plain
+ * m mod L would keep hitting the same few as L grows). So a copy lies up
+ * to half a window from its source, never next to it once n >= 4 (the
+ * picks of two repeats differ by 0.618 of the span, more than one of its
+ * L >= 3 parts), and the
+ * pieces get similar numbers of copies (the first few of a window, which
+ * serve its start, get more).
+ */
+static uint64_t repeat_source(uint64_t j, uint64_t n, uint64_t Dp)
+{
+	uint64_t avail = n - 1, span = (Dp + 1) / 2;
+
+	uint64_t m = j - n;	/* repeats before slot j */
+
+	if (!avail)
+		return 0;
+	if (span > avail)
+		span = avail;
+	/* m times the golden ratio, mod 1: the picks spread evenly. */
+	return avail - span + (((m * 0x9e3779b97f4a7c15ull) >> 32) * span >> 32);
 }
 
 uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 {
-	if (i >= s->body && i < s->body + s->fresh) {
-		*u = s->unique + (i - s->body);
-		return s->body + s->fresh - i;
+	const uint64_t k = s->piece_blocks;
+	uint64_t piece = i / k, b = i % k;
+	uint64_t w = piece / s->win_pieces, j = piece % s->win_pieces;
+	uint64_t base = w * s->win_distinct;
+	uint64_t Wp = s->win_pieces, Dp = s->win_distinct, n;
+	int is_new;
+
+	if (w == s->full_windows && s->tail_pieces) {
+		/* The last, shorter window has its own count. */
+		Wp = s->tail_pieces;
+		Dp = s->tail_distinct;
 	}
-	*u = i % s->unique;
-	if (i < s->body && s->body - i < s->unique - *u)
-		return s->body - i;
-	return s->unique - *u;
+	n = ceil_frac(j, Dp, Wp);
+	is_new = ceil_frac(j + 1, Dp, Wp) > n;
+	if (piece == s->whole_pieces) {
+		/* The partial last piece: F fresh blocks, then copies. */
+		if (b < s->fresh) {
+			*u = (base + n) * k + b;
+			return s->fresh - b;
+		}
+		is_new = 0;
+	}
+	*u = (base + (is_new ? n : repeat_source(j, n, Dp))) * k + b;
+	return k - b;
 }
 
 void dgen_stream_layout_get(const struct dgen_stream *s,
 			    struct dgen_stream_layout *out)
 {
-	uint64_t bytes = s->distinct << s->unit_shift;
+	uint64_t sectors = s->distinct << s->unit_shift >> 9;
+	uint64_t random = (uint64_t)(((unsigned __int128)sectors * s->rho) >> 32);
 
 	*out = (struct dgen_stream_layout) {
 		.blocks = s->blocks,
 		.unique_blocks = s->distinct,
-		.chunks = s->chunks,
-		.zero_bytes = s->zero_bytes,
-		.dedup_exact_unit = s->exact_unit,
+		.chunks = sectors,
+		.zero_bytes = sectors * DGEN_SECTOR_SIZE - random,
+		.dedup_exact_unit = 1u << s->piece_shift,
 		.dedup_ratio = (double)s->blocks / (double)s->distinct,
-		.compress_ratio = (double)bytes / (double)(bytes - s->zero_bytes),
+		.compress_ratio = s->compress_expect,
 		.kernel = s->kernel->name,
+		.format_version = DGEN_STREAM_FORMAT_VERSION,
+		.dedup_window = s->win_pieces << s->piece_shift,
+		.window_pieces = s->win_pieces,
+		.window_distinct = s->win_distinct,
+		.sector_random = __builtin_ldexp((double)s->rho, -32),
 	};
 }

@@ -3,7 +3,9 @@
  * params.c - stream parameter defaults and validation
  *
  * Every refusal names the value and the range it must be in, because the
- * message ends up in front of a user at a shell prompt.
+ * message ends up in front of a user at a shell prompt. Since stream format
+ * 2 the compress chunk no longer shapes the bytes (the layout is per
+ * 512-byte sector, doc/data-contract.md section 3), so it is not checked.
  */
 #include <errno.h>
 #include <math.h>
@@ -31,7 +33,7 @@ static int is_pow2(uint32_t x)
 int dgen_stream_params_check(const struct dgen_stream_params *p,
 			     char *msg, size_t msglen)
 {
-	uint32_t B = p->dedup_unit, C = p->compress_chunk;
+	uint32_t B = p->dedup_unit;
 	double d = p->dedup_ratio, c = p->compress_ratio;
 
 	if (p->size == 0)
@@ -41,14 +43,6 @@ int dgen_stream_params_check(const struct dgen_stream_params *p,
 		return dgen_refuse(-EINVAL, msg, msglen,
 			      "dedup unit %u is not a power of two from %u to %u bytes",
 			      B, DGEN_UNIT_MIN, DGEN_UNIT_MAX);
-	if (!is_pow2(C) || C < DGEN_UNIT_MIN || C > DGEN_UNIT_MAX)
-		return dgen_refuse(-EINVAL, msg, msglen,
-			      "compress chunk %u is not a power of two from %u to %u bytes",
-			      C, DGEN_UNIT_MIN, DGEN_UNIT_MAX);
-	if (C > B)
-		return dgen_refuse(-EINVAL, msg, msglen,
-			      "compress chunk %u is larger than the dedup unit %u: it must be at most the dedup unit",
-			      C, B);
 	/* N * B must not wrap: the last block is padded up to B internally. */
 	if (p->size > UINT64_MAX - B + 1)
 		return dgen_refuse(-EINVAL, msg, msglen,
@@ -63,11 +57,17 @@ int dgen_stream_params_check(const struct dgen_stream_params *p,
 		return dgen_refuse(-EINVAL, msg, msglen,
 			      "compress ratio %g is invalid: it must be a finite number of at least 1 (1 = incompressible)",
 			      c);
-	if (c > (double)C / DGEN_MIN_RANDOM_BYTES)
+	if (c > DGEN_COMPRESS_RATIO_MAX)
 		return dgen_refuse(-EINVAL, msg, msglen,
-			      "compress ratio %g is too high for %u-byte compress chunks: at most %g (each chunk keeps %u random bytes); use larger chunks for higher ratios",
-			      c, C, (double)C / DGEN_MIN_RANDOM_BYTES,
-			      DGEN_MIN_RANDOM_BYTES);
+			      "compress ratio %g is too high: at most %g, so that every 512-byte sector keeps at least %u random bytes and lz4 and zstd still measure the ratio asked for",
+			      c, DGEN_COMPRESS_RATIO_MAX, DGEN_MIN_RANDOM_BYTES);
+	/* The window must hold 50 d blocks for its ratio to be within 1%. */
+	if (p->dedup_window &&
+	    (double)(p->dedup_window / B) < 50.0 * d)
+		return dgen_refuse(-EINVAL, msg, msglen,
+			      "dedup window %llu bytes is too small for dedup ratio %g with %u-byte blocks: it must hold at least 50 d blocks (%llu bytes)",
+			      (unsigned long long)p->dedup_window, d, B,
+			      (unsigned long long)ceil(50.0 * d) * B);
 	if (!dgen_kernel_find(p->kernel))
 		return dgen_refuse(-EINVAL, msg, msglen,
 			      "kernel '%s' is unknown or this CPU cannot run it (known here: see dgen_kernel_name)",

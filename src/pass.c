@@ -4,7 +4,7 @@
  *
  * Each pass must write data no earlier pass wrote, so a block that a lost
  * write left stale is caught: pass p's seed is a strong mix of (seed, p),
- * never seed + p (SPEC section 4: seeds s and s + 1 must share nothing,
+ * never seed + p (doc/data-contract.md section 4: seeds s and s + 1 must share nothing,
  * which the stream root's fmix64 chain already gives, but a separate
  * DGEN_TWEAK_PASS keeps pass seeds off the line of plain seeds too).
  */

@@ -3,7 +3,8 @@
  * prng.h - the definition of a unique block's random bytes
  *
  * This file is the byte contract the kernels implement; change it and every
- * stream ever written changes. (SPEC section 4.)
+ * stream ever written changes (and DGEN_STREAM_FORMAT_VERSION with it).
+ * (doc/data-contract.md section 4.)
  *
  * A unique block u of stream (seed, id) is keyed by two 64-bit words
  * (k0, k1), derived with a chain of murmur3 finalizers (fmix64), a strong
@@ -39,6 +40,7 @@
 #define DGEN_SEGMENT_ROWS	16u
 #define DGEN_SEGMENT_BYTES	(DGEN_ROW_BYTES * DGEN_SEGMENT_ROWS)
 #define DGEN_ROT		23
+#define DGEN_SECTOR		512u
 
 /* The golden-ratio Weyl constant (2^64 / phi) spaces the lanes' inputs. */
 #define DGEN_LANE_STEP		0x9e3779b97f4a7c15ull
@@ -119,10 +121,8 @@ static inline void dgen_store_le64(uint8_t *p, uint64_t v)
 
 /*
  * dgen_fill_fn - write bytes [pos, pos + len) of the block keyed by @k to
- * @dst: zero below @zero_end (a chunk's zero prefix, SPEC section 3), R[x]
- * from there on. pos + len <= DGEN_UNIT_MAX; @dst has no alignment
- * requirement. Zeroing here rather than with memset() saves a libc call and
- * its start-up per compress chunk.
+ * @dst: zero below @zero_end, R[x] from there on. pos + len <=
+ * DGEN_UNIT_MAX; @dst has no alignment requirement.
  */
 typedef void (*dgen_fill_fn)(uint8_t *dst, const struct dgen_block_key *k,
 			     uint32_t pos, uint32_t len, uint32_t zero_end);
@@ -137,5 +137,45 @@ typedef void (*dgen_fill_fn)(uint8_t *dst, const struct dgen_block_key *k,
  */
 typedef void (*dgen_fill_blocks_fn)(uint8_t *dst, uint64_t root, uint64_t u,
 				    uint64_t count, uint32_t unit);
+
+/*
+ * The random bytes a sector keeps (doc/data-contract.md section 3): sector
+ * q of the distinct data keeps r = floor((q + 1) rho / 2^32) -
+ * floor(q rho / 2^32) bytes of R, rho in 32.32 fixed point, at its head
+ * [0, r) when q is even and at its tail [512 - r, 512) when q is odd; the
+ * rest of the sector is zero. dgen_sector_next advances the fraction
+ * frac = q rho mod 2^32 to the next sector and returns r(q).
+ */
+static inline uint32_t dgen_sector_next(uint64_t *frac, uint64_t rho)
+{
+	uint64_t t = *frac + rho;
+
+	*frac = t & 0xffffffffu;
+	return (uint32_t)(t >> 32);
+}
+
+/*
+ * dgen_fill_sectors_fn - write @count whole 512-byte sectors of the block
+ * keyed by @k, starting at block position @pos (a multiple of 512), to
+ * @dst: the first is distinct sector q with frac = q rho mod 2^32 and
+ * odd = q & 1, the others follow.
+ */
+typedef void (*dgen_fill_sectors_fn)(uint8_t *dst,
+				     const struct dgen_block_key *k,
+				     uint32_t pos, uint32_t count,
+				     uint64_t frac, uint64_t rho,
+				     unsigned int odd);
+
+/*
+ * dgen_fill_sector_blocks_fn - the fast path for whole compressible
+ * blocks: @count blocks of @unit bytes (a multiple of DGEN_SEGMENT_BYTES)
+ * carrying distinct blocks @u, @u + 1, ... of the stream whose key root is
+ * @root; the first sector is distinct sector q = u unit / 512 (even) with
+ * frac = q rho mod 2^32.
+ */
+typedef void (*dgen_fill_sector_blocks_fn)(uint8_t *dst, uint64_t root,
+					   uint64_t u, uint64_t count,
+					   uint32_t unit, uint64_t frac,
+					   uint64_t rho);
 
 #endif /* DGEN_PRNG_H */

@@ -3,11 +3,12 @@
  * stream.c - stream objects and filling any byte range
  *
  * Offset x lies in block i = x / B, which carries distinct block u(i)
- * (layout.c: round robin, u = i mod U, but for a few fresh tail blocks);
- * inside it, chunk m = (x mod B) / C is chunk g = u B/C + m of
- * the schedule, whose first z(g) bytes are zero and the rest the block's
- * random bytes R_u (prng.h). The kernels write R_u at any position, so a
- * fill never copies or patches a base block and allocates nothing.
+ * (layout.c: whole pieces of G bytes repeat within their window); inside
+ * it, sector m = (x mod B) / 512 is distinct sector q = u B / 512 + m,
+ * which keeps r(q) random bytes of the block's R_u (prng.h) at its head or
+ * tail and zeros elsewhere (doc/data-contract.md section 3). The kernels
+ * write R_u at any position, so a fill never copies or patches a base
+ * block and allocates nothing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -50,22 +51,46 @@ dgen_stream_params_get(const struct dgen_stream *s)
 	return &s->p;
 }
 
-/* Fill [pos, pos + len) of one block, zero prefixes included. */
-static void fill_chunks(const struct dgen_stream *s, uint8_t *dst,
-			const struct dgen_block_key *key,
-			struct dgen_zero_iter *it, uint32_t pos, uint32_t len)
+/* The fraction q rho mod 2^32 at the start of distinct sector @q. */
+static uint64_t sector_frac(const struct dgen_stream *s, uint64_t q)
 {
-	const uint32_t C = s->p.compress_chunk, end = pos + len;
-	dgen_fill_fn fill = s->kernel->fill;
+	return (uint64_t)((unsigned __int128)q * s->rho) & 0xffffffffu;
+}
+
+/*
+ * Fill [pos, pos + len) of distinct block @u, compressible: whole sectors
+ * through the kernel, a partial first or last sector through a buffer.
+ */
+static void fill_sectors(const struct dgen_stream *s, uint8_t *dst,
+			 const struct dgen_block_key *key, uint64_t u,
+			 uint32_t pos, uint32_t len)
+{
+	const uint32_t end = pos + len;
+	uint64_t q0 = (u << s->unit_shift) / DGEN_SECTOR_SIZE;
 
 	while (pos < end) {
-		uint32_t chunk = pos & ~(C - 1);
-		uint32_t zend = chunk + dgen_zero_iter_next(s, it);
-		uint32_t lim = chunk + C < end ? chunk + C : end;
+		uint32_t sec = pos & ~(DGEN_SECTOR_SIZE - 1);
+		uint64_t q = q0 + sec / DGEN_SECTOR_SIZE;
+		uint64_t frac = sector_frac(s, q);
 
-		fill(dst, key, pos, lim - pos, zend);
-		dst += lim - pos;
-		pos = lim;
+		if (sec == pos && end - pos >= DGEN_SECTOR_SIZE) {
+			uint32_t count = (end - pos) / DGEN_SECTOR_SIZE;
+
+			s->kernel->fill_sectors(dst, key, pos, count, frac,
+						s->rho, (unsigned int)(q & 1));
+			dst += count * DGEN_SECTOR_SIZE;
+			pos += count * DGEN_SECTOR_SIZE;
+		} else {
+			_Alignas(64) uint8_t buf[DGEN_SECTOR_SIZE];
+			uint32_t to = end - sec < DGEN_SECTOR_SIZE ?
+				      end - sec : DGEN_SECTOR_SIZE;
+
+			s->kernel->fill_sectors(buf, key, sec, 1, frac, s->rho,
+						(unsigned int)(q & 1));
+			memcpy(dst, buf + (pos - sec), to - (pos - sec));
+			dst += to - (pos - sec);
+			pos = sec + to;
+		}
 	}
 }
 
@@ -73,30 +98,33 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len)
 {
 	const uint32_t B = s->p.dedup_unit;
-	const uint32_t per_block = B >> s->chunk_shift;
-	const int fast = !s->zero_bytes && B >= DGEN_SEGMENT_BYTES;
+	const int plain = s->rho == (uint64_t)DGEN_SECTOR_SIZE << 32;
+	const int fast = B >= DGEN_SEGMENT_BYTES;
 	uint64_t i = offset >> s->unit_shift;
 	uint32_t pos = (uint32_t)(offset & (B - 1));
-	struct dgen_zero_iter it = { 0 };
 
 	while (len) {
 		/* A run of blocks carrying distinct blocks u, u + 1, ... */
 		uint64_t u, run = dgen_block_run(s, i, &u);
 
-		if (s->zero_bytes)
-			dgen_zero_iter_start(s, &it, u * per_block +
-					     (pos >> s->chunk_shift));
 		while (len && run) {
 			uint32_t n = len < B - pos ? (uint32_t)len : B - pos;
 			struct dgen_block_key key;
 
 			if (fast && pos == 0 && len >= B) {
-				/* Whole incompressible blocks: one call. */
+				/* Whole blocks: one call. */
 				uint64_t count = len >> s->unit_shift;
 
 				if (count > run)
 					count = run;
-				s->kernel->fill_blocks(dst, s->root, u, count, B);
+				if (plain)
+					s->kernel->fill_blocks(dst, s->root, u,
+							       count, B);
+				else
+					s->kernel->fill_sector_blocks(dst, s->root, u,
+						count, B, sector_frac(s, (u << s->unit_shift) /
+								      DGEN_SECTOR_SIZE),
+						s->rho);
 				dst += count << s->unit_shift;
 				len -= count << s->unit_shift;
 				i += count;
@@ -105,10 +133,10 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 				continue;
 			}
 			dgen_block_key_derive(&key, s->root, u);
-			if (s->zero_bytes)
-				fill_chunks(s, dst, &key, &it, pos, n);
-			else
+			if (plain)
 				s->kernel->fill(dst, &key, pos, n, 0);
+			else
+				fill_sectors(s, dst, &key, u, pos, n);
 			dst += n;
 			len -= n;
 			pos = 0;

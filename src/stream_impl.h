@@ -10,52 +10,42 @@
 
 #include "kernel.h"
 
+/*
+ * The layout (layout.c, doc/data-contract.md sections 2 and 3):
+ *
+ * Dedup. The stream is cut into pieces of G bytes (k = G / B blocks), and
+ * the pieces into windows of Wp pieces. Slot j of every window carries a
+ * new piece when ceil((j + 1) Dp / Wp) > ceil(j Dp / Wp), else a copy of
+ * an earlier distinct piece of the same window; a window holds Dp distinct
+ * pieces. The whole pieces after the last whole window form a shorter
+ * window with its own count. A last, partial piece (S not a multiple of G) carries fresh
+ * blocks in its first F blocks and copies in the rest.
+ *
+ * Compression. Distinct sector q (the q-th 512-byte sector of the
+ * distinct blocks laid end to end) keeps
+ *	r(q) = floor((q + 1) rho / 2^32) - floor(q rho / 2^32)
+ * random bytes, at its head when q is even and at its tail when q is odd,
+ * and zeros elsewhere; rho = 2^32 * 512 for incompressible streams.
+ */
 struct dgen_stream {
 	struct dgen_stream_params p;	/* p.kernel points at kernel->name */
 	const struct dgen_kernel *kernel;
 	uint64_t root;			/* dgen_stream_root(seed, stream_id) */
 	uint64_t blocks;		/* N */
-	uint64_t unique;		/* U: the round-robin period */
-	uint64_t body;			/* M: blocks in whole g_max-chunks */
-	uint64_t fresh;			/* F: fresh blocks after the body */
-	uint64_t distinct;		/* D = U + F */
-	uint64_t chunks;		/* T = D * B / C */
-	uint64_t zero_bytes;		/* Z */
-	uint64_t zero_q, zero_r;	/* Z = zero_q * T + zero_r */
+	uint64_t distinct;		/* distinct blocks in the stream */
+	uint64_t win_pieces;		/* Wp */
+	uint64_t win_distinct;		/* Dp */
+	uint64_t whole_pieces;		/* floor(S / G) */
+	uint64_t full_windows;		/* whole windows in the stream */
+	uint64_t tail_pieces;		/* whole pieces after them (< Wp) */
+	uint64_t tail_distinct;		/* distinct pieces among those */
+	uint64_t fresh;			/* F: fresh blocks of the partial piece */
+	uint64_t rho;			/* random bytes per sector, 32.32 */
 	uint32_t unit_shift;		/* log2 B */
-	uint32_t chunk_shift;		/* log2 C */
-	uint32_t exact_unit;
+	uint32_t piece_shift;		/* log2 G */
+	uint32_t piece_blocks;		/* k = G / B */
+	double compress_expect;		/* the model's ratio for rho */
 };
-
-/*
- * Bresenham's schedule of zero bytes over the T chunks of the distinct
- * blocks (SPEC section 3): chunk g holds
- *	z(g) = floor((g + 1) Z / T) - floor(g Z / T)
- * zero bytes, which is zero_q plus one exactly when (g r mod T) + r >= T.
- * The iterator keeps acc = g r mod T so a walk costs no division.
- */
-struct dgen_zero_iter {
-	uint64_t acc;
-};
-
-static inline void dgen_zero_iter_start(const struct dgen_stream *s,
-					struct dgen_zero_iter *it, uint64_t g)
-{
-	it->acc = (uint64_t)((unsigned __int128)g * s->zero_r % s->chunks);
-}
-
-static inline uint32_t dgen_zero_iter_next(const struct dgen_stream *s,
-					   struct dgen_zero_iter *it)
-{
-	uint32_t z = (uint32_t)s->zero_q;
-
-	it->acc += s->zero_r;
-	if (it->acc >= s->chunks) {
-		it->acc -= s->chunks;
-		z++;
-	}
-	return z;
-}
 
 /* dgen_layout_compute - derive the layout fields of @s from s->p. */
 void dgen_layout_compute(struct dgen_stream *s);

@@ -5,7 +5,7 @@
  * The writer's threads, in verify mode, hand each unit they read to
  * dgen_verify_unit on the same thread. dgen_stream_compare regenerates the
  * expected bytes piece by piece and reports each block that differs with
- * its sector map; here the block gets its kind (SPEC section 5):
+ * its sector map; here the block gets its kind (doc/data-contract.md section 5):
  *
  *	zeroed	 the block read back all zero (a discard, a hole, a lost
  *		 write on a thin device);

@@ -171,10 +171,10 @@ Test(cli, json_report_has_every_field)
 		"t = d['targets'][0]\n"
 		"assert all(k in t for k in ['path','type','offset','size','bytes','stream'])\n"
 		"s = t['stream']\n"
-		"assert all(k in s for k in ['seed','stream_id','size','dedup_ratio','dedup_unit','compress_ratio','compress_chunk'])\n"
+		"assert all(k in s for k in ['seed','stream_id','size','dedup_ratio','dedup_unit','compress_ratio','format_version','dedup_window','dedup_exact_unit'])\n"
 		"assert d['bytes'] == 64 << 20 and d['ops'] == 64 and d['status'] == 'ok'\n"
 		"assert s['seed'] == 5 and s['stream_id'] == 3 and s['dedup_ratio'] == 2 and s['dedup_unit'] == 8192\n"
-		"assert s['compress_ratio'] == 2.5 and s['compress_chunk'] == 2048 and t['type'] == 'null'\n"
+		"assert s['compress_ratio'] == 2.5 and s['format_version'] == 2 and s['dedup_window'] == 8 << 20 and t['type'] == 'null'\n"
 		"assert d['latency_us']['p50'] <= d['latency_us']['p99'] <= d['latency_us']['p99.9'] <= d['latency_us']['max']\n"
 		"print('ok')\n";
 	const char *json = scratch_path("json"), *py = scratch_path("py");
@@ -182,7 +182,7 @@ Test(cli, json_report_has_every_field)
 	struct run r;
 	FILE *f;
 
-	cr_assert_eq(tool(&r, "--dev null --size 64M --bs 1M --seed 5 --stream 3 --dedup 2 --dedup-unit 8K --compress 2.5 --compress-chunk 2K --json"),
+	cr_assert_eq(tool(&r, "--dev null --size 64M --bs 1M --seed 5 --stream 3 --dedup 2 --dedup-unit 8K --compress 2.5 --dedup-window 8M --json"),
 		     0, "%s", r.err);
 	if (!shell_line("command -v python3"))
 		cr_skip_test("python3 is needed to parse the JSON report");
@@ -226,7 +226,10 @@ Test(cli, help_and_version)
 	struct run r;
 
 	cr_assert_eq(tool(&r, "--help"), 0);
-	cr_assert(strstr(r.out, "--dev PATH") && strstr(r.out, "--compress-chunk"));
+	cr_assert(strstr(r.out, "--dev PATH") && strstr(r.out, "--dedup-window"));
+	/* The option of format 1 is refused with a sentence. */
+	cr_assert_eq(tool(&r, "--dev null --size 1M --compress-chunk 2K"), 2);
+	cr_assert(strstr(r.err, "--compress-chunk is gone"), "%s", r.err);
 	cr_assert_eq(tool(&r, "--version"), 0);
 	cr_assert(strstr(r.out, DGEN_VERSION_STRING));
 }

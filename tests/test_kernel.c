@@ -31,13 +31,13 @@ static int kernel_listed(const char *name)
 	return 0;
 }
 
-/* Random but valid parameters, reaching every B, C and the c limit. */
+/* Random but valid parameters, reaching every B and the c limit. */
 static struct dgen_stream_params random_params(struct test_rng *r)
 {
 	unsigned int lb = (unsigned int)test_rng_range(r, 9, 20);
 	unsigned int lc = (unsigned int)test_rng_range(r, 9, lb);
 	uint32_t B = 1u << lb, C = 1u << lc;
-	double cmax = C / 16.0, d, c;
+	double cmax = DGEN_COMPRESS_RATIO_MAX, d, c;
 	uint64_t size;
 
 	switch (test_rng_below(r, 4)) {

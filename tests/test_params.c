@@ -54,11 +54,10 @@ static struct bad_case bad_cases[] = {
 	{ "c NaN", DEF_S, DEF_B, DEF_C, 1, NAN, "-", "nan" },
 	{ "c +inf", DEF_S, DEF_B, DEF_C, 1, INFINITY, "-", "inf" },
 	{ "c -inf", DEF_S, DEF_B, DEF_C, 1, -INFINITY, "-", "-inf" },
-	{ "c above C/16 (C 4K)", DEF_S, DEF_B, DEF_C, 1, 257, "-", "257" },
-	{ "c above C/16 (C 512)", DEF_S, DEF_B, 512, 1, 33, "-", "33" },
-	{ "c far above C/16", DEF_S, DEF_B, 512, 1, 1e6, "-", "1e+06" },
-	{ "c above C/16 (C 1M)", 4 * MIB, 1u << 20, 1u << 20, 1, 65537, "-",
-	  "65537" },
+	{ "c above 20", DEF_S, DEF_B, DEF_C, 1, 20.5, "-", "20.5" },
+	{ "c far above 20", DEF_S, DEF_B, 512, 1, 1e6, "-", "1e+06" },
+	{ "c above 20 (B 1M)", 4 * MIB, 1u << 20, 1u << 20, 1, 257, "-",
+	  "257" },
 	/* dedup unit */
 	{ "B not a power of two", DEF_S, 3000, 512, 1, 1, "-", "3000" },
 	{ "B 4097", DEF_S, 4097, 512, 1, 1, "-", "4097" },
@@ -66,13 +65,6 @@ static struct bad_case bad_cases[] = {
 	{ "B zero", DEF_S, 0, 512, 1, 1, "-", "0" },
 	{ "B above 1 MiB", DEF_S, 2u << 20, 4096, 1, 1, "-", "2097152" },
 	{ "B huge", DEF_S, 1u << 31, 4096, 1, 1, "-", "2147483648" },
-	/* compress chunk */
-	{ "C not a power of two", DEF_S, DEF_B, 1000, 1, 1, "-", "1000" },
-	{ "C below 512", DEF_S, DEF_B, 256, 1, 1, "-", "256" },
-	{ "C zero", DEF_S, DEF_B, 0, 1, 1, "-", "0" },
-	{ "C above 1 MiB", DEF_S, 1u << 20, 2u << 20, 1, 1, "-", "2097152" },
-	{ "C above B", DEF_S, 4096, 8192, 1, 1, "-", "8192" },
-	{ "C above B (512)", DEF_S, 512, 1024, 1, 1, "-", "1024" },
 	/* size */
 	{ "size 0", 0, DEF_B, DEF_C, 1, 1, "-", "0" },
 	{ "size UINT64_MAX", UINT64_MAX, DEF_B, DEF_C, 1, 1, "-",
@@ -144,14 +136,15 @@ struct good_case {
 static struct good_case good_cases[] = {
 	{ "defaults", DEF_S, DEF_B, DEF_C, 1, 1, "-" },
 	{ "size 1", 1, DEF_B, DEF_C, 1, 1, "-" },
-	{ "size 1 with d and c", 1, DEF_B, DEF_C, 5, 256, "-" },
+	{ "size 1 with d and c", 1, DEF_B, DEF_C, 5, 20, "-" },
 	{ "B = C = 512", DEF_S, 512, 512, 1, 1, "-" },
 	{ "B = C = 1 MiB", 3 * MIB, 1u << 20, 1u << 20, 1, 1, "-" },
 	{ "B 1 MiB, C 512", 3 * MIB, 1u << 20, 512, 1, 1, "-" },
-	{ "c = C/16 (C 512)", DEF_S, 4096, 512, 1, 32, "-" },
-	{ "c = C/16 (C 4K)", DEF_S, 4096, 4096, 1, 256, "-" },
-	{ "c = C/16 (C 64K)", 4 * MIB, 65536, 65536, 1, 4096, "-" },
-	{ "c = C/16 (C 1M)", 4 * MIB, 1u << 20, 1u << 20, 1, 65536, "-" },
+	{ "c = 20 (B 512)", DEF_S, 512, 512, 1, 20, "-" },
+	{ "c = 20 (B 4K)", DEF_S, 4096, 4096, 1, 20, "-" },
+	{ "c = 20 (B 1M)", 4 * MIB, 1u << 20, 1u << 20, 1, 20, "-" },
+	{ "C is ignored (not a power of two)", DEF_S, DEF_B, 1000, 1, 1, "-" },
+	{ "C is ignored (above B)", DEF_S, 4096, 8192, 2, 3, "-" },
 	{ "c just above 1", DEF_S, DEF_B, DEF_C, 1, 1.0000001, "-" },
 	{ "d just above 1", DEF_S, DEF_B, DEF_C, 1.0000001, 1, "-" },
 	{ "d above the block count", DEF_S, DEF_B, DEF_C, 1e6, 1, "-" },
@@ -222,23 +215,55 @@ Test(params, defaults)
 	cr_assert(dgen_stream_params_check(&p, NULL, 0) == 0);
 }
 
-/* c just above C/16 (the next double) is refused, C/16 itself accepted. */
+/* c just above 20 (the next double) is refused, 20 itself accepted. */
 Test(params, compress_ratio_limit_is_exact)
 {
-	uint32_t C;
+	uint32_t B;
 
-	for (C = 512; C <= (1u << 20); C *= 2) {
-		struct dgen_stream_params p = test_params(4 * MIB, 1u << 20, C,
-							  1, C / 16.0);
+	for (B = 512; B <= (1u << 20); B *= 2) {
+		struct dgen_stream_params p = test_params(4 * MIB, B, 4096, 1,
+							  DGEN_COMPRESS_RATIO_MAX);
 		char msg[256] = "";
 
 		cr_assert(dgen_stream_params_check(&p, msg, sizeof(msg)) == 0,
-			  "C %u: c = %g refused: %s", C, C / 16.0, msg);
-		p.compress_ratio = nextafter(C / 16.0, INFINITY);
+			  "B %u: c = 20 refused: %s", B, msg);
+		p.compress_ratio = nextafter(DGEN_COMPRESS_RATIO_MAX, INFINITY);
 		cr_assert(dgen_stream_params_check(&p, msg, sizeof(msg)) ==
-			  -EINVAL, "C %u: c = C/16 + 1 ulp accepted", C);
+			  -EINVAL, "B %u: c = 20 + 1 ulp accepted", B);
 		cr_assert(msg[0]);
 	}
+}
+
+/*
+ * A dedup window must hold 50 d blocks; the layout rounds it down to
+ * whole pieces and reports it.
+ */
+Test(params, dedup_window)
+{
+	struct dgen_stream_params p = test_params(64 * MIB, 4096, 4096, 2, 1);
+	struct dgen_stream_layout l;
+	struct dgen_stream *s;
+	char msg[256] = "";
+
+	p.dedup_window = 100 * 4096 - 1;
+	cr_assert(dgen_stream_params_check(&p, msg, sizeof(msg)) == -EINVAL);
+	cr_assert(strstr(msg, "dedup window") && strstr(msg, "409600"), "%s",
+		  msg);
+	p.dedup_window = 100 * 4096;
+	cr_assert(dgen_stream_params_check(&p, msg, sizeof(msg)) == 0, "%s",
+		  msg);
+	p.dedup_window = 3 * MIB + 5;
+	s = stream_make(&p);
+	l = stream_layout(s);
+	cr_assert(l.dedup_window <= p.dedup_window &&
+		  l.dedup_window % l.dedup_exact_unit == 0 &&
+		  (double)l.window_pieces >= 100.0, "W %" PRIu64 " G %u",
+		  l.dedup_window, l.dedup_exact_unit);
+	dgen_stream_free(s);
+	p.dedup_window = 0;	/* the default: 64 d MiB */
+	s = stream_make(&p);
+	cr_assert(stream_layout(s).dedup_window == 128 * MIB);
+	dgen_stream_free(s);
 }
 
 /* The message is truncated to msglen and always NUL-terminated. */

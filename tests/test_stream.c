@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_stream.c - a stream is a pure function of its address (SPEC 1)
+ * test_stream.c - a stream is a pure function of its address (doc/data-contract.md section 1)
  *
  * A range generated in one call must equal the same range assembled from
  * random pieces (1-byte, odd, unaligned, large) filled in random order, and
@@ -24,7 +24,7 @@ struct setting {
 
 /*
  * Stream sizes are odd so the last block is partial; B from 512 B to 1 MiB,
- * C from 512 B to B, d and c from 1 to their extremes.
+ * d and c from 1 to their extremes (C no longer matters since format 2).
  */
 static struct setting settings[] = {
 	{ 12 * MIB + 777, 4096, 4096, 1.0, 1.0 },
@@ -32,8 +32,8 @@ static struct setting settings[] = {
 	{ 9 * MIB + 1, 512, 512, 1.5, 2.0 },
 	{ 16 * MIB - 3, 65536, 1024, 7.3, 16.0 },
 	{ 24 * MIB + 12345, 1u << 20, 4096, 3.0, 8.5 },
-	{ 8 * MIB + 333, 8192, 512, 1.0, 32.0 },
-	{ 10 * MIB + 100, 4096, 4096, 2.0, 256.0 },
+	{ 8 * MIB + 333, 8192, 512, 1.0, 20.0 },
+	{ 10 * MIB + 100, 4096, 4096, 2.0, 1.01 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -315,7 +315,7 @@ Test(stream, deterministic)
 }
 
 /*
- * Every parameter of SPEC section 1 changes the bytes: seed, stream id, B,
+ * Every parameter of doc/data-contract.md section 1 changes the bytes: seed, stream id, B,
  * C (at equal c), c, d and S (S through U) give seven distinct streams.
  */
 Test(stream, parameters_matter)
@@ -335,11 +335,11 @@ Test(stream, parameters_matter)
 	v[2].stream_id = 23;
 	v[3].dedup_unit = 8192;
 	v[4].compress_ratio = 2;
-	v[5].compress_ratio = 2;
-	v[5].compress_chunk = 2048;
+	v[5].dedup_ratio = 2;
+	v[5].dedup_window = MIB;	/* another window: other copies */
 	v[6].dedup_ratio = 2;
 	v[7].dedup_ratio = 2;
-	v[7].size = S + S / 2;	/* the same d, a longer stream: another U */
+	v[7].compress_ratio = 2;
 	for (i = 0; i < 8; i++) {
 		struct dgen_stream *s = stream_make(&v[i]);
 
@@ -354,18 +354,20 @@ Test(stream, parameters_matter)
 }
 
 /*
- * The layout matches its documentation: N = ceil(S/B), U <= N,
- * dedup_ratio = N/U, chunks = U B / C, and block i holds the bytes of
- * block i mod U (the part a partial last block has).
+ * The layout matches its documentation: N = ceil(S/B), the distinct
+ * blocks the layout counts are the distinct blocks the data holds (every
+ * block hashed whole), dedup_ratio = N / distinct, chunks are the distinct
+ * blocks' sectors, G is a power of two from B to 1 MiB, W a multiple of G,
+ * and the report names format 2.
  */
-Test(stream, layout_round_robin)
+Test(stream, layout_documented)
 {
 	static const struct setting cases[] = {
 		{ 8 * MIB, 4096, 4096, 2.0, 1.0 },
-		{ 8 * MIB + 100, 4096, 1024, 3.7, 5.0 },
-		{ 5 * MIB + 7, 512, 512, 1.25, 2.0 },
-		{ 33 * MIB + 3, 65536, 4096, 6.0, 1.5 },
-		{ 20 * MIB, 1u << 20, 1u << 20, 4.0, 100.0 },
+		{ 8 * MIB + 4096, 4096, 1024, 3.7, 5.0 },
+		{ 5 * MIB + 1024, 512, 512, 1.25, 2.0 },
+		{ 33 * MIB + 65536, 65536, 4096, 6.0, 1.5 },
+		{ 80 * MIB, 1u << 20, 1u << 20, 1.5, 20.0 },
 	};
 	unsigned int k;
 
@@ -373,38 +375,36 @@ Test(stream, layout_round_robin)
 		const struct setting *st = &cases[k];
 		struct dgen_stream *s = setting_stream(st, k, 100 + k);
 		struct dgen_stream_layout l = stream_layout(s);
-		uint8_t *buf = xmalloc(st->size);
-		uint64_t N = (st->size + st->B - 1) / st->B, i;
+		uint8_t *buf = xmalloc(st->B);
+		uint64_t N = (st->size + st->B - 1) / st->B, i, distinct;
+		struct hrec *h = xmalloc(N * sizeof(*h));
 
+		cr_assert(l.format_version == 2);
 		cr_assert(l.blocks == N, "N %" PRIu64 ", want %" PRIu64,
 			  l.blocks, N);
 		cr_assert(l.unique_blocks >= 1 && l.unique_blocks <= N);
 		cr_assert(l.dedup_ratio == (double)N / (double)l.unique_blocks);
-		cr_assert(l.chunks == l.unique_blocks * st->B / st->C);
+		cr_assert(l.chunks == l.unique_blocks * st->B / 512);
 		cr_assert(l.dedup_exact_unit >= st->B &&
 			  l.dedup_exact_unit <= DGEN_UNIT_MAX &&
 			  !(l.dedup_exact_unit & (l.dedup_exact_unit - 1)));
-		cr_assert(l.unique_blocks %
-			  (l.dedup_exact_unit / st->B) == 0,
-			  "exact unit %u, but %u/B does not divide U %" PRIu64,
-			  l.dedup_exact_unit, l.dedup_exact_unit,
-			  l.unique_blocks);
-		cr_log_info("S %" PRIu64 " B %u d %g: N %" PRIu64 " U %" PRIu64
-			    " ratio %.5f exact to %u", st->size, st->B, st->d,
-			    N, l.unique_blocks, l.dedup_ratio,
-			    l.dedup_exact_unit);
-		stream_fill(s, buf, 0, st->size);
-		for (i = l.unique_blocks; i < N; i++) {
-			uint64_t off = i * st->B;
-			uint64_t n = st->size - off < st->B ? st->size - off :
-				     st->B;
-			uint64_t src = (i % l.unique_blocks) * st->B;
-
-			cr_assert(!memcmp(buf + off, buf + src, n),
-				  "block %" PRIu64 " differs from block %" PRIu64
-				  " (U %" PRIu64 ")", i, i % l.unique_blocks,
-				  l.unique_blocks);
+		cr_assert(l.dedup_window % l.dedup_exact_unit == 0 &&
+			  l.window_distinct >= 1 &&
+			  l.window_distinct <= l.window_pieces);
+		for (i = 0; i < N; i++) {
+			stream_fill(s, buf, i * st->B, st->B);
+			h[i] = hrec_of(buf, st->B, i);
 		}
+		distinct = hrec_distinct(h, N, NULL);
+		cr_log_info("S %" PRIu64 " B %u d %g: N %" PRIu64 " distinct %"
+			    PRIu64 " (layout %" PRIu64 ") ratio %.5f G %u W %"
+			    PRIu64, st->size, st->B, st->d, N, distinct,
+			    l.unique_blocks, l.dedup_ratio, l.dedup_exact_unit,
+			    l.dedup_window);
+		cr_assert(distinct == l.unique_blocks, "the data holds %" PRIu64
+			  " distinct blocks, the layout says %" PRIu64,
+			  distinct, l.unique_blocks);
+		free(h);
 		free(buf);
 		dgen_stream_free(s);
 	}

@@ -232,7 +232,7 @@ Test(tree, no_piece_shared_between_files)
 	size_t k;
 
 	rm_rf(dir);
-	cr_assert_eq(sh("%s --dir %s --files %llu --file-size %llu --seed %llu --dedup 4 --dedup-unit 512 --compress-chunk 512 -t 2 >/dev/null",
+	cr_assert_eq(sh("%s --dir %s --files %llu --file-size %llu --seed %llu --dedup 4 --dedup-unit 512 -t 2 >/dev/null",
 			DGEN_URING_PATH, dir, (unsigned long long)files,
 			(unsigned long long)size, SEED), 0);
 	for (uint64_t i = 0; i < files; i++) {

@@ -287,11 +287,11 @@ static void tree_report(const struct run *r, int json)
 	       t->dir, (unsigned long long)t->files,
 	       dgen_format_name(t->format), (unsigned long long)t->file_size,
 	       t->fanout);
-	printf("    streams %llu..%llu (file i: stream %llu + i): dedup %g (unit %u), compress %g (chunk %u); offsets below are payload offsets\n",
+	printf("    streams %llu..%llu (file i: stream %llu + i): dedup %g (unit %u), compress %g, stream format %d; offsets below are payload offsets\n",
 	       (unsigned long long)r->j->stream,
 	       (unsigned long long)(r->j->stream + t->files - 1),
 	       (unsigned long long)r->j->stream, sp->dedup_ratio, sp->dedup_unit,
-	       sp->compress_ratio, sp->compress_chunk);
+	       sp->compress_ratio, DGEN_STREAM_FORMAT_VERSION);
 }
 
 static void report_json(const struct run *r)
@@ -439,9 +439,9 @@ static void report_human(const struct run *r)
 		printf("  %s (%s): offset %llu, size %llu\n", i.path,
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size);
-		printf("    stream %llu: dedup %g (unit %u), compress %g (chunk %u)\n",
+		printf("    stream %llu: dedup %g (unit %u), compress %g, stream format %d\n",
 		       (unsigned long long)(j->stream + k), sp->dedup_ratio,
-		       sp->dedup_unit, sp->compress_ratio, sp->compress_chunk);
+		       sp->dedup_unit, sp->compress_ratio, DGEN_STREAM_FORMAT_VERSION);
 	}
 	for (unsigned int i = 0; i < r->res.npasses; i++) {
 		const struct dgen_run_pass *p = &r->res.passes[i];

@@ -37,6 +37,7 @@
 
 #include <dgen/dgen.h>
 #include <dgen/inspect.h>
+#include <dgen/stream.h>
 
 #include "parse.h"
 #include "util.h"
@@ -715,9 +716,10 @@ static void report_json(const struct source *src,
 
 	fputs("{\"path\": ", stdout);
 	json_string(src->path);
-	printf(", \"kind\": \"%s\", \"direct\": %s, \"reads\": \"%s\", \"threads\": %u, \"offset\": %" PRIu64 ",\n",
+	printf(", \"kind\": \"%s\", \"direct\": %s, \"reads\": \"%s\", \"threads\": %u, \"offset\": %" PRIu64 ", \"stream_format_version\": %d,\n",
 	       src->kind, src->direct ? "true" : "false",
-	       read_mode_name[mode], threads, src->start);
+	       read_mode_name[mode], threads, src->start,
+	       DGEN_STREAM_FORMAT_VERSION);
 	fputs(" \"dedup\": [", stdout);
 	for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
 		const struct dgen_inspect_dedup *d = &res->dedup[u];

@@ -56,9 +56,9 @@ static void report(const struct job *j, const struct dgen_stream *s,
 		res->pipe_size ? ", pipe" : "", (unsigned long long)p->size);
 	fprintf(stderr, "  seed %llu%s\n", (unsigned long long)j->seed,
 		j->seed_drawn ? " (drawn at random: give --seed to repeat)" : "");
-	fprintf(stderr, "    stream %llu: dedup %g (unit %u), compress %g (chunk %u)\n",
+	fprintf(stderr, "    stream %llu: dedup %g (unit %u), compress %g, stream format %d\n",
 		(unsigned long long)p->stream_id, p->dedup_ratio, p->dedup_unit,
-		p->compress_ratio, p->compress_chunk);
+		p->compress_ratio, DGEN_STREAM_FORMAT_VERSION);
 	fprintf(stderr, "  write: %llu bytes in %.3f s, %.3f GB/s\n",
 		(unsigned long long)res->bytes, res->seconds, gbps);
 	fprintf(stderr, "  status: %s", status);

@@ -79,12 +79,12 @@ static void report(const struct job *j, const struct tree_report *tr)
 	       j->opts.threads > 1 ? "s" : "");
 	printf("  seed %llu%s\n", (unsigned long long)j->seed,
 	       j->seed_drawn ? " (drawn at random: give --seed to repeat)" : "");
-	printf("  streams %llu..%llu (file i: stream %llu + i): dedup %g (unit %u), compress %g (chunk %u)\n",
+	printf("  streams %llu..%llu (file i: stream %llu + i): dedup %g (unit %u), compress %g, stream format %d\n",
 	       (unsigned long long)j->stream,
 	       (unsigned long long)(j->stream + j->files - 1),
 	       (unsigned long long)j->stream, j->params.dedup_ratio,
 	       j->params.dedup_unit, j->params.compress_ratio,
-	       j->params.compress_chunk);
+	       DGEN_STREAM_FORMAT_VERSION);
 	printf("  write: %llu files, %llu bytes in %.3f s (%.3f s with making the files), %.3f GB/s, %.0f files/s\n",
 	       (unsigned long long)ph->files, (unsigned long long)ph->bytes,
 	       ph->seconds, tr->wall, gbps, fps);

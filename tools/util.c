@@ -44,6 +44,30 @@ void json_string(const char *s)
 	json_string_to(stdout, s);
 }
 
+/*
+ * The dedup window a stream of these parameters really has (the default is
+ * derived from d and the size), from the library's own layout; nothing when
+ * the size is not known.
+ */
+static void json_stream_window(FILE *f, const struct dgen_stream_params *p,
+			       uint64_t seed, uint64_t id, uint64_t size)
+{
+	struct dgen_stream_params q = *p;
+	struct dgen_stream_layout lay;
+	struct dgen_stream *s;
+
+	q.seed = seed;
+	q.stream_id = id;
+	if (size)
+		q.size = size;
+	if (!q.size || dgen_stream_new(&s, &q, NULL, 0) < 0)
+		return;
+	dgen_stream_layout_get(s, &lay);
+	fprintf(f, ", \"dedup_window\": %llu, \"dedup_exact_unit\": %u",
+		(unsigned long long)lay.dedup_window, lay.dedup_exact_unit);
+	dgen_stream_free(s);
+}
+
 void json_stream(FILE *f, const struct dgen_stream_params *p, uint64_t seed,
 		 uint64_t id, uint64_t size, unsigned int fields)
 {
@@ -52,9 +76,10 @@ void json_stream(FILE *f, const struct dgen_stream_params *p, uint64_t seed,
 		fprintf(f, ", \"stream_id\": %llu", (unsigned long long)id);
 	if (fields & JSON_STREAM_SIZE)
 		fprintf(f, ", \"size\": %llu", (unsigned long long)size);
-	fprintf(f, ", \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u",
+	fprintf(f, ", \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"format_version\": %d",
 		p->dedup_ratio, p->dedup_unit, p->compress_ratio,
-		p->compress_chunk);
+		DGEN_STREAM_FORMAT_VERSION);
+	json_stream_window(f, p, seed, id, size);
 }
 
 void die_usage(const char *fmt, ...)

@@ -10,7 +10,7 @@
  * the pieces, nor on how they were spread over inspectors.
  *
  * This is how dgen-inspect and the tests check libdgen's promises
- * (SPEC sections 2 and 3) with real hashes and real compressors; it needs
+ * (doc/data-contract.md sections 2 and 3) with real hashes and real compressors; it needs
  * liblz4, libzstd and libxxhash, which libdgen itself does not, so it is
  * built as a library of its own.
  */

@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-/* What a block that reads back wrong holds instead (SPEC section 5). */
+/* What a block that reads back wrong holds instead (doc/data-contract.md section 5). */
 enum dgen_mismatch_kind {
 	DGEN_MISMATCH_ZEROED,		/* all zero bytes */
 	DGEN_MISMATCH_STALE,		/* the previous pass's bytes there */

@@ -2,7 +2,7 @@
 /*
  * dgen/stream.h - data streams: exact dedup and compression, addressable bytes
  *
- * A stream is a pure function of its address (../shared/SPEC.md section 1):
+ * A stream is a pure function of its address (doc/data-contract.md section 1):
  * the byte at offset x depends only on the stream parameters and x, never on
  * how the stream is cut into fill calls, on threads, or on the SIMD kernel.
  * A stream object is immutable once created, so any number of threads may
@@ -20,28 +20,49 @@ extern "C" {
 
 /* ===== Parameters ===== */
 
+/*
+ * The version of the stream format: the bytes a given set of parameters
+ * produces. It changes whenever the bytes of any stream change, so a report
+ * that names it says which generator can verify the data again.
+ * Version 2: per-sector compression layout, dedup ratio on every window.
+ */
+#define DGEN_STREAM_FORMAT_VERSION	2
+
 #define DGEN_DEDUP_UNIT_DEFAULT		4096u
+/* Unused since format 2 (see compress_chunk below); kept for the API. */
 #define DGEN_COMPRESS_CHUNK_DEFAULT	4096u
 #define DGEN_UNIT_MIN			512u
 #define DGEN_UNIT_MAX			(1u << 20)
 #define DGEN_SECTOR_SIZE		512u
-/* c above C / DGEN_MIN_RANDOM_BYTES would leave a chunk fewer random bytes. */
+/* Every 512-byte sector keeps at least this many random bytes. */
 #define DGEN_MIN_RANDOM_BYTES		16u
+/* The highest compress ratio the sector rule can serve within 8%. */
+#define DGEN_COMPRESS_RATIO_MAX		20.0
+/*
+ * The default dedup window is max(64 MiB, 64 d MiB) (rounded down to whole
+ * dedup pieces): 64 distinct 1 MiB pieces, so the ratio of every window is
+ * within 1% of d at every granularity up to 1 MiB.
+ */
+#define DGEN_DEDUP_WINDOW_UNITS		64u
 
 struct dgen_stream_params {
 	uint64_t seed;
 	uint64_t stream_id;
 	uint64_t size;			/* S: stream length in bytes, > 0 */
 	uint32_t dedup_unit;		/* B: power of two, 512 B .. 1 MiB */
-	uint32_t compress_chunk;	/* C: power of two, 512 B .. B */
+	uint32_t compress_chunk;	/* unused since format 2: the layout is
+					   per 512-byte sector; any value */
 	double dedup_ratio;		/* d >= 1: total blocks / distinct blocks */
-	double compress_ratio;		/* c >= 1, c <= C / 16 */
+	double compress_ratio;		/* c, 1 <= c <= DGEN_COMPRESS_RATIO_MAX */
 	const char *kernel;		/* NULL: the best kernel for this CPU */
+	uint64_t dedup_window;		/* W in bytes; 0: the default,
+					   max(64 MiB, 64 d MiB) */
 };
 
 /*
  * dgen_stream_params_init - fill @p with the defaults: seed 0, stream 0,
- * size 0 (the caller must set it), B = C = 4 KiB, d = c = 1, best kernel.
+ * size 0 (the caller must set it), B = 4 KiB, d = c = 1, the default dedup
+ * window, best kernel.
  */
 void dgen_stream_params_init(struct dgen_stream_params *p);
 
@@ -49,8 +70,9 @@ void dgen_stream_params_init(struct dgen_stream_params *p);
  * dgen_stream_params_check - validate @p.
  *
  * Returns 0, or -EINVAL when a value is out of range: d or c below 1, NaN or
- * infinite; c above C / 16; B or C not a power of two or outside
- * 512 B .. 1 MiB; C above B; size 0; an unknown or unsupported kernel name.
+ * infinite; c above DGEN_COMPRESS_RATIO_MAX; B not a power of two or outside
+ * 512 B .. 1 MiB; a dedup window (when set) holding fewer than 50 d blocks;
+ * size 0; an unknown or unsupported kernel name.
  * On -EINVAL, when @msg is not NULL, a sentence a user can act on (naming the
  * value and the accepted range) is written to @msg (at most @msglen bytes,
  * NUL-terminated).
@@ -80,17 +102,29 @@ void dgen_stream_free(struct dgen_stream *s);
 const struct dgen_stream_params *
 dgen_stream_params_get(const struct dgen_stream *s);
 
+/*
+ * The layout a stream's parameters give (doc/data-contract.md sections 2
+ * and 3). Dedup copies whole pieces of dedup_exact_unit bytes (G); every
+ * aligned window of dedup_window bytes holds window_pieces pieces of which
+ * window_distinct are distinct.
+ */
 struct dgen_stream_layout {
 	uint64_t blocks;		/* N = ceil(S / B) */
-	uint64_t unique_blocks;		/* U: distinct blocks, u(i) = i mod U */
-	uint64_t chunks;		/* U * B / C: compress chunks of the unique blocks */
-	uint64_t zero_bytes;		/* round(U * B * (1 - 1/c)) */
-	uint32_t dedup_exact_unit;	/* largest g (B <= g <= 1 MiB) with g/B
-					   dividing U: aligned g-chunks repeat
-					   exactly, so the ratio holds from B to g */
-	double dedup_ratio;		/* N / U, what the stream really holds */
-	double compress_ratio;		/* U*B / (U*B - zero_bytes) */
+	uint64_t unique_blocks;		/* distinct blocks in the whole stream */
+	uint64_t chunks;		/* 512-byte sectors of the distinct blocks */
+	uint64_t zero_bytes;		/* zero bytes in the distinct blocks */
+	uint32_t dedup_exact_unit;	/* G: the piece dedup copies whole; the
+					   ratio holds at every g from 512 B to G */
+	double dedup_ratio;		/* N / distinct, what the stream holds */
+	double compress_ratio;		/* what lz4 and zstd are expected to
+					   measure per 4 KiB and 64 KiB (the
+					   calibrated model, src/layout.c) */
 	const char *kernel;		/* the kernel in use */
+	unsigned int format_version;	/* DGEN_STREAM_FORMAT_VERSION */
+	uint64_t dedup_window;		/* W in bytes, a multiple of G */
+	uint64_t window_pieces;		/* W / G */
+	uint64_t window_distinct;	/* distinct pieces per window */
+	double sector_random;		/* mean random bytes per 512-byte sector */
 };
 
 /* dgen_stream_layout_get - the layout derived from the parameters of @s. */
@@ -153,8 +187,8 @@ int64_t dgen_stream_compare(const struct dgen_stream *s, const void *buf,
  * Pass 1 (and 0) is the run's seed itself, so a one-pass run verifies with
  * its printed seed; pass p >= 2 is an fmix64 chain over (seed, p) with its
  * own domain constant, so no pass's stream shares a block with another's
- * and data a pass left behind never passes as the next one's (SPEC
- * section 5).
+ * and data a pass left behind never passes as the next one's
+ * (doc/data-contract.md section 5).
  */
 uint64_t dgen_pass_seed(uint64_t seed, uint64_t pass);
 

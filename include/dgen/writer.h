@@ -12,7 +12,7 @@
  * Target k receives stream k: the byte at target offset (offset + x) is
  * stream byte x. Each offset is written exactly once whatever the thread
  * count, queue depth, I/O size or order, so the bytes on the target never
- * depend on them (SPEC section 1).
+ * depend on them (doc/data-contract.md section 1).
  */
 #ifndef DGEN_WRITER_H
 #define DGEN_WRITER_H

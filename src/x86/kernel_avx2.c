@@ -14,6 +14,8 @@
 #define FUNCNAME	dgen_fill_avx2
 #define FUNCNAME_ROWS	fill_rows_avx2
 #define FUNCNAME_BLOCKS	dgen_fill_blocks_avx2
+#define FUNCNAME_SECTORS	dgen_fill_sectors_avx2
+#define FUNCNAME_SECTOR_BLOCKS	dgen_fill_sector_blocks_avx2
 #define VEC		__m256i
 #define VEC_LANES	4
 
@@ -73,6 +75,32 @@ static ATTRIBUTES inline void vcopy_short(uint8_t *dst, const uint8_t *src,
 static ATTRIBUTES inline void vzero_short(uint8_t *dst, uint32_t n)
 {
 	memset(dst, 0, n);
+}
+
+/*
+ * A row of random bytes [a, b), zeros elsewhere (0 <= a < b <= 64), in two
+ * stores: each byte kept where a <= its index < b, by a byte compare.
+ */
+#define VROW_MASKED	1
+static ATTRIBUTES inline void vstore_row_masked(uint8_t *d, const __m256i *v,
+						uint32_t a, uint32_t b)
+{
+	const __m256i idx = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+		10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+		25, 26, 27, 28, 29, 30, 31);
+	const __m256i lo = _mm256_set1_epi8((char)(a - 1));
+	const __m256i hi = _mm256_set1_epi8((char)b);
+	unsigned int h;
+
+	for (h = 0; h < 2; h++) {
+		__m256i i = _mm256_add_epi8(idx, _mm256_set1_epi8((char)(32 * h)));
+		/* i > a - 1 and b > i (indices and bounds fit signed bytes) */
+		__m256i m = _mm256_and_si256(_mm256_cmpgt_epi8(i, lo),
+					     _mm256_cmpgt_epi8(hi, i));
+
+		_mm256_storeu_si256((__m256i *)(d + 32 * h),
+				    _mm256_and_si256(v[h], m));
+	}
 }
 
 #include "kernel_template.h"

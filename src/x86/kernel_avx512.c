@@ -15,6 +15,8 @@
 #define FUNCNAME	dgen_fill_avx512
 #define FUNCNAME_ROWS	fill_rows_avx512
 #define FUNCNAME_BLOCKS	dgen_fill_blocks_avx512
+#define FUNCNAME_SECTORS	dgen_fill_sectors_avx512
+#define FUNCNAME_SECTOR_BLOCKS	dgen_fill_sector_blocks_avx512
 #define VEC		__m512i
 #define VEC_LANES	8
 
@@ -75,6 +77,19 @@ static ATTRIBUTES inline void vcopy_short(uint8_t *dst, const uint8_t *src,
 static ATTRIBUTES inline void vzero_short(uint8_t *dst, uint32_t n)
 {
 	_mm512_mask_storeu_epi8(dst, (1ull << n) - 1, _mm512_setzero_si512());
+}
+
+/*
+ * A row of random bytes [a, b), zeros elsewhere, in one store (a < b,
+ * 0 <= a, b <= 64).
+ */
+#define VROW_MASKED	1
+static ATTRIBUTES inline void vstore_row_masked(uint8_t *d, const __m512i *v,
+						uint32_t a, uint32_t b)
+{
+	__mmask64 m = (b == 64 ? ~0ull : (1ull << b) - 1) & ~((1ull << a) - 1);
+
+	_mm512_storeu_si512(d, _mm512_maskz_mov_epi8(m, v[0]));
 }
 
 #include "kernel_template.h"

@@ -17,4 +17,18 @@ void dgen_fill_blocks_avx2(uint8_t *dst, uint64_t root, uint64_t u,
 void dgen_fill_blocks_avx512(uint8_t *dst, uint64_t root, uint64_t u,
 			     uint64_t count, uint32_t unit);
 
+void dgen_fill_sectors_avx2(uint8_t *dst, const struct dgen_block_key *k,
+			    uint32_t pos, uint32_t count, uint64_t frac,
+			    uint64_t rho, unsigned int odd);
+void dgen_fill_sectors_avx512(uint8_t *dst, const struct dgen_block_key *k,
+			      uint32_t pos, uint32_t count, uint64_t frac,
+			      uint64_t rho, unsigned int odd);
+
+void dgen_fill_sector_blocks_avx2(uint8_t *dst, uint64_t root, uint64_t u,
+				  uint64_t count, uint32_t unit, uint64_t frac,
+				  uint64_t rho);
+void dgen_fill_sector_blocks_avx512(uint8_t *dst, uint64_t root, uint64_t u,
+				    uint64_t count, uint32_t unit,
+				    uint64_t frac, uint64_t rho);
+
 #endif /* DGEN_X86_KERNELS_H */
