@@ -3,17 +3,21 @@
  * e2e-fill.c - the generator alone, with the writer's buffer footprint
  *
  * The end-to-end benchmark compares the null target (generation and ring
- * work, no device I/O) with generation alone. A writer thread cycles
- * through QD buffers of BS bytes, so the fair baseline has each of THREADS
- * threads fill such a ring of buffers, walking forward through its own
- * part of the stream, and reports GB/s and CPU seconds per GB (getrusage
- * of the whole process).
+ * work, no device I/O) with generation alone. A writer thread reuses QD
+ * buffers of BS bytes, the one freed last first, so the fair baseline has
+ * each of THREADS threads fill such a set of buffers in that order,
+ * walking forward through its own part of the stream, and reports GB/s
+ * and CPU seconds per GB (getrusage of the whole process). With "memset"
+ * as a fifth argument the buffers are
+ * memset instead, a byte that changes every pass: the memory's own ceiling
+ * on the same footprint.
  *
- *   dgen-e2e-fill BS QD SECONDS THREADS
+ *   dgen-e2e-fill BS QD SECONDS THREADS [memset]
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -26,6 +30,7 @@ struct filler {
 	const struct dgen_stream *s;
 	uint64_t bs, qd, start, bytes;
 	double secs;
+	int memset;
 };
 
 static double now_s(void)
@@ -39,16 +44,27 @@ static double now_s(void)
 static void *fill_main(void *arg)
 {
 	struct filler *f = arg;
-	uint64_t off = f->start;
+	uint64_t off = f->start, pass = 0;
 	double t0 = now_s();
 	uint8_t *mem;
 
 	if (posix_memalign((void **)&mem, 2 << 20, f->bs * f->qd))
 		return NULL;
 	do {
-		for (uint64_t b = 0; b < f->qd; b++, off += f->bs)
-			dgen_stream_fill(f->s, mem + b * f->bs,
-					 off % (STREAM_SIZE - f->bs), f->bs);
+		for (uint64_t j = 0; j < f->qd; j++, off += f->bs) {
+			/* Every other pass backwards: the writer reuses the
+			 * buffer freed last first, the likeliest to be still
+			 * in the L2 (a plain cycle through a footprint as
+			 * large as the L2 refills the least recent one). */
+			uint64_t b = pass % 2 ? f->qd - 1 - j : j;
+
+			if (f->memset)
+				memset(mem + b * f->bs, (int)(off >> 20), f->bs);
+			else
+				dgen_stream_fill(f->s, mem + b * f->bs,
+						 off % (STREAM_SIZE - f->bs), f->bs);
+		}
+		pass++;
 	} while (now_s() - t0 < f->secs);
 	f->bytes = off - f->start;
 	free(mem);
@@ -65,8 +81,8 @@ int main(int argc, char **argv)
 	uint64_t bytes = 0;
 	double t0, t;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s BS QD SECONDS THREADS\n", argv[0]);
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "memset"))) {
+		fprintf(stderr, "usage: %s BS QD SECONDS THREADS [memset]\n", argv[0]);
 		return 2;
 	}
 	n = (unsigned int)strtoul(argv[4], NULL, 0);
@@ -83,6 +99,7 @@ int main(int argc, char **argv)
 			.qd = strtoull(argv[2], NULL, 0),
 			.secs = strtod(argv[3], NULL),
 			.start = STREAM_SIZE / n * i,
+			.memset = argc == 6,
 		};
 		pthread_create(&f[i].tid, NULL, fill_main, &f[i]);
 	}
