@@ -10,11 +10,14 @@
  * and CPU seconds per GB (getrusage of the whole process). With "memset"
  * as a fifth argument the buffers are
  * memset instead, a byte that changes every pass: the memory's own ceiling
- * on the same footprint.
+ * on the same footprint. Filler i runs pinned to the i-th CPU the process
+ * may use, as dgen-uring pins its threads: an unpinned thread on a busy
+ * machine migrates and leaves its buffers in another core's L2.
  *
  *   dgen-e2e-fill BS QD SECONDS THREADS [memset]
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,22 @@ struct filler {
 	uint64_t bs, qd, start, bytes;
 	double secs;
 	int memset;
+	int cpu;			/* -1: not pinned */
 };
+
+/* The @i-th CPU of the process's affinity mask, or -1. */
+static int nth_cpu(unsigned int i)
+{
+	cpu_set_t set;
+	unsigned int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set) && n++ == i % (unsigned int)CPU_COUNT(&set))
+			return c;
+	return -1;
+}
 
 static double now_s(void)
 {
@@ -45,8 +63,17 @@ static void *fill_main(void *arg)
 {
 	struct filler *f = arg;
 	uint64_t off = f->start, pass = 0;
-	double t0 = now_s();
 	uint8_t *mem;
+	double t0;
+
+	if (f->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(f->cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	t0 = now_s();
 
 	if (posix_memalign((void **)&mem, 2 << 20, f->bs * f->qd))
 		return NULL;
@@ -100,6 +127,7 @@ int main(int argc, char **argv)
 			.secs = strtod(argv[3], NULL),
 			.start = STREAM_SIZE / n * i,
 			.memset = argc == 6,
+			.cpu = nth_cpu(i),
 		};
 		pthread_create(&f[i].tid, NULL, fill_main, &f[i]);
 	}

@@ -23,8 +23,12 @@
 # on both sides), since on a shared machine a thread does not always get
 # a whole core.
 #
+# With BASE=<build dir of another commit>, that build's dgen-uring joins
+# every rotation as one more tool ("base"), so before and after are
+# measured under the same noise.
+#
 # Usage: bench/e2e.sh [BUILD_DIR]
-#        (root; env SIZE=4G NULL_SIZE=64G REPS=5 THREADS=1)
+#        (root; env SIZE=4G NULL_SIZE=64G REPS=5 THREADS=1 BASE=)
 set -euo pipefail
 
 build=${1:-build}
@@ -36,12 +40,13 @@ threads=${THREADS:-1}
 bs=1M
 qd=32
 dgen=$build/tools/dgen-uring
+base=${BASE:+$BASE/tools/dgen-uring}
 fill=$build/bench/dgen-e2e-fill
 img=/dev/shm/dgen-e2e.img
 file=/dev/shm/dgen-e2e.file
 loop=
 
-for t in "$dgen" "$fill"; do
+for t in "$dgen" "$fill" $base; do
 	[ -x "$t" ] || { echo "e2e.sh: $t not built (ninja -C $build)" >&2; exit 2; }
 done
 command -v fio >/dev/null || { echo "e2e.sh: fio is needed" >&2; exit 2; }
@@ -74,8 +79,8 @@ timed() { # jq filter giving "bytes gbps", then the command
 	echo "$(jq -r "$q" <<<"$out") $(awk '{ print $1 + $2 }' "$tf")"
 }
 
-dgen_cmd() { # target size
-	timed '"\(.bytes) \(.gbps)"' "$dgen" --dev "$1" --size "$2" --bs $bs \
+dgen_cmd() { # target size [binary]
+	timed '"\(.bytes) \(.gbps)"' "${3:-$dgen}" --dev "$1" --size "$2" --bs $bs \
 		--qd $qd --threads "$threads" --seed 1 --force --json
 }
 
@@ -95,8 +100,9 @@ marginal() {
 
 sz() { [ "$1" = null ] && echo "$null_size" || echo "$size"; }
 
-run_dgen() { # target
-	marginal "$(dgen_cmd "$1" "$(sz "$1")")" "$(dgen_cmd "$1" $small)"
+run_dgen() { # target [binary]
+	marginal "$(dgen_cmd "$1" "$(sz "$1")" "${2:-}")" \
+		"$(dgen_cmd "$1" $small "${2:-}")"
 }
 
 run_fio() { # target zero|refill
@@ -111,8 +117,8 @@ run_fill() {
 	"$fill" $((1 << 20)) $qd 1 "$threads" | jq -r '.bytes / 1e9 / .cpu_s'
 }
 
-run_null() {
-	"$dgen" --dev null --size "$null_size" --bs $bs --qd $qd \
+run_null() { # [binary]
+	"${1:-$dgen}" --dev null --size "$null_size" --bs $bs --qd $qd \
 		--threads "$threads" --seed 1 --json |
 		jq -r '.bytes / 1e9 / (.cpu.user_s + .cpu.sys_s)'
 }
@@ -128,12 +134,17 @@ declare -A gbps cpu
 for r in $(seq "$reps"); do
 	gbps[fill]+="$(run_fill)"$'\n'
 	gbps[null]+="$(run_null)"$'\n'
+	[ -n "$base" ] && gbps[null_base]+="$(run_null "$base")"$'\n'
 done
+tools=(dgen zero refill)
+[ -n "$base" ] && tools=(dgen base zero refill)
 for target in "$loop" "$file" null; do
 	for r in $(seq "$reps"); do
-		for tool in dgen zero refill; do
+		for tool in "${tools[@]}"; do
 			if [ $tool = dgen ]; then
 				out=$(run_dgen "$target")
+			elif [ $tool = base ]; then
+				out=$(run_dgen "$target" "$base")
 			else
 				out=$(run_fio "$target" $tool)
 			fi
@@ -167,3 +178,20 @@ d=$(median <<<"${gbps[null]}")
 g=$(median <<<"${gbps[fill]}")
 printf '\nnull target per core (getrusage in each process, %s alternating runs, median): dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB per thread, %s threads, 1 s) %.2f; ratio %.3f\n' \
 	"$reps" "$d" $qd "$threads" "$g" "$(awk "BEGIN { print $d / $g }")"
+[ -n "$base" ] || exit 0
+printf '\nbefore/after, same rotations (base: %s)\n' "$base"
+printf '| target | dgen GB/s | base GB/s | dgen/base | dgen CPU s/GB | base CPU s/GB |\n'
+printf '|---|---|---|---|---|---|\n'
+for target in "$loop" "$file" null; do
+	name=$target
+	[ "$target" = "$loop" ] && name="loop ($loop, dio, over /dev/shm)"
+	[ "$target" = "$file" ] && name="O_DIRECT file on /dev/shm"
+	d=$(median <<<"${gbps[$target,dgen]}")
+	b=$(median <<<"${gbps[$target,base]}")
+	printf '| %s | %.2f | %.2f | %.3f | %.4f | %.4f |\n' "$name" "$d" "$b" \
+		"$(awk "BEGIN { print $d / $b }")" \
+		"$(median <<<"${cpu[$target,dgen]}")" \
+		"$(median <<<"${cpu[$target,base]}")"
+done
+printf '\nnull target per core, base: %.2f GB per CPU second\n' \
+	"$(median <<<"${gbps[null_base]}")"
