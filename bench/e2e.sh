@@ -27,8 +27,10 @@
 # every rotation as one more tool ("base"), so before and after are
 # measured under the same noise.
 #
+# TARGETS (default "loop file null") picks the targets to run.
+#
 # Usage: bench/e2e.sh [BUILD_DIR]
-#        (root; env SIZE=4G NULL_SIZE=64G REPS=5 THREADS=1 BASE=)
+#        (root; env SIZE=4G NULL_SIZE=64G REPS=5 THREADS=1 BASE= TARGETS=)
 set -euo pipefail
 
 build=${1:-build}
@@ -126,19 +128,31 @@ run_null() { # [binary]
 median() { sort -g | awk 'NF { v[++n] = $1 } END { print v[int((n + 1) / 2)] }'; }
 
 # Warm-up: allocate the tmpfs pages behind the loop device and the file.
-run_dgen "$loop" >/dev/null
-run_dgen "$file" >/dev/null
+targets=()
+for t in ${TARGETS:-loop file null}; do
+	case $t in
+	loop) targets+=("$loop") ;;
+	file) targets+=("$file") ;;
+	null) targets+=(null) ;;
+	*) echo "e2e.sh: unknown target '$t' in TARGETS" >&2; exit 2 ;;
+	esac
+done
+case " ${targets[*]} " in *" $loop "*) run_dgen "$loop" >/dev/null ;; esac
+case " ${targets[*]} " in *" $file "*) run_dgen "$file" >/dev/null ;; esac
 
 declare -A gbps cpu
 # Per core on the null target: alternate the generator alone and the run.
-for r in $(seq "$reps"); do
+case " ${targets[*]} " in *" null "*) per_core=$reps ;; *) per_core=0 ;; esac
+for r in $(seq "$per_core"); do
 	gbps[fill]+="$(run_fill)"$'\n'
 	gbps[null]+="$(run_null)"$'\n'
-	[ -n "$base" ] && gbps[null_base]+="$(run_null "$base")"$'\n'
+	if [ -n "$base" ]; then
+		gbps[null_base]+="$(run_null "$base")"$'\n'
+	fi
 done
 tools=(dgen zero refill)
 [ -n "$base" ] && tools=(dgen base zero refill)
-for target in "$loop" "$file" null; do
+for target in "${targets[@]}"; do
 	for r in $(seq "$reps"); do
 		for tool in "${tools[@]}"; do
 			if [ $tool = dgen ]; then
@@ -160,7 +174,7 @@ printf '# dgen-uring e2e: size %s per target (null: %s), bs %s, qd %s, threads %
 printf '# %s; %s; kernel %s\n' "$(date -u '+%F %T UTC')" "$(fio --version)" "$(uname -r)"
 printf '| target | dgen GB/s | fio zero GB/s | fio refill GB/s | dgen/zero | dgen CPU s/GB | fio zero CPU s/GB | fio refill CPU s/GB |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
-for target in "$loop" "$file" null; do
+for target in "${targets[@]}"; do
 	name=$target
 	[ "$target" = "$loop" ] && name="loop ($loop, dio, over /dev/shm)"
 	[ "$target" = "$file" ] && name="O_DIRECT file on /dev/shm"
@@ -174,15 +188,15 @@ for target in "$loop" "$file" null; do
 		"$(median <<<"${cpu[$target,zero]}")" \
 		"$(median <<<"${cpu[$target,refill]}")"
 done
-d=$(median <<<"${gbps[null]}")
-g=$(median <<<"${gbps[fill]}")
-printf '\nnull target per core (getrusage in each process, %s alternating runs, median): dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB per thread, %s threads, 1 s) %.2f; ratio %.3f\n' \
+d=$(median <<<"${gbps[null]:-}")
+g=$(median <<<"${gbps[fill]:-}")
+[ "$per_core" = 0 ] || printf '\nnull target per core (getrusage in each process, %s alternating runs, median): dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB per thread, %s threads, 1 s) %.2f; ratio %.3f\n' \
 	"$reps" "$d" $qd "$threads" "$g" "$(awk "BEGIN { print $d / $g }")"
 [ -n "$base" ] || exit 0
 printf '\nbefore/after, same rotations (base: %s)\n' "$base"
 printf '| target | dgen GB/s | base GB/s | dgen/base | dgen CPU s/GB | base CPU s/GB |\n'
 printf '|---|---|---|---|---|---|\n'
-for target in "$loop" "$file" null; do
+for target in "${targets[@]}"; do
 	name=$target
 	[ "$target" = "$loop" ] && name="loop ($loop, dio, over /dev/shm)"
 	[ "$target" = "$file" ] && name="O_DIRECT file on /dev/shm"
@@ -193,5 +207,5 @@ for target in "$loop" "$file" null; do
 		"$(median <<<"${cpu[$target,dgen]}")" \
 		"$(median <<<"${cpu[$target,base]}")"
 done
-printf '\nnull target per core, base: %.2f GB per CPU second\n' \
+[ "$per_core" = 0 ] || printf '\nnull target per core, base: %.2f GB per CPU second\n' \
 	"$(median <<<"${gbps[null_base]}")"
