@@ -25,7 +25,8 @@
 #
 # With BASE=<build dir of another commit>, that build's dgen-uring joins
 # every rotation as one more tool ("base"), so before and after are
-# measured under the same noise.
+# measured under the same noise; the ratios dgen/base taken within each
+# repetition are shown too (median, and min-max as the noise).
 #
 # TARGETS (default "loop file null") picks the targets to run.
 #
@@ -126,6 +127,7 @@ run_null() { # [binary]
 }
 
 median() { sort -g | awk 'NF { v[++n] = $1 } END { print v[int((n + 1) / 2)] }'; }
+spread() { sort -g | awk 'NF { v[++n] = $1 } END { printf "%.3f-%.3f", v[1], v[n] }'; }
 
 # Warm-up: allocate the tmpfs pages behind the loop device and the file.
 targets=()
@@ -140,7 +142,7 @@ done
 case " ${targets[*]} " in *" $loop "*) run_dgen "$loop" >/dev/null ;; esac
 case " ${targets[*]} " in *" $file "*) run_dgen "$file" >/dev/null ;; esac
 
-declare -A gbps cpu
+declare -A gbps cpu last pair
 # Per core on the null target: alternate the generator alone and the run.
 case " ${targets[*]} " in *" null "*) per_core=$reps ;; *) per_core=0 ;; esac
 for r in $(seq "$per_core"); do
@@ -164,7 +166,13 @@ for target in "${targets[@]}"; do
 			fi
 			gbps[$target,$tool]+="${out% *}"$'\n'
 			cpu[$target,$tool]+="${out#* }"$'\n'
+			last[$tool]=$out
 		done
+		# Before/after within the repetition: dgen / base.
+		if [ -n "$base" ]; then
+			pair[$target,gbps]+="$(awk '{ print $1 / $3 }' <<<"${last[dgen]} ${last[base]}")"$'\n'
+			pair[$target,cpu]+="$(awk '{ print $4 > 0 ? $2 / $4 : 0 }' <<<"${last[dgen]} ${last[base]}")"$'\n'
+		fi
 	done
 done
 
@@ -194,18 +202,20 @@ g=$(median <<<"${gbps[fill]:-}")
 	"$reps" "$d" $qd "$threads" "$g" "$(awk "BEGIN { print $d / $g }")"
 [ -n "$base" ] || exit 0
 printf '\nbefore/after, same rotations (base: %s)\n' "$base"
-printf '| target | dgen GB/s | base GB/s | dgen/base | dgen CPU s/GB | base CPU s/GB |\n'
-printf '|---|---|---|---|---|---|\n'
+printf '| target | dgen GB/s | base GB/s | dgen/base | dgen CPU s/GB | base CPU s/GB | per rep GB/s dgen/base | per rep CPU s/GB dgen/base |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
 for target in "${targets[@]}"; do
 	name=$target
 	[ "$target" = "$loop" ] && name="loop ($loop, dio, over /dev/shm)"
 	[ "$target" = "$file" ] && name="O_DIRECT file on /dev/shm"
 	d=$(median <<<"${gbps[$target,dgen]}")
 	b=$(median <<<"${gbps[$target,base]}")
-	printf '| %s | %.2f | %.2f | %.3f | %.4f | %.4f |\n' "$name" "$d" "$b" \
+	printf '| %s | %.2f | %.2f | %.3f | %.4f | %.4f | %.3f (%s) | %.3f (%s) |\n' "$name" "$d" "$b" \
 		"$(awk "BEGIN { print $d / $b }")" \
 		"$(median <<<"${cpu[$target,dgen]}")" \
-		"$(median <<<"${cpu[$target,base]}")"
+		"$(median <<<"${cpu[$target,base]}")" \
+		"$(median <<<"${pair[$target,gbps]}")" "$(spread <<<"${pair[$target,gbps]}")" \
+		"$(median <<<"${pair[$target,cpu]}")" "$(spread <<<"${pair[$target,cpu]}")"
 done
 [ "$per_core" = 0 ] || printf '\nnull target per core, base: %.2f GB per CPU second\n' \
 	"$(median <<<"${gbps[null_base]}")"
