@@ -23,8 +23,15 @@
 # on both sides), since on a shared machine a thread does not always get
 # a whole core.
 #
+# With BASE=<build dir of another commit>, that build's dgen-uring joins
+# every rotation as one more tool ("base"), so before and after are
+# measured under the same noise; the ratios dgen/base taken within each
+# repetition are shown too (median, and min-max as the noise).
+#
+# TARGETS (default "loop file null") picks the targets to run.
+#
 # Usage: bench/e2e.sh [BUILD_DIR]
-#        (root; env SIZE=4G NULL_SIZE=64G REPS=5 THREADS=1)
+#        (root; env SIZE=4G NULL_SIZE=64G REPS=5 THREADS=1 BASE= TARGETS=)
 set -euo pipefail
 
 build=${1:-build}
@@ -36,12 +43,13 @@ threads=${THREADS:-1}
 bs=1M
 qd=32
 dgen=$build/tools/dgen-uring
+base=${BASE:+$BASE/tools/dgen-uring}
 fill=$build/bench/dgen-e2e-fill
 img=/dev/shm/dgen-e2e.img
 file=/dev/shm/dgen-e2e.file
 loop=
 
-for t in "$dgen" "$fill"; do
+for t in "$dgen" "$fill" $base; do
 	[ -x "$t" ] || { echo "e2e.sh: $t not built (ninja -C $build)" >&2; exit 2; }
 done
 command -v fio >/dev/null || { echo "e2e.sh: fio is needed" >&2; exit 2; }
@@ -74,8 +82,8 @@ timed() { # jq filter giving "bytes gbps", then the command
 	echo "$(jq -r "$q" <<<"$out") $(awk '{ print $1 + $2 }' "$tf")"
 }
 
-dgen_cmd() { # target size
-	timed '"\(.bytes) \(.gbps)"' "$dgen" --dev "$1" --size "$2" --bs $bs \
+dgen_cmd() { # target size [binary]
+	timed '"\(.bytes) \(.gbps)"' "${3:-$dgen}" --dev "$1" --size "$2" --bs $bs \
 		--qd $qd --threads "$threads" --seed 1 --force --json
 }
 
@@ -95,8 +103,9 @@ marginal() {
 
 sz() { [ "$1" = null ] && echo "$null_size" || echo "$size"; }
 
-run_dgen() { # target
-	marginal "$(dgen_cmd "$1" "$(sz "$1")")" "$(dgen_cmd "$1" $small)"
+run_dgen() { # target [binary]
+	marginal "$(dgen_cmd "$1" "$(sz "$1")" "${2:-}")" \
+		"$(dgen_cmd "$1" $small "${2:-}")"
 }
 
 run_fio() { # target zero|refill
@@ -111,35 +120,59 @@ run_fill() {
 	"$fill" $((1 << 20)) $qd 1 "$threads" | jq -r '.bytes / 1e9 / .cpu_s'
 }
 
-run_null() {
-	"$dgen" --dev null --size "$null_size" --bs $bs --qd $qd \
+run_null() { # [binary]
+	"${1:-$dgen}" --dev null --size "$null_size" --bs $bs --qd $qd \
 		--threads "$threads" --seed 1 --json |
 		jq -r '.bytes / 1e9 / (.cpu.user_s + .cpu.sys_s)'
 }
 
 median() { sort -g | awk 'NF { v[++n] = $1 } END { print v[int((n + 1) / 2)] }'; }
+spread() { sort -g | awk 'NF { v[++n] = $1 } END { printf "%.3f-%.3f", v[1], v[n] }'; }
 
 # Warm-up: allocate the tmpfs pages behind the loop device and the file.
-run_dgen "$loop" >/dev/null
-run_dgen "$file" >/dev/null
+targets=()
+for t in ${TARGETS:-loop file null}; do
+	case $t in
+	loop) targets+=("$loop") ;;
+	file) targets+=("$file") ;;
+	null) targets+=(null) ;;
+	*) echo "e2e.sh: unknown target '$t' in TARGETS" >&2; exit 2 ;;
+	esac
+done
+case " ${targets[*]} " in *" $loop "*) run_dgen "$loop" >/dev/null ;; esac
+case " ${targets[*]} " in *" $file "*) run_dgen "$file" >/dev/null ;; esac
 
-declare -A gbps cpu
+declare -A gbps cpu last pair
 # Per core on the null target: alternate the generator alone and the run.
-for r in $(seq "$reps"); do
+case " ${targets[*]} " in *" null "*) per_core=$reps ;; *) per_core=0 ;; esac
+for r in $(seq "$per_core"); do
 	gbps[fill]+="$(run_fill)"$'\n'
 	gbps[null]+="$(run_null)"$'\n'
+	if [ -n "$base" ]; then
+		gbps[null_base]+="$(run_null "$base")"$'\n'
+	fi
 done
-for target in "$loop" "$file" null; do
+tools=(dgen zero refill)
+[ -n "$base" ] && tools=(dgen base zero refill)
+for target in "${targets[@]}"; do
 	for r in $(seq "$reps"); do
-		for tool in dgen zero refill; do
+		for tool in "${tools[@]}"; do
 			if [ $tool = dgen ]; then
 				out=$(run_dgen "$target")
+			elif [ $tool = base ]; then
+				out=$(run_dgen "$target" "$base")
 			else
 				out=$(run_fio "$target" $tool)
 			fi
 			gbps[$target,$tool]+="${out% *}"$'\n'
 			cpu[$target,$tool]+="${out#* }"$'\n'
+			last[$tool]=$out
 		done
+		# Before/after within the repetition: dgen / base.
+		if [ -n "$base" ]; then
+			pair[$target,gbps]+="$(awk '{ print $1 / $3 }' <<<"${last[dgen]} ${last[base]}")"$'\n'
+			pair[$target,cpu]+="$(awk '{ print $4 > 0 ? $2 / $4 : 0 }' <<<"${last[dgen]} ${last[base]}")"$'\n'
+		fi
 	done
 done
 
@@ -149,7 +182,7 @@ printf '# dgen-uring e2e: size %s per target (null: %s), bs %s, qd %s, threads %
 printf '# %s; %s; kernel %s\n' "$(date -u '+%F %T UTC')" "$(fio --version)" "$(uname -r)"
 printf '| target | dgen GB/s | fio zero GB/s | fio refill GB/s | dgen/zero | dgen CPU s/GB | fio zero CPU s/GB | fio refill CPU s/GB |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
-for target in "$loop" "$file" null; do
+for target in "${targets[@]}"; do
 	name=$target
 	[ "$target" = "$loop" ] && name="loop ($loop, dio, over /dev/shm)"
 	[ "$target" = "$file" ] && name="O_DIRECT file on /dev/shm"
@@ -163,7 +196,26 @@ for target in "$loop" "$file" null; do
 		"$(median <<<"${cpu[$target,zero]}")" \
 		"$(median <<<"${cpu[$target,refill]}")"
 done
-d=$(median <<<"${gbps[null]}")
-g=$(median <<<"${gbps[fill]}")
-printf '\nnull target per core (getrusage in each process, %s alternating runs, median): dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB per thread, %s threads, 1 s) %.2f; ratio %.3f\n' \
+d=$(median <<<"${gbps[null]:-}")
+g=$(median <<<"${gbps[fill]:-}")
+[ "$per_core" = 0 ] || printf '\nnull target per core (getrusage in each process, %s alternating runs, median): dgen-uring %.2f GB per CPU second, generator alone (dgen-e2e-fill: %s buffers of 1 MiB per thread, %s threads, 1 s) %.2f; ratio %.3f\n' \
 	"$reps" "$d" $qd "$threads" "$g" "$(awk "BEGIN { print $d / $g }")"
+[ -n "$base" ] || exit 0
+printf '\nbefore/after, same rotations (base: %s)\n' "$base"
+printf '| target | dgen GB/s | base GB/s | dgen/base | dgen CPU s/GB | base CPU s/GB | per rep GB/s dgen/base | per rep CPU s/GB dgen/base |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
+for target in "${targets[@]}"; do
+	name=$target
+	[ "$target" = "$loop" ] && name="loop ($loop, dio, over /dev/shm)"
+	[ "$target" = "$file" ] && name="O_DIRECT file on /dev/shm"
+	d=$(median <<<"${gbps[$target,dgen]}")
+	b=$(median <<<"${gbps[$target,base]}")
+	printf '| %s | %.2f | %.2f | %.3f | %.4f | %.4f | %.3f (%s) | %.3f (%s) |\n' "$name" "$d" "$b" \
+		"$(awk "BEGIN { print $d / $b }")" \
+		"$(median <<<"${cpu[$target,dgen]}")" \
+		"$(median <<<"${cpu[$target,base]}")" \
+		"$(median <<<"${pair[$target,gbps]}")" "$(spread <<<"${pair[$target,gbps]}")" \
+		"$(median <<<"${pair[$target,cpu]}")" "$(spread <<<"${pair[$target,cpu]}")"
+done
+[ "$per_core" = 0 ] || printf '\nnull target per core, base: %.2f GB per CPU second\n' \
+	"$(median <<<"${gbps[null_base]}")"

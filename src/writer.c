@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,17 +37,23 @@
 #include "writer_place.h"
 
 /*
- * Submit once this much is queued: large writes go out one by one, as soon
- * as each buffer is full, so the device starts early; small ones are
- * batched so the syscall cost is shared.
+ * Submit once this much is queued for a device: large writes go out one by
+ * one, as soon as each buffer is full, so the device starts early; small
+ * ones are batched so the syscall cost is shared. The null target has no
+ * device to start: its NOPs wait for the one io_uring_enter per round that
+ * also reaps them (bench/RESULTS.md, "Engine": an enter costs about as
+ * much as generating 128 KiB on the development VM).
  */
 #define SUBMIT_BYTES	(256u << 10)
 #define HUGE_PAGE	(2u << 20)
+/* Counters written by one worker on every completion are kept off the
+ * cache lines of other workers. */
+#define CACHE_LINE	64u
 
 struct slot {
 	uint8_t *buf;
 	uint64_t pos;			/* stream offset of the unit */
-	uint64_t t_submit;		/* ns, first submission */
+	uint64_t t_submit;		/* ns, first io_uring_enter carrying it */
 	uint32_t len;			/* unit length */
 	uint32_t done;			/* bytes of it the kernel wrote */
 	uint32_t tries;			/* completions seen, for DGEN_FAULT_EAGAIN */
@@ -65,7 +72,7 @@ struct walk {
 };
 
 struct worker {
-	struct dgen_writer *w;
+	_Alignas(CACHE_LINE) struct dgen_writer *w;
 	unsigned int id;
 	pthread_t tid;
 	struct io_uring ring;
@@ -75,13 +82,15 @@ struct worker {
 	struct slot *slots;
 	unsigned int *free;
 	unsigned int nfree, inflight;
+	unsigned int *pending;		/* new units queued, not yet submitted */
+	unsigned int npending;
 	struct walk *walks;
 	unsigned int next_target;
 	int *file_index;		/* per target; -1: null target */
 	unsigned int features;
 	struct dgen_latency lat;
 	uint64_t bytes;			/* atomic: read for progress */
-	uint64_t *target_bytes;		/* atomic, per target */
+	uint64_t *target_bytes;		/* atomic, per target, own lines */
 	uint64_t ops, short_writes, retries;
 	int error, error_target;
 	uint64_t error_offset;
@@ -114,6 +123,19 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Zeroed memory of whole cache lines of its own, or NULL. */
+static void *line_calloc(size_t n, size_t size)
+{
+	size_t len = (n * size + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+	void *p;
+
+	if (n && size > SIZE_MAX / n)
+		return NULL;
+	if (posix_memalign(&p, CACHE_LINE, len ? len : CACHE_LINE))
+		return NULL;
+	return memset(p, 0, len ? len : CACHE_LINE);
 }
 
 /* Seeds the random order: splitmix64's Weyl step, then the library's fmix64. */
@@ -225,7 +247,7 @@ int dgen_writer_new(struct dgen_writer **out,
 	w->buf_align = align;
 	w->targets = calloc(n, sizeof(*w->targets));
 	w->streams = calloc(n, sizeof(*w->streams));
-	w->workers = calloc(o->threads, sizeof(*w->workers));
+	w->workers = line_calloc(o->threads, sizeof(*w->workers));
 	if (!w->targets || !w->streams || !w->workers) {
 		dgen_writer_free(w);
 		return -ENOMEM;
@@ -370,6 +392,26 @@ static void release(struct worker *wk, struct slot *s)
 	wk->inflight--;
 }
 
+/*
+ * Hand what is queued to the kernel, waiting for @wait_nr completions.
+ * The new units in it are stamped here, once for all of them, as fio's
+ * io_uring engine does at commit: a clock read per batch, not per write,
+ * and their latency starts when the kernel has them, not when their
+ * buffer was filled.
+ */
+static int ring_enter(struct worker *wk, unsigned int wait_nr)
+{
+	if (wk->npending) {
+		const uint64_t t = now_ns();
+
+		for (unsigned int j = 0; j < wk->npending; j++)
+			wk->slots[wk->pending[j]].t_submit = t;
+		wk->npending = 0;
+	}
+	return wait_nr ? io_uring_submit_and_wait(&wk->ring, wait_nr) :
+			 io_uring_submit(&wk->ring);
+}
+
 static void complete(struct worker *wk, struct slot *s, int res,
 		     uint64_t now)
 {
@@ -452,12 +494,13 @@ static int worker_setup(struct worker *wk)
 
 	wk->slots = calloc(qd, sizeof(*wk->slots));
 	wk->free = calloc(qd, sizeof(*wk->free));
+	wk->pending = calloc(qd, sizeof(*wk->pending));
 	wk->walks = calloc(w->n, sizeof(*wk->walks));
 	wk->file_index = calloc(w->n, sizeof(*wk->file_index));
 	iov = calloc(qd, sizeof(*iov));
 	fds = calloc(w->n, sizeof(*fds));
-	if (!wk->slots || !wk->free || !wk->walks || !wk->file_index ||
-	    !iov || !fds) {
+	if (!wk->slots || !wk->free || !wk->pending || !wk->walks ||
+	    !wk->file_index || !iov || !fds) {
 		r = -ENOMEM;
 		goto err;
 	}
@@ -526,7 +569,7 @@ static void rate_pause(struct worker *wk, uint32_t len)
 {
 	uint64_t at = dgen_rate_take(&wk->w->rate, len, now_ns()), now;
 
-	io_uring_submit(&wk->ring);
+	ring_enter(wk, 0);
 	while ((now = now_ns()) < at && !stopping(wk->w)) {
 		uint64_t ns = at - now < 10000000u ? at - now : 10000000u;
 		struct timespec ts = { 0, (long)ns };
@@ -567,20 +610,21 @@ static void worker_loop(struct worker *wk)
 			    wk->file_index[target] < 0)
 				dgen_stream_fill(w->streams[target], s->buf, pos,
 						 s->len);
-			s->t_submit = now_ns();
 			queue_write(wk, s);
+			wk->pending[wk->npending++] = s->index;
 			wk->inflight++;
 			queued += s->len;
 			/* With no buffer left to fill, the wait below submits:
-			 * one io_uring_enter per write in the steady state. */
-			if (queued >= SUBMIT_BYTES && wk->nfree) {
-				io_uring_submit(&wk->ring);
+			 * one io_uring_enter per round of buffers. */
+			if (queued >= SUBMIT_BYTES && wk->nfree &&
+			    wk->file_index[target] >= 0) {
+				ring_enter(wk, 0);
 				queued = 0;
 			}
 		}
 		if (!wk->inflight)
 			break;
-		r = io_uring_submit_and_wait(&wk->ring, 1);
+		r = ring_enter(wk, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
 			/* The ring itself failed: writes in flight cannot be
 			 * reaped, so stop without them. */
@@ -638,6 +682,7 @@ static void worker_cleanup(struct worker *wk)
 		free(wk->mem);
 	free(wk->slots);
 	free(wk->free);
+	free(wk->pending);
 	free(wk->walks);
 	free(wk->file_index);
 	free(wk->target_bytes);
@@ -677,7 +722,7 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 		wk->error_target = -1;
 		dgen_latency_init(&wk->lat);
 		/* Here, not in the thread: progress readers may look at once. */
-		wk->target_bytes = calloc(w->n, sizeof(*wk->target_bytes));
+		wk->target_bytes = line_calloc(w->n, sizeof(*wk->target_bytes));
 		if (!wk->target_bytes) {
 			r = dgen_refuse(-ENOMEM, msg, msglen, "out of memory");
 			dgen_writer_stop(w);
