@@ -138,6 +138,9 @@ void dgen_latency_merge(struct dgen_latency *dst,
  */
 uint64_t dgen_latency_percentile(const struct dgen_latency *l, double pct);
 
+/* dgen_latency_bucket_value - the middle of bucket @b, in nanoseconds. */
+uint64_t dgen_latency_bucket_value(unsigned int b);
+
 /* ===== Writer ===== */
 
 enum dgen_write_pattern {
@@ -229,6 +232,8 @@ struct dgen_writer_opts {
 	   ignored. The plan must outlive the writer. */
 	const struct dgen_plan *plan;
 	unsigned int mem_flags;		/* DGEN_MEM_NO_* for the plan's buffers */
+	unsigned int target_stats;	/* 1: keep per-target figures and the
+					   I/O in flight (dgen/sample.h) */
 };
 
 /* dgen_writer_opts_init - defaults: 1 MiB, depth 32, 1 thread, seq,
