@@ -11,8 +11,10 @@
 #define DGEN_VERSION_STRING	"0.1.0"
 
 #include <dgen/crc.h>
+#include <dgen/monitor.h>
 #include <dgen/numa.h>
 #include <dgen/placement.h>
+#include <dgen/plot.h>
 #include <dgen/pool.h>
 #include <dgen/stream.h>
 #include <dgen/topology.h>
