@@ -234,14 +234,16 @@ static void status_line(const struct run *r, const struct pass *p,
 	double s = (double)(now_ns() - r->t0) / 1e9;
 
 	if (r->j->json)
-		fprintf(stderr, "{\"time\": %.3f, \"pass\": %llu, \"phase\": \"%s\", \"bytes\": %llu, \"gbps\": %.3f, \"mismatches\": %llu}\n",
+		fprintf(stderr, "{\"time\": %.3f, \"pass\": %llu, \"phase\": \"%s\", \"bytes\": %llu, \"gbps\": %.3f, \"mismatches\": %llu",
 			s, (unsigned long long)p->n, phase,
 			(unsigned long long)bytes, rate / 1e9,
 			(unsigned long long)bad);
 	else
-		fprintf(stderr, "dgen-uring: %8.1f s  pass %llu %-6s  %10.3f GB  %7.3f GB/s  mismatches %llu\n",
+		fprintf(stderr, "dgen-uring: %8.1f s  pass %llu %-6s  %10.3f GB  %7.3f GB/s  mismatches %llu",
 			s, (unsigned long long)p->n, phase, (double)bytes / 1e9,
 			rate / 1e9, (unsigned long long)bad);
+	drive_status(&r->drv, stderr, r->j->json);
+	fputs(r->j->json ? "}\n" : "\n", stderr);
 	fflush(stderr);
 }
 
@@ -259,10 +261,19 @@ void burnin_watch(struct run *r, const struct probe *pr,
 
 	while (pr->running(pr->arg)) {
 		nanosleep(&poll, NULL);
+		if (r->drv.m && (drive_poll(&r->drv) & DGEN_MONITOR_STEADY)) {
+			const struct dgen_steady *st = dgen_monitor_steady(r->drv.m);
+
+			r->steady_stop = 1;
+			fprintf(stderr, "dgen-uring: steady state at %.1f s: %.3f GB/s; stopping\n",
+				st->at_s, st->mean_gbps);
+		}
+		if (r->drv.hung)
+			return;		/* drive_settle abandons the writer */
 		t = now_ns();
 		/* A signal between phases found no writer to stop. */
-		if (((r->deadline && t >= r->deadline) || *r->interrupted) &&
-		    !stopped) {
+		if (((r->deadline && t >= r->deadline) || *r->interrupted ||
+		     r->steady_stop) && !stopped) {
 			pr->stop(pr->arg);
 			stopped = 1;
 		}
@@ -351,6 +362,7 @@ int burnin_engine_phase(struct run *r, struct pass *p,
 	o.prev_streams = mode == DGEN_MODE_VERIFY ? prev : NULL;
 	o.max_report = j->b.max_report;
 	o.rate = j->b.rate;
+	o.target_stats = r->drv.m != NULL;
 	err = dgen_writer_new(&w, &o, targets, streams, n, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
@@ -364,11 +376,28 @@ int burnin_engine_phase(struct run *r, struct pass *p,
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
 	} else {
+		if (r->drv.m) {
+			uint64_t *sizes = calloc(n ? n : 1, sizeof(*sizes));
+
+			for (unsigned int k = 0; sizes && k < n; k++) {
+				struct dgen_target_info i;
+
+				dgen_target_info_get(targets[k], &i);
+				sizes[k] = i.size;
+			}
+			dgen_monitor_begin(r->drv.m, w, mode == DGEN_MODE_VERIFY ?
+					   DGEN_PHASE_VERIFY : DGEN_PHASE_WRITE,
+					   p->n, sizes);
+			free(sizes);
+		}
 		pr.arg = w;
 		burnin_watch(r, &pr, p, mode == DGEN_MODE_VERIFY ? "verify" :
 			     "write", mode == DGEN_MODE_VERIFY);
 	}
-	dgen_writer_wait(w, res);
+	if (r->drv.m)
+		drive_settle(&r->drv, w, res);
+	else
+		dgen_writer_wait(w, res);
 	*cur = NULL;
 	if (!err && res->error) {
 		err = res->error;
@@ -393,7 +422,9 @@ int burnin_engine_phase(struct run *r, struct pass *p,
 	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
 		ph->kinds[k] += res->kinds[k];
 	r->bytes_before += res->bytes;
-	dgen_writer_free(w);
+	/* A hung writer's threads still wait in the kernel: keep it. */
+	if (!r->drv.hung)
+		dgen_writer_free(w);
 	return err;
 }
 
@@ -471,7 +502,7 @@ static int run_passes(struct run *r, struct dgen_writer *volatile *cur,
 				return 0;
 			p->cut = p->vr.stopped;
 		}
-		if (p->cut || *interrupted ||
+		if (p->cut || *interrupted || r->steady_stop ||
 		    (r->deadline && now_ns() >= r->deadline))
 			break;
 		free_streams(r->prev, j->ndev);
@@ -600,6 +631,7 @@ static void report_json(const struct run *r)
 		printf(", \"type\": \"%s\", \"offset\": %llu, \"size\": %llu,\n",
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size);
+		drive_target_json(&r->drv, k, j->b.verify || j->b.verify_only);
 		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u } }%s\n",
 		       (unsigned long long)j->seed,
 		       (unsigned long long)(j->stream + k),
@@ -619,6 +651,7 @@ static void report_json(const struct run *r)
 		       gbps(p->vr.bytes, p->vr.seconds),
 		       (unsigned long long)p->vr.mismatches);
 		kinds_json(p->vr.kinds);
+		drive_pass_json(&r->drv, p->n);
 		printf(", \"bad_sectors\": %llu, \"framing_errors\": %llu, \"complete\": %s }%s\n",
 		       (unsigned long long)p->vr.bad_sectors,
 		       (unsigned long long)p->vr.framing,
@@ -676,6 +709,7 @@ static void report_json(const struct run *r)
 			printf("null");
 		printf(", \"offset\": %llu }", (unsigned long long)r->error_offset);
 	}
+	drive_run_json(&r->drv);
 	printf("\n}\n");
 }
 
@@ -718,6 +752,7 @@ static void report_human(const struct run *r)
 		printf("    stream %llu: dedup %g (unit %u), compress %g (chunk %u)\n",
 		       (unsigned long long)(j->stream + k), sp->dedup_ratio,
 		       sp->dedup_unit, sp->compress_ratio, sp->compress_chunk);
+		drive_target_human(&r->drv, k, j->b.verify || j->b.verify_only);
 	}
 	for (unsigned int i = 0; i < r->npasses; i++) {
 		const struct pass *p = &r->passes[i];
@@ -741,6 +776,8 @@ static void report_human(const struct run *r)
 		if (p->cut)
 			printf(", cut short%s", p->verified ? "" : ": not verified");
 		putchar('\n');
+		if (j->ndev > 1)
+			drive_pass_human(&r->drv, p->n);
 	}
 	printf("  total: %u pass%s, written %llu B, verified %llu B, mismatches %llu",
 	       r->npasses, r->npasses == 1 ? "" : "es",
@@ -774,6 +811,7 @@ static void report_human(const struct run *r)
 			}
 		}
 	}
+	drive_run_human(&r->drv);
 	printf("  cpu: user %.3f s, sys %.3f s\n", r->user_s, r->sys_s);
 	printf("  ring: %s", t.ring ? "" : "plain (no optional features)");
 	print_ring(t.ring, "%s", " ");
@@ -818,6 +856,9 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 	}
 	if (open_targets(&r))
 		goto out;
+	if (j->drive && !j->tree &&
+	    drive_start(&r.drv, j->drive, r.targets, j->ndev, j->json))
+		goto out;
 	if (!j->seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)j->seed);
@@ -827,6 +868,7 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 		r.deadline = r.t0 + (uint64_t)(j->b.time_s * 1e9);
 	getrusage(RUSAGE_SELF, &ru0);
 	rc = run_passes(&r, cur, interrupted);
+	drive_finish(&r.drv);
 	getrusage(RUSAGE_SELF, &ru1);
 	if (rc)
 		goto out;
@@ -837,7 +879,10 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 	sum(&r, &t);
 	/* 3 over 1 over 130: a script must not take an error or bad data
 	 * for a clean interruption. */
-	if (r.error) {
+	if (r.drv.hung) {
+		r.status = "hung";
+		rc = EXIT_IO;
+	} else if (r.error) {
 		r.status = "error";
 		rc = EXIT_IO;
 		if (r.error_target >= 0)
@@ -856,7 +901,11 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 		report_json(&r);
 	else
 		report_human(&r);
+	rc = drive_exit(&r.drv, rc);
+	if (r.drv.hung)
+		drive_leave(rc);
 out:
+	drive_free(&r.drv);
 	for (unsigned int k = 0; r.targets && k < j->ndev; k++)
 		dgen_target_close(r.targets[k]);
 	free_streams(r.streams, j->ndev);

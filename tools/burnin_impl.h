@@ -58,6 +58,8 @@ struct run {
 	volatile sig_atomic_t *interrupted;
 	uint64_t status_t, status_b;	/* the last status line's time, bytes */
 	uint64_t listed;		/* mismatches kept in detail so far */
+	struct drive drv;		/* --dev: per-target view (drive.h) */
+	int steady_stop;		/* --steady-state ended the run */
 };
 
 /*

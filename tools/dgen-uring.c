@@ -29,6 +29,7 @@
 
 #include "jobs.h"
 #include "burnin.h"
+#include "drive.h"
 #include "parse.h"
 #include "util.h"
 
@@ -48,6 +49,9 @@ static struct dgen_stream_params arg_params;
 static struct dgen_writer_opts arg_opts;
 static struct job arg_job;		/* --dir, --stdout: tools/jobs.h */
 static struct burnin_opts arg_burnin;
+/* --log, --io-timeout, --steady-state, --plot: tools/drive.h */
+static struct drive_opts arg_drive;
+static struct drive the_drive;
 /* Placement: --cpus, --dry-run, and the plan the writer follows. */
 static const char *arg_cpus;
 static int arg_dry_run;
@@ -125,6 +129,20 @@ static void usage(FILE *f)
 "      --status-interval SECONDS  a status line on stderr per interval\n"
 "      --max-report N      mismatches of the run listed in detail (default 20)\n"
 "\n"
+"Per target, of --dev targets (figures and a verdict per target in every\n"
+"report: ok, slow, cliff or hung):\n"
+"      --log FILE          JSON lines, one per target per interval, flushed\n"
+"                          as each interval ends\n"
+"      --log-interval SECONDS  the interval (default 1; fractions allowed)\n"
+"      --io-timeout SECONDS  an I/O outstanding longer is a hang: report it,\n"
+"                          stop and exit 3 (default %g; 0: never)\n"
+"      --fail-on LIST      slow, cliff or slow,cliff: exit 5 when a target\n"
+"                          gets that verdict (default: report only)\n"
+"      --steady-state[=SPEC]  with --time: stop once throughput is steady\n"
+"                          (SNIA PTS: window=5,range=20%%,slope=10%%)\n"
+"      --plot FILE.svg     draw GB/s and p99 latency per target over time\n"
+"      --plot-from LOG     with --plot: draw a saved --log instead of a run\n"
+"\n"
 "Output:\n"
 "  -j, --json              print the report as JSON\n"
 "  -h, --help              show this help\n"
@@ -132,11 +150,12 @@ static void usage(FILE *f)
 "\n"
 "SIZE takes K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024).\n"
 "Exit status: 0 done, 1 verify found a mismatch, 2 bad usage or a refused\n"
-"target, 3 an I/O error, 130 interrupted (the report says how much was\n"
-"written).\n",
+"target, 3 an I/O error or a hang, 5 a verdict --fail-on names, 130\n"
+"interrupted (the report says how much was written).\n",
 		DGEN_POOL_IO_SIZE_DEFAULT,
 		DGEN_TREE_FANOUT_DEFAULT, DGEN_RECORD_SIZE_DEFAULT,
-		DGEN_DEDUP_UNIT_DEFAULT, DGEN_COMPRESS_CHUNK_DEFAULT);
+		DGEN_DEDUP_UNIT_DEFAULT, DGEN_COMPRESS_CHUNK_DEFAULT,
+		DGEN_IO_TIMEOUT_DEFAULT);
 }
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -251,12 +270,32 @@ static void check_burnin(void)
 			  arg_opts.io_size, arg_params.dedup_unit);
 }
 
+/* --log, --steady-state, --plot and the rest: what goes with what. */
+static void check_drive(void)
+{
+	const struct drive_opts *d = &arg_drive;
+
+	if (d->plot_from) {
+		if (!d->plot)
+			die_usage("--plot-from LOG needs --plot FILE.svg: where to draw it");
+		if (arg_ndev || arg_job.dir || arg_job.to_stdout || arg_burnin.set)
+			die_usage("--plot-from draws a saved log: give no targets or run options with it");
+		return;
+	}
+	if (d->set && (arg_job.dir || arg_job.to_stdout) &&
+	    (d->log || d->plot || d->steady))
+		die_usage("--log, --plot and --steady-state follow --dev targets; trees and stdout have no per-target view");
+	if (d->steady && !(arg_burnin.time_s > 0))
+		die_usage("--steady-state stops a timed run early: give --time DURATION too");
+}
+
 enum {
 	OPT_STREAM = 256, OPT_DEDUP, OPT_DEDUP_UNIT, OPT_COMPRESS,
 	OPT_COMPRESS_CHUNK, OPT_SQPOLL, OPT_IOPOLL,
 	OPT_DIR, OPT_FILES, OPT_FILE_SIZE, OPT_FANOUT, OPT_FORMAT,
 	OPT_RECORD_SIZE, OPT_STDOUT, OPT_NO_SPLICE,
 	OPT_BURNIN = 512,		/* + enum burnin_opt_id */
+	OPT_DRIVE = 768,		/* + enum drive_opt_id */
 };
 
 /*
@@ -340,6 +379,13 @@ static void parse_args(int argc, char **argv)
 		{ "rate", required_argument, NULL, OPT_BURNIN + BURNIN_RATE },
 		{ "status-interval", required_argument, NULL, OPT_BURNIN + BURNIN_STATUS_INTERVAL },
 		{ "max-report", required_argument, NULL, OPT_BURNIN + BURNIN_MAX_REPORT },
+		{ "log", required_argument, NULL, OPT_DRIVE + DRIVE_LOG },
+		{ "log-interval", required_argument, NULL, OPT_DRIVE + DRIVE_LOG_INTERVAL },
+		{ "io-timeout", required_argument, NULL, OPT_DRIVE + DRIVE_IO_TIMEOUT },
+		{ "fail-on", required_argument, NULL, OPT_DRIVE + DRIVE_FAIL_ON },
+		{ "steady-state", optional_argument, NULL, OPT_DRIVE + DRIVE_STEADY },
+		{ "plot", required_argument, NULL, OPT_DRIVE + DRIVE_PLOT },
+		{ "plot-from", required_argument, NULL, OPT_DRIVE + DRIVE_PLOT_FROM },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -353,6 +399,7 @@ static void parse_args(int argc, char **argv)
 	dgen_stream_params_init(&arg_params);
 	dgen_writer_opts_init(&arg_opts);
 	burnin_opts_init(&arg_burnin);
+	drive_opts_init(&arg_drive);
 	/* 0: the plan derives them (place_plan); see opts_unplaced(). */
 	arg_opts.threads = arg_opts.io_size = arg_opts.queue_depth = 0;
 	opterr = 0;
@@ -473,6 +520,11 @@ static void parse_args(int argc, char **argv)
 				       sizeof(msg)))
 				die_usage("%s", msg);
 			break;
+		case OPT_DRIVE ... OPT_DRIVE + DRIVE_OPTS - 1:
+			if (drive_opt(&arg_drive, c - OPT_DRIVE, optarg, msg,
+				      sizeof(msg)))
+				die_usage("%s", msg);
+			break;
 		case 'j':
 			arg_json = 1;
 			break;
@@ -496,6 +548,9 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	check_drive();
+	if (arg_drive.plot_from)
+		return;
 	jobs_check();
 	if (arg_job.to_stdout && arg_burnin.set)
 		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets and --dir trees; stdout is written once and cannot be read back");
@@ -542,7 +597,10 @@ static void progress(uint64_t done, uint64_t total, double rate, uint64_t ns)
 		(unsigned int)eta / 60, (unsigned int)eta % 60);
 }
 
-/* Wait for the workers, drawing a progress line when stderr is a terminal. */
+/*
+ * Wait for the workers, drawing a progress line when stderr is a terminal;
+ * the monitor samples the targets meanwhile. Returns early on a hang.
+ */
 static void watch(struct dgen_writer *w, uint64_t total)
 {
 	const int tty = isatty(STDERR_FILENO) && !arg_json;
@@ -552,12 +610,16 @@ static void watch(struct dgen_writer *w, uint64_t total)
 
 	while (dgen_writer_running(w)) {
 		nanosleep(&poll, NULL);
+		drive_poll(&the_drive);
+		if (the_drive.hung)
+			break;
 		t = now_ns();
 		if (!tty || t - last_t < PROGRESS_NS)
 			continue;
 		b = dgen_writer_bytes(w);
 		progress(b, total, (double)(b - last_b) * 1e9 / (double)(t - last_t),
 			 t - t0);
+		drive_status(&the_drive, stderr, 0);
 		last_t = t;
 		last_b = b;
 		drawn = 1;
@@ -949,6 +1011,7 @@ static void report_json(const struct report *r)
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size,
 		       (unsigned long long)dgen_writer_target_bytes(r->w, k));
+		drive_target_json(&the_drive, k, 0);
 		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u, \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" } }%s\n",
 		       (unsigned long long)p->seed,
 		       (unsigned long long)p->stream_id,
@@ -990,6 +1053,7 @@ static void report_json(const struct report *r)
 		}
 		printf(", \"offset\": %llu }", (unsigned long long)res->error_offset);
 	}
+	drive_run_json(&the_drive);
 	printf("\n}\n");
 }
 
@@ -1020,6 +1084,7 @@ static void report_human(const struct report *r)
 		       (unsigned long long)p->stream_id, p->dedup_ratio,
 		       lay.dedup_ratio, p->dedup_unit, p->compress_ratio,
 		       lay.compress_ratio, p->compress_chunk, lay.kernel);
+		drive_target_human(&the_drive, k, 0);
 	}
 	printf("  write: %llu bytes in %.3f s, %.3f GB/s, %.0f IOPS\n",
 	       (unsigned long long)res->bytes, res->seconds, gb_per_s(r),
@@ -1062,6 +1127,7 @@ static int run_burnin(void)
 		.seed_set = arg_seed_set, .force = arg_force, .json = arg_json,
 		.params = arg_params, .opts = arg_opts, .b = arg_burnin,
 		.tree = arg_job.dir ? &arg_job : NULL,
+		.drive = arg_job.dir ? NULL : &arg_drive,
 	};
 
 	sigemptyset(&sa.sa_mask);
@@ -1117,6 +1183,10 @@ int main(int argc, char **argv)
 	int rc = EXIT_USAGE, err;
 
 	parse_args(argc, argv);
+	if (arg_drive.plot_from)
+		return drive_plot_from(&arg_drive);
+	/* --dev runs keep per-target figures: every report gives them. */
+	arg_opts.target_stats = 1;
 	if (!arg_seed_set && getrandom(&arg_seed, sizeof(arg_seed), 0) !=
 	    sizeof(arg_seed)) {
 		fprintf(stderr, "dgen-uring: cannot draw a random seed: %s\n",
@@ -1160,6 +1230,7 @@ int main(int argc, char **argv)
 		arg_job.json = arg_json;
 		arg_job.params = arg_params;
 		arg_job.opts = arg_opts;
+		arg_job.opts.target_stats = 0;
 		return arg_job.dir ? tree_run(&arg_job) : stdout_run(&arg_job);
 	}
 	r.targets = calloc(arg_ndev, sizeof(*r.targets));
@@ -1169,6 +1240,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (open_all(&r))
+		goto out;
+	if (drive_start(&the_drive, &arg_drive, r.targets, arg_ndev, arg_json))
 		goto out;
 	for (unsigned int k = 0; k < arg_ndev; k++) {
 		struct dgen_target_info i;
@@ -1196,14 +1269,30 @@ int main(int argc, char **argv)
 		dgen_writer_wait(r.w, &r.res);
 		goto out;
 	}
+	{
+		uint64_t *sizes = calloc(arg_ndev, sizeof(*sizes));
+
+		for (unsigned int k = 0; sizes && k < arg_ndev; k++) {
+			struct dgen_target_info i;
+
+			dgen_target_info_get(r.targets[k], &i);
+			sizes[k] = i.size;
+		}
+		dgen_monitor_begin(the_drive.m, r.w, DGEN_PHASE_WRITE, 1, sizes);
+		free(sizes);
+	}
 	watch(r.w, total);
-	err = dgen_writer_wait(r.w, &r.res);
+	err = drive_settle(&the_drive, r.w, &r.res);
+	drive_finish(&the_drive);
 	getrusage(RUSAGE_SELF, &ru1);
 	r.user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
 	r.sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
 
 	rc = 0;
-	if (err) {
+	if (the_drive.hung) {
+		r.status = "hung";
+		rc = EXIT_IO;
+	} else if (err) {
 		r.status = "error";
 		rc = EXIT_IO;
 		if (r.res.error_target >= 0) {
@@ -1229,7 +1318,11 @@ int main(int argc, char **argv)
 		report_json(&r);
 	else
 		report_human(&r);
+	rc = drive_exit(&the_drive, rc);
+	if (the_drive.hung)
+		drive_leave(rc);
 out:
+	drive_free(&the_drive);
 	/* Workers block signals, so the handler runs on this thread only:
 	 * once cleared here, it can no longer touch a freed writer. */
 	the_writer = NULL;
