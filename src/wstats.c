@@ -40,8 +40,6 @@ int wstats_new(struct wstats **out, unsigned int threads, unsigned int n)
 				   n * sizeof(*s->th[t].tgt)))
 			goto nomem;
 		memset(s->th[t].tgt, 0, n * sizeof(*s->th[t].tgt));
-		for (unsigned int k = 0; k < n; k++)
-			dgen_latency_init(&s->th[t].tgt[k].lat);
 		s->th[t].ring_fd = -1;
 	}
 	*out = s;
@@ -56,11 +54,25 @@ void wstats_free(struct wstats *s)
 	if (!s)
 		return;
 	for (unsigned int t = 0; s->th && t < s->threads; t++) {
+		for (unsigned int k = 0; s->th[t].tgt && k < s->n; k++)
+			free(s->th[t].tgt[k].lat);
 		free(s->th[t].tgt);
 		free(s->th[t].io);
 	}
 	free(s->th);
 	free(s);
+}
+
+void wstats_first(struct wstats_tgt *tg, uint64_t now)
+{
+	struct dgen_latency *l = malloc(sizeof(*l));
+
+	/* Without memory the target's latency goes uncounted, nothing else. */
+	if (l) {
+		dgen_latency_init(l);
+		__atomic_store_n(&tg->lat, l, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&tg->first_ns, now, __ATOMIC_RELAXED);
 }
 
 int wstats_thread_setup(struct wstats *s, unsigned int t, unsigned int qd,
@@ -83,6 +95,7 @@ void wstats_sample(const struct wstats *s, unsigned int k,
 	dgen_latency_init(&out->lat);
 	for (unsigned int t = 0; t < s->threads; t++) {
 		const struct wstats_tgt *tg = &s->th[t].tgt[k];
+		const struct dgen_latency *tl = __atomic_load_n(&tg->lat, __ATOMIC_ACQUIRE);
 		uint64_t first = __atomic_load_n(&tg->first_ns, __ATOMIC_RELAXED);
 		uint64_t last = __atomic_load_n(&tg->last_ns, __ATOMIC_RELAXED);
 		struct dgen_latency l;
@@ -99,12 +112,14 @@ void wstats_sample(const struct wstats *s, unsigned int k,
 		 * torn within a word (aligned 8-byte words), which a sampler
 		 * that takes differences over intervals does not notice.
 		 */
-		l.count = __atomic_load_n(&tg->lat.count, __ATOMIC_RELAXED);
-		l.min_ns = __atomic_load_n(&tg->lat.min_ns, __ATOMIC_RELAXED);
-		l.max_ns = __atomic_load_n(&tg->lat.max_ns, __ATOMIC_RELAXED);
-		l.sum_ns = __atomic_load_n(&tg->lat.sum_ns, __ATOMIC_RELAXED);
+		if (!tl)
+			continue;
+		l.count = __atomic_load_n(&tl->count, __ATOMIC_RELAXED);
+		l.min_ns = __atomic_load_n(&tl->min_ns, __ATOMIC_RELAXED);
+		l.max_ns = __atomic_load_n(&tl->max_ns, __ATOMIC_RELAXED);
+		l.sum_ns = __atomic_load_n(&tl->sum_ns, __ATOMIC_RELAXED);
 		for (unsigned int b = 0; b < DGEN_LAT_BUCKETS; b++)
-			l.buckets[b] = __atomic_load_n(&tg->lat.buckets[b],
+			l.buckets[b] = __atomic_load_n(&tl->buckets[b],
 						       __ATOMIC_RELAXED);
 		dgen_latency_merge(&out->lat, &l);
 	}

@@ -20,7 +20,9 @@
 
 struct wstats_tgt {
 	uint64_t bytes, ios, first_ns, last_ns;
-	struct dgen_latency lat;
+	/* Made by the owner at its first I/O to the target (a plan gives a
+	 * thread only some targets: 9 KiB each for all would add up). */
+	struct dgen_latency *lat;
 } __attribute__((aligned(64)));
 
 struct wstats_io {
@@ -57,6 +59,9 @@ void wstats_outstanding(const struct wstats *s, struct dgen_io_outstanding *out)
 /* Wake every worker's ring with a CQE tagged WSTATS_WAKE (IORING_OP_MSG_RING). */
 void wstats_wake(const struct wstats *s);
 
+/* The target's first I/O from this thread: its histogram, its start. */
+void wstats_first(struct wstats_tgt *tg, uint64_t now);
+
 /* Submission of buffer @b's unit to @target at byte @off. */
 static inline void wstats_submit(struct wstats_thread *th, unsigned int b,
 				 unsigned int target, uint64_t off,
@@ -66,7 +71,7 @@ static inline void wstats_submit(struct wstats_thread *th, unsigned int b,
 	struct wstats_tgt *tg = &th->tgt[target];
 
 	if (!tg->first_ns)
-		__atomic_store_n(&tg->first_ns, now, __ATOMIC_RELAXED);
+		wstats_first(tg, now);
 	io->off = off;
 	io->len = len;
 	io->target = target;
@@ -89,7 +94,8 @@ static inline void wstats_done(struct wstats_thread *th, unsigned int target,
 {
 	struct wstats_tgt *tg = &th->tgt[target];
 
-	dgen_latency_add(&tg->lat, lat_ns);
+	if (tg->lat)
+		dgen_latency_add(tg->lat, lat_ns);
 	__atomic_store_n(&tg->ios, tg->ios + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&tg->last_ns, now, __ATOMIC_RELAXED);
 }
