@@ -382,8 +382,9 @@ static uint64_t log_last_total(const char *path)
 }
 
 /*
- * A throttle lowered mid-run: exactly one cliff, where it was lowered.
- * Before: 100 MB/s; after: 20 MB/s; each lasts several 0.25 s intervals.
+ * A throttle lowered mid-run: exactly one cliff, where it was lowered, and
+ * exit 5 as --fail-on cliff asks. Before: 100 MB/s; after: 20 MB/s; each
+ * lasts several 0.25 s intervals.
  */
 Test(drive, lowered_throttle_is_one_cliff)
 {
@@ -407,7 +408,7 @@ Test(drive, lowered_throttle_is_one_cliff)
 	dev = loop_make("cliff", 320 * MiB, bk);
 	cg_limit(&c, dev, 100000000);
 	log = strdup(scratch_path("cliff.log"));
-	spawn(&p, &c, "--dev %s --size 320M --json --log %s --log-interval 0.25",
+	spawn(&p, &c, "--dev %s --size 320M --json --log %s --log-interval 0.25 --fail-on cliff",
 	      dev, log);
 	/* Lower it once 180 MB are through (the log says so each interval). */
 	for (end = mono_s() + 120; mono_s() < end; nap_ms(20)) {
@@ -420,7 +421,8 @@ Test(drive, lowered_throttle_is_one_cliff)
 	cr_log_info("throttle lowered at %llu bytes", (unsigned long long)at);
 	code = reap(&p, 300);
 	dump("report", p.out);
-	cr_assert_eq(code, 0, "exit %d", code);
+	/* --fail-on cliff turns the verdict into the exit status. */
+	cr_assert_eq(code, 5, "exit %d", code);
 	cr_assert_geq(cg_written(&c, dev), 320 * MiB);
 	snprintf(changed, sizeof(changed), "%llu", (unsigned long long)at);
 	expect_ok(py(check, p.out, changed));
@@ -525,4 +527,38 @@ Test(drive, steady_state_stops_a_timed_run)
 	unlink(p.err);
 	cg_drop(&c);
 	loop_drop(dev, bk);
+}
+
+/* ===== Usage ===== */
+
+Test(drive, options_are_checked)
+{
+	static const char *const bad[] = {
+		"--dev null --size 1M --log-interval 0",
+		"--dev null --size 1M --log-interval abc",
+		"--dev null --size 1M --io-timeout -1",
+		"--dev null --size 1M --fail-on fast",
+		"--dev null --size 1M --steady-state",
+		"--dev null --size 1M --time 1 --steady-state=window=1",
+		"--dev null --size 1M --time 1 --steady-state=speed=3",
+		"--plot-from /nonexistent.log",
+		"--plot-from /dev/null --plot /dev/null --dev null",
+		"--dir /tmp/x --files 1 --file-size 4K --log /tmp/x.log",
+	};
+	char cmd[1024];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>&1", DGEN_URING_PATH, bad[i]);
+		cr_expect_eq(code_of(system(cmd)), 2, "%s", bad[i]);
+	}
+	/* A log that is not one: refused with its line. */
+	snprintf(cmd, sizeof(cmd), "echo nonsense > %s && %s --plot-from %s --plot %s.svg 2>&1; true",
+		 scratch_path("notalog"), DGEN_URING_PATH, scratch_path("notalog"),
+		 scratch_path("notalog"));
+	cr_expect(strstr(shell_line(cmd) ? shell_line(cmd) : "", "line 1"), "%s", cmd);
+	unlink(scratch_path("notalog"));
+	/* A run with nothing to judge is ok, and --fail-on leaves it 0. */
+	snprintf(cmd, sizeof(cmd), "%s --dev null --size 64M --fail-on slow,cliff --json >/dev/null 2>&1",
+		 DGEN_URING_PATH);
+	cr_expect_eq(code_of(system(cmd)), 0);
 }
