@@ -6,7 +6,8 @@
  * (target_stats 0, no monitor) and on (counters, a monitor sampling every
  * INTERVAL seconds, its JSON-lines log written to LOG), alternating
  * off/on REPS times so drift on a shared machine hits both alike, and
- * prints each run and the medians' ratio (on / off).
+ * prints each run and the medians' ratios (on / off) of GB/s and of the
+ * process's CPU seconds per GB (which a busy machine disturbs less).
  *
  *   dgen-drivecost PATH SIZE BS QD THREADS REPS INTERVAL LOG
  *
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <dgen/dgen.h>
@@ -27,10 +29,21 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One run; its GB/s, or a negative value on failure. */
-static double run(const char *path, uint64_t size, uint32_t bs, uint32_t qd,
-		  uint32_t threads, int on, double interval, const char *log)
+static double cpu_s(void)
 {
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* One run; its GB/s, or a negative value on failure; *@cpu: CPU s/GB. */
+static double run(const char *path, uint64_t size, uint32_t bs, uint32_t qd,
+		  uint32_t threads, int on, double interval, const char *log,
+		  double *cpu)
+{
+	double c0 = cpu_s();
 	struct dgen_stream_params p;
 	struct dgen_writer_opts o;
 	struct dgen_writer_result res;
@@ -82,8 +95,10 @@ static double run(const char *path, uint64_t size, uint32_t bs, uint32_t qd,
 		if (m)
 			dgen_monitor_poll(m);
 	}
-	if (!dgen_writer_wait(w, &res))
+	if (!dgen_writer_wait(w, &res)) {
 		gbps = (double)res.bytes / res.seconds / 1e9;
+		*cpu = (cpu_s() - c0) / ((double)res.bytes / 1e9);
+	}
 	if (m) {
 		dgen_monitor_end(m, -1);
 		dgen_monitor_finish(m);
@@ -98,9 +113,15 @@ out:
 	return gbps;
 }
 
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int main(int argc, char **argv)
 {
-	double off[64], on[64], a, b;
+	double off[64], on[64], coff[64], con[64], a, b, ca, cb;
 	unsigned int reps;
 
 	if (argc != 9) {
@@ -116,22 +137,24 @@ int main(int argc, char **argv)
 
 		for (int i = 0; i < 2; i++) {
 			int v = i ^ first;
-			double g = run(argv[1], strtoull(argv[2], NULL, 0),
-				       (uint32_t)strtoul(argv[3], NULL, 0),
-				       (uint32_t)atoi(argv[4]), (uint32_t)atoi(argv[5]),
-				       v, atof(argv[7]), argv[8]);
+			double c = 0, g = run(argv[1], strtoull(argv[2], NULL, 0),
+					      (uint32_t)strtoul(argv[3], NULL, 0),
+					      (uint32_t)atoi(argv[4]), (uint32_t)atoi(argv[5]),
+					      v, atof(argv[7]), argv[8], &c);
 
 			if (g < 0)
 				return 1;
 			(v ? on : off)[r] = g;
+			(v ? con : coff)[r] = c;
 		}
-		printf("rep %u: off %.3f GB/s, on %.3f GB/s\n", r, off[r], on[r]);
+		printf("rep %u: off %.3f GB/s %.4f CPU s/GB, on %.3f GB/s %.4f CPU s/GB\n",
+		       r, off[r], coff[r], on[r], con[r]);
 	}
-	qsort(off, reps, sizeof(double), cmp);
-	qsort(on, reps, sizeof(double), cmp);
-	a = reps % 2 ? off[reps / 2] : (off[reps / 2 - 1] + off[reps / 2]) / 2;
-	b = reps % 2 ? on[reps / 2] : (on[reps / 2 - 1] + on[reps / 2]) / 2;
-	printf("%s: median off %.3f GB/s, on %.3f GB/s, on/off %.4f\n", argv[1],
-	       a, b, b / a);
+	a = median(off, reps);
+	b = median(on, reps);
+	ca = median(coff, reps);
+	cb = median(con, reps);
+	printf("%s: median off %.3f GB/s %.4f CPU s/GB, on %.3f GB/s %.4f CPU s/GB; on/off %.4f GB/s, %.4f CPU\n",
+	       argv[1], a, ca, b, cb, b / a, cb / ca);
 	return 0;
 }
