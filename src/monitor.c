@@ -211,10 +211,12 @@ static void tick(struct dgen_monitor *m, uint64_t now, int full,
 		t->active = r.bytes || m->out[k].since_ns;
 		if (!t->active)
 			continue;
-		/* One that finished inside it: its rate over its own time. */
-		if (m->w && !m->out[k].since_ns && m->samp[k].last_ns > m->tick_start &&
-		    m->samp[k].last_ns < now && t->size &&
-		    m->samp[k].bytes >= t->size)
+		/* One that finished inside it: its rate over its own time,
+		 * unless that is a sliver of the interval (a few I/Os over
+		 * a few microseconds are no rate). */
+		if (m->w && !m->out[k].since_ns && m->samp[k].last_ns < now &&
+		    m->samp[k].last_ns > m->tick_start + (now - m->tick_start) / 5 &&
+		    t->size && m->samp[k].bytes >= t->size)
 			end = m->samp[k].last_ns;
 		r.t = (double)(end - m->t0) / 1e9;
 		r.dt = (double)(end - m->tick_start) / 1e9;

@@ -108,9 +108,9 @@ static void put_string(FILE *f, const char *s)
 int dgen_series_log_row(FILE *f, const struct dgen_series *s,
 			const struct dgen_series_row *r)
 {
-	fprintf(f, "{\"time\": %.3f, \"target\": ", r->t);
+	fprintf(f, "{\"time\": %.6f, \"target\": ", r->t);
 	put_string(f, s->names[r->target]);
-	fprintf(f, ", \"phase\": \"%s\", \"pass\": %llu, \"interval_s\": %.3f, \"bytes\": %llu, \"bytes_total\": %llu, \"gbps\": %.6f, \"iops\": %.1f, \"lat_p50_us\": %.1f, \"lat_p99_us\": %.1f, \"lat_max_us\": %.1f}\n",
+	fprintf(f, ", \"phase\": \"%s\", \"pass\": %llu, \"interval_s\": %.6f, \"bytes\": %llu, \"bytes_total\": %llu, \"gbps\": %.6f, \"iops\": %.1f, \"lat_p50_us\": %.1f, \"lat_p99_us\": %.1f, \"lat_max_us\": %.1f}\n",
 		dgen_phase_name(r->phase) ? dgen_phase_name(r->phase) : "write",
 		(unsigned long long)r->pass, r->dt,
 		(unsigned long long)r->bytes,
@@ -123,7 +123,7 @@ int dgen_series_log_row(FILE *f, const struct dgen_series *s,
 int dgen_series_log_event(FILE *f, const struct dgen_series *s,
 			  const struct dgen_series_event *e)
 {
-	fprintf(f, "{\"time\": %.3f, \"target\": ", e->t);
+	fprintf(f, "{\"time\": %.6f, \"target\": ", e->t);
 	put_string(f, s->names[e->target]);
 	fprintf(f, ", \"event\": \"hung\", \"offset\": %llu, \"seconds\": %.3f}\n",
 		(unsigned long long)e->offset, e->seconds);
