@@ -428,9 +428,12 @@ static void complete(struct worker *wk, struct slot *s, int res,
 		return;
 	}
 	wk->ops++;
-	dgen_latency_add(&wk->lat, now - s->t_submit);
+	/* With per-target histograms the run's is their sum (at the wait):
+	 * one histogram per I/O, not two. */
 	if (wk->ws)
 		wstats_done(wk->ws, s->target, now - s->t_submit, now);
+	else
+		dgen_latency_add(&wk->lat, now - s->t_submit);
 	if (w->verify)
 		dgen_verify_unit(w->verify, &wk->vc, s->target, i->offset,
 				 s->buf, s->pos, s->len);
@@ -808,6 +811,9 @@ int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res)
 		res->short_writes += wk->short_writes;
 		res->retries += wk->retries;
 		dgen_latency_merge(&res->latency, &wk->lat);
+		for (unsigned int k = 0; wk->ws && k < w->n; k++)
+			if (wk->ws->tgt[k].lat)
+				dgen_latency_merge(&res->latency, wk->ws->tgt[k].lat);
 		res->mismatches += wk->vc.mismatches;
 		res->bad_sectors += wk->vc.bad_sectors;
 		for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
