@@ -9,7 +9,10 @@
  * prints each run and the medians' ratios (on / off) of GB/s and of the
  * process's CPU seconds per GB (which a busy machine disturbs less).
  *
- *   dgen-drivecost PATH SIZE BS QD THREADS REPS INTERVAL LOG
+ *   dgen-drivecost PATH SIZE BS QD THREADS REPS INTERVAL LOG [aa]
+ *
+ * With "aa" both variants are "off": the ratio a busy machine gives for
+ * no difference at all, to read the on/off ratio against.
  *
  * PATH is "null" (the generator and ring work alone, where a per-I/O cost
  * shows most) or a block device or file.
@@ -124,8 +127,10 @@ int main(int argc, char **argv)
 	double off[64], on[64], coff[64], con[64], a, b, ca, cb;
 	unsigned int reps;
 
-	if (argc != 9) {
-		fprintf(stderr, "usage: dgen-drivecost PATH SIZE BS QD THREADS REPS INTERVAL LOG\n");
+	int aa = argc == 10 && !strcmp(argv[9], "aa");
+
+	if (argc != 9 && !aa) {
+		fprintf(stderr, "usage: dgen-drivecost PATH SIZE BS QD THREADS REPS INTERVAL LOG [aa]\n");
 		return 2;
 	}
 	reps = (unsigned int)atoi(argv[6]);
@@ -140,7 +145,7 @@ int main(int argc, char **argv)
 			double c = 0, g = run(argv[1], strtoull(argv[2], NULL, 0),
 					      (uint32_t)strtoul(argv[3], NULL, 0),
 					      (uint32_t)atoi(argv[4]), (uint32_t)atoi(argv[5]),
-					      v, atof(argv[7]), argv[8], &c);
+					      v && !aa, atof(argv[7]), argv[8], &c);
 
 			if (g < 0)
 				return 1;
@@ -154,7 +159,8 @@ int main(int argc, char **argv)
 	b = median(on, reps);
 	ca = median(coff, reps);
 	cb = median(con, reps);
-	printf("%s: median off %.3f GB/s %.4f CPU s/GB, on %.3f GB/s %.4f CPU s/GB; on/off %.4f GB/s, %.4f CPU\n",
-	       argv[1], a, ca, b, cb, b / a, cb / ca);
+	printf("%s%s: median off %.3f GB/s %.4f CPU s/GB, on %.3f GB/s %.4f CPU s/GB; on/off %.4f GB/s, %.4f CPU\n",
+	       argv[1], aa ? " (A/A: both off)" : "", a, ca, b, cb, b / a,
+	       cb / ca);
 	return 0;
 }
