@@ -228,7 +228,11 @@ void drive_target_json(const struct drive *d, unsigned int k, int verify)
 
 	if (!d->m)
 		return;
+	/* The target's own figures are its writes; a verify-only run's, its
+	 * reads (and "verify" holds the reads of any run that verified). */
 	dgen_monitor_figures(d->m, k, DGEN_PHASE_WRITE, &f);
+	if (!f.bytes && verify)
+		dgen_monitor_figures(d->m, k, DGEN_PHASE_VERIFY, &f);
 	printf("      \"seconds\": %.6f, \"gbps\": %.6f, \"iops\": %.1f, \"latency_us\": { \"min\": %.3f, \"mean\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"p99.9\": %.3f, \"max\": %.3f }, \"errors\": %llu,\n",
 	       f.seconds, f.gbps, f.iops, f.lat_min_us, f.lat_mean_us,
 	       f.lat_p50_us, f.lat_p99_us, f.lat_p999_us, f.lat_max_us,
