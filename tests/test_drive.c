@@ -562,3 +562,41 @@ Test(drive, options_are_checked)
 		 DGEN_URING_PATH);
 	cr_expect_eq(code_of(system(cmd)), 0);
 }
+
+/* ===== Passes ===== */
+
+/*
+ * A verified two-pass run of a file and the null target: each pass gives
+ * each target its write and verify figures, the targets' totals add the
+ * passes up, and the JSON status lines name every target and the slowest.
+ */
+Test(drive, passes_report_each_target)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"size = 32 << 20\n"
+		"ok = d['status'] == 'ok' and len(d['passes']) == 2\n"
+		"for p in d['passes']:\n"
+		"    for t in p['targets']:\n"
+		"        ok = ok and t['write']['bytes'] == size and t['verify']['bytes'] == size\n"
+		"        ok = ok and t['write']['iops'] > 0 and t['verify']['latency_us']['p99'] > 0\n"
+		"for t in d['targets']:\n"
+		"    ok = ok and t['verify']['bytes'] == 2 * size and t['gbps'] > 0 and t['verdict'] in ('ok', 'slow')\n"
+		"st = [json.loads(l) for l in open(sys.argv[2]) if l.startswith('{')]\n"
+		"ok = ok and len(st) >= 1 and all(len(s['targets']) == 2 and 'slowest' in s for s in st)\n"
+		"print('ok' if ok else 'bad', len(st))\n";
+	char cmd[1024], *out = strdup(scratch_path("pass.json")),
+	     *err = strdup(scratch_path("pass.err")), *file = strdup(scratch_path("pass"));
+
+	snprintf(cmd, sizeof(cmd), "%s --dev %s --dev null --size 32M --verify --passes 2 --rate 128M --status-interval 0.2 --json >%s 2>%s",
+		 DGEN_URING_PATH, file, out, err);
+	cr_assert_eq(code_of(system(cmd)), 0);
+	expect_ok(py(check, out, err));
+	unlink(out);
+	unlink(err);
+	unlink(file);
+	free(out);
+	free(err);
+	free(file);
+}

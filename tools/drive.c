@@ -265,16 +265,17 @@ void drive_target_human(const struct drive *d, unsigned int k, int verify)
 	const struct dgen_target_verdict *v = d->v ? &d->v[k] : NULL;
 	struct dgen_target_figures f;
 	struct dgen_monitor_hang h;
+	struct dgen_target_figures r;
 
 	if (!d->m)
 		return;
+	/* Writes unless it only read (verify-only); reads once there were. */
 	dgen_monitor_figures(d->m, k, DGEN_PHASE_WRITE, &f);
-	if (f.bytes || f.ios || !verify)
+	dgen_monitor_figures(d->m, k, DGEN_PHASE_VERIFY, &r);
+	if (f.bytes || !r.bytes)
 		figures_human("write", &f);
-	if (verify) {
-		dgen_monitor_figures(d->m, k, DGEN_PHASE_VERIFY, &f);
-		figures_human("verify", &f);
-	}
+	if (verify && r.bytes)
+		figures_human("verify", &r);
 	if (dgen_monitor_hang(d->m, &h) && h.target == k)
 		printf("    hung: %u bytes at offset %llu outstanding for %.1f s\n",
 		       h.len, (unsigned long long)h.offset, h.seconds);
