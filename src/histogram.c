@@ -94,3 +94,8 @@ uint64_t dgen_latency_percentile(const struct dgen_latency *l, double pct)
 	}
 	return l->max_ns;
 }
+
+uint64_t dgen_latency_bucket_value(unsigned int b)
+{
+	return b < DGEN_LAT_BUCKETS ? bucket_mid(b) : 0;
+}

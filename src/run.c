@@ -117,6 +117,7 @@ int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
 		snprintf(msg, msglen, "a run takes target paths or a tree (a directory, files and their size)");
 		return -EINVAL;
 	}
+
 	/* What verify could not do, refused before anything is touched
 	 * (formatted files are read back through the page cache, not in
 	 * units of the I/O size). */
@@ -321,6 +322,14 @@ static int run_passes(struct dgen_run *r, char *msg, size_t msglen)
 	return 0;
 }
 
+int dgen_run_monitor_set(struct dgen_run *r, struct dgen_monitor *m)
+{
+	if (!r->ntargets)
+		return -EINVAL;
+	r->monitor = m;
+	return 0;
+}
+
 int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 		  char *msg, size_t msglen)
 {
@@ -336,7 +345,10 @@ int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 	err = run_passes(r, msg, msglen);
 	res->passes = r->passes;
 	res->npasses = r->npasses;
-	res->stopped = run_stopping(r);
+	res->hung = r->hung;
+	res->steady = r->steady;
+	res->stopped = __atomic_load_n(&r->stop, __ATOMIC_RELAXED) ||
+		       (r->o.stop && __atomic_load_n(r->o.stop, __ATOMIC_RELAXED));
 	res->seconds = (double)(run_now_ns() - r->t0) / 1e9;
 	return err;
 }

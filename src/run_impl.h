@@ -30,6 +30,8 @@ struct dgen_run {
 	struct dgen_rate rate;		/* formatted files' cap */
 	struct dgen_run_result *res;	/* errors go here while running */
 	int stop;			/* atomic: dgen_run_stop */
+	struct dgen_monitor *monitor;	/* dgen_run_monitor_set, or NULL */
+	int hung, steady;		/* the monitor's verdicts on the run */
 };
 
 /* run_now_ns - CLOCK_MONOTONIC in nanoseconds. */
@@ -60,6 +62,7 @@ struct run_probe {
 	uint64_t (*mismatches)(void *arg);
 	void (*stop)(void *arg);
 	void *arg;
+	int monitored;			/* an engine phase: poll the monitor */
 };
 
 /*

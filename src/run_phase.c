@@ -8,7 +8,9 @@
  * nothing from a signal handler but a flag), and calls the progress
  * callback, whose figures cover the whole run however short its phases.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,7 +26,8 @@ uint64_t run_now_ns(void)
 
 int run_stopping(const struct dgen_run *r)
 {
-	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED) ||
+	return r->steady || r->hung ||
+	       __atomic_load_n(&r->stop, __ATOMIC_RELAXED) ||
 	       (r->o.stop && __atomic_load_n(r->o.stop, __ATOMIC_RELAXED));
 }
 
@@ -59,6 +62,8 @@ void run_error(struct dgen_run *r, int err, int64_t target, uint64_t offset,
 	snprintf(res->error_msg, sizeof(res->error_msg), "%s", msg ? msg : "");
 }
 
+static int run_monitor_poll(struct dgen_run *r);
+
 void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 	       enum dgen_writer_mode mode)
 {
@@ -77,6 +82,8 @@ void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 		if (!pr->running(pr->arg))
 			break;
 		nanosleep(&poll, NULL);
+		if (pr->monitored && r->monitor && run_monitor_poll(r))
+			break;		/* hung: never wait for the stuck I/O */
 		t = run_now_ns();
 		if (!every || !r->o.progress || t - r->progress_t < every)
 			continue;
@@ -90,6 +97,23 @@ void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 			.seconds = (double)(t - r->t0) / 1e9,
 		}, r->o.progress_arg);
 	}
+}
+
+/*
+ * Poll the monitor of an engine phase: a steady state stops the run as a
+ * deadline does; a hang ends the watch at once (returns 1).
+ */
+static int run_monitor_poll(struct dgen_run *r)
+{
+	unsigned int ev = dgen_monitor_poll(r->monitor);
+
+	if (ev & DGEN_MONITOR_STEADY)
+		r->steady = 1;
+	if (ev & DGEN_MONITOR_HUNG)
+		r->hung = 1;
+	if (ev && r->o.event)
+		r->o.event(ev, r->o.progress_arg);
+	return r->hung;
 }
 
 static int w_running(void *w)
@@ -112,6 +136,25 @@ static void w_stop(void *w)
 	dgen_writer_stop(w);
 }
 
+/* Attach the running writer @w of pass @pass to the run's monitor. */
+static void run_monitor_begin(struct dgen_run *r, struct dgen_writer *w,
+			      struct dgen_target *const *targets,
+			      unsigned int n, uint64_t pass,
+			      enum dgen_writer_mode mode)
+{
+	uint64_t *sizes = calloc(n ? n : 1, sizeof(*sizes));
+
+	for (unsigned int k = 0; sizes && k < n; k++) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(targets[k], &i);
+		sizes[k] = i.size;
+	}
+	dgen_monitor_begin(r->monitor, w, mode == DGEN_MODE_VERIFY ?
+			   DGEN_PHASE_VERIFY : DGEN_PHASE_WRITE, pass, sizes);
+	free(sizes);
+}
+
 int run_engine_phase(struct dgen_run *r, uint64_t pass,
 		     enum dgen_writer_mode mode, struct dgen_run_phase *ph,
 		     struct dgen_mismatch_keep *keep,
@@ -126,7 +169,9 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 	struct run_probe pr = {
 		.running = w_running, .bytes = w_bytes,
 		.mismatches = w_mismatches, .stop = w_stop,
+		.monitored = 1,
 	};
+	struct dgen_monitor_hang h;
 	char msg[256];
 	int err;
 
@@ -134,6 +179,7 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 	o.prev_streams = mode == DGEN_MODE_VERIFY ? prev : NULL;
 	o.max_report = r->o.max_report;
 	o.rate = r->o.rate;
+	o.target_stats = r->monitor != NULL;
 	err = dgen_writer_new(&w, &o, targets, streams, n, msg, sizeof(msg));
 	if (err) {
 		run_error(r, err, -1, 0, "start", msg);
@@ -144,10 +190,25 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 		dgen_writer_stop(w);
 	err = dgen_writer_start(w, msg, sizeof(msg));
 	if (!err) {
+		if (r->monitor)
+			run_monitor_begin(r, w, targets, n, pass, mode);
 		pr.arg = w;
 		run_watch(r, &pr, pass, mode);
 	}
-	dgen_writer_wait(w, &res);
+	if (r->hung && dgen_monitor_hang(r->monitor, &h)) {
+		/* Report with what is known; the writer's threads may wait
+		 * in the kernel for ever, so nothing of it is freed. */
+		dgen_writer_abandon(w, &res);
+		dgen_monitor_end(r->monitor, (int)h.target);
+		res.error = -ETIMEDOUT;
+		res.error_target = (int)h.target;
+		res.error_offset = h.offset;
+	} else {
+		dgen_writer_wait(w, &res);
+		if (r->monitor && !err)
+			dgen_monitor_end(r->monitor,
+					 res.error ? res.error_target : -1);
+	}
 	if (err)
 		run_error(r, err, -1, 0, "start", msg);
 	else if (res.error)
@@ -177,6 +238,7 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
 		ph->kinds[k] += res.kinds[k];
 	r->bytes_before += res.bytes;
-	dgen_writer_free(w);
+	if (!r->hung)
+		dgen_writer_free(w);
 	return err;
 }

@@ -34,6 +34,7 @@
 #include "ring_impl.h"
 #include "target_impl.h"
 #include "verify_impl.h"
+#include "wstats.h"
 #include "writer_place.h"
 
 /*
@@ -97,6 +98,7 @@ struct worker {
 	uint64_t t_end;			/* ns, when this thread finished */
 	struct dgen_verify_counts vc;	/* verify mode: what it found */
 	struct place_state place;	/* with a plan: where it ran, its buffers */
+	struct wstats_thread *ws;	/* target_stats: its counters (wstats.h) */
 };
 
 struct dgen_writer {
@@ -115,6 +117,7 @@ struct dgen_writer {
 	struct worker *workers;
 	struct dgen_verify *verify;	/* verify mode */
 	struct dgen_rate rate;
+	struct wstats *stats;		/* target_stats: dgen/sample.h */
 };
 
 static uint64_t now_ns(void)
@@ -259,6 +262,8 @@ int dgen_writer_new(struct dgen_writer **out,
 	env = getenv("DGEN_FAULT_EAGAIN");
 	w->fault_eagain = env && *env && strcmp(env, "0");
 	r = verify_setup(w, streams, msg, msglen);
+	if (!r && o->target_stats)
+		r = wstats_new(&w->stats, o->threads, n);
 	if (r) {
 		dgen_writer_free(w);
 		return r;
@@ -388,6 +393,8 @@ static void set_error(struct worker *wk, int err, int target, uint64_t off)
 
 static void release(struct worker *wk, struct slot *s)
 {
+	if (wk->ws)
+		wstats_release(wk->ws, s->index);
 	wk->free[wk->nfree++] = s->index;
 	wk->inflight--;
 }
@@ -404,8 +411,15 @@ static int ring_enter(struct worker *wk, unsigned int wait_nr)
 	if (wk->npending) {
 		const uint64_t t = now_ns();
 
-		for (unsigned int j = 0; j < wk->npending; j++)
-			wk->slots[wk->pending[j]].t_submit = t;
+		for (unsigned int j = 0; j < wk->npending; j++) {
+			struct slot *s = &wk->slots[wk->pending[j]];
+
+			s->t_submit = t;
+			if (wk->ws)
+				wstats_submit(wk->ws, s->index, s->target,
+					      wk->w->targets[s->target]->info.offset +
+					      s->pos, s->len, t);
+		}
 		wk->npending = 0;
 	}
 	return wait_nr ? io_uring_submit_and_wait(&wk->ring, wait_nr) :
@@ -455,13 +469,20 @@ static void complete(struct worker *wk, struct slot *s, int res,
 	__atomic_store_n(&wk->target_bytes[s->target],
 			 wk->target_bytes[s->target] + (uint64_t)res,
 			 __ATOMIC_RELAXED);
+	if (wk->ws)
+		wstats_bytes(wk->ws, s->target, (uint64_t)res);
 	if (s->done < s->len) {
 		wk->short_writes++;
 		queue_write(wk, s);
 		return;
 	}
 	wk->ops++;
-	dgen_latency_add(&wk->lat, now - s->t_submit);
+	/* With per-target histograms the run's is their sum (at the wait):
+	 * one histogram per I/O, not two. */
+	if (wk->ws)
+		wstats_done(wk->ws, s->target, now - s->t_submit, now);
+	else
+		dgen_latency_add(&wk->lat, now - s->t_submit);
 	if (w->verify)
 		dgen_verify_unit(w->verify, &wk->vc, s->target, i->offset,
 				 s->buf, s->pos, s->len);
@@ -555,6 +576,8 @@ static int worker_setup(struct worker *wk)
 			if (wk->file_index[k] >= 0)
 				wk->file_index[k] = w->targets[k]->fd;
 	r = 0;
+	if (wk->ws)
+		r = wstats_thread_setup(w->stats, wk->id, qd, wk->ring.ring_fd);
 err:
 	free(iov);
 	free(fds);
@@ -576,6 +599,25 @@ static void rate_pause(struct worker *wk, uint32_t len)
 
 		nanosleep(&ts, NULL);
 	}
+}
+
+/*
+ * dgen_writer_abandon's wake-up (or the answer to the cancel below): a
+ * device holds writes that do not complete, so cancel all in flight that
+ * still can be; the next submit takes the cancel to the kernel.
+ */
+static void worker_woken(struct worker *wk)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!wk->ws || wk->ws->wake_seen || !stopping(wk->w))
+		return;
+	wk->ws->wake_seen = 1;
+	sqe = io_uring_get_sqe(&wk->ring);
+	if (!sqe)
+		return;
+	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+	io_uring_sqe_set_data64(sqe, WSTATS_WAKE);
 }
 
 static void worker_loop(struct worker *wk)
@@ -634,8 +676,12 @@ static void worker_loop(struct worker *wk)
 		now = now_ns();
 		seen = 0;
 		io_uring_for_each_cqe(&wk->ring, head, cqe) {
-			complete(wk, io_uring_cqe_get_data(cqe), cqe->res, now);
 			seen++;
+			if (cqe->user_data == WSTATS_WAKE) {
+				worker_woken(wk);
+				continue;
+			}
+			complete(wk, io_uring_cqe_get_data(cqe), cqe->res, now);
 		}
 		io_uring_cq_advance(&wk->ring, seen);
 	}
@@ -720,6 +766,7 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 		wk->w = w;
 		wk->id = t;
 		wk->error_target = -1;
+		wk->ws = w->stats ? &w->stats->th[t] : NULL;
 		dgen_latency_init(&wk->lat);
 		/* Here, not in the thread: progress readers may look at once. */
 		wk->target_bytes = line_calloc(w->n, sizeof(*wk->target_bytes));
@@ -812,6 +859,9 @@ int dgen_writer_wait(struct dgen_writer *w, struct dgen_writer_result *res)
 		res->short_writes += wk->short_writes;
 		res->retries += wk->retries;
 		dgen_latency_merge(&res->latency, &wk->lat);
+		for (unsigned int k = 0; wk->ws && k < w->n; k++)
+			if (wk->ws->tgt[k].lat)
+				dgen_latency_merge(&res->latency, wk->ws->tgt[k].lat);
 		res->mismatches += wk->vc.mismatches;
 		res->bad_sectors += wk->vc.bad_sectors;
 		for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
@@ -868,7 +918,56 @@ void dgen_writer_free(struct dgen_writer *w)
 			worker_cleanup(&w->workers[t]);
 	free(w->workers);
 	dgen_verify_free(w->verify);
+	wstats_free(w->stats);
 	free(w->targets);
 	free(w->streams);
 	free(w);
+}
+
+/* ===== Per-target figures (dgen/sample.h, wstats.c) ===== */
+
+int dgen_writer_sample(const struct dgen_writer *w, unsigned int k,
+		       struct dgen_target_sample *out)
+{
+	if (k >= w->n)
+		return -ENOENT;
+	if (!w->stats)
+		return -ENODATA;
+	wstats_sample(w->stats, k, out);
+	return 0;
+}
+
+int dgen_writer_outstanding(const struct dgen_writer *w,
+			    struct dgen_io_outstanding *out)
+{
+	if (!w->stats)
+		return -ENODATA;
+	wstats_outstanding(w->stats, out);
+	return 0;
+}
+
+void dgen_writer_abandon(struct dgen_writer *w, struct dgen_writer_result *res)
+{
+	struct dgen_target_sample ts;
+
+	dgen_writer_stop(w);
+	memset(res, 0, sizeof(*res));
+	dgen_latency_init(&res->latency);
+	res->error_target = -1;
+	if (w->stats) {
+		wstats_wake(w->stats);
+		for (unsigned int k = 0; k < w->n; k++) {
+			wstats_sample(w->stats, k, &ts);
+			res->bytes += ts.bytes;
+			res->ops += ts.ios;
+			dgen_latency_merge(&res->latency, &ts.lat);
+		}
+	} else {
+		res->bytes = dgen_writer_bytes(w);
+	}
+	res->seconds = (double)(now_ns() - w->t0) / 1e9;
+	if (w->started)
+		res->ring_features = __atomic_load_n(&w->workers[0].features,
+						     __ATOMIC_RELAXED);
+	res->stopped = 1;
 }

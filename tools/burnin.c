@@ -143,12 +143,14 @@ struct run {
 	struct dgen_run_result res;
 	const char *status;
 	double user_s, sys_s;
+	struct drive drv;		/* --dev: per-target view (drive.h) */
 };
 
 /* ===== Status lines ===== */
 
 struct status {
 	const struct burnin_job *j;
+	struct drive *drv;
 	double last_s;			/* the last line's time and bytes */
 	uint64_t last_b;
 };
@@ -165,15 +167,17 @@ static void status_line(const struct dgen_run_progress *pr, void *arg)
 		      (double)(pr->bytes - st->last_b) / (pr->seconds - st->last_s) : 0;
 
 	if (st->j->json)
-		fprintf(stderr, "{\"time\": %.3f, \"pass\": %llu, \"phase\": \"%s\", \"bytes\": %llu, \"gbps\": %.3f, \"mismatches\": %llu}\n",
+		fprintf(stderr, "{\"time\": %.3f, \"pass\": %llu, \"phase\": \"%s\", \"bytes\": %llu, \"gbps\": %.3f, \"mismatches\": %llu",
 			pr->seconds, (unsigned long long)pr->pass, phase,
 			(unsigned long long)pr->bytes, rate / 1e9,
 			(unsigned long long)pr->mismatches);
 	else
-		fprintf(stderr, "dgen-uring: %8.1f s  pass %llu %-6s  %10.3f GB  %7.3f GB/s  mismatches %llu\n",
+		fprintf(stderr, "dgen-uring: %8.1f s  pass %llu %-6s  %10.3f GB  %7.3f GB/s  mismatches %llu",
 			pr->seconds, (unsigned long long)pr->pass, phase,
 			(double)pr->bytes / 1e9, rate / 1e9,
 			(unsigned long long)pr->mismatches);
+	drive_status(st->drv, stderr, st->j->json);
+	fputs(st->j->json ? "}\n" : "\n", stderr);
 	fflush(stderr);
 	st->last_s = pr->seconds;
 	st->last_b = pr->bytes;
@@ -326,6 +330,7 @@ static void report_json(const struct run *r)
 		printf(", \"type\": \"%s\", \"offset\": %llu, \"size\": %llu,\n",
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size);
+		drive_target_json(&r->drv, k, j->b.verify || j->b.verify_only);
 		printf("      \"stream\": { ");
 		json_stream(stdout, p, j->seed, j->stream + k, i.size,
 			    JSON_STREAM_ID | JSON_STREAM_SIZE);
@@ -343,6 +348,7 @@ static void report_json(const struct run *r)
 		       gbps(p->vr.bytes, p->vr.seconds),
 		       (unsigned long long)p->vr.mismatches);
 		kinds_json(p->vr.kinds);
+		drive_pass_json(&r->drv, p->n);
 		printf(", \"bad_sectors\": %llu, \"framing_errors\": %llu, \"complete\": %s }%s\n",
 		       (unsigned long long)p->vr.bad_sectors,
 		       (unsigned long long)p->vr.framing,
@@ -400,6 +406,7 @@ static void report_json(const struct run *r)
 			printf("null");
 		printf(", \"offset\": %llu }", (unsigned long long)r->res.error_offset);
 	}
+	drive_run_json(&r->drv);
 	printf("\n}\n");
 }
 
@@ -442,6 +449,7 @@ static void report_human(const struct run *r)
 		printf("    stream %llu: dedup %g (unit %u), compress %g, stream format %d\n",
 		       (unsigned long long)(j->stream + k), sp->dedup_ratio,
 		       sp->dedup_unit, sp->compress_ratio, DGEN_STREAM_FORMAT_VERSION);
+		drive_target_human(&r->drv, k, j->b.verify || j->b.verify_only);
 	}
 	for (unsigned int i = 0; i < r->res.npasses; i++) {
 		const struct dgen_run_pass *p = &r->res.passes[i];
@@ -465,6 +473,8 @@ static void report_human(const struct run *r)
 		if (p->cut)
 			printf(", cut short%s", p->verified ? "" : ": not verified");
 		putchar('\n');
+		if (j->ndev > 1)
+			drive_pass_human(&r->drv, p->n);
 	}
 	printf("  total: %u pass%s, written %llu B, verified %llu B, mismatches %llu",
 	       r->res.npasses, r->res.npasses == 1 ? "" : "es",
@@ -498,6 +508,7 @@ static void report_human(const struct run *r)
 			}
 		}
 	}
+	drive_run_human(&r->drv);
 	printf("  cpu: user %.3f s, sys %.3f s\n", r->user_s, r->sys_s);
 	printf("  ring: %s", t.ring ? "" : "plain (no optional features)");
 	print_ring(t.ring, "%s", " ");
@@ -513,11 +524,37 @@ static void report_human(const struct run *r)
 
 /* ===== Run ===== */
 
+/* The run's monitor said something (dgen_run_opts.event). */
+static void status_event(unsigned int ev, void *arg)
+{
+	struct status *st = arg;
+
+	drive_event(st->drv, ev);
+}
+
+/* --log, --io-timeout, --steady-state, --plot: watch each target. */
+static int watch_targets(struct run *r)
+{
+	const struct burnin_job *j = r->j;
+	struct dgen_target_info *infos = calloc(j->ndev, sizeof(*infos));
+	int err = -ENOMEM;
+
+	if (infos) {
+		for (unsigned int k = 0; k < j->ndev; k++)
+			dgen_run_target_info(r->run, k, &infos[k]);
+		err = drive_start(&r->drv, j->drive, infos, j->ndev, j->json);
+		if (!err)
+			err = dgen_run_monitor_set(r->run, r->drv.m);
+	}
+	free(infos);
+	return err;
+}
+
 int burnin_run(const struct burnin_job *j)
 {
 	const struct burnin_opts *b = &j->b;
-	struct status st = { .j = j };
 	struct run r = { .j = j, .status = "ok" };
+	struct status st = { .j = j, .drv = &r.drv };
 	struct dgen_run_tree tree;
 	struct dgen_run_opts o;
 	struct rusage ru0, ru1;
@@ -555,17 +592,21 @@ int burnin_run(const struct burnin_job *j)
 	o.progress_s = b->status_s;
 	o.progress = status_line;
 	o.progress_arg = &st;
+	o.event = status_event;
 	o.stop = &tool_stop;
 	err = dgen_run_new(&r.run, &o, msg, sizeof(msg));
 	if (err) {
 		say_refusal(msg, err);
 		return EXIT_USAGE;
 	}
+	if (j->drive && !j->tree && watch_targets(&r))
+		goto out;
 	if (!j->seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)j->seed);
 	getrusage(RUSAGE_SELF, &ru0);
 	err = dgen_run_exec(r.run, &r.res, msg, sizeof(msg));
+	drive_finish(&r.drv);
 	getrusage(RUSAGE_SELF, &ru1);
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
@@ -579,7 +620,10 @@ int burnin_run(const struct burnin_job *j)
 	/* 3 over 1 over 130: a script must not take an error or bad data
 	 * for a clean interruption. */
 	rc = 0;
-	if (r.res.error) {
+	if (r.res.hung) {
+		r.status = "hung";
+		rc = EXIT_IO;
+	} else if (r.res.error) {
 		r.status = "error";
 		rc = EXIT_IO;
 		if (r.res.error_target >= 0)
@@ -600,7 +644,11 @@ int burnin_run(const struct burnin_job *j)
 		report_json(&r);
 	else
 		report_human(&r);
+	rc = drive_exit(&r.drv, rc);
+	if (r.res.hung)
+		drive_leave(rc);	/* the abandoned writer is never freed */
 out:
+	drive_free(&r.drv);
 	dgen_run_free(r.run);
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include <dgen/dgen.h>
 
+#include "drive.h"
 #include "jobs.h"
 
 /* The options, in the order dgen-uring's option table lists them. */
@@ -58,6 +59,7 @@ struct burnin_job {
 	struct burnin_opts b;
 	const struct job *tree;		/* --dir: the files are the targets
 					   (dev, ndev, size, offset unused) */
+	const struct drive_opts *drive;	/* --dev: per-target view (drive.h) */
 };
 
 /*

@@ -29,6 +29,7 @@
 
 #include "jobs.h"
 #include "burnin.h"
+#include "drive.h"
 #include "parse.h"
 #include "signals.h"
 #include "util.h"
@@ -48,6 +49,7 @@ struct opts {
 					   unless given (the plan says) */
 	struct job job;			/* --dir, --stdout: tools/jobs.h */
 	struct burnin_opts burnin;
+	struct drive_opts drive;	/* --log, --io-timeout, --plot: drive.h */
 	const char *cpus;		/* --cpus */
 	int dry_run;
 };
@@ -126,6 +128,20 @@ static void usage(FILE *f)
 "      --status-interval SECONDS  a status line on stderr per interval\n"
 "      --max-report N      mismatches of the run listed in detail (default 20)\n"
 "\n"
+"Per target, of --dev targets (figures and a verdict per target in every\n"
+"report: ok, slow, cliff or hung):\n"
+"      --log FILE          JSON lines, one per target per interval, flushed\n"
+"                          as each interval ends\n"
+"      --log-interval SECONDS  the interval (default 1; fractions allowed)\n"
+"      --io-timeout SECONDS  an I/O outstanding longer is a hang: report it,\n"
+"                          stop and exit 3 (default %g; 0: never)\n"
+"      --fail-on LIST      slow, cliff or slow,cliff: exit 5 when a target\n"
+"                          gets that verdict (default: report only)\n"
+"      --steady-state[=SPEC]  with --time: stop once throughput is steady\n"
+"                          (SNIA PTS: window=5,range=20%%,slope=10%%)\n"
+"      --plot FILE.svg     draw GB/s and p99 latency per target over time\n"
+"      --plot-from LOG     with --plot: draw a saved --log instead of a run\n"
+"\n"
 "Output:\n"
 "  -j, --json              print the report as JSON\n"
 "  -h, --help              show this help\n"
@@ -133,11 +149,11 @@ static void usage(FILE *f)
 "\n"
 "SIZE takes K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024).\n"
 "Exit status: 0 done, 1 verify found a mismatch, 2 bad usage or a refused\n"
-"target, 3 an I/O error, 130 interrupted (the report says how much was\n"
-"written).\n",
+"target, 3 an I/O error or a hang, 5 a verdict --fail-on names, 130\n"
+"interrupted (the report says how much was written).\n",
 		DGEN_POOL_IO_SIZE_DEFAULT,
 		DGEN_TREE_FANOUT_DEFAULT, DGEN_RECORD_SIZE_DEFAULT,
-		DGEN_DEDUP_UNIT_DEFAULT);
+		DGEN_DEDUP_UNIT_DEFAULT, DGEN_IO_TIMEOUT_DEFAULT);
 }
 
 static uint64_t opt_size(const char *name, const char *v)
@@ -239,12 +255,32 @@ static void check_burnin(const struct opts *o)
 			  o->writer.io_size, o->params.dedup_unit);
 }
 
+/* --log, --steady-state, --plot and the rest: what goes with what. */
+static void check_drive(const struct opts *o)
+{
+	const struct drive_opts *d = &o->drive;
+
+	if (d->plot_from) {
+		if (!d->plot)
+			die_usage("--plot-from LOG needs --plot FILE.svg: where to draw it");
+		if (o->ndev || o->job.dir || o->job.to_stdout || o->burnin.set)
+			die_usage("--plot-from draws a saved log: give no targets or run options with it");
+		return;
+	}
+	if (d->set && (o->job.dir || o->job.to_stdout) &&
+	    (d->log || d->plot || d->steady))
+		die_usage("--log, --plot and --steady-state follow --dev targets; trees and stdout have no per-target view");
+	if (d->steady && !(o->burnin.time_s > 0))
+		die_usage("--steady-state stops a timed run early: give --time DURATION too");
+}
+
 enum {
 	OPT_STREAM = 256, OPT_DEDUP, OPT_DEDUP_UNIT, OPT_COMPRESS,
 	OPT_COMPRESS_CHUNK, OPT_DEDUP_WINDOW, OPT_SQPOLL, OPT_IOPOLL,
 	OPT_DIR, OPT_FILES, OPT_FILE_SIZE, OPT_FANOUT, OPT_FORMAT,
 	OPT_RECORD_SIZE, OPT_STDOUT, OPT_NO_SPLICE,
 	OPT_BURNIN = 512,		/* + enum burnin_opt_id */
+	OPT_DRIVE = 768,		/* + enum drive_opt_id */
 };
 
 /*
@@ -331,6 +367,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "rate", required_argument, NULL, OPT_BURNIN + BURNIN_RATE },
 		{ "status-interval", required_argument, NULL, OPT_BURNIN + BURNIN_STATUS_INTERVAL },
 		{ "max-report", required_argument, NULL, OPT_BURNIN + BURNIN_MAX_REPORT },
+		{ "log", required_argument, NULL, OPT_DRIVE + DRIVE_LOG },
+		{ "log-interval", required_argument, NULL, OPT_DRIVE + DRIVE_LOG_INTERVAL },
+		{ "io-timeout", required_argument, NULL, OPT_DRIVE + DRIVE_IO_TIMEOUT },
+		{ "fail-on", required_argument, NULL, OPT_DRIVE + DRIVE_FAIL_ON },
+		{ "steady-state", optional_argument, NULL, OPT_DRIVE + DRIVE_STEADY },
+		{ "plot", required_argument, NULL, OPT_DRIVE + DRIVE_PLOT },
+		{ "plot-from", required_argument, NULL, OPT_DRIVE + DRIVE_PLOT_FROM },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -345,6 +388,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	dgen_stream_params_init(&o->params);
 	dgen_writer_opts_init(&o->writer);
 	burnin_opts_init(&o->burnin);
+	drive_opts_init(&o->drive);
 	/* 0: the plan derives them (place_plan); see opts_unplaced(). */
 	o->writer.threads = o->writer.io_size = o->writer.queue_depth = 0;
 	opterr = 0;
@@ -467,6 +511,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				       sizeof(msg)))
 				die_usage("%s", msg);
 			break;
+		case OPT_DRIVE ... OPT_DRIVE + DRIVE_OPTS - 1:
+			if (drive_opt(&o->drive, c - OPT_DRIVE, optarg, msg,
+				      sizeof(msg)))
+				die_usage("%s", msg);
+			break;
 		case 'j':
 			o->json = 1;
 			break;
@@ -490,6 +539,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	check_drive(o);
+	if (o->drive.plot_from)
+		return;
 	jobs_check(o);
 	if (o->job.to_stdout && o->burnin.set)
 		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets and --dir trees; stdout is written once and cannot be read back");
@@ -539,8 +591,12 @@ static void progress(uint64_t done, uint64_t total, double rate, uint64_t ns)
 		(unsigned int)eta / 60, (unsigned int)eta % 60);
 }
 
-/* Wait for the workers, drawing a progress line when stderr is a terminal. */
-static void watch(const struct opts *o, struct dgen_writer *w, uint64_t total)
+/*
+ * Wait for the workers, drawing a progress line when stderr is a terminal;
+ * the monitor samples the targets meanwhile. Returns early on a hang.
+ */
+static void watch(const struct opts *o, struct drive *drv,
+		  struct dgen_writer *w, uint64_t total)
 {
 	const int tty = isatty(STDERR_FILENO) && !o->json;
 	const struct timespec poll = { 0, POLL_NS };
@@ -552,12 +608,16 @@ static void watch(const struct opts *o, struct dgen_writer *w, uint64_t total)
 		if (tool_stopped())
 			dgen_writer_stop(w);
 		nanosleep(&poll, NULL);
+		drive_poll(drv);
+		if (drv->hung)
+			break;
 		t = now_ns();
 		if (!tty || t - last_t < PROGRESS_NS)
 			continue;
 		b = dgen_writer_bytes(w);
 		progress(b, total, (double)(b - last_b) * 1e9 / (double)(t - last_t),
 			 t - t0);
+		drive_status(drv, stderr, 0);
 		last_t = t;
 		last_b = b;
 		drawn = 1;
@@ -883,6 +943,7 @@ static void report_place_json(const struct dgen_writer *w)
 
 struct report {
 	const struct opts *o;
+	struct drive drv;		/* per-target figures (drive.h) */
 	struct dgen_writer_opts w;	/* as the plan set them */
 	struct dgen_target **targets;
 	struct dgen_stream **streams;
@@ -955,6 +1016,7 @@ static void report_json(const struct report *r)
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size,
 		       (unsigned long long)dgen_writer_target_bytes(r->writer, k));
+		drive_target_json(&r->drv, k, 0);
 		printf("      \"stream\": { ");
 		json_stream(stdout, p, p->seed, p->stream_id, p->size,
 			    JSON_STREAM_ID | JSON_STREAM_SIZE);
@@ -995,6 +1057,7 @@ static void report_json(const struct report *r)
 		}
 		printf(", \"offset\": %llu }", (unsigned long long)res->error_offset);
 	}
+	drive_run_json(&r->drv);
 	printf("\n}\n");
 }
 
@@ -1028,6 +1091,7 @@ static void report_human(const struct report *r)
 		       (unsigned long long)lay.dedup_window,
 		       lay.dedup_exact_unit, p->compress_ratio,
 		       lay.compress_ratio, lay.kernel);
+		drive_target_human(&r->drv, k, 0);
 	}
 	printf("  write: %llu bytes in %.3f s, %.3f GB/s, %.0f IOPS\n",
 	       (unsigned long long)res->bytes, res->seconds, gb_per_s(r),
@@ -1069,6 +1133,7 @@ static int run_burnin(const struct opts *o, const struct dgen_writer_opts *w)
 		.seed_set = o->seed_set, .force = o->force, .json = o->json,
 		.params = o->params, .opts = *w, .b = o->burnin,
 		.tree = o->job.dir ? &o->job : NULL,
+		.drive = o->job.dir ? NULL : &o->drive,
 	};
 
 	return burnin_run(&j);
@@ -1098,6 +1163,8 @@ static int open_all(const struct opts *o, struct report *r)
 	err = place_plan(o, r->targets, &r->w, msg, sizeof(msg));
 	if (err)
 		goto refuse;
+	/* Every --dev report gives per-target figures. */
+	r->w.target_stats = 1;
 	err = dgen_writer_new(&r->writer, &r->w,
 			      (struct dgen_target *const *)r->targets,
 			      (const struct dgen_stream *const *)r->streams,
@@ -1165,6 +1232,36 @@ static int run_passes(const struct opts *o)
 	return run_burnin(o, &w);
 }
 
+/* --log, --io-timeout, --steady-state, --plot: watch each target. */
+static int watch_targets(const struct opts *o, struct report *r)
+{
+	struct dgen_target_info *infos = calloc(o->ndev, sizeof(*infos));
+	int err = -ENOMEM;
+
+	if (infos) {
+		for (unsigned int k = 0; k < o->ndev; k++)
+			dgen_target_info_get(r->targets[k], &infos[k]);
+		err = drive_start(&r->drv, &o->drive, infos, o->ndev, o->json);
+	}
+	free(infos);
+	return err;
+}
+
+/* Attach the started writer to the monitor: each target's bytes to do. */
+static void monitor_begin(struct report *r)
+{
+	uint64_t *sizes = calloc(r->o->ndev, sizeof(*sizes));
+
+	for (unsigned int k = 0; sizes && k < r->o->ndev; k++) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[k], &i);
+		sizes[k] = i.size;
+	}
+	dgen_monitor_begin(r->drv.m, r->writer, DGEN_PHASE_WRITE, 1, sizes);
+	free(sizes);
+}
+
 /* One write of the devices: the writer, a progress line, the report. */
 static int run_write(const struct opts *o)
 {
@@ -1181,6 +1278,8 @@ static int run_write(const struct opts *o)
 		goto out;
 	}
 	if (open_all(o, &r))
+		goto out;
+	if (watch_targets(o, &r))
 		goto out;
 	for (unsigned int k = 0; k < o->ndev; k++) {
 		struct dgen_target_info i;
@@ -1204,13 +1303,18 @@ static int run_write(const struct opts *o)
 		dgen_writer_wait(r.writer, &r.res);
 		goto out;
 	}
-	watch(o, r.writer, total);
-	err = dgen_writer_wait(r.writer, &r.res);
+	monitor_begin(&r);
+	watch(o, &r.drv, r.writer, total);
+	err = drive_settle(&r.drv, r.writer, &r.res);
+	drive_finish(&r.drv);
 	getrusage(RUSAGE_SELF, &ru1);
 	r.user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
 	r.sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
 	rc = 0;
-	if (err) {
+	if (r.drv.hung) {
+		r.status = "hung";
+		rc = EXIT_IO;
+	} else if (err) {
 		r.status = "error";
 		rc = EXIT_IO;
 		write_failed(&r, err);
@@ -1223,8 +1327,13 @@ static int run_write(const struct opts *o)
 		report_json(&r);
 	else
 		report_human(&r);
+	rc = drive_exit(&r.drv, rc);
+	if (r.drv.hung)
+		drive_leave(rc);	/* the abandoned writer is never freed */
 out:
-	dgen_writer_free(r.writer);
+	drive_free(&r.drv);
+	if (!r.drv.hung)
+		dgen_writer_free(r.writer);
 	for (unsigned int k = 0; r.targets && k < o->ndev; k++) {
 		dgen_target_close(r.targets[k]);
 		if (r.streams)
@@ -1241,6 +1350,8 @@ static int run(int argc, char **argv)
 	int rc;
 
 	parse(argc, argv, &o);
+	if (o.drive.plot_from)
+		return drive_plot_from(&o.drive);
 	place_machine(&o);
 	if (o.dry_run)
 		rc = dry_run(&o);

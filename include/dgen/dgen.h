@@ -14,8 +14,10 @@
 #include <dgen/fdout.h>
 #include <dgen/latency.h>
 #include <dgen/mismatch.h>
+#include <dgen/monitor.h>
 #include <dgen/numa.h>
 #include <dgen/placement.h>
+#include <dgen/plot.h>
 #include <dgen/pool.h>
 #include <dgen/rate.h>
 #include <dgen/run.h>

@@ -46,6 +46,9 @@ void dgen_latency_merge(struct dgen_latency *dst,
  */
 uint64_t dgen_latency_percentile(const struct dgen_latency *l, double pct);
 
+/* dgen_latency_bucket_value - the middle of bucket @b, in nanoseconds. */
+uint64_t dgen_latency_bucket_value(unsigned int b);
+
 #ifdef __cplusplus
 }
 #endif

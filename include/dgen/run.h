@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include <dgen/mismatch.h>
+#include <dgen/monitor.h>
 #include <dgen/stream.h>
 #include <dgen/target.h>
 #include <dgen/tree.h>
@@ -97,6 +98,9 @@ struct dgen_run_opts {
 	/* Polled (atomically): non-zero stops the run as dgen_run_stop does.
 	   NULL: none. */
 	const int *stop;
+	/* With a monitor (dgen_run_monitor_set), each DGEN_MONITOR_* event
+	   as it happens, on the thread of dgen_run_exec (progress_arg). */
+	void (*event)(unsigned int ev, void *arg);
 };
 
 /* dgen_run_opts_init - one pass of writing, 20 mismatches kept, no cap. */
@@ -139,6 +143,10 @@ struct dgen_run_result {
 	char error_msg[256];		/* a sentence, for a "start" error */
 	int64_t framing_target;		/* the first framing error's file, -1 */
 	uint64_t framing_offset;
+	int hung;			/* the monitor's watchdog fired: the
+					   writer was abandoned, its threads
+					   may still wait in the kernel */
+	int steady;			/* the steady-state test ended the run */
 };
 
 struct dgen_run;
@@ -168,6 +176,20 @@ int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
  */
 int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 		  char *msg, size_t msglen);
+
+/*
+ * dgen_run_monitor_set - give a run over target paths per-target figures:
+ * each engine phase keeps dgen_writer_opts.target_stats and is attached to
+ * @m (dgen/monitor.h, made by the caller for the run's targets in their
+ * order, dgen_run_target_info), which the run polls while it waits. The
+ * monitor's watchdog ends the run with -ETIMEDOUT and the hang in the
+ * result (res->hung) without waiting for the stuck I/O; its steady-state
+ * test ends the run as the deadline does (res->steady). Call it before
+ * dgen_run_exec; @m must outlive the run.
+ *
+ * Returns 0, or -EINVAL for a run over a tree of files.
+ */
+int dgen_run_monitor_set(struct dgen_run *r, struct dgen_monitor *m);
 
 /*
  * dgen_run_stop - end the run soon (within about 10 ms): the writes in

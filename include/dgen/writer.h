@@ -94,6 +94,8 @@ struct dgen_writer_opts {
 	   ignored. The plan must outlive the writer. */
 	const struct dgen_plan *plan;
 	unsigned int mem_flags;		/* DGEN_MEM_NO_* for the plan's buffers */
+	unsigned int target_stats;	/* 1: keep per-target figures and the
+					   I/O in flight (dgen/sample.h) */
 };
 
 /* dgen_writer_opts_init - defaults: 1 MiB, depth 32, 1 thread, seq,

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dgen/monitor.h - watch a run's targets while it goes: interval rows and
+ * their log, per-target figures per phase, the I/O watchdog, steady state
+ *
+ * A monitor lives for a whole run (all its passes and phases); each writer
+ * of the run is attached while it runs (dgen_monitor_begin ... _end) and
+ * made with dgen_writer_opts.target_stats set. The caller's wait loop
+ * calls dgen_monitor_poll often (every 10 ms is fine): once per interval
+ * it samples the writer (dgen/sample.h), adds one row per target to the
+ * series, writes and flushes them to the log, and feeds the steady-state
+ * test; every poll past 100 ms it looks for an I/O older than the timeout.
+ * Nothing here runs on the writer's threads.
+ */
+#ifndef DGEN_MONITOR_H
+#define DGEN_MONITOR_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <dgen/sample.h>
+#include <dgen/series.h>
+#include <dgen/steady.h>
+#include <dgen/verdict.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DGEN_IO_TIMEOUT_DEFAULT	30.0	/* seconds */
+
+struct dgen_monitor_opts {
+	double interval_s;		/* row interval (1 s) */
+	double io_timeout_s;		/* 0: no watchdog (30 s) */
+	FILE *log;			/* JSON lines, or NULL */
+	int steady;			/* run the steady-state test */
+	struct dgen_steady_opts steady_opts;
+	struct dgen_verdict_opts verdict_opts;
+};
+
+/* dgen_monitor_opts_init - 1 s, 30 s, no log, no steady-state test. */
+void dgen_monitor_opts_init(struct dgen_monitor_opts *o);
+
+/* What a target did in one phase (or all phases of a kind), as reported. */
+struct dgen_target_figures {
+	uint64_t bytes, ios, errors;
+	double seconds;			/* first submission to last completion
+					   (summed over passes) */
+	double gbps, iops;
+	double lat_min_us, lat_mean_us, lat_p50_us, lat_p99_us,
+	       lat_p999_us, lat_max_us;
+};
+
+/* One writer run: its pass, its phase, each target's figures. */
+struct dgen_monitor_phase {
+	uint64_t pass;
+	enum dgen_phase phase;
+	struct dgen_target_figures *targets;	/* one per target */
+};
+
+/* The first I/O found outstanding past the timeout. */
+struct dgen_monitor_hang {
+	unsigned int target;
+	uint64_t offset;
+	uint32_t len;
+	double seconds;			/* outstanding when seen */
+	double at_s;			/* s from the run's start */
+};
+
+#define DGEN_MONITOR_TICK	(1u << 0)	/* an interval ended: rows added */
+#define DGEN_MONITOR_HUNG	(1u << 1)	/* a hang was found (once) */
+#define DGEN_MONITOR_STEADY	(1u << 2)	/* steady state reached (once) */
+
+struct dgen_monitor;
+
+/*
+ * dgen_monitor_new - a monitor for @n targets named @names, of cohort
+ * @kinds (e.g. enum dgen_target_type; NULL: all one kind). The run's clock
+ * starts now. Returns 0, -EINVAL (interval not positive), or -ENOMEM.
+ */
+int dgen_monitor_new(struct dgen_monitor **out,
+		     const struct dgen_monitor_opts *o,
+		     const char *const *names, const int *kinds,
+		     unsigned int n);
+
+/* dgen_monitor_free - release @m; NULL is allowed. */
+void dgen_monitor_free(struct dgen_monitor *m);
+
+/*
+ * dgen_monitor_begin - @w (started, with target_stats, its targets those
+ * of the monitor in order) runs phase @ph of pass @pass; @sizes: the
+ * bytes each target has to do in it.
+ */
+void dgen_monitor_begin(struct dgen_monitor *m, struct dgen_writer *w,
+			enum dgen_phase ph, uint64_t pass,
+			const uint64_t *sizes);
+
+/* dgen_monitor_poll - see above; returns DGEN_MONITOR_* bits. */
+unsigned int dgen_monitor_poll(struct dgen_monitor *m);
+
+/*
+ * dgen_monitor_end - the attached writer has finished (waited for, or
+ * abandoned): take its final figures as the phase's. @error_target: the
+ * target whose I/O failed, or -1.
+ */
+void dgen_monitor_end(struct dgen_monitor *m, int error_target);
+
+/* dgen_monitor_finish - the run is over: the last, partial interval's rows. */
+void dgen_monitor_finish(struct dgen_monitor *m);
+
+/* dgen_monitor_figures - target @k over all phases @ph of the run. */
+void dgen_monitor_figures(const struct dgen_monitor *m, unsigned int k,
+			  enum dgen_phase ph, struct dgen_target_figures *out);
+
+/* dgen_monitor_phases - writer runs recorded; *@out: them, in order. */
+unsigned int dgen_monitor_phases(const struct dgen_monitor *m,
+				 const struct dgen_monitor_phase **out);
+
+/* dgen_monitor_set_unhealthy - the device of target @k reports failing. */
+void dgen_monitor_set_unhealthy(struct dgen_monitor *m, unsigned int k);
+
+/*
+ * dgen_monitor_verdicts - a verdict per target (@out: n entries): slow
+ * from the write phases' figures (the verify phases' when nothing was
+ * written), cliffs from the series, hung from the watchdog.
+ */
+void dgen_monitor_verdicts(const struct dgen_monitor *m,
+			   struct dgen_target_verdict *out);
+
+/* dgen_monitor_hang - 1 and *@out when the watchdog fired, else 0. */
+int dgen_monitor_hang(const struct dgen_monitor *m,
+		      struct dgen_monitor_hang *out);
+
+/* dgen_monitor_steady - the steady-state test, NULL when not asked for. */
+const struct dgen_steady *dgen_monitor_steady(const struct dgen_monitor *m);
+
+/* dgen_monitor_series - the rows and events so far. */
+const struct dgen_series *dgen_monitor_series(const struct dgen_monitor *m);
+
+/*
+ * dgen_monitor_rate - target @k's GB/s in the last interval; -1 before
+ * the first. dgen_monitor_slowest - the target slowest in the last
+ * interval among those that had work, -1 when none.
+ */
+double dgen_monitor_rate(const struct dgen_monitor *m, unsigned int k);
+int dgen_monitor_slowest(const struct dgen_monitor *m);
+
+/* dgen_monitor_seconds - seconds since the monitor was made. */
+double dgen_monitor_seconds(const struct dgen_monitor *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DGEN_MONITOR_H */
