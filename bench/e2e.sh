@@ -156,7 +156,11 @@ tools=(dgen zero refill)
 [ -n "$base" ] && tools=(dgen base zero refill)
 for target in "${targets[@]}"; do
 	for r in $(seq "$reps"); do
-		for tool in "${tools[@]}"; do
+		order=("${tools[@]}")
+		# Every other repetition the base goes first: no build always
+		# follows fio's refill run.
+		[ -n "$base" ] && [ $((r % 2)) = 0 ] && order=(base dgen zero refill)
+		for tool in "${order[@]}"; do
 			if [ $tool = dgen ]; then
 				out=$(run_dgen "$target")
 			elif [ $tool = base ]; then
@@ -171,7 +175,7 @@ for target in "${targets[@]}"; do
 		# Before/after within the repetition: dgen / base.
 		if [ -n "$base" ]; then
 			pair[$target,gbps]+="$(awk '{ print $1 / $3 }' <<<"${last[dgen]} ${last[base]}")"$'\n'
-			pair[$target,cpu]+="$(awk '{ print $4 > 0 ? $2 / $4 : 0 }' <<<"${last[dgen]} ${last[base]}")"$'\n'
+			pair[$target,cpu]+="$(awk '{ print ($4 > 0 ? $2 / $4 : 0) }' <<<"${last[dgen]} ${last[base]}")"$'\n'
 		fi
 	done
 done
