@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# test_vm.sh - dgen-uring on emulated NVMe drives, in qemu (TCG), on
+# Debian's 6.12 and 6.1 cloud kernels; one boot per kernel, several jobs
+# per boot, then checks on the jobs' output and on the drives' images.
+#
+#   tests/vm/test_vm.sh TOOL
+#
+# Exit 0 when every check holds, 1 on the first that fails (named), 77
+# (skip) only when qemu-system-x86_64 is not installed. A kernel that
+# cannot be fetched is a failure, not a skip.
+set -euo pipefail
+
+tool=$(realpath "${1:?usage: test_vm.sh TOOL}")
+here=$(cd "$(dirname "$0")" && pwd)
+command -v qemu-system-x86_64 >/dev/null || {
+	echo "SKIP: qemu-system-x86_64 is not installed"; exit 77; }
+command -v jq >/dev/null || { echo "FAIL: jq is missing (.ci/packages)"; exit 1; }
+work=$(mktemp -d /dev/shm/dgen-vm.XXXXXX)
+trap '[ -n "${DGEN_VM_KEEP:-}" ] || rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+# section OUT NAME: the output of job NAME; rc OUT NAME: its exit status.
+section() {
+	awk -v n="$2" '$0 == "@@begin " n { on = 1; next }
+		       $1 == "@@end" && $2 == n { on = 0 } on' "$1/results.txt"
+}
+rc() {
+	local r
+	r=$(awk -v n="$2" '$1 == "@@end" && $2 == n { sub("rc=", "", $3); print $3 }' "$1/results.txt")
+	[ -n "$r" ] || fail "job $2 did not run ($1/results.txt)"
+	echo "$r"
+}
+expect_rc() {	# OUT NAME WANT
+	local r
+	r=$(rc "$1" "$2")
+	[ "$r" = "$3" ] || { section "$1" "$2" | tail -n 30; fail "job $2 exited $r, expected $3"; }
+}
+# same_as_stream IMG SIZE SEED STREAM: the image's first SIZE bytes are
+# exactly the stream the tool writes to stdout with those parameters.
+same_as_stream() {
+	"$tool" --stdout --size "$2" --seed "$3" --stream "$4" 2>/dev/null |
+		cmp -n "$(numfmt --from=iec "$2")" - "$1" ||
+		fail "$1 does not hold stream $4 of seed $3 ($2)"
+}
+boot() {	# OUT KERNEL ARGS...: boot, keep the output, die if the VM failed
+	local out=$1 k=$2
+	shift 2
+	"$here/boot.sh" -k "$k" -t "$tool" -o "$out" "$@" ||
+		fail "the $k VM did not finish its jobs"
+	grep -q "^@@boot $k" "$out/results.txt" ||
+		fail "the VM did not boot a $k kernel"
+}
+
+# ----- 6.12: two controllers (one on NUMA node 1, 4 KiB LBAs) -----
+A=$work/a.img B=$work/b.img
+truncate -s 128M "$A"
+truncate -s 64M "$B"
+cat > "$work/job612.sh" <<'JOB'
+a=$(drive DGA) && b=$(drive DGB) || exit 1
+echo "drives $a $b"
+job wv dgen-uring --dev $a --size 64M --seed 11 --verify --json
+job lba4k dgen-uring --dev $b --offset 512 --size 1M --seed 1
+job two dgen-uring --dev $a --dev $b --seed 12 --json
+JOB
+boot "$work/o612" 6.12 -n -j "$work/job612.sh" \
+	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1"
+o=$work/o612
+
+expect_rc "$o" wv 0
+j=$(section "$o" wv)
+[ "$(jq -r '.mismatches' <<< "$j")" = 0 ] || fail "wv: mismatches"
+[ "$(jq -r '.bytes_verified' <<< "$j")" = $((64 << 20)) ] ||
+	fail "wv: not all 64 MiB verified"
+ok "write + verify on an emulated NVMe namespace"
+
+expect_rc "$o" lba4k 2
+section "$o" lba4k | grep -q 'multiples of 4096' ||
+	fail "lba4k: the refusal does not name the 4 KiB alignment"
+ok "a 4 KiB-LBA namespace refuses a 512-byte offset"
+
+expect_rc "$o" two 0
+j=$(section "$o" two)
+[ "$(jq '[.targets[].bytes] | add' <<< "$j")" = $((192 << 20)) ] ||
+	fail "two: not every byte of both drives written"
+same_as_stream "$A" 128M 12 0
+same_as_stream "$B" 64M 12 1
+ok "two controllers: each image equals --stdout of its stream"
+
+# The controller behind the node-1 bridge: its target on node 1, its
+# threads there and running there.
+[ "$(jq '.placement.targets[1].node' <<< "$j")" = 1 ] ||
+	fail "two: the node-1 controller's target is not on node 1"
+n=$(jq '[.placement.threads[] | select(.targets | index(1))] |
+	map(select(.node == 1 and .cpu_seen == 1)) | length' <<< "$j")
+[ "$n" -ge 1 ] || fail "two: no thread of the node-1 drive ran on node 1"
+[ "$(jq '[.placement.threads[] | select(.targets | index(1)) | select(.node != 1)] | length' <<< "$j")" = 0 ] ||
+	fail "two: a thread of the node-1 drive is off node 1"
+ok "the node-1 controller gets node-1 threads"
+
+# ----- 6.1: Debian 12's own kernel -----
+C=$work/c.img
+truncate -s 64M "$C"
+cat > "$work/job61.sh" <<'JOB'
+c=$(drive DGC) || exit 1
+job wv dgen-uring --dev $c --seed 21 --verify --json
+JOB
+boot "$work/o61" 6.1 -j "$work/job61.sh" -d "serial=DGC,img=$C"
+o=$work/o61
+expect_rc "$o" wv 0
+[ "$(section "$o" wv | jq -r '.mismatches')" = 0 ] || fail "6.1 wv: mismatches"
+same_as_stream "$C" 64M 21 0
+ok "6.1: write + verify, the image equals --stdout"
+echo "all VM checks passed"
