@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "burnin_impl.h"
+#include "health.h"
 #include "parse.h"
 #include "util.h"
 
@@ -600,12 +601,13 @@ static void report_json(const struct run *r)
 		printf(", \"type\": \"%s\", \"offset\": %llu, \"size\": %llu,\n",
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size);
-		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u } }%s\n",
+		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u }",
 		       (unsigned long long)j->seed,
 		       (unsigned long long)(j->stream + k),
 		       (unsigned long long)i.size, p->dedup_ratio, p->dedup_unit,
-		       p->compress_ratio, p->compress_chunk,
-		       k + 1 < j->ndev ? "," : "");
+		       p->compress_ratio, p->compress_chunk);
+		health_json(r->health ? &r->health[k] : NULL);
+		printf(" }%s\n", k + 1 < j->ndev ? "," : "");
 	}
 	printf("%s  \"passes\": [\n", j->tree ? "" : "  ],\n");
 	for (unsigned int i = 0; i < r->npasses; i++) {
@@ -718,6 +720,7 @@ static void report_human(const struct run *r)
 		printf("    stream %llu: dedup %g (unit %u), compress %g (chunk %u)\n",
 		       (unsigned long long)(j->stream + k), sp->dedup_ratio,
 		       sp->dedup_unit, sp->compress_ratio, sp->compress_chunk);
+		health_human(r->health ? &r->health[k] : NULL);
 	}
 	for (unsigned int i = 0; i < r->npasses; i++) {
 		const struct pass *p = &r->passes[i];
@@ -825,9 +828,14 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 	r.status_t = r.t0;
 	if (j->b.time_s > 0)
 		r.deadline = r.t0 + (uint64_t)(j->b.time_s * 1e9);
+	r.health = calloc(j->ndev + 1, sizeof(*r.health));
+	for (unsigned int k = 0; r.health && k < j->ndev; k++)
+		health_begin(&r.health[k], j->dev[k]);
 	getrusage(RUSAGE_SELF, &ru0);
 	rc = run_passes(&r, cur, interrupted);
 	getrusage(RUSAGE_SELF, &ru1);
+	for (unsigned int k = 0; r.health && k < j->ndev; k++)
+		health_end(&r.health[k], j->dev[k]);
 	if (rc)
 		goto out;
 	if (!r.npasses)
@@ -852,6 +860,11 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 		r.status = "interrupted";
 		rc = EXIT_INTR;
 	}
+	/* The drive's own complaint outranks what the run saw (exit 4). */
+	if (health_unhealthy(r.health, j->ndev)) {
+		r.status = "unhealthy";
+		rc = EXIT_UNHEALTHY;
+	}
 	if (j->json)
 		report_json(&r);
 	else
@@ -864,6 +877,7 @@ out:
 	for (unsigned int i = 0; i < r.npasses; i++)
 		free(r.passes[i].list);
 	free(r.passes);
+	free(r.health);
 	free(r.targets);
 	free(r.streams);
 	free(r.prev);

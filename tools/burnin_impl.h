@@ -38,6 +38,8 @@ struct pass {
 	struct dgen_verify_mismatch *list;	/* vr.reported entries */
 };
 
+struct health;
+
 struct run {
 	const struct burnin_job *j;
 	struct dgen_target **targets;	/* devices: open for the whole run */
@@ -58,6 +60,8 @@ struct run {
 	volatile sig_atomic_t *interrupted;
 	uint64_t status_t, status_b;	/* the last status line's time, bytes */
 	uint64_t listed;		/* mismatches kept in detail so far */
+	struct health *health;		/* per device: NVMe identity, health
+					   (health.h); NULL for trees */
 };
 
 /*

@@ -29,6 +29,7 @@
 
 #include "jobs.h"
 #include "burnin.h"
+#include "health.h"
 #include "parse.h"
 #include "util.h"
 
@@ -132,8 +133,10 @@ static void usage(FILE *f)
 "\n"
 "SIZE takes K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024).\n"
 "Exit status: 0 done, 1 verify found a mismatch, 2 bad usage or a refused\n"
-"target, 3 an I/O error, 130 interrupted (the report says how much was\n"
-"written).\n",
+"target, 3 an I/O error, 4 an NVMe target's drive is unhealthy after the\n"
+"run (critical warning, new media or error-log entries, spare below its\n"
+"threshold, temperature over its warning threshold; wins over 1, 3, 130),\n"
+"130 interrupted (the report says how much was written).\n",
 		DGEN_POOL_IO_SIZE_DEFAULT,
 		DGEN_TREE_FANOUT_DEFAULT, DGEN_RECORD_SIZE_DEFAULT,
 		DGEN_DEDUP_UNIT_DEFAULT, DGEN_COMPRESS_CHUNK_DEFAULT);
@@ -885,6 +888,7 @@ struct report {
 	struct dgen_writer_result res;
 	double user_s, sys_s;
 	const char *status;
+	struct health *health;		/* per target: NVMe identity, health */
 };
 
 static const char *type_name(enum dgen_target_type t)
@@ -949,13 +953,14 @@ static void report_json(const struct report *r)
 		       type_name(i.type), (unsigned long long)i.offset,
 		       (unsigned long long)i.size,
 		       (unsigned long long)dgen_writer_target_bytes(r->w, k));
-		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u, \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" } }%s\n",
+		printf("      \"stream\": { \"seed\": %llu, \"stream_id\": %llu, \"size\": %llu, \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"compress_chunk\": %u, \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" }",
 		       (unsigned long long)p->seed,
 		       (unsigned long long)p->stream_id,
 		       (unsigned long long)p->size, p->dedup_ratio,
 		       p->dedup_unit, p->compress_ratio, p->compress_chunk,
-		       lay.dedup_ratio, lay.compress_ratio, lay.kernel,
-		       k + 1 < arg_ndev ? "," : "");
+		       lay.dedup_ratio, lay.compress_ratio, lay.kernel);
+		health_json(&r->health[k]);
+		printf(" }%s\n", k + 1 < arg_ndev ? "," : "");
 	}
 	printf("  ],\n");
 	report_place_json(r->w);
@@ -1020,6 +1025,7 @@ static void report_human(const struct report *r)
 		       (unsigned long long)p->stream_id, p->dedup_ratio,
 		       lay.dedup_ratio, p->dedup_unit, p->compress_ratio,
 		       lay.compress_ratio, p->compress_chunk, lay.kernel);
+		health_human(&r->health[k]);
 	}
 	printf("  write: %llu bytes in %.3f s, %.3f GB/s, %.0f IOPS\n",
 	       (unsigned long long)res->bytes, res->seconds, gb_per_s(r),
@@ -1164,7 +1170,8 @@ int main(int argc, char **argv)
 	}
 	r.targets = calloc(arg_ndev, sizeof(*r.targets));
 	r.streams = calloc(arg_ndev, sizeof(*r.streams));
-	if (!r.targets || !r.streams) {
+	r.health = calloc(arg_ndev, sizeof(*r.health));
+	if (!r.targets || !r.streams || !r.health) {
 		fprintf(stderr, "dgen-uring: out of memory\n");
 		goto out;
 	}
@@ -1188,6 +1195,8 @@ int main(int argc, char **argv)
 	if (!arg_seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)arg_seed);
+	for (unsigned int k = 0; k < arg_ndev; k++)
+		health_begin(&r.health[k], arg_dev[k]);
 	getrusage(RUSAGE_SELF, &ru0);
 	err = dgen_writer_start(r.w, msg, sizeof(msg));
 	if (err) {
@@ -1225,6 +1234,13 @@ int main(int argc, char **argv)
 		r.status = "interrupted";
 		rc = EXIT_INTR;
 	}
+	/* The drive's own complaint outranks what the run saw (exit 4). */
+	for (unsigned int k = 0; k < arg_ndev; k++)
+		health_end(&r.health[k], arg_dev[k]);
+	if (health_unhealthy(r.health, arg_ndev)) {
+		r.status = "unhealthy";
+		rc = EXIT_UNHEALTHY;
+	}
 	if (arg_json)
 		report_json(&r);
 	else
@@ -1241,6 +1257,7 @@ out:
 	}
 	free(r.targets);
 	free(r.streams);
+	free(r.health);
 	dgen_plan_free(the_plan);
 	dgen_topology_free(the_topo);
 	return rc;

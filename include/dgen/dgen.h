@@ -12,6 +12,7 @@
 
 #include <dgen/crc.h>
 #include <dgen/numa.h>
+#include <dgen/nvme.h>
 #include <dgen/placement.h>
 #include <dgen/pool.h>
 #include <dgen/stream.h>

@@ -56,18 +56,22 @@ boot() {	# OUT KERNEL ARGS...: boot, keep the output, die if the VM failed
 }
 
 # ----- 6.12: two controllers (one on NUMA node 1, 4 KiB LBAs) -----
-A=$work/a.img B=$work/b.img
+A=$work/a.img B=$work/b.img W=$work/w.img
 truncate -s 128M "$A"
 truncate -s 64M "$B"
+truncate -s 16M "$W"
 cat > "$work/job612.sh" <<'JOB'
-a=$(drive DGA) && b=$(drive DGB) || exit 1
-echo "drives $a $b"
+a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) || exit 1
+echo "drives $a $b $w"
 job wv dgen-uring --dev $a --size 64M --seed 11 --verify --json
 job lba4k dgen-uring --dev $b --offset 512 --size 1M --seed 1
 job two dgen-uring --dev $a --dev $b --seed 12 --json
+job warn dgen-uring --dev $w --seed 13 --json
+job warnv dgen-uring --dev $w --seed 13 --verify
 JOB
 boot "$work/o612" 6.12 -n -j "$work/job612.sh" \
-	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1"
+	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1" \
+	-d "serial=DGW,img=$W,warn=2"
 o=$work/o612
 
 expect_rc "$o" wv 0
@@ -75,7 +79,25 @@ j=$(section "$o" wv)
 [ "$(jq -r '.mismatches' <<< "$j")" = 0 ] || fail "wv: mismatches"
 [ "$(jq -r '.bytes_verified' <<< "$j")" = $((64 << 20)) ] ||
 	fail "wv: not all 64 MiB verified"
-ok "write + verify on an emulated NVMe namespace"
+# The drive names itself, and its Health log brackets the run: qemu's
+# drive counts every 512 KiB write as one command and every 1000 sectors
+# written as a data unit (rounded up).
+[ "$(jq -r '.targets[0].nvme.serial' <<< "$j")" = DGA ] ||
+	fail "wv: no serial DGA in the report"
+[ "$(jq -r '.targets[0].nvme.model' <<< "$j")" = "QEMU NVMe Ctrl" ] ||
+	fail "wv: no model in the report"
+jq -e '.targets[0].nvme.firmware | length > 0' <<< "$j" >/dev/null ||
+	fail "wv: no firmware in the report"
+[ "$(jq -r '.targets[0].health.verdict' <<< "$j")" = ok ] ||
+	fail "wv: verdict not ok"
+du=$(jq '.targets[0].health.during.data_units_written' <<< "$j")
+[ "$du" -ge $(((64 << 20) / 512000)) ] && [ "$du" -le $(((64 << 20) / 512000 + 130)) ] ||
+	fail "wv: $du data units written for 64 MiB"
+[ "$(jq '.targets[0].health.during.host_write_commands' <<< "$j")" -ge 128 ] ||
+	fail "wv: fewer write commands than 64 MiB in 512 KiB writes"
+jq -e '.targets[0].health.before.temperature_c > 0 and .targets[0].health.after.available_spare >= .targets[0].health.after.spare_threshold' <<< "$j" >/dev/null ||
+	fail "wv: temperature or spare missing"
+ok "write + verify on an emulated NVMe namespace, identity and health in the report"
 
 expect_rc "$o" lba4k 2
 section "$o" lba4k | grep -q 'multiples of 4096' ||
@@ -100,6 +122,21 @@ n=$(jq '[.placement.threads[] | select(.targets | index(1))] |
 [ "$(jq '[.placement.threads[] | select(.targets | index(1)) | select(.node != 1)] | length' <<< "$j")" = 0 ] ||
 	fail "two: a thread of the node-1 drive is off node 1"
 ok "the node-1 controller gets node-1 threads"
+
+# smart_critical_warning=2 (temperature): the run completes, the drive is
+# judged unhealthy, exit 4, in both the plain and the verify report.
+expect_rc "$o" warn 4
+j=$(section "$o" warn)
+[ "$(jq -r '.status' <<< "$j")" = unhealthy ] || fail "warn: status not unhealthy"
+[ "$(jq -r '.targets[0].health.verdict' <<< "$j")" = unhealthy ] ||
+	fail "warn: verdict not unhealthy"
+jq -e '.targets[0].health.after.warnings == ["temperature"]' <<< "$j" >/dev/null ||
+	fail "warn: the temperature warning bit is not named"
+[ "$(jq '.bytes' <<< "$j")" = $((16 << 20)) ] || fail "warn: the run did not complete"
+expect_rc "$o" warnv 4
+section "$o" warnv | grep -q 'health: UNHEALTHY (critical warning 0x02 (temperature))' ||
+	fail "warnv: the human report does not say why"
+ok "a drive with a critical warning: exit 4, unhealthy"
 
 # ----- 6.1: Debian 12's own kernel -----
 C=$work/c.img
