@@ -89,7 +89,8 @@ static void usage(FILE *f)
 "                          write nothing\n"
 "  -p, --pattern seq|rand  write order within each thread (default seq)\n"
 "      --sqpoll            let a kernel thread poll the submission queue\n"
-"      --iopoll            poll for completions (needs polled device queues)\n"
+"      --iopoll            poll for completions (needs polled device queues;\n"
+"                          each write fits one request of the device)\n"
 "\n"
 "File trees and stdout:\n"
 "      --dir DIR           write a tree of files under DIR instead of --dev;\n"
@@ -670,6 +671,7 @@ static int place_plan(struct dgen_target **targets, char *msg, size_t msglen)
 		.cpus = arg_cpus,
 		.io_size = arg_bs_asked,
 		.queue_depth = arg_qd_asked,
+		.one_request = !!(arg_opts.ring_flags & DGEN_RING_IOPOLL),
 	};
 	struct dgen_device dev;
 	int r = -ENOMEM;
@@ -824,8 +826,12 @@ static void report_place_human(const struct dgen_writer *w)
 			       " (some threads remote)");
 		else
 			printf("- (not known)");
-		printf(", threads %s, bs %u, qd %u per thread\n", range,
+		printf(", threads %s, bs %u, qd %u per thread", range,
 		       pt->pool.io_size, pt->pool.queue_depth);
+		if (pt->pool.one_request_max)
+			printf(" (polled: each write fits one request, at most %u bytes)",
+			       pt->pool.one_request_max);
+		putchar('\n');
 	}
 	printf("  memory: %s\n", memory_line(mem, sizeof(mem)));
 }
@@ -870,10 +876,11 @@ static void report_place_json(const struct dgen_writer *w)
 	for (unsigned int k = 0; k < the_plan->ntargets; k++) {
 		const struct dgen_plan_target *pt = &the_plan->targets[k];
 
-		printf("      { \"node\": %d, \"local\": %s, \"first_thread\": %u, \"threads\": %u, \"bs\": %u, \"qd\": %u, \"bytes_in_flight\": %llu }%s\n",
+		printf("      { \"node\": %d, \"local\": %s, \"first_thread\": %u, \"threads\": %u, \"bs\": %u, \"qd\": %u, \"bytes_in_flight\": %llu, \"one_request_max\": %u }%s\n",
 		       pt->node, pt->local ? "true" : "false", pt->first_thread,
 		       pt->nthreads, pt->pool.io_size, pt->pool.queue_depth,
 		       (unsigned long long)pt->pool.target_bytes,
+		       pt->pool.one_request_max,
 		       k + 1 < the_plan->ntargets ? "," : "");
 	}
 	printf("    ]\n  },\n");

@@ -46,6 +46,21 @@ same_as_stream() {
 		cmp -n "$(numfmt --from=iec "$2")" - "$1" ||
 		fail "$1 does not hold stream $4 of seed $3 ($2)"
 }
+# check_iopoll OUT NAME MiB: a polled run finished, polled, in writes
+# no larger than one request of the drive carries.
+check_iopoll() {
+	local j segs lim bs
+	expect_rc "$1" "$2" 0
+	j=$(section "$1" "$2")
+	[ "$(jq '.bytes' <<< "$j")" = $(($3 << 20)) ] || fail "$2: not all written"
+	jq -e '.job.ring | index("iopoll")' <<< "$j" >/dev/null ||
+		fail "$2: the ring did not poll"
+	segs=$(awk '$1 == "max_segments" { print $2 }' "$1/results.txt")
+	lim=$(jq '.placement.targets[0].one_request_max' <<< "$j")
+	bs=$(jq '.placement.targets[0].bs' <<< "$j")
+	[ "$lim" -gt 0 ] && [ "$lim" -le $((segs * 4096)) ] && [ "$bs" -le "$lim" ] ||
+		fail "$2: bs $bs, one request $lim, max_segments $segs"
+}
 boot() {	# OUT KERNEL ARGS...: boot, keep the output, die if the VM failed
 	local out=$1 k=$2
 	shift 2
@@ -64,6 +79,9 @@ cat > "$work/job612.sh" <<'JOB'
 a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) || exit 1
 echo "drives $a $b $w"
 job wv dgen-uring --dev $a --size 64M --seed 11 --verify --json
+# A polled write the kernel splits may never complete: bound it.
+job iopoll timeout -s KILL 300 dgen-uring --dev $a --size 64M --seed 14 --iopoll --json
+echo "max_segments $(cat /sys/block/${a#/dev/}/queue/max_segments)"
 job lba4k dgen-uring --dev $b --offset 512 --size 1M --seed 1
 job two dgen-uring --dev $a --dev $b --seed 12 --json
 job warn dgen-uring --dev $w --seed 13 --json
@@ -98,6 +116,9 @@ du=$(jq '.targets[0].health.during.data_units_written' <<< "$j")
 jq -e '.targets[0].health.before.temperature_c > 0 and .targets[0].health.after.available_spare >= .targets[0].health.after.spare_threshold' <<< "$j" >/dev/null ||
 	fail "wv: temperature or spare missing"
 ok "write + verify on an emulated NVMe namespace, identity and health in the report"
+
+check_iopoll "$o" iopoll 64
+ok "6.12: --iopoll with the default sizes completes, each write one request"
 
 expect_rc "$o" lba4k 2
 section "$o" lba4k | grep -q 'multiples of 4096' ||
@@ -143,10 +164,26 @@ C=$work/c.img
 truncate -s 64M "$C"
 cat > "$work/job61.sh" <<'JOB'
 c=$(drive DGC) || exit 1
+job iopoll timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --json
+job iopollv timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --verify-only --json
+job iopollbs timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --bs 512K
+echo "max_segments $(cat /sys/block/${c#/dev/}/queue/max_segments)"
 job wv dgen-uring --dev $c --seed 21 --verify --json
 JOB
 boot "$work/o61" 6.1 -j "$work/job61.sh" -d "serial=DGC,img=$C"
 o=$work/o61
+check_iopoll "$o" iopoll 32
+expect_rc "$o" iopollv 0
+[ "$(section "$o" iopollv | jq -r '.bytes_verified')" = $((32 << 20)) ] ||
+	fail "6.1 iopollv: not all verified"
+[ "$(section "$o" iopollv | jq -r '.mismatches')" = 0 ] || fail "6.1 iopollv: mismatches"
+# 6.1 allows 127 segments (508 KiB): a 512 KiB polled write is refused.
+if [ "$(awk '$1 == "max_segments" { print $2 }' "$o/results.txt")" = 127 ]; then
+	expect_rc "$o" iopollbs 2
+	section "$o" iopollbs | grep -q 'split polled I/O can hang' ||
+		fail "6.1 iopollbs: the refusal does not say why"
+fi
+ok "6.1: --iopoll with the default sizes completes and verifies; --bs 512K is refused"
 expect_rc "$o" wv 0
 [ "$(section "$o" wv | jq -r '.mismatches')" = 0 ] || fail "6.1 wv: mismatches"
 same_as_stream "$C" 64M 21 0
