@@ -27,6 +27,7 @@
 
 #include "burnin_impl.h"
 #include "health.h"
+#include "trim.h"
 #include "parse.h"
 #include "util.h"
 
@@ -606,6 +607,7 @@ static void report_json(const struct run *r)
 		       (unsigned long long)(j->stream + k),
 		       (unsigned long long)i.size, p->dedup_ratio, p->dedup_unit,
 		       p->compress_ratio, p->compress_chunk);
+		trim_json(r->trim ? &r->trim[k] : NULL);
 		health_json(r->health ? &r->health[k] : NULL);
 		printf(" }%s\n", k + 1 < j->ndev ? "," : "");
 	}
@@ -720,6 +722,7 @@ static void report_human(const struct run *r)
 		printf("    stream %llu: dedup %g (unit %u), compress %g (chunk %u)\n",
 		       (unsigned long long)(j->stream + k), sp->dedup_ratio,
 		       sp->dedup_unit, sp->compress_ratio, sp->compress_chunk);
+		trim_human(r->trim ? &r->trim[k] : NULL);
 		health_human(r->health ? &r->health[k] : NULL);
 	}
 	for (unsigned int i = 0; i < r->npasses; i++) {
@@ -831,6 +834,12 @@ int burnin_run(const struct burnin_job *j, struct dgen_writer *volatile *cur,
 	r.health = calloc(j->ndev + 1, sizeof(*r.health));
 	for (unsigned int k = 0; r.health && k < j->ndev; k++)
 		health_begin(&r.health[k], j->dev[k]);
+	if (j->trim) {
+		r.trim = calloc(j->ndev + 1, sizeof(*r.trim));
+		rc = r.trim ? trim_targets(r.targets, j->ndev, r.trim) : EXIT_USAGE;
+		if (rc)
+			goto out;
+	}
 	getrusage(RUSAGE_SELF, &ru0);
 	rc = run_passes(&r, cur, interrupted);
 	getrusage(RUSAGE_SELF, &ru1);
@@ -878,6 +887,7 @@ out:
 		free(r.passes[i].list);
 	free(r.passes);
 	free(r.health);
+	free(r.trim);
 	free(r.targets);
 	free(r.streams);
 	free(r.prev);

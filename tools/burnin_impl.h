@@ -62,6 +62,7 @@ struct run {
 	uint64_t listed;		/* mismatches kept in detail so far */
 	struct health *health;		/* per device: NVMe identity, health
 					   (health.h); NULL for trees */
+	struct dgen_discard_result *trim; /* per device, with --trim */
 };
 
 /*

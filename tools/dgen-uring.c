@@ -30,6 +30,7 @@
 #include "jobs.h"
 #include "burnin.h"
 #include "health.h"
+#include "trim.h"
 #include "parse.h"
 #include "util.h"
 
@@ -52,6 +53,8 @@ static struct burnin_opts arg_burnin;
 /* Placement: --cpus, --dry-run, and the plan the writer follows. */
 static const char *arg_cpus;
 static int arg_dry_run;
+static int arg_trim;			/* 1 --trim: discard before the first
+					   pass; 2 --trim-only: and stop */
 static uint32_t arg_threads_asked, arg_bs_asked, arg_qd_asked;
 static struct dgen_topology *the_topo;
 static struct dgen_plan *the_plan;
@@ -89,6 +92,9 @@ static void usage(FILE *f)
 "                          write nothing\n"
 "  -p, --pattern seq|rand  write order within each thread (default seq)\n"
 "      --sqpoll            let a kernel thread poll the submission queue\n"
+"      --trim              discard each target's range before the first write\n"
+"                          (BLKDISCARD; hole punching on files)\n"
+"      --trim-only         discard each target's range and write nothing\n"
 "      --iopoll            poll for completions (needs polled device queues;\n"
 "                          each write fits one request of the device)\n"
 "\n"
@@ -257,7 +263,7 @@ static void check_burnin(void)
 
 enum {
 	OPT_STREAM = 256, OPT_DEDUP, OPT_DEDUP_UNIT, OPT_COMPRESS,
-	OPT_COMPRESS_CHUNK, OPT_SQPOLL, OPT_IOPOLL,
+	OPT_COMPRESS_CHUNK, OPT_SQPOLL, OPT_IOPOLL, OPT_TRIM, OPT_TRIM_ONLY,
 	OPT_DIR, OPT_FILES, OPT_FILE_SIZE, OPT_FANOUT, OPT_FORMAT,
 	OPT_RECORD_SIZE, OPT_STDOUT, OPT_NO_SPLICE,
 	OPT_BURNIN = 512,		/* + enum burnin_opt_id */
@@ -321,6 +327,8 @@ static void parse_args(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "pattern", required_argument, NULL, 'p' },
 		{ "sqpoll", no_argument, NULL, OPT_SQPOLL },
+		{ "trim", no_argument, NULL, OPT_TRIM },
+		{ "trim-only", no_argument, NULL, OPT_TRIM_ONLY },
 		{ "iopoll", no_argument, NULL, OPT_IOPOLL },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "stream", required_argument, NULL, OPT_STREAM },
@@ -404,6 +412,12 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_IOPOLL:
 			arg_opts.ring_flags |= DGEN_RING_IOPOLL;
+			break;
+		case OPT_TRIM:
+			arg_trim = 1;
+			break;
+		case OPT_TRIM_ONLY:
+			arg_trim = 2;
 			break;
 		case 'S':
 			if (parse_u64(optarg, &arg_seed))
@@ -505,6 +519,12 @@ static void parse_args(int argc, char **argv)
 		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets and --dir trees; stdout is written once and cannot be read back");
 	if ((arg_job.dir || arg_job.to_stdout) && (arg_cpus || arg_dry_run))
 		die_usage("--cpus and --dry-run plan --dev targets; trees and stdout use all CPUs, unplaced");
+	if (arg_trim && (arg_job.dir || arg_job.to_stdout))
+		die_usage("--trim discards --dev targets; a tree is made fresh and stdout has nothing to discard");
+	if (arg_trim && arg_burnin.verify_only)
+		die_usage("--trim discards what --verify-only is to read: give one");
+	if (arg_trim == 2 && arg_burnin.set)
+		die_usage("--trim-only writes nothing: it takes no verify or burn-in option");
 	if (arg_job.dir)
 		check_burnin();
 	if (arg_job.dir || arg_job.to_stdout)
@@ -896,6 +916,7 @@ struct report {
 	double user_s, sys_s;
 	const char *status;
 	struct health *health;		/* per target: NVMe identity, health */
+	struct dgen_discard_result *trim; /* per target, with --trim */
 };
 
 static const char *type_name(enum dgen_target_type t)
@@ -966,6 +987,7 @@ static void report_json(const struct report *r)
 		       (unsigned long long)p->size, p->dedup_ratio,
 		       p->dedup_unit, p->compress_ratio, p->compress_chunk,
 		       lay.dedup_ratio, lay.compress_ratio, lay.kernel);
+		trim_json(r->trim ? &r->trim[k] : NULL);
 		health_json(&r->health[k]);
 		printf(" }%s\n", k + 1 < arg_ndev ? "," : "");
 	}
@@ -1032,6 +1054,7 @@ static void report_human(const struct report *r)
 		       (unsigned long long)p->stream_id, p->dedup_ratio,
 		       lay.dedup_ratio, p->dedup_unit, p->compress_ratio,
 		       lay.compress_ratio, p->compress_chunk, lay.kernel);
+		trim_human(r->trim ? &r->trim[k] : NULL);
 		health_human(&r->health[k]);
 	}
 	printf("  write: %llu bytes in %.3f s, %.3f GB/s, %.0f IOPS\n",
@@ -1073,6 +1096,7 @@ static int run_burnin(void)
 		.dev = arg_dev, .ndev = arg_ndev, .size = arg_size,
 		.offset = arg_offset, .seed = arg_seed, .stream = arg_stream,
 		.seed_set = arg_seed_set, .force = arg_force, .json = arg_json,
+		.trim = arg_trim,
 		.params = arg_params, .opts = arg_opts, .b = arg_burnin,
 		.tree = arg_job.dir ? &arg_job : NULL,
 	};
@@ -1178,7 +1202,8 @@ int main(int argc, char **argv)
 	r.targets = calloc(arg_ndev, sizeof(*r.targets));
 	r.streams = calloc(arg_ndev, sizeof(*r.streams));
 	r.health = calloc(arg_ndev, sizeof(*r.health));
-	if (!r.targets || !r.streams || !r.health) {
+	r.trim = calloc(arg_ndev, sizeof(*r.trim));
+	if (!r.targets || !r.streams || !r.health || !r.trim) {
 		fprintf(stderr, "dgen-uring: out of memory\n");
 		goto out;
 	}
@@ -1197,13 +1222,19 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	for (unsigned int k = 0; k < arg_ndev; k++)
+		health_begin(&r.health[k], arg_dev[k]);
+	if (arg_trim && (rc = trim_targets(r.targets, arg_ndev, r.trim)))
+		goto out;
+	if (arg_trim == 2) {
+		trim_report(r.targets, arg_ndev, r.trim, arg_json);
+		goto out;
+	}
 	/* On a terminal the seed shows at once: a run killed hard can still
 	 * be verified. Otherwise the report carries it. */
 	if (!arg_seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)arg_seed);
-	for (unsigned int k = 0; k < arg_ndev; k++)
-		health_begin(&r.health[k], arg_dev[k]);
 	getrusage(RUSAGE_SELF, &ru0);
 	err = dgen_writer_start(r.w, msg, sizeof(msg));
 	if (err) {
@@ -1265,6 +1296,7 @@ out:
 	free(r.targets);
 	free(r.streams);
 	free(r.health);
+	free(r.trim);
 	dgen_plan_free(the_plan);
 	dgen_topology_free(the_topo);
 	return rc;

@@ -11,6 +11,7 @@
 #define DGEN_VERSION_STRING	"0.1.0"
 
 #include <dgen/crc.h>
+#include <dgen/discard.h>
 #include <dgen/numa.h>
 #include <dgen/nvme.h>
 #include <dgen/placement.h>

@@ -5,7 +5,7 @@
 # script in it.
 #
 #   tests/vm/boot.sh -k 6.1|6.12 -t TOOL -j JOB.sh -o OUTDIR [-n] [-m MiB]
-#                    [-a KERNEL_ARGS] -d SPEC [-d SPEC ...]
+#                    [-a KERNEL_ARGS] [-M MODULE ...] -d SPEC [-d SPEC ...]
 #
 # SPEC is serial=S,img=PATH[,lbs=4096][,node=1][,warn=N]: one NVMe
 # controller with serial S (what job scripts find it by: vmlib.sh's
@@ -16,15 +16,17 @@
 # shared libraries ldd names, init and vmlib.sh and JOB.sh; the kernel is
 # a Debian cloud kernel (kernel.sh). The job's output lands in
 # OUTDIR/results.txt (serial port 2), the kernel's console in
-# OUTDIR/console.log. Exit status: 0 when the job ran to its end (its
+# OUTDIR/console.log. -M copies the kernel module MODULE (e.g. vfat) from
+# the kernel's package to /modules/MODULE.ko, for the job to insmod. Exit
+# status: 0 when the job ran to its end (its
 # own result is the "@@done rc=N" line), 1 when the VM did not get there,
 # 77 when qemu cannot run here at all (no qemu-system-x86_64).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 series=6.12 tool= job= out= numa=0 mem=1024 extra= timeout=${DGEN_VM_TIMEOUT:-900}
-drives=()
-while getopts k:t:j:o:nm:a:d: opt; do
+drives=() modules=()
+while getopts k:t:j:o:nm:a:d:M: opt; do
 	case $opt in
 	k) series=$OPTARG ;;
 	t) tool=$OPTARG ;;
@@ -34,6 +36,7 @@ while getopts k:t:j:o:nm:a:d: opt; do
 	m) mem=$OPTARG ;;
 	a) extra=$OPTARG ;;
 	d) drives+=("$OPTARG") ;;
+	M) modules+=("$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
@@ -64,6 +67,15 @@ while read -r lib; do
 	case $lib in
 	*/ld-linux*) cp -L "$lib" "$root/lib64/" ;;
 	*) cp -L "$lib" "$root/lib/x86_64-linux-gnu/" ;;
+	esac
+done
+mkdir -p "$root/modules"
+for m in "${modules[@]}"; do
+	ko=$(find "$(dirname "$kernel")/../lib/modules" -name "$m.ko" -o -name "$m.ko.xz" | head -n 1)
+	[ -n "$ko" ] || { echo "boot.sh: no module $m in the kernel's package" >&2; exit 1; }
+	case $ko in
+	*.xz) xz -dc "$ko" > "$root/modules/$m.ko" ;;
+	*) cp "$ko" "$root/modules/$m.ko" ;;
 	esac
 done
 install -m 0755 "$here/init" "$root/init"
@@ -109,7 +121,7 @@ for spec in "${drives[@]}"; do
 	fi
 	ns="nvme-ns,drive=d$i,bus=c$i,nsid=1"
 	[ -n "$lbs" ] && ns+=",logical_block_size=$lbs,physical_block_size=$lbs"
-	args+=(-drive "file=$img,if=none,id=d$i,format=raw,cache=unsafe"
+	args+=(-drive "file=$img,if=none,id=d$i,format=raw,cache=unsafe,discard=unmap"
 	       -device "$ctrl" -device "$ns")
 	i=$((i + 1))
 done

@@ -20,7 +20,7 @@ command -v jq >/dev/null || { echo "FAIL: jq is missing (.ci/packages)"; exit 1;
 work=$(mktemp -d /dev/shm/dgen-vm.XXXXXX)
 trap '[ -n "${DGEN_VM_KEEP:-}" ] || rm -rf "$work"' EXIT
 
-fail() { echo "FAIL: $*"; exit 1; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
 # section OUT NAME: the output of job NAME; rc OUT NAME: its exit status.
@@ -75,9 +75,11 @@ A=$work/a.img B=$work/b.img W=$work/w.img
 truncate -s 128M "$A"
 truncate -s 64M "$B"
 truncate -s 16M "$W"
+T=$work/t.img
+truncate -s 32M "$T"
 cat > "$work/job612.sh" <<'JOB'
-a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) || exit 1
-echo "drives $a $b $w"
+a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) && t=$(drive DGT) || exit 1
+echo "drives $a $b $w $t"
 job wv dgen-uring --dev $a --size 64M --seed 11 --verify --json
 # A polled write the kernel splits may never complete: bound it.
 job iopoll timeout -s KILL 300 dgen-uring --dev $a --size 64M --seed 14 --iopoll --json
@@ -86,10 +88,14 @@ job lba4k dgen-uring --dev $b --offset 512 --size 1M --seed 1
 job two dgen-uring --dev $a --dev $b --seed 12 --json
 job warn dgen-uring --dev $w --seed 13 --json
 job warnv dgen-uring --dev $w --seed 13 --verify
+job t_write dgen-uring --dev $t --seed 15
+job t_trim dgen-uring --dev $t --trim-only --size 16M --json
+job t_check dgen-uring --dev $t --seed 15 --verify-only --json
+job t_full dgen-uring --dev $t --seed 16 --trim --verify --json
 JOB
 boot "$work/o612" 6.12 -n -j "$work/job612.sh" \
 	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1" \
-	-d "serial=DGW,img=$W,warn=2"
+	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T"
 o=$work/o612
 
 expect_rc "$o" wv 0
@@ -159,9 +165,29 @@ section "$o" warnv | grep -q 'health: UNHEALTHY (critical warning 0x02 (temperat
 	fail "warnv: the human report does not say why"
 ok "a drive with a critical warning: exit 4, unhealthy"
 
+# --trim-only discards the first 16 MiB: verify-only finds each of its
+# 4 KiB blocks zeroed (the drive reads deallocated blocks as zeros) and
+# the rest intact; --trim before a write + verify says how long it took.
+expect_rc "$o" t_write 0
+expect_rc "$o" t_trim 0
+j=$(section "$o" t_trim)
+jq -e '.targets[0].trim.how == "BLKDISCARD" and .targets[0].trim.bytes == 16777216 and .targets[0].trim.seconds >= 0' <<< "$j" >/dev/null ||
+	fail "t_trim: no trim in the report"
+expect_rc "$o" t_check 1
+j=$(section "$o" t_check)
+[ "$(jq '.zeroed' <<< "$j")" = 4096 ] && [ "$(jq '.mismatches' <<< "$j")" = 4096 ] ||
+	fail "t_check: $(jq -c '{mismatches, zeroed, stale, foreign}' <<< "$j"), expected 4096 zeroed blocks only"
+expect_rc "$o" t_full 0
+j=$(section "$o" t_full)
+jq -e '.targets[0].trim.bytes == 33554432 and .mismatches == 0 and .bytes_verified == 33554432' <<< "$j" >/dev/null ||
+	fail "t_full: trim + write + verify"
+same_as_stream "$T" 32M 16 0
+ok "--trim-only, then verify-only finds every trimmed block zeroed; --trim before write + verify"
+
 # ----- 6.1: Debian 12's own kernel -----
-C=$work/c.img
+C=$work/c.img F=$work/f.img
 truncate -s 64M "$C"
+truncate -s 16M "$F"
 cat > "$work/job61.sh" <<'JOB'
 c=$(drive DGC) || exit 1
 job iopoll timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --json
@@ -169,8 +195,17 @@ job iopollv timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopol
 job iopollbs timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --bs 512K
 echo "max_segments $(cat /sys/block/${c#/dev/}/queue/max_segments)"
 job wv dgen-uring --dev $c --seed 21 --verify --json
+# vfat takes O_DIRECT but cannot punch holes: --trim is refused there.
+f=$(drive DGF) || exit 1
+for m in fat vfat nls_cp437 nls_ascii; do insmod /modules/$m.ko || exit 1; done
+mkdosfs $f >/dev/null && mkdir -p /mnt && mount -t vfat $f /mnt || exit 1
+job fat_trim dgen-uring --dev /mnt/data --size 1M --seed 23 --trim
+echo "fat_left $(ls /mnt | wc -l)"
+job fat_plain dgen-uring --dev /mnt/data --size 1M --seed 23
+umount /mnt
 JOB
-boot "$work/o61" 6.1 -j "$work/job61.sh" -d "serial=DGC,img=$C"
+boot "$work/o61" 6.1 -j "$work/job61.sh" -d "serial=DGC,img=$C" \
+	-d "serial=DGF,img=$F" -M fat -M vfat -M nls_cp437 -M nls_ascii
 o=$work/o61
 check_iopoll "$o" iopoll 32
 expect_rc "$o" iopollv 0
@@ -188,4 +223,10 @@ expect_rc "$o" wv 0
 [ "$(section "$o" wv | jq -r '.mismatches')" = 0 ] || fail "6.1 wv: mismatches"
 same_as_stream "$C" 64M 21 0
 ok "6.1: write + verify, the image equals --stdout"
+expect_rc "$o" fat_trim 2
+section "$o" fat_trim | grep -q 'cannot punch holes' ||
+	fail "fat_trim: the refusal does not say why"
+grep -qx 'fat_left 0' "$o/results.txt" || fail "fat_trim: the refused run left a file"
+expect_rc "$o" fat_plain 0
+ok "--trim is refused on vfat (no hole punching), nothing left behind; a plain write works there"
 echo "all VM checks passed"
