@@ -22,6 +22,7 @@
 
 #include <dgen/discard.h>
 
+#include "nvme_pt.h"
 #include "refuse.h"
 #include "target_impl.h"
 
@@ -77,6 +78,13 @@ int dgen_target_discard_check(const struct dgen_target *t, char *msg,
 					   "%s does not support discard (its queue/discard_max_bytes is 0): cannot --trim it",
 					   t->path);
 		return 0;
+	case DGEN_TARGET_NVME:
+		/* The namespace's block device says whether it deallocates. */
+		if (discard_max(t->hold_fd) == 0)
+			return dgen_refuse(-EOPNOTSUPP, msg, msglen,
+					   "%s does not support Dataset Management (deallocate): cannot --trim it",
+					   t->path);
+		return 0;
 	case DGEN_TARGET_FILE:
 		if (fstat(t->fd, &st) < 0)
 			return dgen_refuse(-errno, msg, msglen, "cannot stat %s: %s",
@@ -116,6 +124,9 @@ int dgen_target_discard(struct dgen_target *t,
 
 		res->how = "BLKDISCARD";
 		r = ioctl(t->fd, BLKDISCARD, range) < 0 ? -errno : 0;
+	} else if (i->type == DGEN_TARGET_NVME) {
+		res->how = "Dataset Management";
+		r = dgen_nvme_pt_discard(t);
 	} else {
 		res->how = "punch hole";
 		r = fallocate(t->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,

@@ -266,7 +266,7 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 		if (limit && io > limit) {
 			io = (uint32_t)round_down(limit, granule);
 			snprintf(io_why + strlen(io_why), sizeof(io_why) - strlen(io_why),
-				 ", polled: one request carries %s", lim_why);
+				 ", unsplit (polled or passthrough): one request carries %s", lim_why);
 		}
 	}
 	out->one_request_max = limit;

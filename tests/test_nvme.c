@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <dgen/nvme.h>
+#include <dgen/dgen.h>
 
 static const struct dgen_nvme_identity id = { .wctemp_k = 343, .cctemp_k = 353 };
 
@@ -98,4 +98,19 @@ Test(nvme, not_nvme)
 	cr_assert_eq(dgen_nvme_open("/dev/shm/dgen-nvme-missing"), -ENOENT);
 	cr_assert_str_eq(dgen_nvme_warning_name(DGEN_NVME_CW_SPARE), "spare");
 	cr_assert_null(dgen_nvme_warning_name(3));
+}
+
+/* A char device that is not an NVMe generic device is refused as a
+ * target, and names what it would take. */
+Test(nvme, char_device_not_generic_refused)
+{
+	struct dgen_target *t = NULL;
+	char msg[512], blk[64];
+
+	cr_assert_eq(dgen_target_open(&t, "/dev/null", 0, 4096, 0, msg,
+				      sizeof(msg)), -EINVAL);
+	cr_assert_null(t);
+	cr_assert_not_null(strstr(msg, "not an NVMe generic device"), "%s", msg);
+	cr_assert_eq(dgen_nvme_generic_block("/dev/null", blk, sizeof(blk)), -ENOTTY);
+	cr_assert_eq(dgen_nvme_generic_block("/dev/shm", blk, sizeof(blk)), -ENOTTY);
 }

@@ -129,6 +129,7 @@ int burnin_opt(struct burnin_opts *b, enum burnin_opt_id id, const char *v,
 static const char *type_name(enum dgen_target_type t)
 {
 	return t == DGEN_TARGET_BLOCK ? "block" :
+	       t == DGEN_TARGET_NVME ? "nvme-generic" :
 	       t == DGEN_TARGET_FILE ? "file" : "null";
 }
 

@@ -71,7 +71,8 @@ static void usage(FILE *f)
 "to block devices or files, O_DIRECT through io_uring.\n"
 "\n"
 "Targets:\n"
-"  -d, --dev PATH          a block device, a regular file (created or extended)\n"
+"  -d, --dev PATH          a block device, a regular file (created or extended),\n"
+"                          an NVMe generic device /dev/ngXnY (passthrough)\n"
 "                          or 'null' (all the work, no device I/O); repeat it\n"
 "                          for several targets, target k gets stream id + k\n"
 "  -s, --size SIZE         bytes to write per target (default: to the end of\n"
@@ -600,7 +601,7 @@ static void watch(struct dgen_writer *w, uint64_t total)
  */
 static int place_probe(const char *path, struct dgen_device *dev)
 {
-	char *dup, *dir;
+	char *dup, *dir, blk[4096];
 	int r;
 
 	if (!strcmp(path, DGEN_TARGET_NULL_PATH)) {
@@ -609,6 +610,10 @@ static int place_probe(const char *path, struct dgen_device *dev)
 		dev->node = -1;
 		return 0;
 	}
+	/* An NVMe generic device is planned as its namespace's block
+	 * device: the same node, the same queue limits. */
+	if (dgen_nvme_generic_block(path, blk, sizeof(blk)) == 0)
+		path = blk;
 	r = dgen_device_probe(path, NULL, dev);
 	if (r != -ENOENT || !(dup = strdup(path)))
 		return r;
@@ -621,6 +626,7 @@ static int place_probe(const char *path, struct dgen_device *dev)
 /* Bytes a --dry-run would write to @path: --size, else its size, else 1. */
 static uint64_t dry_weight(const char *path)
 {
+	char blk[4096];
 	uint64_t bytes = 0;
 	struct stat st;
 	int fd;
@@ -633,6 +639,8 @@ static uint64_t dry_weight(const char *path)
 		return (uint64_t)st.st_size > arg_offset ?
 		       (uint64_t)st.st_size - arg_offset : 1;
 	/* A block device's size needs an open; read-only, no O_EXCL. */
+	if (dgen_nvme_generic_block(path, blk, sizeof(blk)) == 0)
+		path = blk;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &bytes) == 0 && bytes > arg_offset)
 		bytes -= arg_offset;
@@ -694,7 +702,14 @@ static int place_plan(struct dgen_target **targets, char *msg, size_t msglen)
 		.one_request = !!(arg_opts.ring_flags & DGEN_RING_IOPOLL),
 	};
 	struct dgen_device dev;
+	char blk[64];
 	int r = -ENOMEM;
+
+	/* Passthrough commands, like polled I/O, are never split: each must
+	 * fit one request. */
+	for (unsigned int k = 0; k < arg_ndev; k++)
+		if (dgen_nvme_generic_block(arg_dev[k], blk, sizeof(blk)) == 0)
+			po.one_request = 1;
 
 	ts = calloc(arg_ndev, sizeof(*ts));
 	lim = calloc(arg_ndev, sizeof(*lim));
@@ -849,7 +864,7 @@ static void report_place_human(const struct dgen_writer *w)
 		printf(", threads %s, bs %u, qd %u per thread", range,
 		       pt->pool.io_size, pt->pool.queue_depth);
 		if (pt->pool.one_request_max)
-			printf(" (polled: each write fits one request, at most %u bytes)",
+			printf(" (unsplit: each write fits one request, at most %u bytes)",
 			       pt->pool.one_request_max);
 		putchar('\n');
 	}
@@ -922,6 +937,7 @@ struct report {
 static const char *type_name(enum dgen_target_type t)
 {
 	return t == DGEN_TARGET_BLOCK ? "block" :
+	       t == DGEN_TARGET_NVME ? "nvme-generic" :
 	       t == DGEN_TARGET_FILE ? "file" : "null";
 }
 

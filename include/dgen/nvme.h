@@ -77,6 +77,13 @@ struct dgen_nvme_health {
  */
 int dgen_nvme_open(const char *path);
 
+/*
+ * dgen_nvme_generic_block - the block device of the NVMe generic device
+ * @path (/dev/ng0n1 -> /dev/nvme0n1) into @out. Returns 0, or -ENOTTY
+ * when @path is not an NVMe generic device.
+ */
+int dgen_nvme_generic_block(const char *path, char *out, size_t outlen);
+
 /* dgen_nvme_identify - Identify Controller through @fd. 0 or -errno
  * (-EPERM without CAP_SYS_ADMIN, -EIO when the drive fails the command). */
 int dgen_nvme_identify(int fd, struct dgen_nvme_identity *out);

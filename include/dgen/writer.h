@@ -36,6 +36,9 @@ enum dgen_target_type {
 	DGEN_TARGET_NULL,
 	DGEN_TARGET_FILE,
 	DGEN_TARGET_BLOCK,
+	DGEN_TARGET_NVME,		/* an NVMe generic device (/dev/ngXnY):
+					   NVMe commands through io_uring
+					   passthrough (IORING_OP_URING_CMD) */
 };
 
 /* Write to a block device even if it carries a known signature. */
@@ -154,6 +157,8 @@ enum dgen_write_pattern {
 #define DGEN_RING_REGISTERED_RING	(1u << 5)
 #define DGEN_RING_FIXED_BUFFERS		(1u << 6)
 #define DGEN_RING_FIXED_FILES		(1u << 7)
+#define DGEN_RING_URING_CMD		(1u << 8)	/* 128-byte SQEs, 32-byte
+							   CQEs: NVMe passthrough */
 
 /*
  * dgen_ring_feature_name - the name of one DGEN_RING_* bit ("sqpoll",

@@ -75,8 +75,9 @@ A=$work/a.img B=$work/b.img W=$work/w.img
 truncate -s 128M "$A"
 truncate -s 64M "$B"
 truncate -s 16M "$W"
-T=$work/t.img
+T=$work/t.img P=$work/p.img
 truncate -s 32M "$T"
+truncate -s 32M "$P"
 cat > "$work/job612.sh" <<'JOB'
 a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) && t=$(drive DGT) || exit 1
 echo "drives $a $b $w $t"
@@ -92,10 +93,22 @@ job t_write dgen-uring --dev $t --seed 15
 job t_trim dgen-uring --dev $t --trim-only --size 16M --json
 job t_check dgen-uring --dev $t --seed 15 --verify-only --json
 job t_full dgen-uring --dev $t --seed 16 --trim --verify --json
+# NVMe passthrough on the generic device of drive DGP.
+g=$(generic DGP) && p=$(drive DGP) || exit 1
+echo "generic $g block $p"
+job pt_w dgen-uring --dev $g --seed 18 --json
+job pt_trim dgen-uring --dev $g --trim-only --size 8M --json
+job pt_tc dgen-uring --dev $g --seed 18 --verify-only --json
+mke2fs -q $p >/dev/null 2>&1 || mke2fs $p
+job pt_sig dgen-uring --dev $g --seed 17
+mkdir -p /mnt && mount -t ext2 $p /mnt || exit 1
+job pt_held dgen-uring --dev $g --seed 17 --force
+umount /mnt
+job pt_wv dgen-uring --dev $g --seed 17 --verify --force --json
 JOB
 boot "$work/o612" 6.12 -n -j "$work/job612.sh" \
 	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1" \
-	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T"
+	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T" -d "serial=DGP,img=$P"
 o=$work/o612
 
 expect_rc "$o" wv 0
@@ -184,6 +197,31 @@ jq -e '.targets[0].trim.bytes == 33554432 and .mismatches == 0 and .bytes_verifi
 same_as_stream "$T" 32M 16 0
 ok "--trim-only, then verify-only finds every trimmed block zeroed; --trim before write + verify"
 
+# Passthrough: IORING_OP_URING_CMD with big SQEs/CQEs writes the same
+# stream bytes at the same LBAs (the host image equals --stdout), verify
+# reads them back, Dataset Management trims, and the namespace's block
+# device is checked for a signature and held like a block target.
+expect_rc "$o" pt_w 0
+j=$(section "$o" pt_w)
+jq -e '.targets[0].type == "nvme-generic" and (.job.ring | index("uring_cmd")) and (.job.ring | index("fixed_buffers")) and .bytes == 33554432 and .targets[0].nvme.serial == "DGP"' <<< "$j" >/dev/null ||
+	fail "pt_w: $(jq -c '{type: .targets[0].type, ring: .job.ring, bytes}' <<< "$j")"
+expect_rc "$o" pt_trim 0
+[ "$(section "$o" pt_trim | jq -r '.targets[0].trim.how')" = "Dataset Management" ] ||
+	fail "pt_trim: not trimmed with Dataset Management"
+expect_rc "$o" pt_tc 1
+j=$(section "$o" pt_tc)
+[ "$(jq '.zeroed' <<< "$j")" = 2048 ] && [ "$(jq '.mismatches' <<< "$j")" = 2048 ] ||
+	fail "pt_tc: $(jq -c '{mismatches, zeroed, stale, foreign}' <<< "$j"), expected the 2048 trimmed blocks zeroed, the rest intact"
+expect_rc "$o" pt_sig 2
+section "$o" pt_sig | grep -q 'holds a ext2/3/4 filesystem' || fail "pt_sig: no signature refusal"
+expect_rc "$o" pt_held 2
+section "$o" pt_held | grep -q 'is in use' || fail "pt_held: a mounted namespace was not refused"
+expect_rc "$o" pt_wv 0
+j=$(section "$o" pt_wv)
+jq -e '.mismatches == 0 and .bytes_verified == 33554432' <<< "$j" >/dev/null || fail "pt_wv: verify"
+same_as_stream "$P" 32M 17 0
+ok "NVMe passthrough (/dev/ngXnY): write, verify, trim, signature and held checks; the image equals --stdout"
+
 # ----- 6.1: Debian 12's own kernel -----
 C=$work/c.img F=$work/f.img
 truncate -s 64M "$C"
@@ -195,6 +233,8 @@ job iopollv timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopol
 job iopollbs timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --bs 512K
 echo "max_segments $(cat /sys/block/${c#/dev/}/queue/max_segments)"
 job wv dgen-uring --dev $c --seed 21 --verify --json
+g=$(generic DGC) || exit 1
+job pt_wv dgen-uring --dev $g --seed 24 --verify --json
 # vfat takes O_DIRECT but cannot punch holes: --trim is refused there.
 f=$(drive DGF) || exit 1
 for m in fat vfat nls_cp437 nls_ascii; do insmod /modules/$m.ko || exit 1; done
@@ -221,8 +261,12 @@ fi
 ok "6.1: --iopoll with the default sizes completes and verifies; --bs 512K is refused"
 expect_rc "$o" wv 0
 [ "$(section "$o" wv | jq -r '.mismatches')" = 0 ] || fail "6.1 wv: mismatches"
-same_as_stream "$C" 64M 21 0
-ok "6.1: write + verify, the image equals --stdout"
+expect_rc "$o" pt_wv 0
+j=$(section "$o" pt_wv)
+jq -e '.mismatches == 0 and .bytes_verified == 67108864 and (.job.ring | index("uring_cmd"))' <<< "$j" >/dev/null ||
+	fail "6.1 pt_wv: passthrough write + verify"
+same_as_stream "$C" 64M 24 0
+ok "6.1: write + verify on the block and the generic device, the image equals --stdout"
 expect_rc "$o" fat_trim 2
 section "$o" fat_trim | grep -q 'cannot punch holes' ||
 	fail "fat_trim: the refusal does not say why"
