@@ -457,6 +457,7 @@ static int size_pools(struct dgen_plan *p, const struct dgen_topology *t,
 			.threads = pt->nthreads,
 			.io_size = o->io_size,
 			.queue_depth = o->queue_depth,
+			.one_request = o->one_request,
 		};
 
 		per_core = 0;

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <dgen/pool.h>
 
@@ -93,6 +94,7 @@ int dgen_device_limits_read(const struct dgen_device *dev,
 	out->max_io_size = queue_value(dev->sysfs, "max_sectors_kb", 1024, 0);
 	out->queue_depth = queue_value(dev->sysfs, "nr_requests", 1,
 				       d.queue_depth);
+	out->max_segments = queue_value(dev->sysfs, "max_segments", 1, 0);
 	if (!out->logical_block_size)
 		out->logical_block_size = d.logical_block_size;
 	if (!out->queue_depth)
@@ -149,6 +151,31 @@ static uint32_t derive_io_size(const struct dgen_device_limits *l,
 }
 
 /*
+ * The largest I/O one request carries, for polled I/O: a split polled
+ * I/O can wait for ever, so it must not be split. Buffer pages need not be
+ * physically contiguous, so in the worst case each takes one segment.
+ */
+static uint32_t one_request_max(const struct dgen_device_limits *l,
+				char *why, size_t len)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), m = 0;
+	char a[16], b[16];
+
+	if (l->max_segments) {
+		m = (uint64_t)l->max_segments * page;
+		snprintf(why, len, "%s: %u segments x %s",
+			 dgen_bytes_str(a, sizeof(a), m), l->max_segments,
+			 dgen_bytes_str(b, sizeof(b), page));
+	}
+	if (l->max_io_size && (!m || l->max_io_size < m)) {
+		m = l->max_io_size;
+		snprintf(why, len, "%s: max_sectors_kb",
+			 dgen_bytes_str(a, sizeof(a), m));
+	}
+	return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
+/*
  * The null target: nothing to feed, so only the generator counts, and it is
  * fastest while a thread's buffers stay in its L2 (bench/RESULTS.md, the
  * sweep: 2 threads at 0.5-1 MiB per thread ran at 244-264 GB/s, at 4 MiB
@@ -199,9 +226,9 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 {
 	const struct dgen_device_limits *l = req->limits;
 	struct dgen_device_limits file;
-	char io_why[192], qd_why[256], s1[16], s2[16], s3[16];
+	char io_why[320], qd_why[256], lim_why[96], s1[16], s2[16], s3[16];
 	uint64_t cache, budget, floor_q, ceil_q, q, cache_q;
-	uint32_t granule, io;
+	uint32_t granule, io, limit;
 
 	memset(out, 0, sizeof(*out));
 	if (!l) {
@@ -218,7 +245,13 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 		granule = l->minimum_io_size;
 	if (granule < 4096)
 		granule = 4096;
+	lim_why[0] = 0;
+	limit = req->one_request ? one_request_max(l, lim_why, sizeof(lim_why)) : 0;
 
+	if (req->io_size && limit && req->io_size > limit)
+		return dgen_refuse(-EINVAL, msg, msglen,
+				   "I/O size %u is more than one request carries with polled I/O (%s): the kernel would split it, and a split polled I/O can hang; give --bs %u or less",
+				   req->io_size, lim_why, limit);
 	if (req->io_size) {
 		if (req->io_size % l->logical_block_size ||
 		    req->io_size > DGEN_POOL_IO_SIZE_MAX)
@@ -230,7 +263,13 @@ int dgen_pool_size(const struct dgen_pool_request *req,
 		snprintf(io_why, sizeof(io_why), "as asked");
 	} else {
 		io = derive_io_size(l, granule, io_why, sizeof(io_why));
+		if (limit && io > limit) {
+			io = (uint32_t)round_down(limit, granule);
+			snprintf(io_why + strlen(io_why), sizeof(io_why) - strlen(io_why),
+				 ", unsplit (polled or passthrough): one request carries %s", lim_why);
+		}
 	}
+	out->one_request_max = limit;
 	q = 0;
 	if (l->no_device)
 		size_no_device(req, granule, &io, &q, io_why, sizeof(io_why),

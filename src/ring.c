@@ -29,12 +29,13 @@ static const struct flag_map flag_map[] = {
 	{ IORING_SETUP_SINGLE_ISSUER, DGEN_RING_SINGLE_ISSUER },
 	{ IORING_SETUP_DEFER_TASKRUN, DGEN_RING_DEFER_TASKRUN },
 	{ IORING_SETUP_COOP_TASKRUN, DGEN_RING_COOP_TASKRUN },
+	{ IORING_SETUP_SQE128, DGEN_RING_URING_CMD },
 };
 
 /* Indexed by bit number of the DGEN_RING_* feature. */
 static const char *const feature_names[] = {
 	"sqpoll", "iopoll", "single_issuer", "defer_taskrun", "coop_taskrun",
-	"registered_ring", "fixed_buffers", "fixed_files",
+	"registered_ring", "fixed_buffers", "fixed_files", "uring_cmd",
 };
 
 const char *dgen_ring_feature_name(unsigned int feature)
@@ -59,7 +60,8 @@ unsigned int dgen_ring_disabled(void)
 		size_t n = strcspn(env, ",");
 
 		if (n == 3 && !strncmp(env, "all", 3))
-			mask = ~(DGEN_RING_SQPOLL | DGEN_RING_IOPOLL);
+			mask = ~(DGEN_RING_SQPOLL | DGEN_RING_IOPOLL |
+				 DGEN_RING_URING_CMD);
 		for (unsigned int b = 0; b < sizeof(feature_names) / sizeof(feature_names[0]); b++)
 			if (strlen(feature_names[b]) == n &&
 			    !strncmp(env, feature_names[b], n))
@@ -109,6 +111,10 @@ int dgen_ring_init(struct io_uring *ring, unsigned int entries,
 		base |= IORING_SETUP_SQPOLL;
 	if (want & DGEN_RING_IOPOLL)
 		base |= IORING_SETUP_IOPOLL;
+	/* NVMe passthrough commands fill 128-byte SQEs and answer in 32-byte
+	 * CQEs (5.19). */
+	if (want & DGEN_RING_URING_CMD)
+		base |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		flags = base | tries[i];
 		/* The SQ poller thread does the issuing: no task work to defer. */

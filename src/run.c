@@ -322,6 +322,11 @@ static int run_passes(struct dgen_run *r, char *msg, size_t msglen)
 	return 0;
 }
 
+struct dgen_target *dgen_run_target(const struct dgen_run *r, unsigned int k)
+{
+	return k < r->ntargets ? r->targets[k] : NULL;
+}
+
 int dgen_run_monitor_set(struct dgen_run *r, struct dgen_monitor *m)
 {
 	if (!r->ntargets)

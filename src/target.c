@@ -24,6 +24,7 @@
 #include <dgen/target.h>
 
 #include "devtmpfs.h"
+#include "nvme_pt.h"
 #include "refuse.h"
 #include "target_impl.h"
 
@@ -268,7 +269,8 @@ static int check_region(struct dgen_target *t, uint64_t offset,
 				   "%s: offset %llu plus size %llu is beyond the largest file offset",
 				   t->path, (unsigned long long)offset,
 				   (unsigned long long)size);
-	if (i->type == DGEN_TARGET_BLOCK && offset + size > i->dev_size)
+	if ((i->type == DGEN_TARGET_BLOCK || i->type == DGEN_TARGET_NVME) &&
+	    offset + size > i->dev_size)
 		return dgen_refuse(-ENOSPC, msg, msglen,
 				   "%s is too small: %llu bytes, but offset %llu plus size %llu needs %llu",
 				   t->path, (unsigned long long)i->dev_size,
@@ -292,6 +294,7 @@ int dgen_target_open(struct dgen_target **out, const char *path,
 	if (!t)
 		return -ENOMEM;
 	t->fd = -1;
+	t->hold_fd = -1;
 	t->path = strdup(path);
 	if (!t->path) {
 		r = -ENOMEM;
@@ -327,6 +330,12 @@ int dgen_target_open(struct dgen_target **out, const char *path,
 	} else if (S_ISBLK(st.st_mode)) {
 		t->info.type = DGEN_TARGET_BLOCK;
 		r = open_block(t, flags, msg, msglen);
+		if (r)
+			goto err;
+	} else if (S_ISCHR(st.st_mode)) {
+		/* NVMe generic devices (/dev/ngXnY): nvme_pt.c. */
+		t->info.type = DGEN_TARGET_NVME;
+		r = dgen_nvme_pt_open(t, flags, msg, msglen);
 		if (r)
 			goto err;
 	} else {
@@ -373,6 +382,8 @@ void dgen_target_close(struct dgen_target *t)
 		return;
 	if (t->fd >= 0)
 		close(t->fd);
+	if (t->hold_fd >= 0)
+		close(t->hold_fd);
 	/* A refused run leaves no empty file behind. */
 	if (t->created && !t->prepared)
 		unlink(t->path);

@@ -13,6 +13,10 @@ struct dgen_target {
 	int fd;				/* -1 for the null target */
 	int created;			/* dgen_target_open made the file */
 	int prepared;			/* a writer extended it: keep it */
+	/* DGEN_TARGET_NVME (nvme_pt.c): */
+	int hold_fd;			/* its block device, held O_EXCL; -1 */
+	uint32_t nsid;			/* namespace id */
+	uint32_t lba_shift;		/* log2 of the LBA size */
 };
 
 /*

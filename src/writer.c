@@ -29,6 +29,7 @@
 
 #include <dgen/writer.h>
 
+#include "nvme_pt.h"
 #include "prng.h"
 #include "refuse.h"
 #include "ring_impl.h"
@@ -118,6 +119,8 @@ struct dgen_writer {
 	struct dgen_verify *verify;	/* verify mode */
 	struct dgen_rate rate;
 	struct wstats *stats;		/* target_stats: dgen/sample.h */
+	unsigned int uring_cmd;		/* DGEN_RING_URING_CMD: an NVMe
+					   passthrough target (nvme_pt.c) */
 };
 
 static uint64_t now_ns(void)
@@ -197,6 +200,7 @@ int dgen_writer_new(struct dgen_writer **out,
 	const char *env;
 	uint64_t phys;
 	size_t align = 4096;
+	unsigned int w_pt;
 	int r;
 
 	if (!n)
@@ -241,12 +245,17 @@ int dgen_writer_new(struct dgen_writer **out,
 		if (i->dio_mem_align > align)
 			align = i->dio_mem_align;
 	}
+	w_pt = 0;
+	for (unsigned int k = 0; k < n; k++)
+		if (targets[k]->info.type == DGEN_TARGET_NVME)
+			w_pt = DGEN_RING_URING_CMD;
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->o = *o;
 	w->n = n;
+	w->uring_cmd = w_pt;
 	w->buf_align = align;
 	w->targets = calloc(n, sizeof(*w->targets));
 	w->streams = calloc(n, sizeof(*w->streams));
@@ -364,6 +373,16 @@ static void queue_write(struct worker *wk, struct slot *s)
 	 * At most queue depth writes are outstanding and the SQ has that many
 	 * entries, so an SQE is always free here.
 	 */
+	if (fi >= 0 && wk->w->targets[s->target]->info.type == DGEN_TARGET_NVME) {
+		/* NVMe passthrough: nvme_pt.c builds the command. */
+		dgen_nvme_pt_prep(sqe, wk->w->targets[s->target], fi,
+				  !!(wk->features & DGEN_RING_FIXED_FILES), buf,
+				  len, off, wk->features & DGEN_RING_FIXED_BUFFERS ?
+				  (int)s->index : -1,
+				  wk->w->o.mode == DGEN_MODE_VERIFY);
+		io_uring_sqe_set_data(sqe, s);
+		return;
+	}
 	if (fi < 0) {
 		io_uring_prep_nop(sqe);
 	} else if (wk->w->o.mode == DGEN_MODE_VERIFY) {
@@ -433,6 +452,8 @@ static void complete(struct worker *wk, struct slot *s, int res,
 	const struct dgen_target_info *i = &w->targets[s->target]->info;
 	uint32_t left = s->len - s->done;
 
+	if (i->type == DGEN_TARGET_NVME)
+		res = dgen_nvme_pt_res(res, left);	/* status -> bytes */
 	/*
 	 * Test hooks, for paths real devices take rarely: report a unit's
 	 * first completion as -EAGAIN (DGEN_FAULT_EAGAIN), or a full first
@@ -507,7 +528,7 @@ static int worker_setup(struct worker *wk)
 		if (r < 0)
 			return r;
 	}
-	r = dgen_ring_init(&wk->ring, qd, w->o.ring_flags);
+	r = dgen_ring_init(&wk->ring, qd, w->o.ring_flags | w->uring_cmd);
 	if (r < 0)
 		return r;
 	wk->ring_ok = 1;

@@ -255,3 +255,43 @@ Test(pool, no_device_stays_in_l2)
 	cr_assert_eq(s.io_size, 64 * KiB);
 	cr_assert_eq(s.queue_depth, 2);
 }
+
+/* Polled I/O: one request must carry each I/O (Linux 6.1's NVMe driver
+ * allows 127 segments, 508 KiB, under a 512 KiB max_sectors_kb). */
+Test(pool, polled_io_fits_one_request)
+{
+	struct dgen_device_limits l = {
+		.logical_block_size = 512, .minimum_io_size = 512,
+		.max_io_size = 512u << 10, .queue_depth = 1023,
+		.max_segments = 127, .from_device = 1,
+	};
+	struct dgen_pool_request req = {
+		.limits = &l, .threads = 1, .targets_per_thread = 1,
+		.cache_share = 16u << 20, .one_request = 1,
+	};
+	struct dgen_pool_sizing s;
+	char msg[512];
+	uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
+
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(s.one_request_max, 127 * page < l.max_io_size ?
+		     127 * page : l.max_io_size);
+	cr_assert_leq(s.io_size, s.one_request_max);
+	cr_assert_eq(s.io_size % 4096, 0);
+	cr_assert_not_null(strstr(s.reason, "one request carries"), "%s", s.reason);
+	/* Not polled: the usual 512 KiB, the block layer may split it. */
+	req.one_request = 0;
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0);
+	cr_assert_eq(s.io_size, 512u << 10);
+	cr_assert_eq(s.one_request_max, 0);
+	/* A user's --bs past the limit is refused, not split. */
+	req.one_request = 1;
+	req.io_size = 512u << 10;
+	if (127 * page < (512u << 10)) {
+		cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), -EINVAL);
+		cr_assert_not_null(strstr(msg, "split polled I/O can hang"), "%s", msg);
+	}
+	req.io_size = 256u << 10;
+	cr_assert_eq(dgen_pool_size(&req, &s, msg, sizeof(msg)), 0);
+	cr_assert_eq(s.io_size, 256u << 10);
+}

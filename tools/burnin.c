@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "burnin.h"
+#include "health.h"
+#include "trim.h"
 #include "parse.h"
 #include "signals.h"
 #include "util.h"
@@ -128,6 +130,7 @@ int burnin_opt(struct burnin_opts *b, enum burnin_opt_id id, const char *v,
 static const char *type_name(enum dgen_target_type t)
 {
 	return t == DGEN_TARGET_BLOCK ? "block" :
+	       t == DGEN_TARGET_NVME ? "nvme-generic" :
 	       t == DGEN_TARGET_FILE ? "file" : "null";
 }
 
@@ -144,6 +147,9 @@ struct run {
 	const char *status;
 	double user_s, sys_s;
 	struct drive drv;		/* --dev: per-target view (drive.h) */
+	struct health *health;		/* per device: NVMe identity, health
+					   (health.h); NULL for trees */
+	struct dgen_discard_result *trim; /* per device, with --trim */
 };
 
 /* ===== Status lines ===== */
@@ -334,7 +340,10 @@ static void report_json(const struct run *r)
 		printf("      \"stream\": { ");
 		json_stream(stdout, p, j->seed, j->stream + k, i.size,
 			    JSON_STREAM_ID | JSON_STREAM_SIZE);
-		printf(" } }%s\n", k + 1 < j->ndev ? "," : "");
+		printf(" }");
+		trim_json(r->trim ? &r->trim[k] : NULL);
+		health_json(r->health ? &r->health[k] : NULL);
+		printf(" }%s\n", k + 1 < j->ndev ? "," : "");
 	}
 	printf("%s  \"passes\": [\n", j->tree ? "" : "  ],\n");
 	for (unsigned int i = 0; i < r->res.npasses; i++) {
@@ -449,6 +458,8 @@ static void report_human(const struct run *r)
 		printf("    stream %llu: dedup %g (unit %u), compress %g, stream format %d\n",
 		       (unsigned long long)(j->stream + k), sp->dedup_ratio,
 		       sp->dedup_unit, sp->compress_ratio, DGEN_STREAM_FORMAT_VERSION);
+		trim_human(r->trim ? &r->trim[k] : NULL);
+		health_human(r->health ? &r->health[k] : NULL);
 		drive_target_human(&r->drv, k, j->b.verify || j->b.verify_only);
 	}
 	for (unsigned int i = 0; i < r->res.npasses; i++) {
@@ -532,6 +543,34 @@ static void status_event(unsigned int ev, void *arg)
 	drive_event(st->drv, ev);
 }
 
+/*
+ * NVMe identity and health before the first pass, and --trim: every
+ * target checked before any is discarded. Returns 0 or an exit status.
+ */
+static int nvme_begin(struct run *r)
+{
+	const struct burnin_job *j = r->j;
+	struct dgen_target **t;
+	int rc;
+
+	r->health = calloc(j->ndev + 1, sizeof(*r->health));
+	for (unsigned int k = 0; r->health && k < j->ndev; k++)
+		health_begin(&r->health[k], j->dev[k]);
+	if (!j->trim)
+		return 0;
+	r->trim = calloc(j->ndev + 1, sizeof(*r->trim));
+	t = calloc(j->ndev, sizeof(*t));
+	if (!r->trim || !t) {
+		free(t);
+		return EXIT_USAGE;
+	}
+	for (unsigned int k = 0; k < j->ndev; k++)
+		t[k] = dgen_run_target(r->run, k);
+	rc = trim_targets(t, j->ndev, r->trim);
+	free(t);
+	return rc;
+}
+
 /* --log, --io-timeout, --steady-state, --plot: watch each target. */
 static int watch_targets(struct run *r)
 {
@@ -601,12 +640,16 @@ int burnin_run(const struct burnin_job *j)
 	}
 	if (j->drive && !j->tree && watch_targets(&r))
 		goto out;
+	if (!j->tree && (rc = nvme_begin(&r)))
+		goto out;
 	if (!j->seed_set && isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)j->seed);
 	getrusage(RUSAGE_SELF, &ru0);
 	err = dgen_run_exec(r.run, &r.res, msg, sizeof(msg));
 	drive_finish(&r.drv);
+	for (unsigned int k = 0; r.health && k < j->ndev; k++)
+		health_end(&r.health[k], j->dev[k]);
 	getrusage(RUSAGE_SELF, &ru1);
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
@@ -639,6 +682,11 @@ int burnin_run(const struct burnin_job *j)
 		r.status = "interrupted";
 		rc = EXIT_INTR;
 	}
+	/* The drive's own complaint outranks what the run saw (exit 4). */
+	if (health_unhealthy(r.health, j->ndev)) {
+		r.status = "unhealthy";
+		rc = EXIT_UNHEALTHY;
+	}
 	signals_report();
 	if (j->json)
 		report_json(&r);
@@ -649,6 +697,8 @@ int burnin_run(const struct burnin_job *j)
 		drive_leave(rc);	/* the abandoned writer is never freed */
 out:
 	drive_free(&r.drv);
+	free(r.health);
+	free(r.trim);
 	dgen_run_free(r.run);
 	return rc;
 }

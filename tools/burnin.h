@@ -54,6 +54,7 @@ struct burnin_job {
 	unsigned int ndev;
 	uint64_t size, offset, seed, stream;
 	int seed_set, force, json;
+	int trim;			/* --trim: discard before the first pass */
 	struct dgen_stream_params params;
 	struct dgen_writer_opts opts;
 	struct burnin_opts b;

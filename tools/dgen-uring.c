@@ -30,6 +30,8 @@
 #include "jobs.h"
 #include "burnin.h"
 #include "drive.h"
+#include "health.h"
+#include "trim.h"
 #include "parse.h"
 #include "signals.h"
 #include "util.h"
@@ -50,6 +52,8 @@ struct opts {
 	struct job job;			/* --dir, --stdout: tools/jobs.h */
 	struct burnin_opts burnin;
 	struct drive_opts drive;	/* --log, --io-timeout, --plot: drive.h */
+	int trim;			/* 1 --trim: discard before the first
+					   pass; 2 --trim-only: and stop */
 	const char *cpus;		/* --cpus */
 	int dry_run;
 };
@@ -69,7 +73,8 @@ static void usage(FILE *f)
 "to block devices or files, O_DIRECT through io_uring.\n"
 "\n"
 "Targets:\n"
-"  -d, --dev PATH          a block device, a regular file (created or extended)\n"
+"  -d, --dev PATH          a block device, a regular file (created or extended),\n"
+"                          an NVMe generic device /dev/ngXnY (passthrough)\n"
 "                          or 'null' (all the work, no device I/O); repeat it\n"
 "                          for several targets, target k gets stream id + k\n"
 "  -s, --size SIZE         bytes to write per target (default: to the end of\n"
@@ -90,7 +95,11 @@ static void usage(FILE *f)
 "                          write nothing\n"
 "  -p, --pattern seq|rand  write order within each thread (default seq)\n"
 "      --sqpoll            let a kernel thread poll the submission queue\n"
-"      --iopoll            poll for completions (needs polled device queues)\n"
+"      --trim              discard each target's range before the first write\n"
+"                          (BLKDISCARD; hole punching on files)\n"
+"      --trim-only         discard each target's range and write nothing\n"
+"      --iopoll            poll for completions (needs polled device queues;\n"
+"                          each write fits one request of the device)\n"
 "\n"
 "File trees and stdout:\n"
 "      --dir DIR           write a tree of files under DIR instead of --dev;\n"
@@ -149,8 +158,11 @@ static void usage(FILE *f)
 "\n"
 "SIZE takes K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024).\n"
 "Exit status: 0 done, 1 verify found a mismatch, 2 bad usage or a refused\n"
-"target, 3 an I/O error or a hang, 5 a verdict --fail-on names, 130\n"
-"interrupted (the report says how much was written).\n",
+"target, 3 an I/O error or a hang, 4 an NVMe target's drive is unhealthy\n"
+"after the run (critical warning, new media or error-log entries, spare\n"
+"below its threshold, temperature over its warning threshold; wins over 1,\n"
+"3, 130), 5 a verdict --fail-on names, 130 interrupted (the report says how\n"
+"much was written).\n",
 		DGEN_POOL_IO_SIZE_DEFAULT,
 		DGEN_TREE_FANOUT_DEFAULT, DGEN_RECORD_SIZE_DEFAULT,
 		DGEN_DEDUP_UNIT_DEFAULT, DGEN_IO_TIMEOUT_DEFAULT);
@@ -276,7 +288,8 @@ static void check_drive(const struct opts *o)
 
 enum {
 	OPT_STREAM = 256, OPT_DEDUP, OPT_DEDUP_UNIT, OPT_COMPRESS,
-	OPT_COMPRESS_CHUNK, OPT_DEDUP_WINDOW, OPT_SQPOLL, OPT_IOPOLL,
+	OPT_COMPRESS_CHUNK, OPT_DEDUP_WINDOW, OPT_SQPOLL, OPT_IOPOLL, OPT_TRIM,
+	OPT_TRIM_ONLY,
 	OPT_DIR, OPT_FILES, OPT_FILE_SIZE, OPT_FANOUT, OPT_FORMAT,
 	OPT_RECORD_SIZE, OPT_STDOUT, OPT_NO_SPLICE,
 	OPT_BURNIN = 512,		/* + enum burnin_opt_id */
@@ -350,6 +363,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "dedup-unit", required_argument, NULL, OPT_DEDUP_UNIT },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
 		{ "compress-chunk", required_argument, NULL, OPT_COMPRESS_CHUNK },
+		{ "trim", no_argument, NULL, OPT_TRIM },
+		{ "trim-only", no_argument, NULL, OPT_TRIM_ONLY },
 		{ "dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW },
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "files", required_argument, NULL, OPT_FILES },
@@ -458,6 +473,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_COMPRESS:
 			o->params.compress_ratio = opt_ratio("compress", optarg);
 			break;
+		case OPT_TRIM:
+			o->trim = 1;
+			break;
+		case OPT_TRIM_ONLY:
+			o->trim = 2;
+			break;
 		case OPT_COMPRESS_CHUNK:
 			die_usage("--compress-chunk is gone with stream format %d: every 512-byte sector now carries its own zero run and random bytes, sized so lz4 and zstd measure --compress at 4K and 64K; drop the option",
 				  DGEN_STREAM_FORMAT_VERSION);
@@ -547,6 +568,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("--verify, --verify-only, --passes, --time and --rate work on --dev targets and --dir trees; stdout is written once and cannot be read back");
 	if ((o->job.dir || o->job.to_stdout) && (o->cpus || o->dry_run))
 		die_usage("--cpus and --dry-run plan --dev targets; trees and stdout use all CPUs, unplaced");
+	if (o->trim && (o->job.dir || o->job.to_stdout))
+		die_usage("--trim discards --dev targets; a tree is made fresh and stdout has nothing to discard");
+	if (o->trim && o->burnin.verify_only)
+		die_usage("--trim discards what --verify-only is to read: give one");
+	if (o->trim == 2 && o->burnin.set)
+		die_usage("--trim-only writes nothing: it takes no verify or burn-in option");
 	if (o->job.dir)
 		check_burnin(o);
 	if (o->job.dir || o->job.to_stdout)
@@ -636,7 +663,7 @@ static void watch(const struct opts *o, struct drive *drv,
  */
 static int place_probe(const char *path, struct dgen_device *dev)
 {
-	char *dup, *dir;
+	char *dup, *dir, blk[4096];
 	int r;
 
 	if (!strcmp(path, DGEN_TARGET_NULL_PATH)) {
@@ -645,6 +672,10 @@ static int place_probe(const char *path, struct dgen_device *dev)
 		dev->node = -1;
 		return 0;
 	}
+	/* An NVMe generic device is planned as its namespace's block
+	 * device: the same node, the same queue limits. */
+	if (dgen_nvme_generic_block(path, blk, sizeof(blk)) == 0)
+		path = blk;
 	r = dgen_device_probe(path, NULL, dev);
 	if (r != -ENOENT || !(dup = strdup(path)))
 		return r;
@@ -657,6 +688,7 @@ static int place_probe(const char *path, struct dgen_device *dev)
 /* Bytes a --dry-run would write to @path: --size, else its size, else 1. */
 static uint64_t dry_weight(const struct opts *o, const char *path)
 {
+	char blk[4096];
 	uint64_t bytes = 0;
 	struct stat st;
 	int fd;
@@ -669,6 +701,8 @@ static uint64_t dry_weight(const struct opts *o, const char *path)
 		return (uint64_t)st.st_size > o->offset ?
 		       (uint64_t)st.st_size - o->offset : 1;
 	/* A block device's size needs an open; read-only, no O_EXCL. */
+	if (dgen_nvme_generic_block(path, blk, sizeof(blk)) == 0)
+		path = blk;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &bytes) == 0 && bytes > o->offset)
 		bytes -= o->offset;
@@ -728,9 +762,17 @@ static int place_plan(const struct opts *o, struct dgen_target **targets,
 		.cpus = o->cpus,
 		.io_size = o->writer.io_size,
 		.queue_depth = o->writer.queue_depth,
+		.one_request = !!(o->writer.ring_flags & DGEN_RING_IOPOLL),
 	};
 	struct dgen_device dev;
+	char blk[64];
 	int r = -ENOMEM;
+
+	/* Passthrough commands, like polled I/O, are never split: each must
+	 * fit one request. */
+	for (unsigned int k = 0; k < o->ndev; k++)
+		if (dgen_nvme_generic_block(o->dev[k], blk, sizeof(blk)) == 0)
+			po.one_request = 1;
 
 	ts = calloc(o->ndev, sizeof(*ts));
 	lim = calloc(o->ndev, sizeof(*lim));
@@ -884,8 +926,12 @@ static void report_place_human(const struct dgen_writer *w)
 			       " (some threads remote)");
 		else
 			printf("- (not known)");
-		printf(", threads %s, bs %u, qd %u per thread\n", range,
+		printf(", threads %s, bs %u, qd %u per thread", range,
 		       pt->pool.io_size, pt->pool.queue_depth);
+		if (pt->pool.one_request_max)
+			printf(" (unsplit: each write fits one request, at most %u bytes)",
+			       pt->pool.one_request_max);
+		putchar('\n');
 	}
 	printf("  memory: %s\n", memory_line(mem, sizeof(mem)));
 }
@@ -930,10 +976,11 @@ static void report_place_json(const struct dgen_writer *w)
 	for (unsigned int k = 0; k < the_plan->ntargets; k++) {
 		const struct dgen_plan_target *pt = &the_plan->targets[k];
 
-		printf("      { \"node\": %d, \"local\": %s, \"first_thread\": %u, \"threads\": %u, \"bs\": %u, \"qd\": %u, \"bytes_in_flight\": %llu }%s\n",
+		printf("      { \"node\": %d, \"local\": %s, \"first_thread\": %u, \"threads\": %u, \"bs\": %u, \"qd\": %u, \"bytes_in_flight\": %llu, \"one_request_max\": %u }%s\n",
 		       pt->node, pt->local ? "true" : "false", pt->first_thread,
 		       pt->nthreads, pt->pool.io_size, pt->pool.queue_depth,
 		       (unsigned long long)pt->pool.target_bytes,
+		       pt->pool.one_request_max,
 		       k + 1 < the_plan->ntargets ? "," : "");
 	}
 	printf("    ]\n  },\n");
@@ -944,6 +991,8 @@ static void report_place_json(const struct dgen_writer *w)
 struct report {
 	const struct opts *o;
 	struct drive drv;		/* per-target figures (drive.h) */
+	struct health *health;		/* per target: NVMe identity, health */
+	struct dgen_discard_result *trim; /* per target, with --trim */
 	struct dgen_writer_opts w;	/* as the plan set them */
 	struct dgen_target **targets;
 	struct dgen_stream **streams;
@@ -956,6 +1005,7 @@ struct report {
 static const char *type_name(enum dgen_target_type t)
 {
 	return t == DGEN_TARGET_BLOCK ? "block" :
+	       t == DGEN_TARGET_NVME ? "nvme-generic" :
 	       t == DGEN_TARGET_FILE ? "file" : "null";
 }
 
@@ -1020,9 +1070,11 @@ static void report_json(const struct report *r)
 		printf("      \"stream\": { ");
 		json_stream(stdout, p, p->seed, p->stream_id, p->size,
 			    JSON_STREAM_ID | JSON_STREAM_SIZE);
-		printf(", \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" } }%s\n",
-		       lay.dedup_ratio, lay.compress_ratio, lay.kernel,
-		       k + 1 < o->ndev ? "," : "");
+		printf(", \"dedup_ratio_actual\": %.6f, \"compress_ratio_actual\": %.6f, \"kernel\": \"%s\" }",
+		       lay.dedup_ratio, lay.compress_ratio, lay.kernel);
+		trim_json(r->trim ? &r->trim[k] : NULL);
+		health_json(&r->health[k]);
+		printf(" }%s\n", k + 1 < o->ndev ? "," : "");
 	}
 	printf("  ],\n");
 	report_place_json(r->writer);
@@ -1091,6 +1143,8 @@ static void report_human(const struct report *r)
 		       (unsigned long long)lay.dedup_window,
 		       lay.dedup_exact_unit, p->compress_ratio,
 		       lay.compress_ratio, lay.kernel);
+		trim_human(r->trim ? &r->trim[k] : NULL);
+		health_human(&r->health[k]);
 		drive_target_human(&r->drv, k, 0);
 	}
 	printf("  write: %llu bytes in %.3f s, %.3f GB/s, %.0f IOPS\n",
@@ -1134,6 +1188,7 @@ static int run_burnin(const struct opts *o, const struct dgen_writer_opts *w)
 		.params = o->params, .opts = *w, .b = o->burnin,
 		.tree = o->job.dir ? &o->job : NULL,
 		.drive = o->job.dir ? NULL : &o->drive,
+		.trim = o->trim,
 	};
 
 	return burnin_run(&j);
@@ -1273,7 +1328,9 @@ static int run_write(const struct opts *o)
 
 	r.targets = calloc(o->ndev, sizeof(*r.targets));
 	r.streams = calloc(o->ndev, sizeof(*r.streams));
-	if (!r.targets || !r.streams) {
+	r.health = calloc(o->ndev, sizeof(*r.health));
+	r.trim = calloc(o->ndev, sizeof(*r.trim));
+	if (!r.targets || !r.streams || !r.health || !r.trim) {
 		fprintf(stderr, "dgen-uring: out of memory\n");
 		goto out;
 	}
@@ -1286,6 +1343,14 @@ static int run_write(const struct opts *o)
 
 		dgen_target_info_get(r.targets[k], &i);
 		total += i.size;
+	}
+	for (unsigned int k = 0; k < o->ndev; k++)
+		health_begin(&r.health[k], o->dev[k]);
+	if (o->trim && (rc = trim_targets(r.targets, o->ndev, r.trim)))
+		goto out;
+	if (o->trim == 2) {
+		trim_report(r.targets, o->ndev, r.trim, o->json);
+		goto out;
 	}
 	/* On a terminal the seed shows at once: a run killed hard can still
 	 * be verified. Otherwise the report carries it. */
@@ -1322,6 +1387,13 @@ static int run_write(const struct opts *o)
 		r.status = "interrupted";
 		rc = EXIT_INTR;
 	}
+	/* The drive's own complaint outranks what the run saw (exit 4). */
+	for (unsigned int k = 0; k < o->ndev; k++)
+		health_end(&r.health[k], o->dev[k]);
+	if (health_unhealthy(r.health, o->ndev)) {
+		r.status = "unhealthy";
+		rc = EXIT_UNHEALTHY;
+	}
 	signals_report();
 	if (o->json)
 		report_json(&r);
@@ -1341,6 +1413,8 @@ out:
 	}
 	free(r.targets);
 	free(r.streams);
+	free(r.health);
+	free(r.trim);
 	return rc;
 }
 

@@ -15,7 +15,9 @@
 #include <dgen/latency.h>
 #include <dgen/mismatch.h>
 #include <dgen/monitor.h>
+#include <dgen/discard.h>
 #include <dgen/numa.h>
+#include <dgen/nvme.h>
 #include <dgen/placement.h>
 #include <dgen/plot.h>
 #include <dgen/pool.h>

@@ -57,6 +57,8 @@ struct dgen_plan_opts {
 	const char *cpus;		/* --cpus LIST; NULL: the plan chooses */
 	uint32_t io_size;		/* --bs; 0: derived (dgen_pool_size) */
 	uint32_t queue_depth;		/* --qd; 0: derived */
+	int one_request;		/* --iopoll: each I/O fits one request
+					   (dgen_pool_request.one_request) */
 };
 
 struct dgen_plan_thread {

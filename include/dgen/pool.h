@@ -29,6 +29,8 @@ struct dgen_device_limits {
 					   0: no limit known */
 	uint32_t queue_depth;		/* nr_requests: requests the device's
 					   queue takes before submitters wait */
+	uint32_t max_segments;		/* scatter-gather entries per request;
+					   0: not known */
 	int from_device;		/* 1: read from sysfs; 0: file defaults */
 	int no_device;			/* 1: writes go nowhere (the null
 					   target): no device to feed */
@@ -69,6 +71,8 @@ struct dgen_pool_request {
 	uint32_t queue_depth;		/* user's choice (--qd), 0: derive */
 	uint64_t l2_share;		/* the L2 part of cache_share; 0: not
 					   known */
+	int one_request;		/* polled I/O (--iopoll): each I/O must
+					   fit one request, unsplit */
 };
 
 struct dgen_pool_sizing {
@@ -76,6 +80,8 @@ struct dgen_pool_sizing {
 	uint32_t queue_depth;		/* I/Os in flight per thread to this target */
 	uint64_t thread_bytes;		/* io_size * queue_depth */
 	uint64_t target_bytes;		/* thread_bytes * threads */
+	uint32_t one_request_max;	/* one_request: the largest I/O one
+					   request carries (0: no limit known) */
 	char reason[512];		/* why, one line, for --dry-run */
 };
 
@@ -98,7 +104,14 @@ struct dgen_pool_sizing {
  * budget / 4, a power of two from 64 KiB to 1 MiB, depth = budget /
  * io_size, within 2 .. 128.
  *
- * A user's io_size or queue_depth is kept as given (and said so).
+ * With one_request (polled I/O), io_size is also capped at what one request
+ * carries: max_segments x the page size (buffer pages need not be
+ * physically contiguous, so each may take a segment) and max_io_size.
+ * The kernel must split a larger I/O, and a split polled I/O can wait for
+ * ever (Linux 6.1: 127 segments, 508 KiB, against a 512 KiB I/O).
+ *
+ * A user's io_size or queue_depth is kept as given (and said so), except
+ * that with one_request a larger io_size is refused.
  *
  * Returns 0, or -EINVAL with a sentence in @msg when a user's io_size is not
  * a multiple of the logical block size or exceeds DGEN_POOL_IO_SIZE_MAX, a

@@ -209,6 +209,13 @@ const char *dgen_run_target_name(const struct dgen_run *r, uint64_t k,
 void dgen_run_target_info(const struct dgen_run *r, unsigned int k,
 			  struct dgen_target_info *out);
 
+/*
+ * dgen_run_target - target @k of a run over paths (not a tree), open for
+ * the whole run, for what a caller does beside it (a discard before the
+ * first pass); NULL past the last.
+ */
+struct dgen_target *dgen_run_target(const struct dgen_run *r, unsigned int k);
+
 /* dgen_run_free - close the targets and release @r; NULL is allowed. */
 void dgen_run_free(struct dgen_run *r);
 

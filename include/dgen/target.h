@@ -23,6 +23,9 @@ enum dgen_target_type {
 	DGEN_TARGET_NULL,
 	DGEN_TARGET_FILE,
 	DGEN_TARGET_BLOCK,
+	DGEN_TARGET_NVME,		/* an NVMe generic device (/dev/ngXnY):
+					   NVMe commands through io_uring
+					   passthrough (IORING_OP_URING_CMD) */
 };
 
 /* Write to a block device even if it carries a known signature. */

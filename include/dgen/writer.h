@@ -44,6 +44,8 @@ enum dgen_write_pattern {
 #define DGEN_RING_REGISTERED_RING	(1u << 5)
 #define DGEN_RING_FIXED_BUFFERS		(1u << 6)
 #define DGEN_RING_FIXED_FILES		(1u << 7)
+#define DGEN_RING_URING_CMD		(1u << 8)	/* 128-byte SQEs, 32-byte
+							   CQEs: NVMe passthrough */
 
 /*
  * dgen_ring_feature_name - the name of one DGEN_RING_* bit ("sqpoll",

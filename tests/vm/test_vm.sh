@@ -1,0 +1,276 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# test_vm.sh - dgen-uring on emulated NVMe drives, in qemu (TCG), on
+# Debian's 6.12 and 6.1 cloud kernels; one boot per kernel, several jobs
+# per boot, then checks on the jobs' output and on the drives' images.
+#
+#   tests/vm/test_vm.sh TOOL
+#
+# Exit 0 when every check holds, 1 on the first that fails (named), 77
+# (skip) only when qemu-system-x86_64 is not installed. A kernel that
+# cannot be fetched is a failure, not a skip.
+set -euo pipefail
+
+tool=$(realpath "${1:?usage: test_vm.sh TOOL}")
+here=$(cd "$(dirname "$0")" && pwd)
+command -v qemu-system-x86_64 >/dev/null || {
+	echo "SKIP: qemu-system-x86_64 is not installed"; exit 77; }
+command -v jq >/dev/null || { echo "FAIL: jq is missing (.ci/packages)"; exit 1; }
+work=$(mktemp -d /dev/shm/dgen-vm.XXXXXX)
+trap '[ -n "${DGEN_VM_KEEP:-}" ] || rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# section OUT NAME: the output of job NAME; rc OUT NAME: its exit status.
+section() {
+	awk -v n="$2" '$0 == "@@begin " n { on = 1; next }
+		       $1 == "@@end" && $2 == n { on = 0 } on' "$1/results.txt"
+}
+rc() {
+	local r
+	r=$(awk -v n="$2" '$1 == "@@end" && $2 == n { sub("rc=", "", $3); print $3 }' "$1/results.txt")
+	[ -n "$r" ] || fail "job $2 did not run ($1/results.txt)"
+	echo "$r"
+}
+expect_rc() {	# OUT NAME WANT
+	local r
+	r=$(rc "$1" "$2")
+	[ "$r" = "$3" ] || { section "$1" "$2" | tail -n 30; fail "job $2 exited $r, expected $3"; }
+}
+# same_as_stream IMG SIZE SEED STREAM: the image's first SIZE bytes are
+# exactly the stream the tool writes to stdout with those parameters.
+same_as_stream() {
+	"$tool" --stdout --size "$2" --seed "$3" --stream "$4" 2>/dev/null |
+		cmp -n "$(numfmt --from=iec "$2")" - "$1" ||
+		fail "$1 does not hold stream $4 of seed $3 ($2)"
+}
+# check_iopoll OUT NAME MiB: a polled run finished, polled, in writes
+# no larger than one request of the drive carries.
+check_iopoll() {
+	local j segs lim bs
+	expect_rc "$1" "$2" 0
+	j=$(section "$1" "$2")
+	[ "$(jq '.bytes' <<< "$j")" = $(($3 << 20)) ] || fail "$2: not all written"
+	jq -e '.job.ring | index("iopoll")' <<< "$j" >/dev/null ||
+		fail "$2: the ring did not poll"
+	segs=$(awk '$1 == "max_segments" { print $2 }' "$1/results.txt")
+	lim=$(jq '.placement.targets[0].one_request_max' <<< "$j")
+	bs=$(jq '.placement.targets[0].bs' <<< "$j")
+	[ "$lim" -gt 0 ] && [ "$lim" -le $((segs * 4096)) ] && [ "$bs" -le "$lim" ] ||
+		fail "$2: bs $bs, one request $lim, max_segments $segs"
+}
+boot() {	# OUT KERNEL ARGS...: boot, keep the output, die if the VM failed
+	local out=$1 k=$2
+	shift 2
+	"$here/boot.sh" -k "$k" -t "$tool" -o "$out" "$@" ||
+		fail "the $k VM did not finish its jobs"
+	grep -q "^@@boot $k" "$out/results.txt" ||
+		fail "the VM did not boot a $k kernel"
+}
+
+# ----- 6.12: two controllers (one on NUMA node 1, 4 KiB LBAs) -----
+A=$work/a.img B=$work/b.img W=$work/w.img
+truncate -s 128M "$A"
+truncate -s 64M "$B"
+truncate -s 16M "$W"
+T=$work/t.img P=$work/p.img
+truncate -s 32M "$T"
+truncate -s 32M "$P"
+cat > "$work/job612.sh" <<'JOB'
+a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) && t=$(drive DGT) || exit 1
+echo "drives $a $b $w $t"
+job wv dgen-uring --dev $a --size 64M --seed 11 --verify --json
+# A polled write the kernel splits may never complete: bound it.
+job iopoll timeout -s KILL 300 dgen-uring --dev $a --size 64M --seed 14 --iopoll --json
+echo "max_segments $(cat /sys/block/${a#/dev/}/queue/max_segments)"
+job lba4k dgen-uring --dev $b --offset 512 --size 1M --seed 1
+job two dgen-uring --dev $a --dev $b --seed 12 --json
+job warn dgen-uring --dev $w --seed 13 --json
+job warnv dgen-uring --dev $w --seed 13 --verify
+job t_write dgen-uring --dev $t --seed 15
+job t_trim dgen-uring --dev $t --trim-only --size 16M --json
+job t_check dgen-uring --dev $t --seed 15 --verify-only --json
+job t_full dgen-uring --dev $t --seed 16 --trim --verify --json
+# NVMe passthrough on the generic device of drive DGP.
+g=$(generic DGP) && p=$(drive DGP) || exit 1
+echo "generic $g block $p"
+job pt_w dgen-uring --dev $g --seed 18 --json
+job pt_trim dgen-uring --dev $g --trim-only --size 8M --json
+job pt_tc dgen-uring --dev $g --seed 18 --verify-only --json
+mke2fs -q $p >/dev/null 2>&1 || mke2fs $p
+job pt_sig dgen-uring --dev $g --seed 17
+mkdir -p /mnt && mount -t ext2 $p /mnt || exit 1
+job pt_held dgen-uring --dev $g --seed 17 --force
+umount /mnt
+job pt_wv dgen-uring --dev $g --seed 17 --verify --force --json
+JOB
+boot "$work/o612" 6.12 -n -j "$work/job612.sh" \
+	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1" \
+	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T" -d "serial=DGP,img=$P"
+o=$work/o612
+
+expect_rc "$o" wv 0
+j=$(section "$o" wv)
+[ "$(jq -r '.mismatches' <<< "$j")" = 0 ] || fail "wv: mismatches"
+[ "$(jq -r '.bytes_verified' <<< "$j")" = $((64 << 20)) ] ||
+	fail "wv: not all 64 MiB verified"
+# The drive names itself, and its Health log brackets the run: qemu's
+# drive counts every 512 KiB write as one command and every 1000 sectors
+# written as a data unit (rounded up).
+[ "$(jq -r '.targets[0].nvme.serial' <<< "$j")" = DGA ] ||
+	fail "wv: no serial DGA in the report"
+[ "$(jq -r '.targets[0].nvme.model' <<< "$j")" = "QEMU NVMe Ctrl" ] ||
+	fail "wv: no model in the report"
+jq -e '.targets[0].nvme.firmware | length > 0' <<< "$j" >/dev/null ||
+	fail "wv: no firmware in the report"
+[ "$(jq -r '.targets[0].health.verdict' <<< "$j")" = ok ] ||
+	fail "wv: verdict not ok"
+du=$(jq '.targets[0].health.during.data_units_written' <<< "$j")
+[ "$du" -ge $(((64 << 20) / 512000)) ] && [ "$du" -le $(((64 << 20) / 512000 + 130)) ] ||
+	fail "wv: $du data units written for 64 MiB"
+[ "$(jq '.targets[0].health.during.host_write_commands' <<< "$j")" -ge 128 ] ||
+	fail "wv: fewer write commands than 64 MiB in 512 KiB writes"
+jq -e '.targets[0].health.before.temperature_c > 0 and .targets[0].health.after.available_spare >= .targets[0].health.after.spare_threshold' <<< "$j" >/dev/null ||
+	fail "wv: temperature or spare missing"
+ok "write + verify on an emulated NVMe namespace, identity and health in the report"
+
+check_iopoll "$o" iopoll 64
+ok "6.12: --iopoll with the default sizes completes, each write one request"
+
+expect_rc "$o" lba4k 2
+section "$o" lba4k | grep -q 'multiples of 4096' ||
+	fail "lba4k: the refusal does not name the 4 KiB alignment"
+ok "a 4 KiB-LBA namespace refuses a 512-byte offset"
+
+expect_rc "$o" two 0
+j=$(section "$o" two)
+[ "$(jq '[.targets[].bytes] | add' <<< "$j")" = $((192 << 20)) ] ||
+	fail "two: not every byte of both drives written"
+same_as_stream "$A" 128M 12 0
+same_as_stream "$B" 64M 12 1
+ok "two controllers: each image equals --stdout of its stream"
+
+# The controller behind the node-1 bridge: its target on node 1, its
+# threads there and running there.
+[ "$(jq '.placement.targets[1].node' <<< "$j")" = 1 ] ||
+	fail "two: the node-1 controller's target is not on node 1"
+n=$(jq '[.placement.threads[] | select(.targets | index(1))] |
+	map(select(.node == 1 and .cpu_seen == 1)) | length' <<< "$j")
+[ "$n" -ge 1 ] || fail "two: no thread of the node-1 drive ran on node 1"
+[ "$(jq '[.placement.threads[] | select(.targets | index(1)) | select(.node != 1)] | length' <<< "$j")" = 0 ] ||
+	fail "two: a thread of the node-1 drive is off node 1"
+ok "the node-1 controller gets node-1 threads"
+
+# smart_critical_warning=2 (temperature): the run completes, the drive is
+# judged unhealthy, exit 4, in both the plain and the verify report.
+expect_rc "$o" warn 4
+j=$(section "$o" warn)
+[ "$(jq -r '.status' <<< "$j")" = unhealthy ] || fail "warn: status not unhealthy"
+[ "$(jq -r '.targets[0].health.verdict' <<< "$j")" = unhealthy ] ||
+	fail "warn: verdict not unhealthy"
+jq -e '.targets[0].health.after.warnings == ["temperature"]' <<< "$j" >/dev/null ||
+	fail "warn: the temperature warning bit is not named"
+[ "$(jq '.bytes' <<< "$j")" = $((16 << 20)) ] || fail "warn: the run did not complete"
+expect_rc "$o" warnv 4
+section "$o" warnv | grep -q 'health: UNHEALTHY (critical warning 0x02 (temperature))' ||
+	fail "warnv: the human report does not say why"
+ok "a drive with a critical warning: exit 4, unhealthy"
+
+# --trim-only discards the first 16 MiB: verify-only finds each of its
+# 4 KiB blocks zeroed (the drive reads deallocated blocks as zeros) and
+# the rest intact; --trim before a write + verify says how long it took.
+expect_rc "$o" t_write 0
+expect_rc "$o" t_trim 0
+j=$(section "$o" t_trim)
+jq -e '.targets[0].trim.how == "BLKDISCARD" and .targets[0].trim.bytes == 16777216 and .targets[0].trim.seconds >= 0' <<< "$j" >/dev/null ||
+	fail "t_trim: no trim in the report"
+expect_rc "$o" t_check 1
+j=$(section "$o" t_check)
+[ "$(jq '.zeroed' <<< "$j")" = 4096 ] && [ "$(jq '.mismatches' <<< "$j")" = 4096 ] ||
+	fail "t_check: $(jq -c '{mismatches, zeroed, stale, foreign}' <<< "$j"), expected 4096 zeroed blocks only"
+expect_rc "$o" t_full 0
+j=$(section "$o" t_full)
+jq -e '.targets[0].trim.bytes == 33554432 and .mismatches == 0 and .bytes_verified == 33554432' <<< "$j" >/dev/null ||
+	fail "t_full: trim + write + verify"
+same_as_stream "$T" 32M 16 0
+ok "--trim-only, then verify-only finds every trimmed block zeroed; --trim before write + verify"
+
+# Passthrough: IORING_OP_URING_CMD with big SQEs/CQEs writes the same
+# stream bytes at the same LBAs (the host image equals --stdout), verify
+# reads them back, Dataset Management trims, and the namespace's block
+# device is checked for a signature and held like a block target.
+expect_rc "$o" pt_w 0
+j=$(section "$o" pt_w)
+jq -e '.targets[0].type == "nvme-generic" and (.job.ring | index("uring_cmd")) and (.job.ring | index("fixed_buffers")) and .bytes == 33554432 and .targets[0].nvme.serial == "DGP"' <<< "$j" >/dev/null ||
+	fail "pt_w: $(jq -c '{type: .targets[0].type, ring: .job.ring, bytes}' <<< "$j")"
+expect_rc "$o" pt_trim 0
+[ "$(section "$o" pt_trim | jq -r '.targets[0].trim.how')" = "Dataset Management" ] ||
+	fail "pt_trim: not trimmed with Dataset Management"
+expect_rc "$o" pt_tc 1
+j=$(section "$o" pt_tc)
+[ "$(jq '.zeroed' <<< "$j")" = 2048 ] && [ "$(jq '.mismatches' <<< "$j")" = 2048 ] ||
+	fail "pt_tc: $(jq -c '{mismatches, zeroed, stale, foreign}' <<< "$j"), expected the 2048 trimmed blocks zeroed, the rest intact"
+expect_rc "$o" pt_sig 2
+section "$o" pt_sig | grep -q 'holds a ext2/3/4 filesystem' || fail "pt_sig: no signature refusal"
+expect_rc "$o" pt_held 2
+section "$o" pt_held | grep -q 'is in use' || fail "pt_held: a mounted namespace was not refused"
+expect_rc "$o" pt_wv 0
+j=$(section "$o" pt_wv)
+jq -e '.mismatches == 0 and .bytes_verified == 33554432' <<< "$j" >/dev/null || fail "pt_wv: verify"
+same_as_stream "$P" 32M 17 0
+ok "NVMe passthrough (/dev/ngXnY): write, verify, trim, signature and held checks; the image equals --stdout"
+
+# ----- 6.1: Debian 12's own kernel -----
+C=$work/c.img F=$work/f.img
+truncate -s 64M "$C"
+truncate -s 16M "$F"
+cat > "$work/job61.sh" <<'JOB'
+c=$(drive DGC) || exit 1
+job iopoll timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --json
+job iopollv timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --verify-only --json
+job iopollbs timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopoll --bs 512K
+echo "max_segments $(cat /sys/block/${c#/dev/}/queue/max_segments)"
+job wv dgen-uring --dev $c --seed 21 --verify --json
+g=$(generic DGC) || exit 1
+job pt_wv dgen-uring --dev $g --seed 24 --verify --json
+# vfat takes O_DIRECT but cannot punch holes: --trim is refused there.
+f=$(drive DGF) || exit 1
+for m in fat vfat nls_cp437 nls_ascii; do insmod /modules/$m.ko || exit 1; done
+mkdosfs $f >/dev/null && mkdir -p /mnt && mount -t vfat $f /mnt || exit 1
+job fat_trim dgen-uring --dev /mnt/data --size 1M --seed 23 --trim
+echo "fat_left $(ls /mnt | wc -l)"
+job fat_plain dgen-uring --dev /mnt/data --size 1M --seed 23
+umount /mnt
+JOB
+boot "$work/o61" 6.1 -j "$work/job61.sh" -d "serial=DGC,img=$C" \
+	-d "serial=DGF,img=$F" -M fat -M vfat -M nls_cp437 -M nls_ascii
+o=$work/o61
+check_iopoll "$o" iopoll 32
+expect_rc "$o" iopollv 0
+[ "$(section "$o" iopollv | jq -r '.bytes_verified')" = $((32 << 20)) ] ||
+	fail "6.1 iopollv: not all verified"
+[ "$(section "$o" iopollv | jq -r '.mismatches')" = 0 ] || fail "6.1 iopollv: mismatches"
+# 6.1 allows 127 segments (508 KiB): a 512 KiB polled write is refused.
+if [ "$(awk '$1 == "max_segments" { print $2 }' "$o/results.txt")" = 127 ]; then
+	expect_rc "$o" iopollbs 2
+	section "$o" iopollbs | grep -q 'split polled I/O can hang' ||
+		fail "6.1 iopollbs: the refusal does not say why"
+fi
+ok "6.1: --iopoll with the default sizes completes and verifies; --bs 512K is refused"
+expect_rc "$o" wv 0
+[ "$(section "$o" wv | jq -r '.mismatches')" = 0 ] || fail "6.1 wv: mismatches"
+expect_rc "$o" pt_wv 0
+j=$(section "$o" pt_wv)
+jq -e '.mismatches == 0 and .bytes_verified == 67108864 and (.job.ring | index("uring_cmd"))' <<< "$j" >/dev/null ||
+	fail "6.1 pt_wv: passthrough write + verify"
+same_as_stream "$C" 64M 24 0
+ok "6.1: write + verify on the block and the generic device, the image equals --stdout"
+expect_rc "$o" fat_trim 2
+section "$o" fat_trim | grep -q 'cannot punch holes' ||
+	fail "fat_trim: the refusal does not say why"
+grep -qx 'fat_left 0' "$o/results.txt" || fail "fat_trim: the refused run left a file"
+expect_rc "$o" fat_plain 0
+ok "--trim is refused on vfat (no hole punching), nothing left behind; a plain write works there"
+echo "all VM checks passed"
