@@ -187,8 +187,8 @@ int64_t dgen_stream_compare(const struct dgen_stream *s, const void *buf,
  * Pass 1 (and 0) is the run's seed itself, so a one-pass run verifies with
  * its printed seed; pass p >= 2 is an fmix64 chain over (seed, p) with its
  * own domain constant, so no pass's stream shares a block with another's
- * and data a pass left behind never passes as the next one's (SPEC
- * section 5).
+ * and data a pass left behind never passes as the next one's
+ * (doc/data-contract.md section 5).
  */
 uint64_t dgen_pass_seed(uint64_t seed, uint64_t pass);
 
