@@ -726,7 +726,7 @@ out:
 			dgen_inspect_free(job.w[i].in);
 	free(job.w);
 	dgen_inspect_cache_free(io.cache);
-	if (src.fd > STDIN_FILENO)
-		close(src.fd);
+	if (src.fd >= 0 && strcmp(o->path, "-"))
+		close(src.fd);		/* stdin is the caller's */
 	return r;
 }
