@@ -6,7 +6,8 @@
  * Streams come from libdgen, random data from /dev/urandom; hashes and
  * compressors are the real ones. The tool runs as a subprocess on files in
  * /dev/shm (and on a loop device when there are rights for one), and must
- * agree exactly with the library fed the same bytes.
+ * agree exactly with the library fed the same bytes; dgen_inspect_read,
+ * the tool's reader, is tested as a library call too.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -692,6 +693,263 @@ Test(inspect, errors)
 	dgen_inspect_free(a);
 	dgen_inspect_free(b);
 	dgen_inspect_free(NULL);
+}
+
+/* ===== dgen_inspect_read: a whole source in one call ===== */
+
+/* Two library results agree in every count, compressed bytes included. */
+static void assert_equal(const struct dgen_inspect_result *a,
+			 const struct dgen_inspect_result *b)
+{
+	int u, c, k;
+
+	cr_assert(eq(u64, a->bytes, b->bytes));
+	cr_assert(eq(u64, a->sectors, b->sectors));
+	cr_assert(eq(u64, a->zero_sectors, b->zero_sectors));
+	cr_assert(eq(u64, a->same_sectors, b->same_sectors));
+	for (u = 0; u < DGEN_INSPECT_UNITS; u++) {
+		cr_assert(eq(u64, a->dedup[u].chunks, b->dedup[u].chunks));
+		cr_assert(eq(u64, a->dedup[u].distinct, b->dedup[u].distinct),
+			  "unit %u", b->dedup[u].unit);
+	}
+	for (c = 0; c < DGEN_INSPECT_CODECS; c++)
+		for (k = 0; k < DGEN_INSPECT_PIECES; k++) {
+			cr_assert(eq(u64, a->compress[c][k].in,
+				     b->compress[c][k].in));
+			cr_assert(eq(u64, a->compress[c][k].out,
+				     b->compress[c][k].out),
+				  "%s per %u", b->compress[c][k].codec,
+				  b->compress[c][k].piece);
+		}
+}
+
+struct progress_seen {
+	unsigned int calls;
+	uint64_t last, total;
+	int backwards;
+};
+
+static void progress_note(void *arg, uint64_t bytes, uint64_t total,
+			  double secs)
+{
+	struct progress_seen *p = arg;
+
+	(void)secs;
+	if (bytes < p->last || bytes > total)
+		p->backwards = 1;
+	p->calls++;
+	p->last = bytes;
+	p->total = total;
+}
+
+/*
+ * A file on /dev/shm made with dgen_stream_fill, read by the library with
+ * 1 to 3 threads, each way of reading, whole and as a range: every count
+ * equals the inspector fed the same bytes directly, and the report says
+ * what was read and how.
+ */
+Test(inspect, read_file)
+{
+	const size_t size = 21 * MIB + 12345, off = 3 * MIB;
+	const size_t len = 9 * MIB + 4096 + 100;
+	static const enum dgen_inspect_read_how hows[] = {
+		DGEN_INSPECT_READ_FIXED, DGEN_INSPECT_READ_PLAIN,
+		DGEN_INSPECT_READ_PREAD,
+	};
+	struct dgen_stream *s = stream_make(size, 4096, 4096, 2, 3);
+	unsigned char *buf = stream_bytes(s, size);
+	struct dgen_inspect_result whole, part;
+	struct dgen_inspect_read_opts o;
+	struct dgen_inspect_read_report rep;
+	struct progress_seen seen = { 0 };
+	char path[256];
+	unsigned int t, h;
+
+	inspect_buf(buf, size, &whole);
+	inspect_buf(buf + off, len, &part);
+	tmp_path(path, sizeof(path), "read");
+	write_file(path, buf, size);
+	for (t = 1; t <= 3; t++)
+		for (h = 0; h < 3; h++) {
+			dgen_inspect_read_opts_init(&o);
+			o.path = path;
+			o.threads = t;
+			o.how = hows[h];
+			cr_assert(eq(int, dgen_inspect_read(&o, &rep), 0),
+				  "threads %u how %d: fail %d err %d", t, h,
+				  rep.fail, rep.err);
+			cr_assert(eq(int, rep.fail, DGEN_INSPECT_READ_DONE));
+			cr_assert(eq(str, (char *)rep.kind, "regular file"));
+			cr_assert(eq(u32, rep.threads, t));
+			cr_assert(eq(u64, rep.len, size));
+			cr_assert(eq(u64, rep.total, size));
+			cr_assert(eq(u32, rep.dedup_sample, 1));
+			/* A forced fallback is what is used; the best way
+			 * is registered buffers or, without them, plain. */
+			if (hows[h] == DGEN_INSPECT_READ_FIXED)
+				cr_assert(rep.how == DGEN_INSPECT_READ_FIXED ||
+					  rep.how == DGEN_INSPECT_READ_PLAIN);
+			else
+				cr_assert(eq(int, rep.how, hows[h]));
+			assert_equal(&rep.result, &whole);
+
+			o.offset = off;
+			o.size = len;
+			o.progress = progress_note;
+			o.progress_arg = &seen;
+			o.progress_s = 0.001;
+			seen.last = 0;		/* each run counts from 0 */
+			cr_assert(eq(int, dgen_inspect_read(&o, &rep), 0));
+			cr_assert(eq(u64, rep.start, off));
+			cr_assert(eq(u64, rep.len, len));
+			assert_equal(&rep.result, &part);
+		}
+	cr_assert(eq(int, seen.backwards, 0), "progress went back or past the end");
+	if (seen.calls)
+		cr_assert(eq(u64, seen.total, len));
+	cr_log_info("progress called %u times", seen.calls);
+
+	/* A range that runs past the end stops at the end; a sample is
+	 * passed on; an offset O_DIRECT cannot take reads the page cache. */
+	dgen_inspect_read_opts_init(&o);
+	o.path = path;
+	o.offset = off;
+	o.dedup_sample = 4;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), 0));
+	cr_assert(eq(u64, rep.result.bytes, size - off));
+	cr_assert(eq(u32, rep.result.dedup_sample, 4));
+	cr_assert(eq(int, rep.sample_chosen, 0));
+	inspect_buf(buf + off + 1536, len, &part);
+	dgen_inspect_read_opts_init(&o);
+	o.path = path;
+	o.offset = off + 1536;
+	o.size = len;
+	o.threads = 2;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), 0));
+	cr_assert(eq(int, rep.direct, 0));
+	assert_equal(&rep.result, &part);
+	unlink(path);
+	free(buf);
+	dgen_stream_free(s);
+}
+
+struct fifo_feed {
+	const char *path;
+	const unsigned char *buf;
+	size_t len;
+};
+
+static void *fifo_writer(void *arg)
+{
+	const struct fifo_feed *f = arg;
+	FILE *fp = fopen(f->path, "wb");
+
+	if (fp) {
+		fwrite(f->buf, 1, f->len, fp);
+		fclose(fp);
+	}
+	return NULL;
+}
+
+/* A named pipe is a stream: one thread, read(2), the offset skipped by
+ * reading, and the same counts as the bytes fed directly. */
+Test(inspect, read_pipe)
+{
+	const size_t size = 6 * MIB + 777, off = MIB + 512;
+	struct dgen_stream *s = stream_make(size, 8192, 4096, 3, 2);
+	unsigned char *buf = stream_bytes(s, size);
+	struct dgen_inspect_result lib;
+	struct dgen_inspect_read_opts o;
+	struct dgen_inspect_read_report rep;
+	struct fifo_feed f;
+	pthread_t tid;
+	char path[256];
+
+	inspect_buf(buf + off, size - off, &lib);
+	tmp_path(path, sizeof(path), "fifo");
+	unlink(path);
+	cr_assert(eq(int, mkfifo(path, 0600), 0), "%s", strerror(errno));
+	f.path = path;
+	f.buf = buf;
+	f.len = size;
+	cr_assert(eq(int, pthread_create(&tid, NULL, fifo_writer, &f), 0));
+	dgen_inspect_read_opts_init(&o);
+	o.path = path;
+	o.offset = off;
+	o.threads = 4;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), 0), "fail %d err %d",
+		  rep.fail, rep.err);
+	pthread_join(tid, NULL);
+	unlink(path);
+	cr_assert(eq(str, (char *)rep.kind, "pipe"));
+	cr_assert(eq(int, rep.how, DGEN_INSPECT_READ_STREAM));
+	cr_assert(eq(u32, rep.threads, 1));
+	assert_equal(&rep.result, &lib);
+	free(buf);
+	dgen_stream_free(s);
+}
+
+/* Refusals and failures: a negative errno, and the report says where. */
+Test(inspect, read_errors)
+{
+	struct dgen_inspect_read_opts o;
+	struct dgen_inspect_read_report rep;
+	char path[256];
+	struct stat st;
+
+	cr_assert(eq(int, dgen_inspect_read(NULL, &rep), -EINVAL));
+	cr_assert(eq(int, rep.fail, DGEN_INSPECT_READ_EOPTS));
+	dgen_inspect_read_opts_init(&o);
+	cr_assert(eq(int, dgen_inspect_read(&o, NULL), -EINVAL));
+	o.path = "/dev/null";
+	o.threads = DGEN_INSPECT_READ_THREADS_MAX + 1;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), -EINVAL));
+	o.threads = 0;
+	o.dedup_sample = 3;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), -EINVAL));
+	o.dedup_sample = 0;
+	o.how = DGEN_INSPECT_READ_STREAM;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), -EINVAL));
+	o.how = DGEN_INSPECT_READ_FIXED;
+	o.path = NULL;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), -EINVAL));
+
+	o.path = "/nonexistent/dgen-file";
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), -ENOENT));
+	cr_assert(eq(int, rep.fail, DGEN_INSPECT_READ_EOPEN));
+	o.path = "/dev/shm";
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), -EISDIR));
+	cr_assert(eq(int, rep.fail, DGEN_INSPECT_READ_EOPEN));
+
+	tmp_path(path, sizeof(path), "small-lib");
+	write_file(path, "abc", 3);
+	o.path = path;
+	o.offset = MIB;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), -ERANGE));
+	cr_assert(eq(int, rep.fail, DGEN_INSPECT_READ_ERANGE));
+	cr_assert(eq(u64, rep.total, 3));
+	o.offset = 1;
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), 0));
+	cr_assert(eq(u64, rep.result.bytes, 2));
+	unlink(path);
+
+	/* /dev/null is a character device: a stream with nothing in it. */
+	dgen_inspect_read_opts_init(&o);
+	o.path = "/dev/null";
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), 0));
+	cr_assert(eq(str, (char *)rep.kind, "stream"));
+	cr_assert(eq(u64, rep.result.bytes, 0));
+
+	/* A sysfs attribute claims 4096 bytes and holds a few: the data
+	 * ends early, at the offset where it did. */
+	o.path = "/sys/devices/system/cpu/online";
+	if (stat(o.path, &st) || st.st_size != 4096)
+		cr_skip_test("no sysfs attribute of 4096 bytes at %s", o.path);
+	cr_assert(eq(int, dgen_inspect_read(&o, &rep), -ENODATA));
+	cr_assert(eq(int, rep.fail, DGEN_INSPECT_READ_EREAD));
+	cr_assert(gt(u64, rep.err_off, 0));
+	cr_assert(lt(u64, rep.err_off, 4096));
+	cr_assert(eq(u64, rep.len, 4096));
 }
 
 /* ===== The tool's inputs and options ===== */

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
 #include <dgen/placement.h>
+#include <dgen/target.h>
 
 /* 2 packages x 2 NUMA nodes x 8 cores x 2 PUs; core i has PUs i, i + 32. */
 #define TWO_SOCKETS \
@@ -429,4 +431,94 @@ Test(placement, no_numa_machine)
 	cr_assert_eq(p->targets[0].local, 0);
 	dgen_plan_free(p);
 	dgen_topology_free(flat);
+}
+
+/* ===== Plans for targets named by path ===== */
+
+static void make_file(const char *path, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	char *buf = calloc(1, len);
+
+	cr_assert(f != NULL && buf != NULL, "cannot create %s", path);
+	memset(buf, 0x5a, len);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+	free(buf);
+}
+
+/*
+ * Real paths on /dev/shm: a file's weight is its bytes past the offset, a
+ * file not made yet plans where its directory is (weight 1, or the size
+ * given), null has no device; opened targets weigh their size. The plan
+ * names the caller's paths. A path with no device anywhere is refused.
+ */
+Test(placement, plan_for_paths)
+{
+	char file[128], later[128], msg[256] = "";
+	const char *paths[3];
+	struct dgen_plan_paths pp = { 0 };
+	struct dgen_plan_opts po = { .threads = 3 };
+	struct dgen_target *tg[2] = { NULL, NULL };
+	struct dgen_plan *p;
+	unsigned int k;
+
+	snprintf(file, sizeof(file), "/dev/shm/dgen-test-plan-%d", (int)getpid());
+	snprintf(later, sizeof(later), "/dev/shm/dgen-test-plan-%d-later",
+		 (int)getpid());
+	unlink(later);
+	make_file(file, 3 << 20);
+	paths[0] = file;
+	paths[1] = DGEN_TARGET_NULL_PATH;
+	paths[2] = later;
+	pp.paths = paths;
+	pp.n = 3;
+	pp.offset = 1 << 20;
+	cr_assert_eq(dgen_plan_new_paths(&p, topo, &pp, &po, msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(p->ntargets, 3);
+	for (k = 0; k < 3; k++)
+		cr_assert(p->targets[k].name == paths[k]);
+	cr_assert_eq(p->targets[0].weight, 2u << 20);
+	cr_assert_eq(p->targets[1].weight, 1);
+	cr_assert_eq(p->targets[2].weight, 1);
+	cr_assert_eq(p->nthreads, 3);
+	cr_assert_eq(access(later, F_OK), -1, "a dry plan made %s", later);
+	dgen_plan_free(p);
+
+	pp.size = 5 << 20;
+	cr_assert_eq(dgen_plan_new_paths(&p, topo, &pp, &po, msg, sizeof(msg)),
+		     0, "%s", msg);
+	for (k = 0; k < 3; k++)
+		cr_assert_eq(p->targets[k].weight, 5u << 20);
+	dgen_plan_free(p);
+
+	/* Opened: the target's own size, whatever size and offset say. */
+	cr_assert_eq(dgen_target_open(&tg[0], file, 0, 0, 0, msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(dgen_target_open(&tg[1], DGEN_TARGET_NULL_PATH, 0, 1 << 20,
+				      0, msg, sizeof(msg)), 0, "%s", msg);
+	pp.n = 2;
+	pp.targets = tg;
+	cr_assert_eq(dgen_plan_new_paths(&p, topo, &pp, &po, msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(p->targets[0].weight, 3u << 20);
+	cr_assert_eq(p->targets[1].weight, 1u << 20);
+	dgen_plan_free(p);
+	dgen_target_close(tg[0]);
+	dgen_target_close(tg[1]);
+	unlink(file);
+
+	paths[0] = "/nonexistent-dgen-dir/file";
+	pp.targets = NULL;
+	pp.n = 1;
+	cr_assert_eq(dgen_plan_new_paths(&p, topo, &pp, &po, msg, sizeof(msg)),
+		     -ENOENT);
+	cr_assert(strstr(msg, "/nonexistent-dgen-dir/file: cannot find its device") != NULL,
+		  "%s", msg);
+	pp.n = 0;
+	cr_assert_eq(dgen_plan_new_paths(&p, topo, &pp, &po, msg, sizeof(msg)),
+		     -EINVAL);
+	cr_assert_eq(dgen_plan_new_paths(&p, topo, NULL, &po, msg, sizeof(msg)),
+		     -EINVAL);
 }

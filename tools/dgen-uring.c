@@ -17,13 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/fs.h>
 
 #include <dgen/dgen.h>
 
@@ -657,63 +655,6 @@ static void watch(const struct opts *o, struct drive *drv,
 
 
 /*
- * Where @path lives, for the plan. null has no device (node not known); a
- * file not made yet lives where its directory does. Only stat() and sysfs:
- * nothing is opened for writing.
- */
-static int place_probe(const char *path, struct dgen_device *dev)
-{
-	char *dup, *dir, blk[4096];
-	int r;
-
-	if (!strcmp(path, DGEN_TARGET_NULL_PATH)) {
-		memset(dev, 0, sizeof(*dev));
-		dev->kind = DGEN_DEVICE_FILE;
-		dev->node = -1;
-		return 0;
-	}
-	/* An NVMe generic device is planned as its namespace's block
-	 * device: the same node, the same queue limits. */
-	if (dgen_nvme_generic_block(path, blk, sizeof(blk)) == 0)
-		path = blk;
-	r = dgen_device_probe(path, NULL, dev);
-	if (r != -ENOENT || !(dup = strdup(path)))
-		return r;
-	dir = dirname(dup);
-	r = dgen_device_probe(dir, NULL, dev);
-	free(dup);
-	return r;
-}
-
-/* Bytes a --dry-run would write to @path: --size, else its size, else 1. */
-static uint64_t dry_weight(const struct opts *o, const char *path)
-{
-	char blk[4096];
-	uint64_t bytes = 0;
-	struct stat st;
-	int fd;
-
-	if (o->size)
-		return o->size;
-	if (stat(path, &st) < 0)
-		return 1;
-	if (S_ISREG(st.st_mode))
-		return (uint64_t)st.st_size > o->offset ?
-		       (uint64_t)st.st_size - o->offset : 1;
-	/* A block device's size needs an open; read-only, no O_EXCL. */
-	if (dgen_nvme_generic_block(path, blk, sizeof(blk)) == 0)
-		path = blk;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &bytes) == 0 && bytes > o->offset)
-		bytes -= o->offset;
-	else
-		bytes = 1;
-	if (fd >= 0)
-		close(fd);
-	return bytes;
-}
-
-/*
  * The machine, before any target is touched: a pretend one (hwloc
  * synthetic or XML) only plans, and a bad --cpus list is refused here, so
  * nothing is created for a run that cannot start. Exits 2 on refusal.
@@ -755,59 +696,22 @@ static void place_machine(const struct opts *o)
 static int place_plan(const struct opts *o, struct dgen_target **targets,
 		      struct dgen_writer_opts *w, char *msg, size_t msglen)
 {
-	struct dgen_plan_target_spec *ts;
-	struct dgen_device_limits *lim;
-	struct dgen_plan_opts po = {
+	const struct dgen_plan_opts po = {
 		.threads = o->writer.threads,
 		.cpus = o->cpus,
 		.io_size = o->writer.io_size,
 		.queue_depth = o->writer.queue_depth,
 		.one_request = !!(o->writer.ring_flags & DGEN_RING_IOPOLL),
 	};
-	struct dgen_device dev;
-	char blk[64];
-	int r = -ENOMEM;
+	const struct dgen_plan_paths pp = {
+		.paths = o->dev, .n = o->ndev, .targets = targets,
+		.size = o->size, .offset = o->offset,
+	};
+	int r;
 
-	/* Passthrough commands, like polled I/O, are never split: each must
-	 * fit one request. */
-	for (unsigned int k = 0; k < o->ndev; k++)
-		if (dgen_nvme_generic_block(o->dev[k], blk, sizeof(blk)) == 0)
-			po.one_request = 1;
-
-	ts = calloc(o->ndev, sizeof(*ts));
-	lim = calloc(o->ndev, sizeof(*lim));
-	if (!ts || !lim)
-		goto out;
-	for (unsigned int k = 0; k < o->ndev; k++) {
-		struct dgen_target_info i;
-
-		r = place_probe(o->dev[k], &dev);
-		if (r < 0) {
-			snprintf(msg, msglen, "%s: cannot find its device: %s",
-				 o->dev[k], strerror(-r));
-			goto out;
-		}
-		dgen_device_limits_read(&dev, &lim[k]);
-		ts[k] = (struct dgen_plan_target_spec) {
-			.name = o->dev[k], .node = dev.node, .limits = &lim[k],
-		};
-		/* null feeds no device: its pool only has to suit the
-		 * generator (dgen_pool_size). */
-		if (!strcmp(o->dev[k], DGEN_TARGET_NULL_PATH))
-			lim[k].no_device = 1;
-		if (!targets) {
-			ts[k].weight = dry_weight(o, o->dev[k]);
-			if (lim[k].no_device)
-				lim[k].logical_block_size = 1;
-			continue;
-		}
-		dgen_target_info_get(targets[k], &i);
-		ts[k].weight = i.size;
-		lim[k].logical_block_size = i.dio_offset_align;
-	}
-	r = dgen_plan_new(&the_plan, the_topo, ts, o->ndev, &po, msg, msglen);
+	r = dgen_plan_new_paths(&the_plan, the_topo, &pp, &po, msg, msglen);
 	if (r < 0)
-		goto out;
+		return r;
 	/* The report's job line: the first target's pool (all share --bs and
 	 * --qd when given). */
 	*w = o->writer;
@@ -815,10 +719,7 @@ static int place_plan(const struct opts *o, struct dgen_target **targets,
 	w->threads = the_plan->nthreads;
 	w->io_size = the_plan->targets[0].pool.io_size;
 	w->queue_depth = the_plan->targets[0].pool.queue_depth;
-out:
-	free(ts);
-	free(lim);
-	return r;
+	return 0;
 }
 
 /* --dry-run: the plan and the memory this machine offers; nothing written. */

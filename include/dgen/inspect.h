@@ -188,6 +188,113 @@ void dgen_inspect_result_get(const struct dgen_inspect *in,
  */
 uint64_t dgen_inspect_memory(const struct dgen_inspect *in);
 
+/* ===== Reading a file, a device or a stream ===== */
+
+/*
+ * dgen_inspect_read inspects a whole source in one call: files and block
+ * devices are read in 1 MiB blocks with O_DIRECT through io_uring, one
+ * ring per thread (thread t reads blocks t, t + T, t + 2T...) with
+ * DGEN_INSPECT_READ_QD reads in flight while it hashes and compresses the
+ * block at hand, into an inspector of its own; all share one cache, and
+ * the inspectors are merged pairwise at the end. Stdin and other streams
+ * are read with read(2) on the caller's thread. This is dgen-inspect.
+ */
+
+#define DGEN_INSPECT_READ_QD		4u	/* reads in flight per thread */
+#define DGEN_INSPECT_READ_THREADS_MAX	1024u
+#define DGEN_INSPECT_SAMPLE_MAX		(1u << 30)
+
+/* How the blocks are read; the report says which way was used. */
+enum dgen_inspect_read_how {
+	DGEN_INSPECT_READ_FIXED,	/* io_uring READ_FIXED (registered) */
+	DGEN_INSPECT_READ_PLAIN,	/* io_uring READ */
+	DGEN_INSPECT_READ_PREAD,	/* pread(2) */
+	DGEN_INSPECT_READ_STREAM,	/* read(2) of a stream, one thread */
+};
+
+struct dgen_inspect_read_opts {
+	const char *path;		/* a file, a block device, "-": stdin */
+	uint64_t offset;		/* where the range starts; chunks are
+					   aligned to it */
+	uint64_t size;			/* bytes from there; UINT64_MAX: to
+					   the end */
+	unsigned int threads;		/* 0: the online CPUs; a stream uses
+					   one, a range no more than its blocks */
+	/*
+	 * 0: every chunk, unless counting every chunk of a file or device
+	 * where nothing repeats would not fit in half the RAM; then the
+	 * smallest power of two that fits (report.sample_chosen says so).
+	 */
+	uint32_t dedup_sample;
+	/*
+	 * DGEN_INSPECT_READ_FIXED: the best the kernel allows (registered
+	 * buffers, else plain io_uring reads, else pread); PLAIN or PREAD
+	 * force that fallback, to check it reads the same bytes.
+	 */
+	enum dgen_inspect_read_how how;
+	/*
+	 * Called on the caller's thread about every progress_s seconds
+	 * while the threads read a file or device (NULL: none).
+	 */
+	void (*progress)(void *arg, uint64_t bytes, uint64_t total,
+			 double seconds);
+	void *progress_arg;
+	double progress_s;		/* default 1 */
+};
+
+/* dgen_inspect_read_opts_init - fill @o: stdin, everything, online CPUs,
+ * sampling only where memory needs it, the best way of reading. */
+void dgen_inspect_read_opts_init(struct dgen_inspect_read_opts *o);
+
+/* Where dgen_inspect_read stopped. */
+enum dgen_inspect_read_fail {
+	DGEN_INSPECT_READ_DONE,		/* it did not: the result is valid */
+	DGEN_INSPECT_READ_EOPTS,	/* bad options */
+	DGEN_INSPECT_READ_EOPEN,	/* stat/open (-EISDIR: a directory) */
+	DGEN_INSPECT_READ_ESIZE,	/* the size of a block device */
+	DGEN_INSPECT_READ_ERANGE,	/* offset beyond the end (of total) */
+	DGEN_INSPECT_READ_EREAD,	/* a read failed at err_off; -ENODATA:
+					   the source ended there, before
+					   start + len */
+	DGEN_INSPECT_READ_ESETUP,	/* memory, threads, the inspector */
+};
+
+struct dgen_inspect_read_report {
+	const char *kind;		/* "regular file", "block device",
+					   "pipe", "stream", "stdin" */
+	int direct;			/* read with O_DIRECT */
+	int direct_open_refused;	/* open refused O_DIRECT: page cache */
+	int direct_read_refused;	/* reads refused it: page cache */
+	int sample_chosen;		/* dedup_sample chosen to fit memory */
+	uint32_t dedup_sample;		/* the sampling used */
+	enum dgen_inspect_read_how how;	/* thread 0's way of reading */
+	unsigned int threads;
+	uint64_t start;			/* the range: offset */
+	uint64_t len;			/* its bytes (a stream: size asked) */
+	uint64_t total;			/* the file's or device's bytes */
+	double seconds;			/* reading and measuring */
+	struct dgen_inspect_result result;	/* when fail is DONE */
+	enum dgen_inspect_read_fail fail;
+	int err;			/* -errno of the failure */
+	uint64_t err_off;		/* where a failed read was */
+	unsigned int failures;		/* threads that failed (a read
+					   failure is reported before others) */
+};
+
+/*
+ * dgen_inspect_read - inspect the range of @o->path that @o names and fill
+ * @rep (everything it got to, also on failure).
+ *
+ * Returns 0, or a negative errno with rep->fail saying where: -EINVAL for
+ * bad options (threads over the maximum, a sample that is not a power of
+ * two up to DGEN_INSPECT_SAMPLE_MAX, an unknown way of reading), the
+ * errno of stat/open (-EISDIR for a directory), of BLKGETSIZE64, -ERANGE
+ * for an offset beyond the end, a read's errno or -ENODATA when the data
+ * ended early, -ENOMEM.
+ */
+int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
+		      struct dgen_inspect_read_report *rep);
+
 #ifdef __cplusplus
 }
 #endif

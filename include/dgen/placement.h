@@ -132,6 +132,43 @@ void dgen_plan_free(struct dgen_plan *p);
 size_t dgen_plan_describe(const struct dgen_plan *p,
 			  const struct dgen_topology *t, char *buf, size_t len);
 
+/* ===== Plans for targets named by path ===== */
+
+struct dgen_target;
+
+struct dgen_plan_paths {
+	const char *const *paths;	/* the targets; DGEN_TARGET_NULL_PATH
+					   ("null") has no device; the plan
+					   names them: they must outlive it */
+	unsigned int n;
+	/* The same targets opened, in the same order: each one's size is its
+	 * weight and its O_DIRECT alignment the block the I/O size must
+	 * fill. NULL for a dry run (nothing is opened for writing). */
+	struct dgen_target *const *targets;
+	uint64_t size;			/* dry run: bytes per target; 0: each
+					   one's size past @offset, else 1 */
+	uint64_t offset;		/* dry run: where writing starts */
+};
+
+/*
+ * dgen_plan_new_paths - dgen_plan_new() for targets named by path: each
+ * one's node and queue limits from dgen_device_probe() of the path (of its
+ * directory when the file is not made yet) and dgen_device_limits_read(),
+ * its weight its bytes (see struct dgen_plan_paths). An NVMe generic
+ * device (/dev/ngXnY) is planned as its namespace's block device, and its
+ * commands, never split, each fit one request (as with opts->one_request).
+ * Only stat(), sysfs and, for a dry run's block device, a read-only open
+ * to learn its size.
+ *
+ * Returns 0 and sets *@out, or -errno with the reason in @msg: the errno
+ * of a path whose device cannot be found (message "PATH: cannot find its
+ * device: ..."), -EINVAL for no paths, or dgen_plan_new()'s.
+ */
+int dgen_plan_new_paths(struct dgen_plan **out, const struct dgen_topology *t,
+			const struct dgen_plan_paths *p,
+			const struct dgen_plan_opts *opts, char *msg,
+			size_t msglen);
+
 #ifdef __cplusplus
 }
 #endif
