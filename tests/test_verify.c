@@ -395,7 +395,8 @@ Test(verify, pass_seeds)
  */
 struct run {
 	int code;
-	char out[1 << 16];
+	char out[1 << 20];		/* a timed burn-in reports every pass,
+					   each with its targets' figures */
 	char err[1 << 16];
 };
 
