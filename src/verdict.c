@@ -103,6 +103,11 @@ unsigned int dgen_cliffs_find(const struct dgen_series *s, unsigned int k,
 			limit = (1 - o->cliff_drop) * before;
 			if (rate[i] >= limit)
 				continue;
+			/* A drop starts with two low intervals: one low interval
+			 * then a normal one is noise, and the drop (if one
+			 * follows) starts later. */
+			if (W > 1 && rate[i + 1] >= limit)
+				continue;
 			/* Sustained: all of the window but one below the limit. */
 			below = 0;
 			for (size_t j = i; j < i + W; j++)

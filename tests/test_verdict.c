@@ -151,6 +151,25 @@ Test(cliff, one_sustained_drop)
 	dgen_series_free(s);
 }
 
+/*
+ * One noisy low interval just before the real drop: the cliff starts where
+ * the drop is sustained, not at the noise (a throttle lowered at interval
+ * 12, a stall at 10).
+ */
+Test(cliff, starts_after_a_noisy_interval)
+{
+	const double r[] = { 1, 1, 1.1, 0.9, 1, 1, 1.05, 0.95, 1, 1, 0.2, 1,
+			     0.2, 0.21, 0.19, 0.2, 0.2, 0.2, 0.2 };
+	struct dgen_cliff c[2];
+	struct dgen_series *s = series(1);
+
+	rates(s, 0, DGEN_PHASE_WRITE, r, sizeof(r) / sizeof(r[0]), 0);
+	cr_assert_eq(dgen_cliffs_find(s, 0, NULL, c, 2), 1);
+	cr_expect_eq(c[0].at_bytes, s->rows[11].bytes_total);
+	cr_expect_float_eq(c[0].at_s, 12.0, 1e-9);
+	dgen_series_free(s);
+}
+
 Test(cliff, noise_and_short_dips_are_not_cliffs)
 {
 	/* One stalled interval, then a two-interval dip (a pass boundary). */

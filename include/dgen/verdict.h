@@ -15,8 +15,9 @@
  * target alone is never slow.
  *
  * cliff: within one phase kind, the target's interval rates are compared
- * with its own earlier ones: interval i starts a cliff when its rate, and
- * all but at most one of the cliff_window intervals from it (default 5),
+ * with its own earlier ones: interval i starts a cliff when its rate and
+ * the next one's, and all but at most one of the cliff_window intervals
+ * from it (default 5),
  * are below (1 - cliff_drop) x the median of the intervals before it since
  * the second (the first is warm-up) or since the last cliff (at least
  * cliff_window of them;
