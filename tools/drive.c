@@ -379,23 +379,6 @@ void drive_run_human(const struct drive *d)
 		       st->o.window, st->o.range * 100, st->o.slope * 100);
 }
 
-/* @s as a JSON string on @f. */
-static void put_json(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void drive_status(const struct drive *d, FILE *f, int json)
 {
 	int slow;
@@ -414,12 +397,12 @@ void drive_status(const struct drive *d, FILE *f, int json)
 		double g = dgen_monitor_rate(d->m, k);
 
 		fputs(k ? ", {\"path\": " : "{\"path\": ", f);
-		put_json(f, d->names[k]);
+		json_string_to(f, d->names[k]);
 		fprintf(f, ", \"gbps\": %.3f}", g > 0 ? g : 0);
 	}
 	fprintf(f, "], \"slowest\": ");
 	if (slow >= 0)
-		put_json(f, d->names[slow]);
+		json_string_to(f, d->names[slow]);
 	else
 		fputs("null", f);
 }
