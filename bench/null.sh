@@ -22,6 +22,12 @@
 # ratios are taken within each repetition and their median is shown, with
 # the spread (min-max) as the measure of noise. GB = 10^9 bytes.
 #
+# Last, dgen-entercost measures one system call and one io_uring_enter
+# carrying a round of qd NOPs, and the bound that enter sets: with one
+# enter per round of qd x bs bytes, the null target can reach at most
+# t_gen / (t_gen + t_enter) of the generator alone, t_gen being the
+# generator's CPU time for one round.
+#
 # Usage: bench/null.sh [BUILD_DIR]
 #        (env REPS=7 SIZE=32G SIZE_4K=4G FILL_SECONDS=0.5 BASE=)
 set -euo pipefail
@@ -34,6 +40,7 @@ secs=${FILL_SECONDS:-0.5}
 base=${BASE:-}
 small=256M
 fill=$build/bench/dgen-e2e-fill
+enter=$build/bench/dgen-entercost
 tools=(new)
 declare -A dgen=([new]=$build/tools/dgen-uring)
 if [ -n "$base" ]; then
@@ -41,7 +48,7 @@ if [ -n "$base" ]; then
 	dgen[base]=$base/tools/dgen-uring
 fi
 
-for t in "${dgen[@]}" "$fill"; do
+for t in "${dgen[@]}" "$fill" "$enter"; do
 	[ -x "$t" ] || { echo "null.sh: $t not built" >&2; exit 2; }
 done
 command -v jq >/dev/null || { echo "null.sh: jq is needed" >&2; exit 2; }
@@ -121,3 +128,12 @@ for t in "${tools[@]}"; do
 		"$(col 4 <<<"${fig[$t,4k]}" | median)" "$(col 4 <<<"${fig[$t,4k]}" | spread)" \
 		"$(col 6 <<<"${fig[$t,4k]}" | median)"
 done
+
+# The enter's cost and the bound it sets (see the top of this file).
+gen_med=$(col 1 <<<"${fig[gen]}" | median)
+read -r sys_us enter_us < <("$enter" "$qd" | jq -r '"\(.syscall_us) \(.enter_us)"')
+awk -v g="$gen_med" -v bs="$bs" -v qd="$qd" -v s="$sys_us" -v e="$enter_us" 'BEGIN {
+	t = bs * qd / (g * 1e9) * 1e6
+	printf "\none system call: %.3f us of CPU; one io_uring_enter with %d NOPs: %.3f us\n", s, qd, e
+	printf "generator alone: %.2f us per round of %d x %d B; bound on null / generator: %.3f\n", t, qd, bs, t / (t + e)
+}'
