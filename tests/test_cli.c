@@ -22,31 +22,6 @@
 
 #define MiB	(1ull << 20)
 
-struct run {
-	int code;			/* exit status, or 128 + signal */
-	char out[1 << 16];
-	char err[1 << 13];
-};
-
-/* Run the tool with @args (a shell word list); capture stdout and stderr. */
-__attribute__((format(printf, 2, 3)))
-static int tool(struct run *r, const char *fmt, ...)
-{
-	char args[1024], cmd[2048], *out = scratch_path("out"),
-	     *err = scratch_path("err");
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", DGEN_URING_PATH, args,
-		 out, err);
-	r->code = code_of(system(cmd));
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
-	return r->code;
-}
-
 /* A top-level number of the JSON report (the tool indents those by two). */
 static uint64_t json_top(const char *json, const char *key)
 {

@@ -27,30 +27,6 @@
 
 #define MiB	(1ull << 20)
 
-struct run {
-	int code;
-	char out[1 << 16];
-	char err[1 << 13];
-};
-
-__attribute__((format(printf, 2, 3)))
-static int tool(struct run *r, const char *fmt, ...)
-{
-	char args[1024], cmd[2048], *out = scratch_path("out"),
-	     *err = scratch_path("err");
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", DGEN_URING_PATH, args,
-		 out, err);
-	r->code = code_of(system(cmd));
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
-	return r->code;
-}
-
 /* A number that follows @key (a JSON member name with its quotes) after
  * @from in @json. */
 static uint64_t json_num_after(const char *json, const char *from,
