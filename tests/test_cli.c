@@ -541,9 +541,11 @@ ParameterizedTest(struct sig_case *c, cli, signal_stops_with_truthful_report)
 	 * The file reaches its full size once the handlers are in place; its
 	 * first blocks (tmpfs allocates on write) appear once the writer's
 	 * threads are pinned, their buffers placed and registered, and data
-	 * flows: only then is the signal a mid-run one.
+	 * flows: only then is the signal a mid-run one. A minute at most:
+	 * the wait ends as soon as data flows, and a slow start-up (ASan on
+	 * busy cores) must not make the signal land before it.
 	 */
-	for (int i = 0; i < 1000 && (stat(path, &st) || (uint64_t)st.st_size < size ||
+	for (int i = 0; i < 6000 && (stat(path, &st) || (uint64_t)st.st_size < size ||
 				     !st.st_blocks); i++)
 		nanosleep(&tick, NULL);
 	nanosleep(&pause, NULL);
