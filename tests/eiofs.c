@@ -2,7 +2,7 @@
 /*
  * eiofs.c - a FUSE filesystem with one file that fails I/O in a chosen range
  *
- * usage: eiofs MOUNTPOINT SIZE BAD_OFFSET BAD_LENGTH {read|write|rw}
+ * usage: eiofs MOUNTPOINT SIZE BAD_OFFSET BAD_LENGTH {read|write|rw} [GATE]
  *
  * The mount holds one file, "disk", of SIZE bytes kept in memory (zeros at
  * first). A read or a write that touches [BAD_OFFSET, BAD_OFFSET +
@@ -11,6 +11,12 @@
  * normally. Files are opened direct_io, so O_DIRECT I/O reaches this
  * process as it was issued (split at the kernel's request size) and no page
  * cache hides an error. Runs in the foreground until unmounted.
+ *
+ * With GATE (a path), an I/O that is to fail first waits until the file
+ * GATE holds data (allocated blocks), for at most a minute: a test that
+ * writes another target in the same run thus knows that target took a
+ * write before the error stopped the run, however the threads were
+ * scheduled.
  */
 #define FUSE_USE_VERSION 31
 
@@ -21,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static const char disk_path[] = "/disk";
 
@@ -28,7 +35,29 @@ static struct {
 	uint8_t *data;
 	uint64_t size, bad_off, bad_len;
 	int bad_read, bad_write;
+	const char *gate;
+	int gate_open;			/* the gate held data, or timed out */
 } fs;
+
+/* Hold an I/O about to fail until the gate file holds data (see above). */
+static void gate_wait(void)
+{
+	const struct timespec tick = { 0, 1000 * 1000 };
+	struct stat st;
+
+	if (!fs.gate || __atomic_load_n(&fs.gate_open, __ATOMIC_ACQUIRE))
+		return;
+	for (int i = 0; i < 60 * 1000; i++) {
+		if (!stat(fs.gate, &st) && st.st_blocks > 0) {
+			__atomic_store_n(&fs.gate_open, 1, __ATOMIC_RELEASE);
+			return;
+		}
+		nanosleep(&tick, NULL);
+	}
+	fprintf(stderr, "eiofs: %s held no data after 60 s; failing anyway\n",
+		fs.gate);
+	__atomic_store_n(&fs.gate_open, 1, __ATOMIC_RELEASE);
+}
 
 static int hits_bad(uint64_t off, uint64_t len)
 {
@@ -86,8 +115,10 @@ static int eio_read(const char *path, char *buf, size_t len, off_t off,
 		return 0;
 	if (len > fs.size - (uint64_t)off)
 		len = (size_t)(fs.size - (uint64_t)off);
-	if (fs.bad_read && hits_bad((uint64_t)off, len))
+	if (fs.bad_read && hits_bad((uint64_t)off, len)) {
+		gate_wait();
 		return -EIO;
+	}
 	memcpy(buf, fs.data + off, len);
 	return (int)len;
 }
@@ -99,8 +130,10 @@ static int eio_write(const char *path, const char *buf, size_t len,
 	(void)fi;
 	if ((uint64_t)off >= fs.size || len > fs.size - (uint64_t)off)
 		return -ENOSPC;
-	if (fs.bad_write && hits_bad((uint64_t)off, len))
+	if (fs.bad_write && hits_bad((uint64_t)off, len)) {
+		gate_wait();
 		return -EIO;
+	}
 	memcpy(fs.data + off, buf, len);
 	return (int)len;
 }
@@ -128,8 +161,8 @@ int main(int argc, char **argv)
 {
 	char *fargv[] = { argv[0], "-f", argv[1], NULL };
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: eiofs MOUNTPOINT SIZE BAD_OFFSET BAD_LENGTH {read|write|rw}\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: eiofs MOUNTPOINT SIZE BAD_OFFSET BAD_LENGTH {read|write|rw} [GATE]\n");
 		return 2;
 	}
 	fs.size = strtoull(argv[2], NULL, 0);
@@ -137,6 +170,7 @@ int main(int argc, char **argv)
 	fs.bad_len = strtoull(argv[4], NULL, 0);
 	fs.bad_read = !strcmp(argv[5], "read") || !strcmp(argv[5], "rw");
 	fs.bad_write = !strcmp(argv[5], "write") || !strcmp(argv[5], "rw");
+	fs.gate = argc == 7 ? argv[6] : NULL;
 	fs.data = calloc(1, fs.size ? fs.size : 1);
 	if (!fs.data) {
 		fprintf(stderr, "eiofs: cannot hold %llu bytes\n",

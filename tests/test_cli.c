@@ -22,31 +22,6 @@
 
 #define MiB	(1ull << 20)
 
-struct run {
-	int code;			/* exit status, or 128 + signal */
-	char out[1 << 16];
-	char err[1 << 13];
-};
-
-/* Run the tool with @args (a shell word list); capture stdout and stderr. */
-__attribute__((format(printf, 2, 3)))
-static int tool(struct run *r, const char *fmt, ...)
-{
-	char args[1024], cmd[2048], *out = scratch_path("out"),
-	     *err = scratch_path("err");
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", DGEN_URING_PATH, args,
-		 out, err);
-	r->code = code_of(system(cmd));
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
-	return r->code;
-}
-
 /* A top-level number of the JSON report (the tool indents those by two). */
 static uint64_t json_top(const char *json, const char *key)
 {
@@ -566,9 +541,11 @@ ParameterizedTest(struct sig_case *c, cli, signal_stops_with_truthful_report)
 	 * The file reaches its full size once the handlers are in place; its
 	 * first blocks (tmpfs allocates on write) appear once the writer's
 	 * threads are pinned, their buffers placed and registered, and data
-	 * flows: only then is the signal a mid-run one.
+	 * flows: only then is the signal a mid-run one. A minute at most:
+	 * the wait ends as soon as data flows, and a slow start-up (ASan on
+	 * busy cores) must not make the signal land before it.
 	 */
-	for (int i = 0; i < 1000 && (stat(path, &st) || (uint64_t)st.st_size < size ||
+	for (int i = 0; i < 6000 && (stat(path, &st) || (uint64_t)st.st_size < size ||
 				     !st.st_blocks); i++)
 		nanosleep(&tick, NULL);
 	nanosleep(&pause, NULL);

@@ -27,30 +27,6 @@
 
 #define MiB	(1ull << 20)
 
-struct run {
-	int code;
-	char out[1 << 16];
-	char err[1 << 13];
-};
-
-__attribute__((format(printf, 2, 3)))
-static int tool(struct run *r, const char *fmt, ...)
-{
-	char args[1024], cmd[2048], *out = scratch_path("out"),
-	     *err = scratch_path("err");
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", DGEN_URING_PATH, args,
-		 out, err);
-	r->code = code_of(system(cmd));
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
-	return r->code;
-}
-
 /* A number that follows @key (a JSON member name with its quotes) after
  * @from in @json. */
 static uint64_t json_num_after(const char *json, const char *from,
@@ -65,6 +41,21 @@ static uint64_t json_num_after(const char *json, const char *from,
 	return strtoull(p + strlen(key), NULL, 10);
 }
 
+/* Bytes of @path's first @size that hold @s's bytes at their offset, in
+ * 4 KiB blocks (the stream's compare unit); a missing file holds none. */
+static uint64_t matching(const char *path, uint64_t size,
+			 const struct dgen_stream *s)
+{
+	struct stat st;
+	int64_t bad;
+
+	if (stat(path, &st) || (uint64_t)st.st_size < size)
+		return 0;
+	bad = path_compare(path, 0, size, s);
+	cr_assert_geq(bad, 0, "%s unreadable", path);
+	return size - (uint64_t)bad * 4096;
+}
+
 struct eiofs {
 	char dir[64];
 	char disk[96];
@@ -74,11 +65,12 @@ struct eiofs {
 
 /*
  * Mount eiofs with a @size-byte disk whose @mode ("read", "write") I/O to
- * [@bad, @bad + @len) fails, and wait until its file is there. Skips only
- * when FUSE cannot be used here.
+ * [@bad, @bad + @len) fails, and wait until its file is there. With @gate
+ * (else NULL), the failing I/O waits until the file @gate holds data.
+ * Skips only when FUSE cannot be used here.
  */
 static void eiofs_mount(struct eiofs *m, uint64_t size, uint64_t bad,
-			uint64_t len, const char *mode)
+			uint64_t len, const char *mode, const char *gate)
 {
 	char a_size[32], a_bad[32], a_len[32], cmd[512];
 	char *argv[] = { "sh", "-c", cmd, NULL };
@@ -101,8 +93,9 @@ static void eiofs_mount(struct eiofs *m, uint64_t size, uint64_t bad,
 	snprintf(a_size, sizeof(a_size), "%llu", (unsigned long long)size);
 	snprintf(a_bad, sizeof(a_bad), "%llu", (unsigned long long)bad);
 	snprintf(a_len, sizeof(a_len), "%llu", (unsigned long long)len);
-	snprintf(cmd, sizeof(cmd), "exec %s %s %s %s %s %s 2>%s", DGEN_EIOFS_PATH,
-		 m->dir, a_size, a_bad, a_len, mode, m->log);
+	snprintf(cmd, sizeof(cmd), "exec %s %s %s %s %s %s %s 2>%s",
+		 DGEN_EIOFS_PATH, m->dir, a_size, a_bad, a_len, mode,
+		 gate ? gate : "", m->log);
 	cr_assert_eq(stat(m->dir, &parent), 0);
 	cr_assert_eq(posix_spawn(&m->pid, "/bin/sh", NULL, NULL, argv, environ), 0);
 	/* Mounted once the directory is another filesystem holding the disk. */
@@ -154,22 +147,33 @@ static void eiofs_unmount(struct eiofs *m)
  * A write that touches the bad range fails with EIO: the run stops, exits
  * 3, and the report names the target and the offset of the failed write;
  * the bytes a second target took are counted, in its own line and in the
- * total.
+ * total, and they are exactly the bytes of its stream on it.
+ *
+ * Each target has its own thread, so the second one could be still
+ * setting up when the FUSE target reaches the bad range: eiofs holds the
+ * failing write until the second target's file holds data, and a write
+ * that landed is reaped and counted however soon the run stops after it.
  */
 Test(ioerror, write_error_stops_run)
 {
 	const uint64_t size = 64 * MiB, bs = MiB, bad = 40 * MiB + 12288;
 	const char *shm = scratch_path("other");
 	char key[256], line[512];
-	uint64_t off, fuse_bytes, shm_bytes, total;
+	uint64_t off, fuse_bytes, shm_bytes, total, on_shm;
+	struct dgen_stream *s;
 	struct eiofs m;
 	struct run r;
 
-	eiofs_mount(&m, size, bad, 4096, "write");
 	unlink(shm);
+	eiofs_mount(&m, size, bad, 4096, "write", shm);
 	tool(&r, "--dev %s --dev %s --size 64M --bs 1M --qd 4 --threads 2 --seed 3 --json",
 	     m.disk, shm);
 	eiofs_unmount(&m);
+	/* The second target's stream: --seed 3, stream 1 (targets count from 0). */
+	s = stream_make(3, 1, size, 1.0, 1.0);
+	cr_assert(s);
+	on_shm = matching(shm, size, s);
+	dgen_stream_free(s);
 	unlink(shm);
 
 	cr_assert_eq(r.code, 3, "exit %d\n%s%s", r.code, r.out, r.err);
@@ -192,6 +196,9 @@ Test(ioerror, write_error_stops_run)
 	total = json_num_after(r.out, "\n  \"bytes\": ", "\"bytes\": ");
 	cr_assert_lt(fuse_bytes, size, "the bad write was counted");
 	cr_assert_gt(shm_bytes, 0, "the other target's bytes were not counted");
+	cr_assert_eq(shm_bytes, on_shm, "the report says %llu B on %s, it holds %llu B of its stream",
+		     (unsigned long long)shm_bytes, shm,
+		     (unsigned long long)on_shm);
 	cr_assert_eq(fuse_bytes + shm_bytes, total, "%llu + %llu != %llu",
 		     (unsigned long long)fuse_bytes,
 		     (unsigned long long)shm_bytes, (unsigned long long)total);
@@ -211,7 +218,7 @@ Test(ioerror, verify_names_failed_read)
 	struct eiofs m;
 	struct run r, v, b;
 
-	eiofs_mount(&m, size, bad, 4096, "read");
+	eiofs_mount(&m, size, bad, 4096, "read", NULL);
 	tool(&r, "--dev %s --size 32M --bs 1M --seed 7 --json", m.disk);
 	tool(&v, "--dev %s --size 32M --bs 1M --seed 7 --verify-only --json", m.disk);
 	tool(&b, "--dev %s --size 32M --bs 1M --seed 8 --verify --passes 1 --json", m.disk);

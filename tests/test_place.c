@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -33,31 +32,6 @@
 /* 2 packages x 2 NUMA nodes x 8 cores x 2 PUs; PU i + 32 is core i's twin. */
 #define TWO_SOCKETS \
 	"pack:2 numa:2 l3:1(size=32MiB) l2:8(size=1MiB) core:1 pu:2(indexes=2*32:1*2)"
-
-struct run {
-	int code;
-	char out[1 << 17];
-	char err[1 << 13];
-};
-
-/* Run the tool with @env (assignments, may be "") and @args. */
-__attribute__((format(printf, 3, 4)))
-static int tool(struct run *r, const char *env, const char *fmt, ...)
-{
-	char args[1024], cmd[4096], *out = scratch_path("pout"),
-	     *err = scratch_path("perr");
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "env %s %s %s >%s 2>%s", env, DGEN_URING_PATH,
-		 args, out, err);
-	r->code = code_of(system(cmd));
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
-	return r->code;
-}
 
 /* ===== The plan's thread table, as --dry-run prints it ===== */
 
@@ -165,8 +139,8 @@ Test(place_synthetic, one_thread_per_core_on_the_targets_node)
 	unsigned int n, seen[32] = { 0 };
 	struct run r;
 
-	cr_assert_eq(tool(&r, two_socket_env(), "--dev %s --size 1G --dry-run",
-			  devnode), 0, "%s", r.err);
+	cr_assert_eq(tool_env(&r, two_socket_env(), "--dev %s --size 1G --dry-run",
+			      devnode), 0, "%s", r.err);
 	cr_assert(strstr(r.out, "threads: 8, one per physical core, on node 1"),
 		  "%s", r.out);
 	n = plan_rows(r.out, rows, 64);
@@ -190,24 +164,24 @@ Test(place_synthetic, overrides_honoured)
 	struct row rows[64];
 	struct run r;
 
-	cr_assert_eq(tool(&r, two_socket_env(), "--dev %s --size 1G --dry-run --cpus 0-1",
-			  devnode), 0, "%s", r.err);
+	cr_assert_eq(tool_env(&r, two_socket_env(), "--dev %s --size 1G --dry-run --cpus 0-1",
+			      devnode), 0, "%s", r.err);
 	cr_assert_eq(plan_rows(r.out, rows, 64), 2, "%s", r.out);
 	cr_assert_eq(rows[0].cpu, 0);
 	cr_assert_eq(rows[1].cpu, 1);
 	cr_assert_eq(rows[0].node, 0);
 
 	/* A twin PU asked for by name is used. */
-	cr_assert_eq(tool(&r, two_socket_env(), "--dev %s --size 1G --dry-run --cpus 40",
-			  devnode), 0, "%s", r.err);
+	cr_assert_eq(tool_env(&r, two_socket_env(), "--dev %s --size 1G --dry-run --cpus 40",
+			      devnode), 0, "%s", r.err);
 	cr_assert_eq(plan_rows(r.out, rows, 64), 1, "%s", r.out);
 	cr_assert_eq(rows[0].cpu, 40);
 	cr_assert_eq(rows[0].core, 8);
 	cr_assert_eq(rows[0].node, 1);
 
 	/* More threads than node 1's 8 cores: allowed, and said. */
-	cr_assert_eq(tool(&r, two_socket_env(), "--dev %s --size 1G --dry-run --threads 12",
-			  devnode), 0, "%s", r.err);
+	cr_assert_eq(tool_env(&r, two_socket_env(), "--dev %s --size 1G --dry-run --threads 12",
+			      devnode), 0, "%s", r.err);
 	cr_assert_eq(plan_rows(r.out, rows, 64), 12, "%s", r.out);
 	cr_assert(strstr(r.out, "note: 4 threads more than the 8 cores used"),
 		  "%s", r.out);
@@ -215,8 +189,8 @@ Test(place_synthetic, overrides_honoured)
 		cr_assert_eq(rows[i].node, 1, "%s", r.out);
 
 	/* --bs and --qd are kept as given. */
-	cr_assert_eq(tool(&r, two_socket_env(), "--dev %s --size 1G --dry-run --bs 256K --qd 6",
-			  devnode), 0, "%s", r.err);
+	cr_assert_eq(tool_env(&r, two_socket_env(), "--dev %s --size 1G --dry-run --bs 256K --qd 6",
+			      devnode), 0, "%s", r.err);
 	cr_assert(strstr(r.out, "6 x 256 KiB buffers per thread"), "%s", r.out);
 }
 
@@ -226,8 +200,8 @@ Test(place_synthetic, machine_without_numa)
 	struct row rows[64];
 	struct run r;
 
-	cr_assert_eq(tool(&r, "DGEN_HWLOC_SYNTHETIC='core:4 pu:2'",
-			  "--dev null --size 1G --dry-run"), 0, "%s", r.err);
+	cr_assert_eq(tool_env(&r, "DGEN_HWLOC_SYNTHETIC='core:4 pu:2'",
+			      "--dev null --size 1G --dry-run"), 0, "%s", r.err);
 	cr_assert_eq(plan_rows(r.out, rows, 64), 4, "%s", r.out);
 	/* null feeds no device: no device floor, buffers sized to the L2. */
 	cr_assert(strstr(r.out, "no device floor"), "%s", r.out);
@@ -241,8 +215,8 @@ Test(place_synthetic, bad_cpus_refused)
 {
 	struct run r;
 
-	cr_assert_eq(tool(&r, two_socket_env(), "--dev %s --size 1G --dry-run --cpus 64",
-			  devnode), 2);
+	cr_assert_eq(tool_env(&r, two_socket_env(), "--dev %s --size 1G --dry-run --cpus 64",
+			      devnode), 2);
 	cr_assert(strstr(r.err, "CPU 64 is not on this machine (64 PUs numbered 0-63)"),
 		  "%s", r.err);
 	cr_assert_str_empty(r.out);
@@ -254,7 +228,7 @@ Test(place_synthetic, real_run_on_pretend_machine_refused)
 	const char *path = scratch_path("pretend");
 	struct run r;
 
-	cr_assert_eq(tool(&r, two_socket_env(), "--dev %s --size 1M", path), 2);
+	cr_assert_eq(tool_env(&r, two_socket_env(), "--dev %s --size 1M", path), 2);
 	cr_assert(strstr(r.err, "pretend machine") && strstr(r.err, "--dry-run"),
 		  "%s", r.err);
 	cr_assert_eq(access(path, F_OK), -1, "the file was created");
@@ -285,7 +259,7 @@ Test(place, bad_cpus_refused_nothing_written)
 	cr_assert_eq(file_make(old, MiB, 0x3c), 0);
 	h = path_hash(old);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cr_assert_eq(tool(&r, "", "--dev %s --dev %s --size 1M --cpus '%s'",
+		cr_assert_eq(tool(&r, "--dev %s --dev %s --size 1M --cpus '%s'",
 				  old, new, cases[i].list), 2, "--cpus %s: %s",
 			     cases[i].list, r.err);
 		cr_assert(strstr(r.err, cases[i].says) && strstr(r.err, "--cpus"),
@@ -312,7 +286,7 @@ Test(place, dry_run_writes_nothing)
 	h = path_hash(old);
 	hb = path_hash(backing);
 	dev = loop_attach(backing, 0);
-	cr_assert_eq(tool(&r, "", "--dev %s --dev %s --size 1M --dry-run",
+	cr_assert_eq(tool(&r, "--dev %s --dev %s --size 1M --dry-run",
 			  old, new), 0, "%s", r.err);
 	cr_assert(strstr(r.out, "nothing written") && strstr(r.out, "memory: "),
 		  "%s", r.out);
@@ -322,7 +296,7 @@ Test(place, dry_run_writes_nothing)
 	cr_assert_eq(access(new, F_OK), -1, "--dry-run made a file");
 	if (dev) {
 		/* No --size: the device's size is read, read-only. */
-		cr_expect_eq(tool(&r, "", "--dev %s --dry-run", dev), 0, "%s", r.err);
+		cr_expect_eq(tool(&r, "--dev %s --dry-run", dev), 0, "%s", r.err);
 		cr_expect(strstr(r.out, dev), "%s", r.out);
 		cr_expect_eq(path_hash(dev), hb);
 		loop_detach(dev);
@@ -367,11 +341,11 @@ Test(place, run_follows_the_plan)
 
 	if (!shell_line("command -v python3"))
 		cr_skip_test("python3 is needed to parse the JSON report");
-	cr_assert_eq(tool(&r, "", "--dev %s --size 64M --dry-run", path), 0, "%s",
+	cr_assert_eq(tool(&r, "--dev %s --size 64M --dry-run", path), 0, "%s",
 		     r.err);
 	n = plan_rows(r.out, plan, 256);
 	cr_assert_geq(n, 1);
-	cr_assert_eq(tool(&r, "", "--dev %s --size 64M --seed 3 --bs 256K --json",
+	cr_assert_eq(tool(&r, "--dev %s --size 64M --seed 3 --bs 256K --json",
 			  path), 0, "%s", r.err);
 	cr_assert_eq(path_compare(path, 0, 64 * MiB, s), 0);
 	f = fopen(rows, "w");
@@ -388,7 +362,7 @@ Test(place, run_follows_the_plan)
 	snprintf(cmd, sizeof(cmd), "python3 %s %s %s 2>&1", py, json, rows);
 	cr_assert_str_eq(shell_line(cmd) ?: "(failed)", "ok", "%s", r.out);
 	/* The human report names each thread's CPU, node and memory. */
-	cr_assert_eq(tool(&r, "", "--dev null --size 64M --cpus 0"), 0, "%s", r.err);
+	cr_assert_eq(tool(&r, "--dev null --size 64M --cpus 0"), 0, "%s", r.err);
 	cr_assert(strstr(r.out, "thread 0: cpu 0, core 0, node ") &&
 		  strstr(r.out, "(ran on cpu 0, 1 allowed)") &&
 		  strstr(r.out, "  memory: "), "%s", r.out);
@@ -441,7 +415,7 @@ Test(place, affinity_seen_from_proc)
 	pid_t pid;
 	int status;
 
-	cr_assert_eq(tool(&r, "", "--dev null --size 1G --dry-run"), 0, "%s", r.err);
+	cr_assert_eq(tool(&r, "--dev null --size 1G --dry-run"), 0, "%s", r.err);
 	n = plan_rows(r.out, plan, 256);
 	snprintf(cmd, sizeof(cmd), "exec %s --dev null --size 16T --seed 1 >/dev/null",
 		 DGEN_URING_PATH);

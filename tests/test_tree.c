@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "writer_helpers.h"
+#include "toolrun.h"
 
 #ifndef DGEN_URING_PATH
 #error "meson passes the path of the built tool"
@@ -86,11 +87,6 @@ static void hvec_push(struct hvec *h, struct hrec r)
 	h->v[h->n++] = r;
 }
 
-static int code_of(int status)
-{
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* Run a bash command line; its exit status (128 + signal if killed). */
 __attribute__((format(printf, 1, 2)))
 static int sh(const char *fmt, ...)
@@ -105,7 +101,8 @@ static int sh(const char *fmt, ...)
 	return code_of(system(line));
 }
 
-static char *slurp(const char *path, size_t *len)
+/* The whole file @path, NUL-terminated, in a new buffer; its length. */
+static char *read_whole(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -176,7 +173,7 @@ Test(tree, files_equal_their_streams)
 	cr_assert_eq(sh("%s --dir %s --files 45 --fanout 16 --file-size 64K --seed %llu --stream 7 --dedup 2 -t 2 --qd 8 --bs 16K --json >%s",
 			DGEN_URING_PATH, dir, SEED, out), 0);
 	check_tree(dir, 45, 16, 64 * KIB, 7, 2);
-	rep = slurp(out, &n);
+	rep = read_whole(out, &n);
 	cr_assert(strstr(rep, "\"files\": 45,"), "report: %s", rep);
 	cr_assert(strstr(rep, "\"bytes\": 2949120,"), "report: %s", rep);
 	cr_assert(strstr(rep, "\"files_per_s\""), "report: %s", rep);
@@ -214,7 +211,7 @@ Test(tree, batches_of_open_files)
 	cr_assert_eq(sh("DGEN_TREE_BATCH=7 %s --dir %s --files 30 --fanout 8 --file-size 8K --seed %llu --stream 5 -t 2 --json >%s",
 			DGEN_URING_PATH, dir, SEED, out), 0);
 	check_tree(dir, 30, 8, 8 * KIB, 5, 1);
-	rep = slurp(out, &n);
+	rep = read_whole(out, &n);
 	cr_assert(strstr(rep, "\"writer_runs\": 5 }"), "report: %s", rep);
 	cr_assert(strstr(rep, "\"files\": 30,"), "report: %s", rep);
 	free(rep);
@@ -240,7 +237,7 @@ Test(tree, no_piece_shared_between_files)
 		size_t n;
 
 		dgen_tree_path(path, sizeof(path), dir, DGEN_TREE_FANOUT_DEFAULT, i, NULL);
-		b = (uint8_t *)slurp(path, &n);
+		b = (uint8_t *)read_whole(path, &n);
 		cr_assert_eq(n, size);
 		for (size_t x = 0; x < n; x += 512)
 			hvec_push(&h, hrec_of(b + x, 512, i));
@@ -279,7 +276,7 @@ Test(tree, existing_tree_refused_without_force)
 	}
 	cr_assert_eq(sh("%s --dir %s --files 10 --fanout 4 --file-size 8K --seed 99 >/dev/null 2>%s",
 			DGEN_URING_PATH, dir, err), 2);
-	msg = slurp(err, &n);
+	msg = read_whole(err, &n);
 	cr_assert(strstr(msg, "/d000/f000000 exists"), "stderr: %s", msg);
 	free(msg);
 	for (int i = 0; i < 10; i++) {
@@ -392,7 +389,7 @@ Test(stdout, reader_closes_pipe)
 	cr_assert_eq(sh("%s --stdout --size 1G --seed %llu --stream 3 2>%s | head -c 1M >%s; exit ${PIPESTATUS[0]}",
 			DGEN_URING_PATH, SEED, err, out), 0);
 	check_file_is_stream(out, 3, MIB);
-	msg = slurp(err, &n);
+	msg = read_whole(err, &n);
 	cr_assert(strstr(msg, "status: closed (reader closed the pipe after "),
 		  "stderr: %s", msg);
 	free(msg);

@@ -393,13 +393,6 @@ Test(verify, pass_seeds)
  * (report_seconds), never from a clock around the process: start-up,
  * sanitizers and a loaded machine are not the run's business.
  */
-struct run {
-	int code;
-	char out[1 << 20];		/* a timed burn-in reports every pass,
-					   each with its targets' figures */
-	char err[1 << 16];
-};
-
 /*
  * Upper bounds on a run's own seconds are sanity bounds: a stop that is
  * late by this much is no stop at all. (A pass here takes well under a
@@ -415,24 +408,6 @@ static double report_seconds(const char *json)
 
 	cr_assert(p, "no seconds in the report:\n%s", json);
 	return strtod(p + strlen(key), NULL);
-}
-
-__attribute__((format(printf, 2, 3)))
-static int tool(struct run *r, const char *fmt, ...)
-{
-	char args[1024], cmd[2048], *out = scratch_path("out"),
-	     *err = scratch_path("err");
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s", DGEN_URING_PATH, args,
-		 out, err);
-	r->code = code_of(system(cmd));
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
-	return r->code;
 }
 
 /*
