@@ -18,7 +18,8 @@ command -v qemu-system-x86_64 >/dev/null || {
 	echo "SKIP: qemu-system-x86_64 is not installed"; exit 77; }
 command -v jq >/dev/null || { echo "FAIL: jq is missing (.ci/packages)"; exit 1; }
 work=$(mktemp -d /dev/shm/dgen-vm.XXXXXX)
-trap '[ -n "${DGEN_VM_KEEP:-}" ] || rm -rf "$work"' EXIT
+flipper=
+trap '[ -z "$flipper" ] || kill $flipper 2>/dev/null; [ -n "${DGEN_VM_KEEP:-}" ] || rm -rf "$work"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
@@ -69,6 +70,22 @@ check_ptpoll() {
 		(.job.ring | index("uring_cmd"))' >/dev/null ||
 		fail "$2: $(section "$1" "$2" | jq -c '{status, ring: .job.ring, bytes_written, bytes_verified, mismatches}')"
 }
+# flip_in_pass2 RESULTS SOCKET CONTROLLER: once job flip's status lines
+# reach pass 2, make the controller report a temperature warning through
+# QMP, as a drive that heats up during a burn-in would; "flipped" in
+# $work says it was done. Gives up when the job script is done.
+flip_in_pass2() {
+	local i
+	for i in $(seq 6000); do
+		if awk '/^@@begin flip/ { on = 1 } on && /"pass": 2,/ { f = 1 } END { exit !f }' "$1" 2>/dev/null; then
+			"$here/qmp.py" "$2" "/machine/peripheral/$3" smart_critical_warning 2 \
+				2> "$work/qmp.err" && touch "$work/flipped"
+			return 0
+		fi
+		grep -q '^@@done' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
 boot() {	# OUT KERNEL ARGS...: boot, keep the output, die if the VM failed
 	local out=$1 k=$2
 	shift 2
@@ -83,9 +100,10 @@ A=$work/a.img B=$work/b.img W=$work/w.img
 truncate -s 128M "$A"
 truncate -s 64M "$B"
 truncate -s 16M "$W"
-T=$work/t.img P=$work/p.img
+T=$work/t.img P=$work/p.img H=$work/h.img
 truncate -s 32M "$T"
 truncate -s 32M "$P"
+truncate -s 16M "$H"
 cat > "$work/job612.sh" <<'JOB'
 a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) && t=$(drive DGT) || exit 1
 echo "drives $a $b $w $t"
@@ -100,6 +118,10 @@ job warn dgen-uring --dev $w --seed 13 --json
 job warnv dgen-uring --dev $w --seed 13 --verify
 job warnp sh -c 'dgen-uring --dev $0 --size 4M --seed 13 --passes 3 --json 2>/tmp/warnp.err' $w
 echo "warnp_err $(cat /tmp/warnp.err)"
+# The host sets a critical warning on DGH during pass 2 (flip_in_pass2):
+# passes of about 2 s leave it time, however loaded.
+h=$(drive DGH) || exit 1
+job flip sh -c 'dgen-uring --dev $0 --size 8M --seed 26 --passes 8 --rate 4M --status-interval 0.2 --json >/tmp/flip.json; r=$?; echo @@report; cat /tmp/flip.json; exit $r' $h
 job t_write dgen-uring --dev $t --seed 15
 job t_trim dgen-uring --dev $t --trim-only --size 16M --json
 job t_check dgen-uring --dev $t --seed 15 --verify-only --json
@@ -119,9 +141,15 @@ job pt_held dgen-uring --dev $g --seed 17 --force
 umount /mnt
 job pt_wv dgen-uring --dev $g --seed 17 --verify --force --json
 JOB
-boot "$work/o612" 6.12 -n -j "$work/job612.sh" \
+mkdir -p "$work/o612"
+flip_in_pass2 "$work/o612/results.txt" "$work/qmp.sock" c5 &
+flipper=$!
+boot "$work/o612" 6.12 -n -j "$work/job612.sh" -Q "$work/qmp.sock" \
 	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1" \
-	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T" -d "serial=DGP,img=$P"
+	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T" -d "serial=DGP,img=$P" \
+	-d "serial=DGH,img=$H"
+wait $flipper || true
+flipper=
 o=$work/o612
 
 expect_rc "$o" wv 0
@@ -225,6 +253,24 @@ jq -e '.status == "unhealthy" and (.passes | length) == 1 and
 grep -q '^warnp_err .*unhealthy in pass 1: critical warning 0x02 (temperature); the run ends after this pass' "$o/results.txt" ||
 	fail "warnp: stderr does not name the pass: $(grep '^warnp_err' "$o/results.txt")"
 ok "a drive with a critical warning: exit 4, unhealthy"
+
+# A drive that turns unhealthy during a burn-in: the passes before are
+# ok, the pass it happened in is unhealthy and named, the run ends after
+# it, exit 4.
+[ -f "$work/flipped" ] || fail "flip: the host could not set the warning: $(cat "$work/qmp.err" 2>/dev/null)"
+expect_rc "$o" flip 4
+j=$(section "$o" flip | sed '1,/^@@report$/d')
+fp=$(jq '.targets[0].health.first_unhealthy_pass' <<< "$j")
+jq -e '.targets[0].health as $h | .status == "unhealthy" and $h.verdict == "unhealthy" and
+	$h.first_unhealthy_pass >= 2 and (.passes | length) == $h.first_unhealthy_pass and
+	($h.passes | length) == $h.first_unhealthy_pass and all(.passes[]; .complete) and
+	$h.before.critical_warning == 0 and $h.passes[0].after.critical_warning == 0 and
+	all($h.passes[:-1][]; .verdict == "ok") and $h.passes[-1].verdict == "unhealthy" and
+	$h.passes[-1].after.warnings == ["temperature"]' <<< "$j" >/dev/null ||
+	fail "flip: $(jq -c '{status, passes: (.passes | length), h: (.targets[0].health | {verdict, reasons, first_unhealthy_pass, p: [.passes[] | {pass, verdict, reasons}]})}' <<< "$j")"
+section "$o" flip | grep -q "is unhealthy in pass $fp: critical warning 0x02 (temperature)" ||
+	fail "flip: stderr does not name pass $fp"
+ok "a drive that turns unhealthy in pass $fp of a burn-in: that pass named, the run ends there, exit 4"
 
 # --trim-only discards the first 16 MiB: verify-only finds each of its
 # 4 KiB blocks zeroed (the drive reads deallocated blocks as zeros) and
