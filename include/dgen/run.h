@@ -74,6 +74,11 @@ enum dgen_run_edge {
 
 struct dgen_run_pass;
 
+/* A pass hook (dgen_run_opts.pass_hook): non-zero ends the run after the
+ * pass. */
+typedef int (*dgen_run_pass_fn)(uint64_t n, enum dgen_run_edge edge,
+				const struct dgen_run_pass *p, void *arg);
+
 struct dgen_run_opts {
 	enum dgen_run_mode mode;
 	/* Targets: @npaths paths (a block device, a regular file, or
@@ -116,8 +121,7 @@ struct dgen_run_opts {
 	   included. Something to check between passes (a drive's health):
 	   a non-zero return ends the run after this pass (res->hook_ended).
 	   NULL: none. */
-	int (*pass_hook)(uint64_t n, enum dgen_run_edge edge,
-			 const struct dgen_run_pass *p, void *arg);
+	dgen_run_pass_fn pass_hook;
 };
 
 /* dgen_run_opts_init - one pass of writing, 20 mismatches kept, no cap. */
