@@ -273,6 +273,43 @@ static int run_phase(struct dgen_run *r, struct dgen_run_pass *p,
 	return err;
 }
 
+/*
+ * Pass @p's phases. Returns non-zero when the run ends with it: an I/O
+ * error (kept in the result), a cut, or a stop.
+ */
+static int run_pass(struct dgen_run *r, struct dgen_run_pass *p)
+{
+	const struct dgen_run_opts *o = &r->o;
+
+	if (o->mode != DGEN_RUN_VERIFY_ONLY) {
+		p->wrote = 1;
+		if (run_phase(r, p, DGEN_MODE_WRITE, &p->wr))
+			return 1;
+		p->cut = p->wr.stopped;
+	}
+	if (o->mode != DGEN_RUN_WRITE && !p->cut && !run_stopping(r)) {
+		int err = run_phase(r, p, DGEN_MODE_VERIFY, &p->vr);
+
+		p->verified = 1;
+		r->bad_before += p->vr.mismatches + p->vr.framing;
+		if (err)
+			return 1;
+		p->cut = p->vr.stopped;
+	}
+	return p->cut || run_stopping(r);
+}
+
+/* The caller's pass hook; non-zero: it asked to end the run. */
+static int pass_hook(struct dgen_run *r, const struct dgen_run_pass *p,
+		     enum dgen_run_edge edge)
+{
+	if (!r->o.pass_hook || !r->o.pass_hook(p->n, edge, p, r->o.progress_arg))
+		return 0;
+	if (!r->res->hook_ended)
+		r->res->hook_ended = p->n;
+	return 1;
+}
+
 static int run_passes(struct dgen_run *r, char *msg, size_t msglen)
 {
 	const struct dgen_run_opts *o = &r->o;
@@ -291,6 +328,7 @@ static int run_passes(struct dgen_run *r, char *msg, size_t msglen)
 		return err;
 	for (uint64_t n = first; n <= last; n++) {
 		struct dgen_run_pass *p = pass_add(r, n);
+		int end;
 
 		if (!p) {
 			snprintf(msg, msglen, "out of memory");
@@ -298,22 +336,10 @@ static int run_passes(struct dgen_run *r, char *msg, size_t msglen)
 		}
 		if ((err = make_streams(r, n, r->streams, msg, msglen)))
 			return err;
-		if (!vo) {
-			err = run_phase(r, p, DGEN_MODE_WRITE, &p->wr);
-			p->wrote = 1;
-			if (err)
-				return 0;
-			p->cut = p->wr.stopped;
-		}
-		if (o->mode != DGEN_RUN_WRITE && !p->cut && !run_stopping(r)) {
-			err = run_phase(r, p, DGEN_MODE_VERIFY, &p->vr);
-			p->verified = 1;
-			r->bad_before += p->vr.mismatches + p->vr.framing;
-			if (err)
-				return 0;
-			p->cut = p->vr.stopped;
-		}
-		if (p->cut || run_stopping(r) || run_past_deadline(r))
+		end = pass_hook(r, p, DGEN_RUN_PASS_BEGIN);
+		end |= run_pass(r, p);
+		end |= pass_hook(r, p, DGEN_RUN_PASS_END);
+		if (end || run_past_deadline(r))
 			break;
 		free_streams(r->prev, r->ntargets);
 		memcpy(r->prev, r->streams, r->ntargets * sizeof(*r->prev));

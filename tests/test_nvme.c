@@ -114,3 +114,28 @@ Test(nvme, char_device_not_generic_refused)
 	cr_assert_eq(dgen_nvme_generic_block("/dev/null", blk, sizeof(blk)), -ENOTTY);
 	cr_assert_eq(dgen_nvme_generic_block("/dev/shm", blk, sizeof(blk)), -ENOTTY);
 }
+
+/*
+ * A watch on what is not NVMe records nothing, judges nothing and sends
+ * no command: a burn-in over files or loop devices has no health (the
+ * watch on drives is tested in the VM).
+ */
+Test(nvme, watch_of_a_file_is_silent)
+{
+	char path[] = "/dev/shm/dgen-nvme-XXXXXX", why[64] = "x";
+	struct dgen_nvme_watch w;
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	dgen_nvme_watch_begin(&w, path);
+	cr_assert(!w.nvme && w.err == -ENOTTY && !w.have_before);
+	cr_assert_eq(dgen_nvme_watch_pass(&w, 1, 0, why, sizeof(why)), 0);
+	cr_assert_eq(dgen_nvme_watch_pass(&w, 1, 1, why, sizeof(why)), 0);
+	cr_assert_str_eq(why, "");
+	cr_assert_eq(w.npasses, 0);
+	cr_assert_eq(dgen_nvme_watch_end(&w), 0);
+	cr_assert(!w.have_after && !w.bad && !w.bad_pass);
+	dgen_nvme_watch_free(&w);
+	unlink(path);
+}

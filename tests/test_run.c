@@ -308,6 +308,168 @@ Test(run, stop_at_any_moment_reports_the_truth)
 	}
 }
 
+/*
+ * What a pass hook saw: each call in order, and whether the target held
+ * the pass's stream at that moment (judged by reading it back).
+ */
+struct hook_log {
+	const struct dgen_run_opts *o;
+	const char *path;
+	uint64_t size;
+	struct dgen_run *run;		/* to stop */
+	uint64_t stop_at_begin;		/* dgen_run_stop at this pass's begin */
+	uint64_t end_after;		/* return 1 at this pass's end */
+	unsigned int calls;
+	struct { uint64_t n; enum dgen_run_edge edge; int wrote, verified, cut;
+		 uint64_t wr, vr; int64_t bad_prev, bad_this; } c[16];
+};
+
+static int on_pass(uint64_t n, enum dgen_run_edge edge,
+		   const struct dgen_run_pass *p, void *arg)
+{
+	struct hook_log *l = arg;
+	struct dgen_stream *s;
+
+	cr_assert_lt(l->calls, 16);
+	cr_assert_eq(p->n, n);
+	l->c[l->calls].n = n;
+	l->c[l->calls].edge = edge;
+	l->c[l->calls].wrote = p->wrote;
+	l->c[l->calls].verified = p->verified;
+	l->c[l->calls].cut = p->cut;
+	l->c[l->calls].wr = p->wr.bytes;
+	l->c[l->calls].vr = p->vr.bytes;
+	s = pass_stream(l->o, n, 0, l->size);
+	l->c[l->calls].bad_this = path_compare(l->path, 0, l->size, s);
+	dgen_stream_free(s);
+	l->c[l->calls].bad_prev = -1;
+	if (n >= 2) {
+		s = pass_stream(l->o, n - 1, 0, l->size);
+		l->c[l->calls].bad_prev = path_compare(l->path, 0, l->size, s);
+		dgen_stream_free(s);
+	}
+	l->calls++;
+	if (edge == DGEN_RUN_PASS_BEGIN && n == l->stop_at_begin)
+		dgen_run_stop(l->run);
+	return edge == DGEN_RUN_PASS_END && n == l->end_after;
+}
+
+static void hook_run(struct dgen_run_opts *o, struct hook_log *l,
+		     struct dgen_run_result *res)
+{
+	char msg[512];
+
+	o->pass_hook = on_pass;
+	o->progress_arg = l;
+	l->o = o;
+	cr_assert_eq(dgen_run_new(&l->run, o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(dgen_run_exec(l->run, res, msg, sizeof(msg)), 0, "%s", msg);
+}
+
+/*
+ * The hook brackets each pass: begin before its first byte is written
+ * (the target still holds the pass before), end after its read-back
+ * (the target holds the pass), once each, in pass order.
+ */
+Test(run, pass_hook_brackets_each_pass_in_order)
+{
+	const uint64_t size = MIB;
+	const char *paths[] = { scratch_path("h0"), scratch_path("h1") };
+	struct hook_log l = { .path = paths[0], .size = size };
+	struct dgen_run_result res;
+	struct dgen_run_opts o;
+
+	opts_for(&o, paths, 2, size, 41);
+	o.mode = DGEN_RUN_WRITE_VERIFY;
+	o.passes = 3;
+	hook_run(&o, &l, &res);
+	cr_assert_eq(res.npasses, 3);
+	cr_assert_eq(res.hook_ended, 0);
+	cr_assert_eq(l.calls, 6);
+	for (unsigned int i = 0; i < 6; i++) {
+		const uint64_t n = i / 2 + 1;
+
+		cr_assert_eq(l.c[i].n, n, "call %u: pass %llu", i,
+			     (unsigned long long)l.c[i].n);
+		if (i % 2 == 0) {
+			cr_assert_eq(l.c[i].edge, DGEN_RUN_PASS_BEGIN);
+			cr_assert(!l.c[i].wrote && !l.c[i].verified && !l.c[i].wr);
+			cr_assert_neq(l.c[i].bad_this, 0, "pass %llu on the target before it began",
+				      (unsigned long long)n);
+			if (n >= 2)
+				cr_assert_eq(l.c[i].bad_prev, 0, "pass %llu's begin: pass before not intact",
+					     (unsigned long long)n);
+		} else {
+			cr_assert_eq(l.c[i].edge, DGEN_RUN_PASS_END);
+			cr_assert(l.c[i].wrote && l.c[i].verified && !l.c[i].cut);
+			cr_assert_eq(l.c[i].wr, 2 * size);
+			cr_assert_eq(l.c[i].vr, 2 * size);
+			cr_assert_eq(l.c[i].bad_this, 0, "pass %llu's end: not on the target",
+				     (unsigned long long)n);
+		}
+	}
+	dgen_run_free(l.run);
+
+	/* Verify-only of pass 3: its one pass, bracketed, nothing written. */
+	memset(&l, 0, sizeof(l));
+	l.path = paths[0];
+	l.size = size;
+	o.mode = DGEN_RUN_VERIFY_ONLY;
+	o.passes = 0;
+	o.pass = 3;
+	hook_run(&o, &l, &res);
+	cr_assert_eq(l.calls, 2);
+	cr_assert(l.c[0].n == 3 && l.c[0].edge == DGEN_RUN_PASS_BEGIN);
+	cr_assert(l.c[1].n == 3 && l.c[1].edge == DGEN_RUN_PASS_END);
+	cr_assert(!l.c[1].wrote && l.c[1].verified && l.c[1].vr == 2 * size);
+	cr_assert_eq(res.passes[0].vr.mismatches, 0);
+	dgen_run_free(l.run);
+	unlink(paths[0]);
+	unlink(paths[1]);
+}
+
+/*
+ * A hook that says stop at a pass's end ends the run there, without a
+ * stop; a stop during a pass still ends that pass with its end call.
+ */
+Test(run, pass_hook_ends_the_run_and_every_begin_has_its_end)
+{
+	const uint64_t size = MIB;
+	const char *paths[] = { scratch_path("k0") };
+	struct hook_log l = { .path = paths[0], .size = size, .end_after = 2 };
+	struct dgen_run_result res;
+	struct dgen_run_opts o;
+
+	opts_for(&o, paths, 1, size, 43);
+	o.mode = DGEN_RUN_WRITE_VERIFY;
+	o.passes = 5;
+	hook_run(&o, &l, &res);
+	cr_assert_eq(res.npasses, 2);
+	cr_assert_eq(res.hook_ended, 2);
+	cr_assert(!res.stopped, "the hook's end is not a stop");
+	cr_assert_eq(l.calls, 4);
+	cr_assert(l.c[3].n == 2 && l.c[3].edge == DGEN_RUN_PASS_END &&
+		  l.c[3].verified && !l.c[3].cut);
+	dgen_run_free(l.run);
+
+	/* Stopped as pass 2 begins: pass 2 is cut, and still ends. */
+	memset(&l, 0, sizeof(l));
+	l.path = paths[0];
+	l.size = size;
+	l.stop_at_begin = 2;
+	hook_run(&o, &l, &res);
+	cr_assert(res.stopped);
+	cr_assert_eq(res.hook_ended, 0);
+	cr_assert_eq(res.npasses, 2);
+	cr_assert_eq(l.calls, 4);
+	cr_assert(l.c[2].n == 2 && l.c[2].edge == DGEN_RUN_PASS_BEGIN);
+	cr_assert(l.c[3].n == 2 && l.c[3].edge == DGEN_RUN_PASS_END);
+	cr_assert(!l.c[3].verified, "a stopped pass is not read back");
+	cr_assert_eq(l.c[3].wr, res.passes[1].wr.bytes);
+	dgen_run_free(l.run);
+	unlink(paths[0]);
+}
+
 Test(run, refuses_before_touching_anything)
 {
 	const char *paths[] = { scratch_path("r0") };

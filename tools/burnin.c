@@ -147,8 +147,9 @@ struct run {
 	const char *status;
 	double user_s, sys_s;
 	struct drive drv;		/* --dev: per-target view (drive.h) */
-	struct health *health;		/* per device: NVMe identity, health
-					   (health.h); NULL for trees */
+	struct dgen_nvme_watch *health;	/* per device: NVMe identity, health
+					   around the run and each pass;
+					   NULL for trees */
 	struct dgen_discard_result *trim; /* per device, with --trim */
 };
 
@@ -157,6 +158,7 @@ struct run {
 struct status {
 	const struct burnin_job *j;
 	struct drive *drv;
+	struct run *r;
 	double last_s;			/* the last line's time and bytes */
 	uint64_t last_b;
 };
@@ -544,6 +546,29 @@ static void status_event(unsigned int ev, void *arg)
 }
 
 /*
+ * The drives' health around each pass (dgen_run_opts.pass_hook): a drive
+ * that complains ends the run after the pass, named (exit 4).
+ */
+static int status_pass(uint64_t n, enum dgen_run_edge edge,
+		       const struct dgen_run_pass *p, void *arg)
+{
+	struct status *st = arg;
+	struct dgen_nvme_watch *h = st->r->health;
+	char why[256];
+	int end = 0;
+
+	(void)p;
+	for (unsigned int k = 0; h && k < st->j->ndev; k++)
+		if (dgen_nvme_watch_pass(&h[k], n, edge == DGEN_RUN_PASS_END,
+					 why, sizeof(why))) {
+			fprintf(stderr, "dgen-uring: the drive of %s is unhealthy in pass %llu: %s; the run ends after this pass\n",
+				st->j->dev[k], (unsigned long long)n, why);
+			end = 1;
+		}
+	return end;
+}
+
+/*
  * NVMe identity and health before the first pass, and --trim: every
  * target checked before any is discarded. Returns 0 or an exit status.
  */
@@ -555,7 +580,7 @@ static int nvme_begin(struct run *r)
 
 	r->health = calloc(j->ndev + 1, sizeof(*r->health));
 	for (unsigned int k = 0; r->health && k < j->ndev; k++)
-		health_begin(&r->health[k], j->dev[k]);
+		dgen_nvme_watch_begin(&r->health[k], j->dev[k]);
 	if (!j->trim)
 		return 0;
 	r->trim = calloc(j->ndev + 1, sizeof(*r->trim));
@@ -593,7 +618,7 @@ int burnin_run(const struct burnin_job *j)
 {
 	const struct burnin_opts *b = &j->b;
 	struct run r = { .j = j, .status = "ok" };
-	struct status st = { .j = j, .drv = &r.drv };
+	struct status st = { .j = j, .drv = &r.drv, .r = &r };
 	struct dgen_run_tree tree;
 	struct dgen_run_opts o;
 	struct rusage ru0, ru1;
@@ -632,6 +657,7 @@ int burnin_run(const struct burnin_job *j)
 	o.progress = status_line;
 	o.progress_arg = &st;
 	o.event = status_event;
+	o.pass_hook = status_pass;
 	o.stop = &tool_stop;
 	err = dgen_run_new(&r.run, &o, msg, sizeof(msg));
 	if (err) {
@@ -649,7 +675,7 @@ int burnin_run(const struct burnin_job *j)
 	err = dgen_run_exec(r.run, &r.res, msg, sizeof(msg));
 	drive_finish(&r.drv);
 	for (unsigned int k = 0; r.health && k < j->ndev; k++)
-		health_end(&r.health[k], j->dev[k]);
+		dgen_nvme_watch_end(&r.health[k]);
 	getrusage(RUSAGE_SELF, &ru1);
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
@@ -670,11 +696,12 @@ int burnin_run(const struct burnin_job *j)
 		r.status = "error";
 		rc = EXIT_IO;
 		if (r.res.error_target >= 0)
-			fprintf(stderr, "dgen-uring: %s of %s at offset %llu failed: %s\n",
+			fprintf(stderr, "dgen-uring: %s of %s at offset %llu failed: %s%s\n",
 				r.res.error_phase,
 				path_of(&r, (uint64_t)r.res.error_target),
 				(unsigned long long)r.res.error_offset,
-				strerror(-r.res.error));
+				strerror(-r.res.error),
+				iopoll_hint(r.res.error, j->opts.ring_flags));
 	} else if (t.mismatches || t.framing) {
 		r.status = "mismatch";
 		rc = EXIT_MISMATCH;
@@ -697,7 +724,7 @@ int burnin_run(const struct burnin_job *j)
 		drive_leave(rc);	/* the abandoned writer is never freed */
 out:
 	drive_free(&r.drv);
-	free(r.health);
+	health_free(r.health, j->ndev);
 	free(r.trim);
 	dgen_run_free(r.run);
 	return rc;

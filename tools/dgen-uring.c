@@ -892,7 +892,7 @@ static void report_place_json(const struct dgen_writer *w)
 struct report {
 	const struct opts *o;
 	struct drive drv;		/* per-target figures (drive.h) */
-	struct health *health;		/* per target: NVMe identity, health */
+	struct dgen_nvme_watch *health;	/* per target: NVMe identity, health */
 	struct dgen_discard_result *trim; /* per target, with --trim */
 	struct dgen_writer_opts w;	/* as the plan set them */
 	struct dgen_target **targets;
@@ -1142,9 +1142,7 @@ static void write_failed(const struct report *r, int err)
 		dgen_target_info_get(r->targets[r->res.error_target], &i);
 		fprintf(stderr, "dgen-uring: write to %s at offset %llu failed: %s%s\n",
 		i.path, (unsigned long long)r->res.error_offset,
-		strerror(-err),
-		err == -EOPNOTSUPP && (r->w.ring_flags & DGEN_RING_IOPOLL) ?
-		" (--iopoll needs a device with polled queues, e.g. nvme with poll_queues set)" : "");
+		strerror(-err), iopoll_hint(err, r->w.ring_flags));
 	} else {
 		fprintf(stderr, "dgen-uring: io_uring failed: %s%s\n",
 		strerror(-err),
@@ -1246,7 +1244,7 @@ static int run_write(const struct opts *o)
 		total += i.size;
 	}
 	for (unsigned int k = 0; k < o->ndev; k++)
-		health_begin(&r.health[k], o->dev[k]);
+		dgen_nvme_watch_begin(&r.health[k], o->dev[k]);
 	if (o->trim && (rc = trim_targets(r.targets, o->ndev, r.trim)))
 		goto out;
 	if (o->trim == 2) {
@@ -1290,7 +1288,7 @@ static int run_write(const struct opts *o)
 	}
 	/* The drive's own complaint outranks what the run saw (exit 4). */
 	for (unsigned int k = 0; k < o->ndev; k++)
-		health_end(&r.health[k], o->dev[k]);
+		dgen_nvme_watch_end(&r.health[k]);
 	if (health_unhealthy(r.health, o->ndev)) {
 		r.status = "unhealthy";
 		rc = EXIT_UNHEALTHY;
@@ -1314,7 +1312,7 @@ out:
 	}
 	free(r.targets);
 	free(r.streams);
-	free(r.health);
+	health_free(r.health, o->ndev);
 	free(r.trim);
 	return rc;
 }

@@ -1,61 +1,34 @@
 // SPDX-License-Identifier: MIT
 /*
  * health.c - the NVMe identity and health of each target around a run
+ * and its passes
  *
- * The library reads and judges (dgen/nvme.h); this keeps one record per
- * target and prints it. A target that is not NVMe has no record in the
+ * The library reads and judges (dgen/nvme.h, dgen_nvme_watch); this
+ * prints its record of each target. A target that is not NVMe has no record in the
  * reports; an NVMe target whose health cannot be read (no CAP_SYS_ADMIN)
  * says why and is not judged.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "health.h"
 #include "util.h"
 
-void health_begin(struct health *h, const char *path)
-{
-	int fd = dgen_nvme_open(path);
-
-	memset(h, 0, sizeof(*h));
-	if (fd < 0) {
-		h->err = fd;
-		return;
-	}
-	h->nvme = 1;
-	h->err = dgen_nvme_identify(fd, &h->id);
-	if (!h->err)
-		h->err = dgen_nvme_health_read(fd, &h->before);
-	h->have_before = !h->err;
-	close(fd);
-}
-
-void health_end(struct health *h, const char *path)
-{
-	int fd;
-
-	if (!h->have_before)
-		return;
-	fd = dgen_nvme_open(path);
-	if (fd < 0) {
-		h->err = fd;
-		return;
-	}
-	h->err = dgen_nvme_health_read(fd, &h->after);
-	h->have_after = !h->err;
-	close(fd);
-	if (h->have_after)
-		h->bad = dgen_nvme_health_judge(&h->id, &h->before, &h->after,
-						h->why, sizeof(h->why));
-}
-
-int health_unhealthy(const struct health *h, unsigned int n)
+int health_unhealthy(const struct dgen_nvme_watch *h, unsigned int n)
 {
 	for (unsigned int k = 0; h && k < n; k++)
 		if (h[k].bad)
 			return 1;
 	return 0;
+}
+
+void health_free(struct dgen_nvme_watch *h, unsigned int n)
+{
+	for (unsigned int k = 0; h && k < n; k++)
+		dgen_nvme_watch_free(&h[k]);
+	free(h);
 }
 
 static void snapshot_json(const struct dgen_nvme_health *s)
@@ -80,7 +53,53 @@ static void snapshot_json(const struct dgen_nvme_health *s)
 	       (unsigned long long)s->unsafe_shutdowns);
 }
 
-void health_json(const struct health *h)
+/* What the drive counted between two logs. One data unit is 1000 x 512
+ * bytes (rounded up by the drive). */
+static void during_json(const struct dgen_nvme_health *b,
+			const struct dgen_nvme_health *a)
+{
+	printf("{ \"data_units_written\": %llu, \"bytes_written\": %llu, \"host_write_commands\": %llu, \"data_units_read\": %llu, \"host_read_commands\": %llu }",
+	       (unsigned long long)(a->data_units_written - b->data_units_written),
+	       (unsigned long long)(a->data_units_written - b->data_units_written) * 512000ull,
+	       (unsigned long long)(a->host_write_commands - b->host_write_commands),
+	       (unsigned long long)(a->data_units_read - b->data_units_read),
+	       (unsigned long long)(a->host_read_commands - b->host_read_commands));
+}
+
+/* Each pass: its verdict, what it wrote and read, the log at its end. */
+static void passes_json(const struct dgen_nvme_watch *h)
+{
+	char why[256];
+
+	if (!h->npasses)
+		return;
+	printf(",\n        \"passes\": [");
+	for (unsigned int i = 0; i < h->npasses; i++) {
+		const struct dgen_nvme_pass *p = &h->passes[i];
+
+		printf("%s\n          { \"pass\": %llu, ", i ? "," : "",
+		       (unsigned long long)p->pass);
+		if (p->err) {
+			printf("\"verdict\": null, \"error\": ");
+			json_string(strerror(-p->err));
+			printf(" }");
+			continue;
+		}
+		dgen_nvme_health_judge(&h->id, &p->before, &p->after, why,
+				       sizeof(why));
+		printf("\"verdict\": \"%s\", \"reasons\": ",
+		       p->bad ? "unhealthy" : "ok");
+		json_string(why);
+		printf(", \"during\": ");
+		during_json(&p->before, &p->after);
+		printf(", \"after\": ");
+		snapshot_json(&p->after);
+		printf(" }");
+	}
+	printf(" ]");
+}
+
+void health_json(const struct dgen_nvme_watch *h)
 {
 	if (!h || !h->nvme)
 		return;
@@ -102,20 +121,22 @@ void health_json(const struct health *h)
 	}
 	printf("\"verdict\": \"%s\", \"reasons\": ", h->bad ? "unhealthy" : "ok");
 	json_string(h->why);
-	/* One data unit is 1000 x 512 bytes (rounded up by the drive). */
-	printf(", \"during\": { \"data_units_written\": %llu, \"bytes_written\": %llu, \"host_write_commands\": %llu, \"data_units_read\": %llu, \"host_read_commands\": %llu },\n        \"before\": ",
-	       (unsigned long long)(h->after.data_units_written - h->before.data_units_written),
-	       (unsigned long long)(h->after.data_units_written - h->before.data_units_written) * 512000ull,
-	       (unsigned long long)(h->after.host_write_commands - h->before.host_write_commands),
-	       (unsigned long long)(h->after.data_units_read - h->before.data_units_read),
-	       (unsigned long long)(h->after.host_read_commands - h->before.host_read_commands));
+	printf(", \"first_unhealthy_pass\": ");
+	if (h->bad_pass)
+		printf("%llu", (unsigned long long)h->bad_pass);
+	else
+		printf("null");
+	printf(", \"during\": ");
+	during_json(&h->before, &h->after);
+	printf(",\n        \"before\": ");
 	snapshot_json(&h->before);
 	printf(",\n        \"after\": ");
 	snapshot_json(&h->after);
+	passes_json(h);
 	printf(" }");
 }
 
-void health_human(const struct health *h)
+void health_human(const struct dgen_nvme_watch *h)
 {
 	const struct dgen_nvme_health *a;
 
@@ -138,4 +159,9 @@ void health_human(const struct health *h)
 	       (unsigned long long)(a->data_units_written - h->before.data_units_written),
 	       (unsigned long long)(a->data_units_written - h->before.data_units_written) * 512000ull / 1000000ull,
 	       (unsigned long long)(a->host_write_commands - h->before.host_write_commands));
+	if (h->npasses)
+		printf("    health by pass: %u read, %s%llu\n", h->npasses,
+		       h->bad_pass ? "first unhealthy: pass " : "all ok, the last: pass ",
+		       (unsigned long long)(h->bad_pass ? h->bad_pass :
+					    h->passes[h->npasses - 1].pass));
 }

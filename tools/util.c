@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <dgen/writer.h>
+
 #include "util.h"
 
 uint64_t now_ns(void)
@@ -111,4 +113,10 @@ const char *size_str(uint64_t v, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
 	return buf;
+}
+
+const char *iopoll_hint(int err, unsigned int ring_flags)
+{
+	return err == -EOPNOTSUPP && (ring_flags & DGEN_RING_IOPOLL) ?
+	       " (--iopoll needs a device with polled queues, e.g. nvme with poll_queues set)" : "";
 }

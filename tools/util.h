@@ -67,4 +67,8 @@ void say_refusal(const char *msg, int err);
  * unit, else "N B"; written to @buf, which is returned. */
 const char *size_str(uint64_t v, char *buf, size_t len);
 
+/* iopoll_hint - what to add to a failed I/O's message @err under
+ * @ring_flags: why --iopoll can be refused, or "". */
+const char *iopoll_hint(int err, unsigned int ring_flags);
+
 #endif /* DGEN_TOOLS_UTIL_H */

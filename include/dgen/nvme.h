@@ -108,6 +108,61 @@ unsigned int dgen_nvme_health_judge(const struct dgen_nvme_identity *id,
  * ("spare", "temperature", ...), NULL for anything else. */
 const char *dgen_nvme_warning_name(unsigned int bit);
 
+/*
+ * A drive watched through a run: its identity and Health log before the
+ * run, around each pass, and after the run, each pass and the whole run
+ * judged. A burn-in that hammers a drive for hours must say in which
+ * pass it started to complain, not only that it did by the end (a
+ * temperature warning may be gone again by then). For a path that is
+ * not NVMe every call does nothing; when a log cannot be read (no
+ * CAP_SYS_ADMIN), err says why and nothing is judged.
+ */
+struct dgen_nvme_pass {
+	uint64_t pass;
+	int err;			/* 0, or why a log of the pass is missing */
+	struct dgen_nvme_health before, after;
+	unsigned int bad;		/* DGEN_NVME_BAD_* of the pass */
+};
+
+struct dgen_nvme_watch {
+	int nvme;			/* the path is an NVMe device */
+	int fd;				/* for admin commands; -1: closed */
+	int err;			/* 0, or why identity or the run's
+					   health is missing */
+	int have_before, have_after;
+	struct dgen_nvme_identity id;
+	struct dgen_nvme_health before, after;	/* the whole run */
+	unsigned int bad;		/* the whole run, its passes included */
+	uint64_t bad_pass;		/* the first pass judged unhealthy;
+					   0: none */
+	char why[256];			/* the whole run's reasons, "" */
+	struct dgen_nvme_pass *passes;	/* in the order they ran */
+	unsigned int npasses, cap;
+};
+
+/* dgen_nvme_watch_begin - identify @path and read its Health log, if it
+ * is NVMe; the device stays open (read-only) until dgen_nvme_watch_end. */
+void dgen_nvme_watch_begin(struct dgen_nvme_watch *w, const char *path);
+
+/*
+ * dgen_nvme_watch_pass - read the Health log as pass @n begins (@end 0)
+ * or ends (@end 1: the pass is judged as a run of its own). Returns the
+ * pass's DGEN_NVME_BAD_* at its end (0 when healthy, not judged, or at a
+ * begin), and, when @why is given, the reasons.
+ */
+unsigned int dgen_nvme_watch_pass(struct dgen_nvme_watch *w, uint64_t n,
+				  int end, char *why, size_t whylen);
+
+/*
+ * dgen_nvme_watch_end - read the Health log after the run and judge the
+ * whole run (unhealthy also when any pass was, the first of them named
+ * in why); closes the device. Returns w->bad.
+ */
+unsigned int dgen_nvme_watch_end(struct dgen_nvme_watch *w);
+
+/* dgen_nvme_watch_free - release the passes (and the device if open). */
+void dgen_nvme_watch_free(struct dgen_nvme_watch *w);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,6 +66,19 @@ struct dgen_run_progress {
 	double seconds;			/* since the run began */
 };
 
+/* Where a pass hook is called (dgen_run_opts.pass_hook). */
+enum dgen_run_edge {
+	DGEN_RUN_PASS_BEGIN,		/* before the pass's first phase */
+	DGEN_RUN_PASS_END,		/* after its last, however it ended */
+};
+
+struct dgen_run_pass;
+
+/* A pass hook (dgen_run_opts.pass_hook): non-zero ends the run after the
+ * pass. */
+typedef int (*dgen_run_pass_fn)(uint64_t n, enum dgen_run_edge edge,
+				const struct dgen_run_pass *p, void *arg);
+
 struct dgen_run_opts {
 	enum dgen_run_mode mode;
 	/* Targets: @npaths paths (a block device, a regular file, or
@@ -101,6 +114,14 @@ struct dgen_run_opts {
 	/* With a monitor (dgen_run_monitor_set), each DGEN_MONITOR_* event
 	   as it happens, on the thread of dgen_run_exec (progress_arg). */
 	void (*event)(unsigned int ev, void *arg);
+	/* Around each pass, on the thread of dgen_run_exec (progress_arg):
+	   (n, DGEN_RUN_PASS_BEGIN) before pass n's first phase, and
+	   (n, DGEN_RUN_PASS_END) after its last, with what the pass did in
+	   @p (valid during the call); every begin has its end, a pass cut short, stopped or failed
+	   included. Something to check between passes (a drive's health):
+	   a non-zero return ends the run after this pass (res->hook_ended).
+	   NULL: none. */
+	dgen_run_pass_fn pass_hook;
 };
 
 /* dgen_run_opts_init - one pass of writing, 20 mismatches kept, no cap. */
@@ -147,6 +168,8 @@ struct dgen_run_result {
 					   writer was abandoned, its threads
 					   may still wait in the kernel */
 	int steady;			/* the steady-state test ended the run */
+	uint64_t hook_ended;		/* the pass after which the pass hook
+					   ended the run; 0: it did not */
 };
 
 struct dgen_run;

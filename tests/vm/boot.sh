@@ -5,7 +5,8 @@
 # script in it.
 #
 #   tests/vm/boot.sh -k 6.1|6.12 -t TOOL -j JOB.sh -o OUTDIR [-n] [-m MiB]
-#                    [-a KERNEL_ARGS] [-M MODULE ...] -d SPEC [-d SPEC ...]
+#                    [-a KERNEL_ARGS] [-M MODULE ...] [-Q SOCKET]
+#                    -d SPEC [-d SPEC ...]
 #
 # SPEC is serial=S,img=PATH[,lbs=4096][,node=1][,warn=N]: one NVMe
 # controller with serial S (what job scripts find it by: vmlib.sh's
@@ -17,16 +18,19 @@
 # a Debian cloud kernel (kernel.sh). The job's output lands in
 # OUTDIR/results.txt (serial port 2), the kernel's console in
 # OUTDIR/console.log. -M copies the kernel module MODULE (e.g. vfat) from
-# the kernel's package to /modules/MODULE.ko, for the job to insmod. Exit
+# the kernel's package to /modules/MODULE.ko, for the job to insmod. -Q
+# opens qemu's QMP monitor on the unix SOCKET, for the host to change a
+# drive while the job runs (controller k, in -d order, is
+# /machine/peripheral/ck: qmp.py). Exit
 # status: 0 when the job ran to its end (its
 # own result is the "@@done rc=N" line), 1 when the VM did not get there,
 # 77 when qemu cannot run here at all (no qemu-system-x86_64).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-series=6.12 tool= job= out= numa=0 mem=1024 extra= timeout=${DGEN_VM_TIMEOUT:-900}
+series=6.12 tool= job= out= numa=0 mem=1024 extra= qmp= timeout=${DGEN_VM_TIMEOUT:-900}
 drives=() modules=()
-while getopts k:t:j:o:nm:a:d:M: opt; do
+while getopts k:t:j:o:nm:a:d:M:Q: opt; do
 	case $opt in
 	k) series=$OPTARG ;;
 	t) tool=$OPTARG ;;
@@ -37,6 +41,7 @@ while getopts k:t:j:o:nm:a:d:M: opt; do
 	a) extra=$OPTARG ;;
 	d) drives+=("$OPTARG") ;;
 	M) modules+=("$OPTARG") ;;
+	Q) qmp=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -88,6 +93,7 @@ args=(-machine q35 -accel tcg -cpu max -m "$mem" -smp 2
       -display none -monitor none -no-reboot
       -kernel "$kernel" -initrd "$out/initrd.cpio"
       -serial "file:$out/console.log" -serial "file:$out/results.txt")
+[ -n "$qmp" ] && args+=(-qmp "unix:$qmp,server=on,wait=off")
 if [ $numa = 1 ]; then
 	half=$((mem / 2))
 	args+=(-object memory-backend-ram,id=m0,size=${half}M

@@ -18,7 +18,8 @@ command -v qemu-system-x86_64 >/dev/null || {
 	echo "SKIP: qemu-system-x86_64 is not installed"; exit 77; }
 command -v jq >/dev/null || { echo "FAIL: jq is missing (.ci/packages)"; exit 1; }
 work=$(mktemp -d /dev/shm/dgen-vm.XXXXXX)
-trap '[ -n "${DGEN_VM_KEEP:-}" ] || rm -rf "$work"' EXIT
+flipper=
+trap '[ -z "$flipper" ] || kill $flipper 2>/dev/null; [ -n "${DGEN_VM_KEEP:-}" ] || rm -rf "$work"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
@@ -61,6 +62,30 @@ check_iopoll() {
 	[ "$lim" -gt 0 ] && [ "$lim" -le $((segs * 4096)) ] && [ "$bs" -le "$lim" ] ||
 		fail "$2: bs $bs, one request $lim, max_segments $segs"
 }
+# check_ptpoll OUT NAME: polled passthrough wrote and read back 8 MiB.
+check_ptpoll() {
+	expect_rc "$1" "$2" 0
+	section "$1" "$2" | jq -e '.mismatches == 0 and .bytes_written == 8388608 and
+		.bytes_verified == 8388608 and (.job.ring | index("iopoll")) and
+		(.job.ring | index("uring_cmd"))' >/dev/null ||
+		fail "$2: $(section "$1" "$2" | jq -c '{status, ring: .job.ring, bytes_written, bytes_verified, mismatches}')"
+}
+# flip_in_pass2 RESULTS SOCKET CONTROLLER: once job flip's status lines
+# reach pass 2, make the controller report a temperature warning through
+# QMP, as a drive that heats up during a burn-in would; "flipped" in
+# $work says it was done. Gives up when the job script is done.
+flip_in_pass2() {
+	local i
+	for i in $(seq 6000); do
+		if awk '/^@@begin flip/ { on = 1 } on && /"pass": 2,/ { f = 1 } END { exit !f }' "$1" 2>/dev/null; then
+			"$here/qmp.py" "$2" "/machine/peripheral/$3" smart_critical_warning 2 \
+				2> "$work/qmp.err" && touch "$work/flipped"
+			return 0
+		fi
+		grep -q '^@@done' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
 boot() {	# OUT KERNEL ARGS...: boot, keep the output, die if the VM failed
 	local out=$1 k=$2
 	shift 2
@@ -75,13 +100,15 @@ A=$work/a.img B=$work/b.img W=$work/w.img
 truncate -s 128M "$A"
 truncate -s 64M "$B"
 truncate -s 16M "$W"
-T=$work/t.img P=$work/p.img
+T=$work/t.img P=$work/p.img H=$work/h.img
 truncate -s 32M "$T"
 truncate -s 32M "$P"
+truncate -s 16M "$H"
 cat > "$work/job612.sh" <<'JOB'
 a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) && t=$(drive DGT) || exit 1
 echo "drives $a $b $w $t"
 job wv dgen-uring --dev $a --size 64M --seed 11 --verify --json
+job passes dgen-uring --dev $a --size 16M --seed 19 --passes 3 --verify --json
 # A polled write the kernel splits may never complete: bound it.
 job iopoll timeout -s KILL 300 dgen-uring --dev $a --size 64M --seed 14 --iopoll --json
 echo "max_segments $(cat /sys/block/${a#/dev/}/queue/max_segments)"
@@ -89,6 +116,12 @@ job lba4k dgen-uring --dev $b --offset 512 --size 1M --seed 1
 job two dgen-uring --dev $a --dev $b --seed 12 --json
 job warn dgen-uring --dev $w --seed 13 --json
 job warnv dgen-uring --dev $w --seed 13 --verify
+job warnp sh -c 'dgen-uring --dev $0 --size 4M --seed 13 --passes 3 --json 2>/tmp/warnp.err' $w
+echo "warnp_err $(cat /tmp/warnp.err)"
+# The host sets a critical warning on DGH during pass 2 (flip_in_pass2):
+# passes of about 2 s leave it time, however loaded.
+h=$(drive DGH) || exit 1
+job flip sh -c 'dgen-uring --dev $0 --size 8M --seed 26 --passes 8 --rate 4M --status-interval 0.2 --json >/tmp/flip.json; r=$?; echo @@report; cat /tmp/flip.json; exit $r' $h
 job t_write dgen-uring --dev $t --seed 15
 job t_trim dgen-uring --dev $t --trim-only --size 16M --json
 job t_check dgen-uring --dev $t --seed 15 --verify-only --json
@@ -96,6 +129,8 @@ job t_full dgen-uring --dev $t --seed 16 --trim --verify --json
 # NVMe passthrough on the generic device of drive DGP.
 g=$(generic DGP) && p=$(drive DGP) || exit 1
 echo "generic $g block $p"
+# Polled passthrough: bounded, as a polled write that never completes would hang.
+job pt_poll timeout -s KILL 300 dgen-uring --dev $g --size 8M --seed 25 --iopoll --verify --json
 job pt_w dgen-uring --dev $g --seed 18 --json
 job pt_trim dgen-uring --dev $g --trim-only --size 8M --json
 job pt_tc dgen-uring --dev $g --seed 18 --verify-only --json
@@ -106,9 +141,15 @@ job pt_held dgen-uring --dev $g --seed 17 --force
 umount /mnt
 job pt_wv dgen-uring --dev $g --seed 17 --verify --force --json
 JOB
-boot "$work/o612" 6.12 -n -j "$work/job612.sh" \
+mkdir -p "$work/o612"
+flip_in_pass2 "$work/o612/results.txt" "$work/qmp.sock" c5 &
+flipper=$!
+boot "$work/o612" 6.12 -n -j "$work/job612.sh" -Q "$work/qmp.sock" \
 	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1" \
-	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T" -d "serial=DGP,img=$P"
+	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T" -d "serial=DGP,img=$P" \
+	-d "serial=DGH,img=$H"
+wait $flipper || true
+flipper=
 o=$work/o612
 
 expect_rc "$o" wv 0
@@ -135,6 +176,31 @@ du=$(jq '.targets[0].health.during.data_units_written' <<< "$j")
 jq -e '.targets[0].health.before.temperature_c > 0 and .targets[0].health.after.available_spare >= .targets[0].health.after.spare_threshold' <<< "$j" >/dev/null ||
 	fail "wv: temperature or spare missing"
 ok "write + verify on an emulated NVMe namespace, identity and health in the report"
+
+# Health around each pass: three logs per drive, each pass's counters
+# those of its own 16 MiB written and read (a data unit is 1000 sectors,
+# rounded up: a pass's difference is within one of its bytes / 512000),
+# and the passes' differences add up to the whole run's.
+expect_rc "$o" passes 0
+j=$(section "$o" passes)
+jq -e '.targets[0].health as $h | $h.verdict == "ok" and $h.first_unhealthy_pass == null and
+	($h.passes | length) == 3 and ([$h.passes[].pass] == [1, 2, 3]) and
+	all($h.passes[]; .verdict == "ok" and .reasons == "") and
+	([$h.passes[].during.data_units_written] | add) == $h.during.data_units_written and
+	([$h.passes[].during.host_write_commands] | add) == $h.during.host_write_commands and
+	([$h.passes[].during.data_units_read] | add) == $h.during.data_units_read' <<< "$j" >/dev/null ||
+	fail "passes: $(jq -c '.targets[0].health | {verdict, during, passes: [.passes[]? | {pass, verdict, during}]}' <<< "$j")"
+bs=$(jq '.job.bs' <<< "$j")
+for i in 0 1 2; do
+	jq -e --argjson i $i --argjson bs "$bs" '.targets[0].health.passes[$i].during as $d |
+		.passes[$i].written as $w | .passes[$i].verified as $v |
+		($d.data_units_written * 512000 - $w | fabs) <= 512000 and
+		($d.data_units_read * 512000 - $v | fabs) <= 512000 and
+		$d.host_write_commands >= ($w / $bs | ceil) and
+		$d.host_write_commands <= $w / 4096' <<< "$j" >/dev/null ||
+		fail "passes: pass $((i + 1)) counted $(jq -c --argjson i $i '.targets[0].health.passes[$i].during' <<< "$j") for $(jq -c --argjson i $i '.passes[$i] | {written, verified}' <<< "$j") in writes of $bs"
+done
+ok "health around each pass of a burn-in: each pass's counters match its own bytes, and add up to the run's"
 
 check_iopoll "$o" iopoll 64
 ok "6.12: --iopoll with the default sizes completes, each write one request"
@@ -174,9 +240,39 @@ jq -e '.targets[0].health.after.warnings == ["temperature"]' <<< "$j" >/dev/null
 	fail "warn: the temperature warning bit is not named"
 [ "$(jq '.bytes' <<< "$j")" = $((16 << 20)) ] || fail "warn: the run did not complete"
 expect_rc "$o" warnv 4
-section "$o" warnv | grep -q 'health: UNHEALTHY (critical warning 0x02 (temperature))' ||
+section "$o" warnv | grep -q 'health: UNHEALTHY (critical warning 0x02 (temperature); first in pass 1)' ||
 	fail "warnv: the human report does not say why"
+# Over passes, the first pass is judged unhealthy, named, and ends the run.
+expect_rc "$o" warnp 4
+j=$(section "$o" warnp)
+jq -e '.status == "unhealthy" and (.passes | length) == 1 and
+	.targets[0].health.first_unhealthy_pass == 1 and
+	.targets[0].health.passes[0].verdict == "unhealthy" and
+	(.targets[0].health.reasons | test("first in pass 1"))' <<< "$j" >/dev/null ||
+	fail "warnp: $(jq -c '{status, passes: (.passes | length), h: (.targets[0].health | {verdict, reasons, first_unhealthy_pass})}' <<< "$j")"
+grep -q '^warnp_err .*unhealthy in pass 1: critical warning 0x02 (temperature); the run ends after this pass' "$o/results.txt" ||
+	fail "warnp: stderr does not name the pass: $(grep '^warnp_err' "$o/results.txt")"
 ok "a drive with a critical warning: exit 4, unhealthy"
+
+# A drive that turns unhealthy during a burn-in: the passes before are
+# ok, the pass it happened in is unhealthy and named, the run ends after
+# it, exit 4.
+[ -f "$work/flipped" ] || fail "flip: the host could not set the warning: $(cat "$work/qmp.err" 2>/dev/null)"
+expect_rc "$o" flip 4
+j=$(section "$o" flip | sed '1,/^@@report$/d')
+fp=$(jq '.targets[0].health.first_unhealthy_pass' <<< "$j")
+jq -e '.targets[0].health as $h | .status == "unhealthy" and $h.verdict == "unhealthy" and
+	$h.first_unhealthy_pass >= 2 and (.passes | length) == $h.first_unhealthy_pass and
+	($h.passes | length) == $h.first_unhealthy_pass and all(.passes[]; .complete) and
+	$h.before.critical_warning == 0 and $h.passes[0].after.critical_warning == 0 and
+	all($h.passes[:-1][]; .verdict == "ok") and $h.passes[-1].verdict == "unhealthy" and
+	$h.passes[-1].after.warnings == ["temperature"]' <<< "$j" >/dev/null ||
+	fail "flip: $(jq -c '{status, passes: (.passes | length), h: (.targets[0].health | {verdict, reasons, first_unhealthy_pass, p: [.passes[] | {pass, verdict, reasons}]})}' <<< "$j")"
+# (grep without -q: it must read the whole section, or the long section's
+# writer dies of SIGPIPE and pipefail fails the check.)
+section "$o" flip | grep "is unhealthy in pass $fp: critical warning 0x02 (temperature)" >/dev/null ||
+	fail "flip: stderr does not name pass $fp: $(section "$o" flip | grep -v '^{"time' | cut -c1-200 | head -n 5)"
+ok "a drive that turns unhealthy in pass $fp of a burn-in: that pass named, the run ends there, exit 4"
 
 # --trim-only discards the first 16 MiB: verify-only finds each of its
 # 4 KiB blocks zeroed (the drive reads deallocated blocks as zeros) and
@@ -220,7 +316,8 @@ expect_rc "$o" pt_wv 0
 j=$(section "$o" pt_wv)
 jq -e '.mismatches == 0 and .bytes_verified == 33554432' <<< "$j" >/dev/null || fail "pt_wv: verify"
 same_as_stream "$P" 32M 17 0
-ok "NVMe passthrough (/dev/ngXnY): write, verify, trim, signature and held checks; the image equals --stdout"
+check_ptpoll "$o" pt_poll
+ok "NVMe passthrough (/dev/ngXnY): write, verify, polled write + verify, trim, signature and held checks; the image equals --stdout"
 
 # ----- 6.1: Debian 12's own kernel -----
 C=$work/c.img F=$work/f.img
@@ -234,6 +331,7 @@ job iopollbs timeout -s KILL 300 dgen-uring --dev $c --size 32M --seed 22 --iopo
 echo "max_segments $(cat /sys/block/${c#/dev/}/queue/max_segments)"
 job wv dgen-uring --dev $c --seed 21 --verify --json
 g=$(generic DGC) || exit 1
+job pt_poll timeout -s KILL 300 dgen-uring --dev $g --size 8M --seed 25 --iopoll --verify --json
 job pt_wv dgen-uring --dev $g --seed 24 --verify --json
 # vfat takes O_DIRECT but cannot punch holes: --trim is refused there.
 f=$(drive DGF) || exit 1
@@ -266,7 +364,8 @@ j=$(section "$o" pt_wv)
 jq -e '.mismatches == 0 and .bytes_verified == 67108864 and (.job.ring | index("uring_cmd"))' <<< "$j" >/dev/null ||
 	fail "6.1 pt_wv: passthrough write + verify"
 same_as_stream "$C" 64M 24 0
-ok "6.1: write + verify on the block and the generic device, the image equals --stdout"
+check_ptpoll "$o" pt_poll
+ok "6.1: write + verify on the block and the generic device, the image equals --stdout; polled passthrough"
 expect_rc "$o" fat_trim 2
 section "$o" fat_trim | grep -q 'cannot punch holes' ||
 	fail "fat_trim: the refusal does not say why"
