@@ -79,6 +79,11 @@ struct dgen_run_opts {
 	/* Data: seed is pass 1's, stream_id the first target's or file's
 	   (target k, file i: stream_id + k, + i); size is set per target. */
 	struct dgen_stream_params params;
+	/* Slices of a longer stream (paths only; 0: none): target k's bytes
+	   are bytes [stream_origin, stream_origin + its size) of stream
+	   stream_id + k of stream_size bytes (dgen_stream_view_new), so runs
+	   on several hosts lay down one stream between them. */
+	uint64_t stream_origin, stream_size;
 	/* Passes. */
 	uint64_t pass;			/* verify-only: the pass that wrote the
 					   data (default 1) */
@@ -147,6 +152,9 @@ struct dgen_run_result {
 					   writer was abandoned, its threads
 					   may still wait in the kernel */
 	int steady;			/* the steady-state test ended the run */
+	/* Submit to completion of each I/O of the engine's phases (paths and
+	   raw trees), indexed by enum dgen_writer_mode: writes, reads. */
+	struct dgen_latency latency[2];
 };
 
 struct dgen_run;
