@@ -278,6 +278,10 @@ int fleet_main(const struct fleet_cli *c, int *rc)
 			report_human(&cl, &j, &out, &s, v, status);
 		free(v);
 	}
+	/* Every rank exits with rank 0's status; mpirun may end rank 0 as
+	 * soon as another exits non-zero, so the report is out first. */
+	fflush(stdout);
+	fflush(stderr);
 	if (!out.refused)
 		*rc = fleet_mpi_status(*rc);
 	fleet_mpi_leave(&out, 0);
