@@ -21,6 +21,8 @@ fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_plm_rsh_agent=
+# Plugins stay loaded to the end, so LeakSanitizer can name their library.
+export OMPI_MCA_mca_base_component_disable_dlclose=1
 command -v mpirun >/dev/null || { echo "SKIP: no mpirun (openmpi-bin)"; exit 77; }
 D=$(mktemp -d /dev/shm/dgen-mpi.XXXXXX)
 trap 'rm -rf "$D"' EXIT
