@@ -15,11 +15,14 @@
 
 #ifndef DGEN_HAVE_MPI
 
+/* Without MPI every process runs plainly, launched or not. */
 int fleet_main(const struct fleet_cli *c, int *rc)
 {
-	(void)c;
-	(void)rc;
-	return 0;
+	if (!c->shared && !c->stonewall)
+		return 0;
+	fprintf(stderr, "dgen-uring: --shared and --stonewall need a build with MPI (meson feature 'mpi', libopenmpi-dev)\n");
+	*rc = EXIT_USAGE;
+	return 1;
 }
 
 #else
