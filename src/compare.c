@@ -97,15 +97,22 @@ int64_t dgen_stream_compare(const struct dgen_stream *s, const void *buf,
 	const uint8_t *got = buf;
 	uint64_t map[MAP_WORDS + 1];
 	int64_t count = 0;
+	const uint64_t size = s->p.size - s->origin;
 
-	if (offset > s->p.size || len > s->p.size - offset)
+	if (offset > size || len > size - offset)
 		return -EINVAL;
+	/* A view compares the whole stream's bytes and reports view offsets
+	 * (its origin is block-aligned, so blocks are the whole stream's). */
+	offset += s->origin;
 	while (len) {
 		uint32_t pos = (uint32_t)(offset & (B - 1));
 		uint32_t n = len < B - pos ? (uint32_t)len : B - pos;
 		struct dgen_mismatch m = { 0 };
 
 		if (block_differs(s, got, offset, n, &m, map)) {
+			m.offset -= s->origin;
+			m.first_bad -= s->origin;
+			m.first_sector -= s->origin / DGEN_SECTOR_SIZE;
 			count++;
 			if (fn && fn(&m, arg))
 				break;

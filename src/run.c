@@ -128,6 +128,12 @@ int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
 			 o->writer.io_size, o->params.dedup_unit);
 		return -EINVAL;
 	}
+	if (o->stream_size && (o->tree || o->offset + o->size < o->offset ||
+			       !o->size || o->stream_origin + o->size > o->stream_size)) {
+		snprintf(msg, msglen, "a slice of a stream takes target paths and a size within the stream's %llu bytes",
+			 (unsigned long long)o->stream_size);
+		return -EINVAL;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		goto oom;
@@ -368,6 +374,8 @@ int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 
 	memset(res, 0, sizeof(*res));
 	res->error_target = res->framing_target = -1;
+	dgen_latency_init(&res->latency[0]);
+	dgen_latency_init(&res->latency[1]);
 	r->res = res;
 	r->t0 = run_now_ns();
 	r->progress_t = r->t0;

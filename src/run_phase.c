@@ -45,6 +45,11 @@ int run_stream_new(const struct dgen_run *r, struct dgen_stream **out,
 	sp.seed = dgen_pass_seed(r->o.params.seed, n);
 	sp.stream_id = id;
 	sp.size = size;
+	if (r->o.stream_size && !r->o.tree) {
+		sp.size = r->o.stream_size;
+		return dgen_stream_view_new(out, &sp, r->o.stream_origin, msg,
+					    msglen);
+	}
 	return dgen_stream_new(out, &sp, msg, msglen);
 }
 
@@ -228,6 +233,7 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 		dgen_target_info_get(targets[k], &i);
 		ph->files += dgen_writer_target_bytes(w, k) == i.size;
 	}
+	dgen_latency_merge(&r->res->latency[mode], &res.latency);
 	ph->bytes += res.bytes;
 	ph->mismatches += res.mismatches;
 	ph->bad_sectors += res.bad_sectors;

@@ -11,6 +11,7 @@
  * block and allocates nothing.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,25 @@ int dgen_stream_new(struct dgen_stream **out,
 	dgen_layout_compute(s);
 	*out = s;
 	return 0;
+}
+
+int dgen_stream_view_new(struct dgen_stream **out,
+			 const struct dgen_stream_params *p, uint64_t origin,
+			 char *msg, size_t msglen)
+{
+	int r;
+
+	if (origin >= p->size || (p->dedup_unit && origin % p->dedup_unit)) {
+		if (msg)
+			snprintf(msg, msglen, "stream view origin %llu is past the stream's %llu bytes or not a multiple of the dedup unit %u",
+				 (unsigned long long)origin,
+				 (unsigned long long)p->size, p->dedup_unit);
+		return -EINVAL;
+	}
+	r = dgen_stream_new(out, p, msg, msglen);
+	if (!r)
+		(*out)->origin = origin;
+	return r;
 }
 
 void dgen_stream_free(struct dgen_stream *s)
@@ -150,8 +170,10 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 int dgen_stream_fill(const struct dgen_stream *s, void *buf,
 		     uint64_t offset, size_t len)
 {
-	if (offset > s->p.size || len > s->p.size - offset)
+	const uint64_t size = s->p.size - s->origin;
+
+	if (offset > size || len > size - offset)
 		return -EINVAL;
-	dgen_fill_range(s, buf, offset, len);
+	dgen_fill_range(s, buf, s->origin + offset, len);
 	return 0;
 }

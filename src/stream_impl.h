@@ -45,6 +45,8 @@ struct dgen_stream {
 	uint32_t piece_shift;		/* log2 G */
 	uint32_t piece_blocks;		/* k = G / B */
 	double compress_expect;		/* the model's ratio for rho */
+	uint64_t origin;		/* a view's first byte (dgen_stream_view_new);
+					   only the public fill and compare add it */
 };
 
 /* dgen_layout_compute - derive the layout fields of @s from s->p. */

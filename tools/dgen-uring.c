@@ -25,6 +25,7 @@
 
 #include <dgen/dgen.h>
 
+#include "fleet.h"
 #include "jobs.h"
 #include "burnin.h"
 #include "drive.h"
@@ -54,6 +55,7 @@ struct opts {
 					   pass; 2 --trim-only: and stop */
 	const char *cpus;		/* --cpus */
 	int dry_run;
+	int shared, stonewall;		/* under MPI: tools/fleet.h */
 };
 
 /* The machine and the plan the device runs follow. */
@@ -113,6 +115,18 @@ static void usage(FILE *f)
 "                          (the report goes to stderr); a reader closing\n"
 "                          the pipe ends the run with status 0\n"
 "      --no-splice         stdout: write(2), not vmsplice(2), to a pipe\n"
+"\n"
+"Fleets (started by an MPI launcher, mpirun or srun, in a build with MPI):\n"
+"                          each rank writes its --dev targets, %%r (rank),\n"
+"                          %%h (short host name) and %%%% expanded in their\n"
+"                          paths; rank r's target k gets stream id\n"
+"                          --stream + r x targets + k; rank 0 prints one\n"
+"                          report; --rate is the whole fleet's; each rank\n"
+"                          runs 1 thread unless --threads says\n"
+"      --shared            all ranks write disjoint slices of one stream of\n"
+"                          --size bytes to the same targets: the bytes one\n"
+"                          process would write\n"
+"      --stonewall         stop every rank when the first finishes\n"
 "\n"
 "Data (all printed in the report, enough to verify the data later):\n"
 "  -S, --seed N            stream seed (default: drawn at random)\n"
@@ -289,7 +303,7 @@ enum {
 	OPT_COMPRESS_CHUNK, OPT_DEDUP_WINDOW, OPT_SQPOLL, OPT_IOPOLL, OPT_TRIM,
 	OPT_TRIM_ONLY,
 	OPT_DIR, OPT_FILES, OPT_FILE_SIZE, OPT_FANOUT, OPT_FORMAT,
-	OPT_RECORD_SIZE, OPT_STDOUT, OPT_NO_SPLICE,
+	OPT_RECORD_SIZE, OPT_STDOUT, OPT_NO_SPLICE, OPT_SHARED, OPT_STONEWALL,
 	OPT_BURNIN = 512,		/* + enum burnin_opt_id */
 	OPT_DRIVE = 768,		/* + enum drive_opt_id */
 };
@@ -372,6 +386,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "record-size", required_argument, NULL, OPT_RECORD_SIZE },
 		{ "stdout", no_argument, NULL, OPT_STDOUT },
 		{ "no-splice", no_argument, NULL, OPT_NO_SPLICE },
+		{ "shared", no_argument, NULL, OPT_SHARED },
+		{ "stonewall", no_argument, NULL, OPT_STONEWALL },
 		{ "verify", no_argument, NULL, OPT_BURNIN + BURNIN_VERIFY },
 		{ "verify-only", no_argument, NULL, OPT_BURNIN + BURNIN_VERIFY_ONLY },
 		{ "pass", required_argument, NULL, OPT_BURNIN + BURNIN_PASS },
@@ -522,6 +538,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_STDOUT:
 			o->job.to_stdout = 1;
 			break;
+		case OPT_SHARED:
+			o->shared = 1;
+			break;
+		case OPT_STONEWALL:
+			o->stonewall = 1;
+			break;
 		case OPT_NO_SPLICE:
 			o->job.no_splice = 1;
 			break;
@@ -580,6 +602,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("no target: give --dev PATH (a block device, a file or null)");
 	check_distinct(o);
 	check_burnin(o);
+	if ((o->shared || o->stonewall) && !dgen_fleet_launched())
+		die_usage("--shared and --stonewall are for runs under an MPI launcher (mpirun, srun)");
+	if (o->shared && !o->size)
+		die_usage("--shared needs --size: the bytes of the one stream all ranks share");
 }
 
 /*
@@ -1317,6 +1343,29 @@ out:
 	return rc;
 }
 
+/* Started by an MPI launcher (built with MPI): one rank of a fleet run. */
+static int fleet(const struct opts *o, int *rc)
+{
+	struct fleet_cli c = {
+		.dev = o->dev, .ndev = o->ndev, .size = o->size,
+		.offset = o->offset, .seed = o->seed, .stream = o->stream,
+		.seed_set = o->seed_set, .force = o->force, .json = o->json,
+		.shared = o->shared, .stonewall = o->stonewall,
+		.params = o->params, .writer = writer_unplaced(o),
+		.b = o->burnin,
+	};
+
+	if (!dgen_fleet_launched())
+		return 0;
+	if (o->job.dir || o->job.to_stdout || o->dry_run || o->trim ||
+	    o->drive.set || o->cpus)
+		die_usage("under MPI each rank writes --dev targets: --dir, --stdout, --dry-run, --trim, --cpus and the per-target options (--log, --plot, ...) are for plain runs");
+	/* One thread per rank unless asked: ranks share the host's CPUs. */
+	if (!o->writer.threads)
+		c.writer.threads = 1;
+	return fleet_main(&c, rc);
+}
+
 static int run(int argc, char **argv)
 {
 	struct opts o;
@@ -1325,6 +1374,8 @@ static int run(int argc, char **argv)
 	parse(argc, argv, &o);
 	if (o.drive.plot_from)
 		return drive_plot_from(&o.drive);
+	if (fleet(&o, &rc))
+		return rc;
 	place_machine(&o);
 	if (o.dry_run)
 		rc = dry_run(&o);

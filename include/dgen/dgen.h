@@ -12,6 +12,7 @@
 
 #include <dgen/crc.h>
 #include <dgen/fdout.h>
+#include <dgen/fleet.h>
 #include <dgen/latency.h>
 #include <dgen/mismatch.h>
 #include <dgen/monitor.h>

@@ -92,6 +92,11 @@ struct dgen_run_opts {
 	/* Data: seed is pass 1's, stream_id the first target's or file's
 	   (target k, file i: stream_id + k, + i); size is set per target. */
 	struct dgen_stream_params params;
+	/* Slices of a longer stream (paths only; 0: none): target k's bytes
+	   are bytes [stream_origin, stream_origin + its size) of stream
+	   stream_id + k of stream_size bytes (dgen_stream_view_new), so runs
+	   on several hosts lay down one stream between them. */
+	uint64_t stream_origin, stream_size;
 	/* Passes. */
 	uint64_t pass;			/* verify-only: the pass that wrote the
 					   data (default 1) */
@@ -170,6 +175,9 @@ struct dgen_run_result {
 	int steady;			/* the steady-state test ended the run */
 	uint64_t hook_ended;		/* the pass after which the pass hook
 					   ended the run; 0: it did not */
+	/* Submit to completion of each I/O of the engine's phases (paths and
+	   raw trees), indexed by enum dgen_writer_mode: writes, reads. */
+	struct dgen_latency latency[2];
 };
 
 struct dgen_run;

@@ -95,6 +95,22 @@ int dgen_stream_new(struct dgen_stream **out,
 		    const struct dgen_stream_params *p,
 		    char *msg, size_t msglen);
 
+/*
+ * dgen_stream_view_new - a stream whose byte x is byte @origin + x of the
+ * stream @p (p->size: the whole stream's bytes; its layout, ratios and
+ * parameters are the whole stream's). Several writers each given a view
+ * at a different origin lay down disjoint slices of one stream, and the
+ * bytes are those a single writer of @p puts there. Fills and compares
+ * take view offsets, up to p->size - @origin; the mismatches they report
+ * carry view offsets too. @origin must be a multiple of p->dedup_unit.
+ *
+ * Returns 0 and sets *@out, -EINVAL (@msg: as dgen_stream_new, or an
+ * origin past the end or not block-aligned), or -ENOMEM.
+ */
+int dgen_stream_view_new(struct dgen_stream **out,
+			 const struct dgen_stream_params *p, uint64_t origin,
+			 char *msg, size_t msglen);
+
 /* dgen_stream_free - release @s; NULL is allowed. */
 void dgen_stream_free(struct dgen_stream *s);
 

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fleet_mpi.c - one run of dgen-uring across the ranks of an MPI job
+ * (fleet_mpi.h)
+ *
+ * Every collective here is entered by every rank in the same order:
+ * the refusal allgather, the start barrier, the end exchange, the gather.
+ * Between the barrier and the end exchange each rank runs on its own; the
+ * only traffic is one small message from each rank to each other when it
+ * finishes, saying whether the others should stop (its error, or its end
+ * under stonewall). A rank polls for those from the run's progress
+ * callback, on the run's own thread, so MPI is only ever called from one
+ * thread (MPI_THREAD_FUNNELED).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mpi.h>
+
+/*
+ * Open MPI keeps allocations of its own past MPI_Finalize. Under
+ * LeakSanitizer they are left out where they are made (MPI_Init and
+ * MPI_Finalize, on this thread); what its own threads keep is suppressed
+ * by library name in the tests (tests/lsan-mpi.supp). Our allocations are
+ * checked as everywhere else.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define MPI_LEAKS_OFF()	__lsan_disable()
+#define MPI_LEAKS_ON()	__lsan_enable()
+#else
+#define MPI_LEAKS_OFF()	do { } while (0)
+#define MPI_LEAKS_ON()	do { } while (0)
+#endif
+
+#include "fleet_mpi.h"
+
+#define TAG_END		7301
+#define MSG_MAX		512
+
+/* One rank's answer to "may we start?". */
+struct refusal {
+	int32_t err;
+	char host[DGEN_FLEET_HOST_MAX];
+	char msg[MSG_MAX];
+};
+
+/* The end messages: one from each other rank. */
+struct ends {
+	unsigned int n, self;
+	MPI_Request *req;
+	int32_t *flag;			/* 1: stop */
+	int *done;
+	struct dgen_run *run;
+	int stonewalled;
+};
+
+static double now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int fleet_mpi_join(int *argc, char ***argv, struct fleet_out *out)
+{
+	int provided, rank, size;
+
+	memset(out, 0, sizeof(*out));
+	MPI_LEAKS_OFF();
+	rank = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+	MPI_LEAKS_ON();
+	if (rank != MPI_SUCCESS)
+		return -EIO;
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	out->rank = (unsigned int)rank;
+	out->size = (unsigned int)size;
+	dgen_fleet_host(out->host, sizeof(out->host));
+	return 0;
+}
+
+void fleet_mpi_seed(uint64_t *seed, int *seed_set)
+{
+	uint64_t v[2] = { *seed, (uint64_t)*seed_set };
+
+	MPI_Bcast(v, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+	*seed = v[0];
+	*seed_set = (int)v[1];
+}
+
+int fleet_mpi_status(int rc)
+{
+	int32_t v = rc;
+
+	MPI_Bcast(&v, 1, MPI_INT32_T, 0, MPI_COMM_WORLD);
+	return v;
+}
+
+void fleet_mpi_leave(struct fleet_out *out, int abandon)
+{
+	free(out->refusals);
+	free(out->ranks);
+	out->refusals = NULL;
+	out->ranks = NULL;
+	/* A signalled rank leaves without the others (they may be dead):
+	 * MPI_Finalize could wait for them. */
+	if (!abandon) {
+		MPI_LEAKS_OFF();
+		MPI_Finalize();
+		MPI_LEAKS_ON();
+	}
+}
+
+static int ends_begin(struct ends *e, unsigned int n, unsigned int self)
+{
+	e->n = n;
+	e->self = self;
+	e->req = calloc(n, sizeof(*e->req));
+	e->flag = calloc(n, sizeof(*e->flag));
+	e->done = calloc(n, sizeof(*e->done));
+	if (!e->req || !e->flag || !e->done)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		e->req[i] = MPI_REQUEST_NULL;
+		if (i != self)
+			MPI_Irecv(&e->flag[i], 1, MPI_INT32_T, (int)i, TAG_END,
+				  MPI_COMM_WORLD, &e->req[i]);
+	}
+	return 0;
+}
+
+/* The messages come so far; 1 when one of them says stop. */
+static int ends_poll(struct ends *e)
+{
+	int stop = 0;
+
+	for (unsigned int i = 0; i < e->n; i++) {
+		int got = 0;
+
+		if (i == e->self || e->done[i])
+			continue;
+		MPI_Test(&e->req[i], &got, MPI_STATUS_IGNORE);
+		if (got)
+			e->done[i] = 1;
+	}
+	for (unsigned int i = 0; i < e->n; i++)
+		stop |= e->done[i] && e->flag[i];
+	return stop;
+}
+
+/*
+ * Tell every other rank this one is done (@stop: they should stop too)
+ * and wait for theirs. Returns 0, or 1 when @sig became set while waiting
+ * (the others may be gone: do not wait for them).
+ */
+static int ends_finish(struct ends *e, int stop, const int *sig)
+{
+	int32_t mine = stop;
+	MPI_Request *sreq = calloc(e->n, sizeof(*sreq));
+	int left;
+
+	for (unsigned int i = 0; i < e->n; i++) {
+		sreq[i] = MPI_REQUEST_NULL;
+		if (i != e->self)
+			MPI_Isend(&mine, 1, MPI_INT32_T, (int)i, TAG_END,
+				  MPI_COMM_WORLD, &sreq[i]);
+	}
+	do {
+		int all = 0;
+
+		ends_poll(e);
+		MPI_Testall((int)e->n, sreq, &all, MPI_STATUSES_IGNORE);
+		left = !all;
+		for (unsigned int i = 0; i < e->n; i++)
+			left |= i != e->self && !e->done[i];
+		if (left) {
+			if (sig && __atomic_load_n(sig, __ATOMIC_RELAXED)) {
+				free(sreq);
+				return 1;
+			}
+			usleep(1000);
+		}
+	} while (left);
+	free(sreq);
+	return 0;
+}
+
+static void ends_free(struct ends *e)
+{
+	free(e->req);
+	free(e->flag);
+	free(e->done);
+}
+
+/* The run's progress callback: another rank's stop stops this run. */
+static void on_progress(const struct dgen_run_progress *p, void *arg)
+{
+	struct ends *e = arg;
+
+	(void)p;
+	if (!e->stonewalled && ends_poll(e)) {
+		e->stonewalled = 1;
+		dgen_run_stop(e->run);
+	}
+}
+
+/* This rank's run options: its paths, stream ids or slice, its rate. */
+static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
+		     char (*paths)[DGEN_FLEET_PATH_MAX], const char **pv,
+		     struct dgen_run_opts *o, char *msg, size_t msglen)
+{
+	struct dgen_fleet_rank *m = &out->mine;
+	uint64_t base = j->run.params.stream_id;
+	int err;
+
+	*o = j->run;
+	if (j->ndev > DGEN_FLEET_TARGETS_MAX) {
+		snprintf(msg, msglen, "at most %u targets per rank under MPI",
+			 DGEN_FLEET_TARGETS_MAX);
+		return -EINVAL;
+	}
+	for (unsigned int k = 0; k < j->ndev; k++) {
+		err = dgen_fleet_expand(paths[k], DGEN_FLEET_PATH_MAX, j->dev[k],
+					out->rank, out->host, msg, msglen);
+		if (err == -ENAMETOOLONG)
+			snprintf(msg, msglen, "%s: the expanded path is too long",
+				 j->dev[k]);
+		if (err)
+			return err;
+		pv[k] = paths[k];
+	}
+	o->paths = pv;
+	o->npaths = j->ndev;
+	o->offset = j->offset;
+	o->size = j->size;
+	o->rate = j->run.rate / out->size;
+	if (j->run.rate && !o->rate)
+		o->rate = 1;
+	if (j->shared) {
+		struct dgen_stream_params sp = j->run.params;
+		struct dgen_stream_layout lay;
+		struct dgen_stream *s;
+		uint64_t unit = sp.dedup_unit, io = j->run.writer.io_size;
+		uint64_t off, len;
+
+		/* The slices start on whole writes and whole blocks. */
+		if (io > unit && io % unit == 0)
+			unit = io;
+		else if (io && unit % io)
+			unit *= io;
+		sp.size = j->size;
+		err = dgen_stream_new(&s, &sp, msg, msglen);
+		if (err)
+			return err;
+		dgen_stream_layout_get(s, &lay);
+		dgen_stream_free(s);
+		err = dgen_fleet_slice(j->size, out->size, out->rank,
+				       dgen_fleet_align(j->size, out->size,
+							lay.dedup_window, unit),
+				       &off, &len);
+		if (err) {
+			snprintf(msg, msglen, "--shared: %llu bytes cannot be cut into %u slices of whole %llu-byte writes",
+				 (unsigned long long)j->size, out->size,
+				 (unsigned long long)unit);
+			return err;
+		}
+		o->offset = j->offset + off;
+		o->size = len;
+		o->stream_origin = off;
+		o->stream_size = j->size;
+	} else {
+		err = dgen_fleet_stream_id(base, out->rank, 0, j->ndev,
+					   &o->params.stream_id);
+		if (!err)
+			err = dgen_fleet_stream_id(base, out->rank, j->ndev,
+						   j->ndev, &(uint64_t){ 0 });
+		if (err) {
+			snprintf(msg, msglen, "--stream %llu: rank %u's stream ids pass 2^64",
+				 (unsigned long long)base, out->rank);
+			return err;
+		}
+	}
+	m->ntargets = j->ndev;
+	for (unsigned int k = 0; k < j->ndev; k++) {
+		struct dgen_fleet_target *t = &m->targets[k];
+
+		snprintf(t->path, sizeof(t->path), "%s", paths[k]);
+		t->stream_id = o->params.stream_id + k;
+		t->offset = o->offset;
+		t->stream_origin = o->stream_origin;
+		t->first_bad = UINT64_MAX;
+	}
+	return 0;
+}
+
+/* Shared files: rank 0 makes the file whole before the others open it, so
+ * no rank's open races another's create or shrinks what it extended. */
+static void shared_extend(const struct fleet_job *j, struct dgen_run *r)
+{
+	struct dgen_target_info i;
+	struct stat st;
+
+	for (unsigned int k = 0; r && k < j->ndev; k++) {
+		dgen_run_target_info(r, k, &i);
+		if (i.type == DGEN_TARGET_FILE && !stat(i.path, &st) &&
+		    (uint64_t)st.st_size < j->offset + j->size &&
+		    truncate(i.path, (off_t)(j->offset + j->size)) < 0)
+			fprintf(stderr, "dgen-uring: %s: cannot extend it: %m\n",
+				i.path);
+	}
+}
+
+/* Every rank's refusal, or none: the lines for rank 0's report. */
+static int refusals(struct fleet_out *out, int err, const char *msg)
+{
+	struct refusal mine = { .err = err }, *all;
+	size_t len = 0;
+	int any = 0;
+
+	snprintf(mine.host, sizeof(mine.host), "%s", out->host);
+	snprintf(mine.msg, sizeof(mine.msg), "%s", err ? msg : "");
+	all = calloc(out->size, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, all, sizeof(mine),
+		      MPI_BYTE, MPI_COMM_WORLD);
+	for (unsigned int i = 0; i < out->size; i++)
+		any |= all[i].err != 0;
+	if (any && out->rank == 0) {
+		out->refusals = calloc(out->size, MSG_MAX + 128);
+		for (unsigned int i = 0; out->refusals && i < out->size; i++)
+			if (all[i].err)
+				len += (size_t)snprintf(out->refusals + len,
+					MSG_MAX + 128, "rank %u (%s): %s\n", i,
+					all[i].host, all[i].msg);
+	}
+	out->refused = any;
+	free(all);
+	return 0;
+}
+
+/* This rank's figures from its run's result. */
+static void rank_figures(struct dgen_fleet_rank *m,
+			 const struct dgen_run_result *res)
+{
+	m->seconds = res->seconds;
+	m->passes = res->npasses;
+	m->stopped = res->stopped;
+	m->error = res->error;
+	m->error_target = (int32_t)res->error_target;
+	m->error_offset = res->error_offset;
+	dgen_latency_init(&m->latency);
+	dgen_latency_merge(&m->latency, &res->latency[0]);
+	dgen_latency_merge(&m->latency, &res->latency[1]);
+	for (unsigned int p = 0; p < res->npasses; p++) {
+		const struct dgen_run_pass *ps = &res->passes[p];
+
+		m->written += ps->wr.bytes;
+		m->read += ps->vr.bytes;
+		m->mismatches += ps->vr.mismatches;
+		for (unsigned int i = 0; i < ps->vr.reported; i++) {
+			const struct dgen_verify_mismatch *x = &ps->list[i];
+			struct dgen_fleet_target *t;
+
+			if (x->target >= m->ntargets)
+				continue;
+			t = &m->targets[x->target];
+			t->mismatches++;
+			if (x->offset < t->first_bad)
+				t->first_bad = x->offset;
+		}
+	}
+}
+
+int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
+{
+	char (*paths)[DGEN_FLEET_PATH_MAX] = calloc(j->ndev + 1, sizeof(*paths));
+	const char **pv = calloc(j->ndev + 1, sizeof(*pv));
+	struct dgen_fleet_rank *m = &out->mine;
+	struct ends e = { 0 };
+	struct dgen_run_result res;
+	struct dgen_run_opts o;
+	struct dgen_run *r = NULL;
+	char msg[MSG_MAX] = "";
+	double t0 = 0;
+	int err = -ENOMEM;
+
+	m->rank = out->rank;
+	snprintf(m->host, sizeof(m->host), "%s", out->host);
+	if (!paths || !pv || ends_begin(&e, out->size, out->rank))
+		goto out;
+	err = rank_opts(j, out, paths, pv, &o, msg, sizeof(msg));
+	/* Another rank's stop reaches the run through @e (e.run is set
+	 * before the run starts). */
+	o.progress = on_progress;
+	o.progress_arg = &e;
+	o.progress_s = 0.02;
+	/* Shared: rank 0 opens (and creates) first, the others after. */
+	if (j->shared && out->rank != 0)
+		MPI_Barrier(MPI_COMM_WORLD);
+	if (!err)
+		err = dgen_run_new(&r, &o, msg, sizeof(msg));
+	if (j->shared && out->rank == 0) {
+		if (!err && o.mode != DGEN_RUN_VERIFY_ONLY)
+			shared_extend(j, r);
+		MPI_Barrier(MPI_COMM_WORLD);
+	}
+	if ((err = refusals(out, err, msg)) || out->refused)
+		goto out;
+	e.run = r;
+	for (unsigned int k = 0; k < j->ndev; k++) {
+		struct dgen_target_info i;
+
+		dgen_run_target_info(r, k, &i);
+		m->targets[k].size = i.size;
+	}
+	MPI_Barrier(MPI_COMM_WORLD);
+	m->start_s = now_real();
+	if (r && dgen_run_exec(r, &res, msg, sizeof(msg)) == 0)
+		rank_figures(m, &res);
+	else if (r)
+		m->error = -ENOMEM;
+	m->end_s = now_real();
+	m->stonewalled = e.stonewalled;
+	if (j->run.stop && __atomic_load_n(j->run.stop, __ATOMIC_RELAXED)) {
+		out->signalled = 1;
+		err = 0;
+		goto out;
+	}
+	if (ends_finish(&e, j->stonewall || m->error, j->run.stop)) {
+		out->signalled = 1;
+		err = 0;
+		goto out;
+	}
+	t0 = now_real();
+	if (out->rank == 0)
+		out->ranks = calloc(out->size, sizeof(*out->ranks));
+	MPI_Gather(m, sizeof(*m), MPI_BYTE, out->ranks, sizeof(*m), MPI_BYTE,
+		   0, MPI_COMM_WORLD);
+	out->report_s = now_real() - t0;
+	err = 0;
+out:
+	dgen_run_free(r);
+	ends_free(&e);
+	free(paths);
+	free(pv);
+	return err;
+}

@@ -1,0 +1,190 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# test_mpi.sh - dgen-uring as a fleet under Open MPI's mpirun on this one
+# machine (2 to 4 ranks, a few MiB each, files in /dev/shm): a file per
+# rank, one shared stream, verify-only, refusals, a killed rank, --time,
+# --passes with --verify, --stonewall; and a plain start that stays plain.
+# Every check runs the real tool and reads back real files: byte compares
+# against --stdout, ratios measured by dgen-inspect (real lz4/zstd/xxhash).
+#
+# usage: test_mpi.sh DGEN_URING DGEN_INSPECT built|not-built
+set -u
+TOOL=$1
+INSPECT=$2
+if [ "${3:-built}" != built ]; then
+	echo "SKIP: dgen-uring was built without MPI (meson feature 'mpi')"
+	exit 77
+fi
+# We run as root in CI; these MCA settings make Open MPI work in a
+# container (no single-copy CMA between ranks, shared memory and self only).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_plm_rsh_agent=
+# Plugins stay loaded to the end, so LeakSanitizer can name their library.
+export OMPI_MCA_mca_base_component_disable_dlclose=1
+command -v mpirun >/dev/null || { echo "SKIP: no mpirun (openmpi-bin)"; exit 77; }
+D=$(mktemp -d /dev/shm/dgen-mpi.XXXXXX)
+trap 'rm -rf "$D"' EXIT
+FAILS=0
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+# mpirun with a wide bound: a hang fails the test instead of stalling it.
+mpi() { local n=$1; shift; timeout -k 5 120 mpirun -n "$n" "$TOOL" "$@"; }
+
+# The --stdout stream of a target, from its stream object in the JSON
+# report on stdin. (python3, not jq: jq reads 64-bit seeds as doubles.)
+regen() {
+	local args
+	args=$(python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print("--seed %d --stream %d --size %d --dedup %s --dedup-unit %d --compress %s --dedup-window %d" %
+      (s["seed"], s["stream_id"], s["size"], s["dedup_ratio"], s["dedup_unit"],
+       s["compress_ratio"], s["dedup_window"]))')
+	# shellcheck disable=SC2086
+	"$TOOL" --stdout $args 2>/dev/null
+}
+# jsn FILE PYEXPR: a value of the JSON report in FILE (d), exactly.
+jsn() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# --- a plain start stays plain: no MPI, no expansion, no fleet options ---
+"$TOOL" --dev "$D/plain%r" --size 1M --seed 1 >/dev/null 2>&1 &&
+	[ -f "$D/plain%r" ] && ok "plain run writes the path as given" ||
+	fail "plain run with %r in the path"
+"$TOOL" --dev "$D/x" --size 1M --shared >/dev/null 2>"$D/err"
+[ $? = 2 ] && grep -q "MPI launcher" "$D/err" && ok "--shared refused outside MPI" ||
+	fail "--shared outside MPI: $(cat "$D/err")"
+rm -f "$D"/plain* "$D/x" "$D/err"
+
+# --- a file per rank: 4 ranks, 4 stream ids, each file its --stdout ---
+mpi 4 --dev "$D/f%r" --size 4M --dedup 2 --json >"$D/r.json" 2>"$D/r.err"
+rc=$?
+if [ $rc != 0 ]; then
+	fail "file per rank: exit $rc: $(cat "$D/r.err")"
+else
+	[ "$(jq '.ranks | length' "$D/r.json")" = 4 ] || fail "ranks in the report"
+	[ "$(jq .bytes "$D/r.json")" = $((16 << 20)) ] || fail "fleet bytes"
+	[ "$(jq '[.ranks[].targets[].stream.stream_id] | unique | length' "$D/r.json")" = 4 ] ||
+		fail "stream ids not distinct"
+	[ "$(jq '[.ranks[].targets[].stream.seed] | unique | length' "$D/r.json")" = 1 ] ||
+		fail "ranks did not share rank 0's seed"
+	for r in 0 1 2 3; do
+		p=$(jq -r ".ranks[$r].targets[0].path" "$D/r.json")
+		[ "$p" = "$D/f$r" ] || fail "rank $r's path $p"
+		jsn "$D/r.json" "json.dumps(d['ranks'][$r]['targets'][0]['stream'])" | regen | cmp -s - "$p" ||
+			fail "rank $r's file differs from --stdout with its parameters"
+	done
+	ok "file per rank: $(jq -c '[.ranks[].targets[].stream.stream_id]' "$D/r.json"), $(jq .bytes "$D/r.json") bytes, skew $(jq .start_skew_s "$D/r.json") s"
+fi
+
+# --- verify-only: clean, then one flipped byte in rank 2's file ---
+S=$(jsn "$D/r.json" "d['seed']")
+mpi 4 --dev "$D/f%r" --size 4M --dedup 2 --seed "$S" --verify-only >/dev/null 2>"$D/v.err"
+rc=$?
+[ $rc = 0 ] && ok "verify-only clean" || fail "verify-only clean: exit $rc $(cat "$D/v.err")"
+printf '\x5a' | dd of="$D/f2" bs=1 seek=$((3 << 20)) conv=notrunc 2>/dev/null
+cmp -s "$D/f2" <(jsn "$D/r.json" "json.dumps(d['ranks'][2]['targets'][0]['stream'])" | regen) &&
+	fail "the flip did not change the file"
+mpi 4 --dev "$D/f%r" --size 4M --dedup 2 --seed "$S" --verify-only --json >"$D/v.json" 2>"$D/v.err"
+rc=$?
+if [ $rc = 1 ] && grep -q "rank 2 .*$D/f2" "$D/v.err" &&
+   [ "$(jq '.ranks[2].mismatches' "$D/v.json")" -ge 1 ] &&
+   [ "$(jq '[.ranks[0,1,3].mismatches] | add' "$D/v.json")" = 0 ]; then
+	ok "verify-only: $(grep "rank 2" "$D/v.err")"
+else
+	fail "verify-only after a flip: exit $rc, $(cat "$D/v.err")"
+fi
+rm -f "$D"/f*
+
+# --- shared: 3 ranks, one file, the single-process stream ---
+mpi 3 --dev "$D/shared" --shared --size 24M --dedup 2 --compress 2 \
+	--dedup-window 4M --json >"$D/s.json" 2>"$D/s.err"
+rc=$?
+if [ $rc != 0 ]; then
+	fail "shared: exit $rc: $(cat "$D/s.err")"
+else
+	jsn "$D/s.json" "json.dumps(d['ranks'][0]['targets'][0]['stream'])" | regen | cmp - "$D/shared" &&
+		ok "shared file equals the single-process stream" ||
+		fail "shared file differs from the single-process stream"
+	[ "$(jq '[.ranks[].targets[0].stream_origin] | unique | length' "$D/s.json")" = 3 ] ||
+		fail "shared: ranks did not write distinct slices"
+	"$INSPECT" --json "$D/shared" >"$D/i.json" 2>/dev/null
+	dd=$(jq '.dedup[] | select(.unit == 4096) | .ratio' "$D/i.json")
+	lz=$(jq '.compress.zstd_64k' "$D/i.json")
+	awk -v d="$dd" -v z="$lz" 'BEGIN { exit !(d == 2 && z > 1.8 && z < 2.3) }' &&
+		ok "shared ratios on the whole file: dedup $dd, zstd 64k $lz" ||
+		fail "shared ratios: dedup $dd, zstd $lz"
+fi
+# verify-only of the shared file, every rank its slice
+mpi 2 --dev "$D/shared" --shared --size 24M --dedup 2 --compress 2 \
+	--dedup-window 4M --seed "$(jsn "$D/s.json" "d['seed']")" --verify-only >/dev/null 2>"$D/s.err" &&
+	ok "shared verify-only with 2 ranks" || fail "shared verify-only: $(cat "$D/s.err")"
+rm -f "$D/shared"
+
+# --- a refused target on rank 1: nobody writes ---
+mkdir "$D/r1"
+mpi 4 --dev "$D/r%r" --size 4M >/dev/null 2>"$D/ref.err"
+rc=$?
+if [ $rc = 2 ] && grep -q "rank 1 ([^)]*): $D/r1" "$D/ref.err" &&
+   [ ! -e "$D/r0" ] && [ ! -e "$D/r2" ] && [ ! -e "$D/r3" ]; then
+	ok "refusal: $(grep "rank 1" "$D/ref.err")"
+else
+	fail "refusal: exit $rc, $(cat "$D/ref.err"), $(ls "$D")"
+fi
+rmdir "$D/r1"
+
+# --- --passes 2 --verify and --time across ranks ---
+mpi 2 --dev "$D/p%r" --size 2M --passes 2 --verify --json >"$D/p.json" 2>"$D/p.err"
+rc=$?
+[ $rc = 0 ] && [ "$(jq '[.ranks[].passes] | unique' -c "$D/p.json")" = "[2]" ] &&
+	[ "$(jq '.read == .written and .written == 2 * 2 * 2 * 1048576' "$D/p.json")" = true ] &&
+	ok "--passes 2 --verify: $(jq -c '{written, read, mismatches}' "$D/p.json")" ||
+	fail "--passes 2 --verify: exit $rc $(cat "$D/p.err")"
+mpi 2 --dev "$D/p%r" --size 2M --time 1 --json >"$D/t.json" 2>"$D/t.err"
+rc=$?
+[ $rc = 0 ] && jq -e '.seconds >= 1 and .seconds < 60 and ([.ranks[].passes] | min) >= 1' "$D/t.json" >/dev/null &&
+	ok "--time 1: $(jq -c '{seconds, passes: [.ranks[].passes]}' "$D/t.json")" ||
+	fail "--time 1: exit $rc $(cat "$D/t.err")"
+rm -f "$D"/p*
+
+# --- stonewall: rank 0's small file ends the run of rank 1's big one ---
+"$TOOL" --dev "$D/w0" --size 1M >/dev/null 2>&1
+truncate -s 1G "$D/w1"
+mpi 2 --dev "$D/w%r" --stonewall --rate 64M --json >"$D/w.json" 2>"$D/w.err"
+rc=$?
+[ $rc = 0 ] && jq -e '.mpi.stonewall and .ranks[1].status == "stonewalled" and .ranks[1].written < 1073741824' "$D/w.json" >/dev/null &&
+	ok "stonewall: $(jq -c '[.ranks[] | {rank, status, written}]' "$D/w.json")" ||
+	fail "stonewall: exit $rc $(cat "$D/w.err") $(jq -c '.ranks[] | {status, written}' "$D/w.json")"
+rm -f "$D"/w*
+
+# --- a rank killed mid-run: the job ends, the rank is named ---
+mpi 3 --dev "$D/k%r" --size 64M --time 100 >"$D/k.out" 2>"$D/k.err" &
+job=$!
+victim=
+for _ in $(seq 600); do
+	for p in $(pgrep -x dgen-uring); do
+		if tr '\0' '\n' </proc/$p/cmdline 2>/dev/null | grep -qx "$D/k%r" &&
+		   tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1; then
+			victim=$p
+		fi
+	done
+	[ -n "$victim" ] && [ -s "$D/k1" ] && break
+	sleep 0.1
+done
+if [ -z "$victim" ]; then
+	fail "killed rank: rank 1 never started"
+	kill "$job" 2>/dev/null
+else
+	kill -9 "$victim"
+	wait "$job"
+	rc=$?
+	if [ $rc != 0 ] && [ $rc != 124 ] && grep -q "rank 1" "$D/k.err"; then
+		ok "killed rank: exit $rc, $(grep -c "stopped by a signal" "$D/k.err") ranks reported what they wrote"
+	else
+		fail "killed rank: exit $rc, $(cat "$D/k.err")"
+	fi
+fi
+
+[ $FAILS = 0 ] || { echo "$FAILS failed"; exit 1; }
+echo "all passed"

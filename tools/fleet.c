@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fleet.c - dgen-uring as one rank of an MPI job: the fleet's one report
+ * on rank 0 (human or JSON), a line from a rank a signal stopped, the
+ * exit status every rank returns. The run itself is src/fleet_mpi.c's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet.h"
+#include "signals.h"
+#include "util.h"
+
+#ifndef DGEN_HAVE_MPI
+
+/* Without MPI every process runs plainly, launched or not. */
+int fleet_main(const struct fleet_cli *c, int *rc)
+{
+	if (!c->shared && !c->stonewall)
+		return 0;
+	fprintf(stderr, "dgen-uring: --shared and --stonewall need a build with MPI (meson feature 'mpi', libopenmpi-dev)\n");
+	*rc = EXIT_USAGE;
+	return 1;
+}
+
+#else
+
+#include "fleet_mpi.h"
+
+static const char *mode_name(enum dgen_run_mode m)
+{
+	return m == DGEN_RUN_VERIFY_ONLY ? "verify-only" :
+	       m == DGEN_RUN_WRITE_VERIFY ? "write+verify" : "write";
+}
+
+static const char *rank_status(const struct dgen_fleet_rank *r)
+{
+	return r->error ? "error" : r->mismatches ? "mismatch" :
+	       r->stonewalled ? "stonewalled" : r->stopped ? "stopped" : "ok";
+}
+
+/* The stream of target @t of a rank, as every report gives it. */
+static void target_stream_json(const struct fleet_cli *c,
+			       const struct fleet_job *j,
+			       const struct dgen_fleet_target *t)
+{
+	json_stream(stdout, &c->params, c->seed, t->stream_id,
+		    j->shared ? j->size : t->size,
+		    JSON_STREAM_ID | JSON_STREAM_SIZE);
+}
+
+static void lat_json(const struct dgen_latency *l)
+{
+	printf("{ \"min\": %.3f, \"mean\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"p99.9\": %.3f, \"max\": %.3f }",
+	       l->count ? (double)l->min_ns / 1e3 : 0,
+	       l->count ? (double)l->sum_ns / (double)l->count / 1e3 : 0,
+	       (double)dgen_latency_percentile(l, 50) / 1e3,
+	       (double)dgen_latency_percentile(l, 99) / 1e3,
+	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
+	       (double)l->max_ns / 1e3);
+}
+
+static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
+			const struct fleet_out *out,
+			const struct dgen_fleet_summary *s,
+			const struct dgen_target_verdict *v, const char *status)
+{
+	printf("{\n  \"dgen-uring\": \"%s\",\n  \"status\": \"%s\",\n",
+	       DGEN_VERSION_STRING, status);
+	printf("  \"mpi\": { \"ranks\": %u, \"shared\": %s, \"stonewall\": %s, \"rate_scope\": \"fleet\", \"rate\": %llu },\n",
+	       out->size, j->shared ? "true" : "false",
+	       j->stonewall ? "true" : "false",
+	       (unsigned long long)j->run.rate);
+	printf("  \"seed\": %llu,\n  \"seed_drawn\": %s,\n  \"mode\": \"%s\",\n",
+	       (unsigned long long)c->seed, c->seed_set ? "false" : "true",
+	       mode_name(j->run.mode));
+	printf("  \"job\": { \"bs\": %u, \"qd\": %u, \"threads_per_rank\": %u, \"offset\": %llu },\n",
+	       j->run.writer.io_size, j->run.writer.queue_depth,
+	       j->run.writer.threads, (unsigned long long)c->offset);
+	printf("  \"bytes\": %llu,\n  \"written\": %llu,\n  \"read\": %llu,\n  \"mismatches\": %llu,\n",
+	       (unsigned long long)(s->written + s->read),
+	       (unsigned long long)s->written, (unsigned long long)s->read,
+	       (unsigned long long)s->mismatches);
+	printf("  \"seconds\": %.6f,\n  \"gbps\": %.6f,\n  \"start_skew_s\": %.6f,\n  \"report_s\": %.6f,\n",
+	       s->wall_s, s->gbps, s->skew_s, out->report_s);
+	printf("  \"latency_us\": ");
+	lat_json(&s->latency);
+	printf(",\n  \"ranks\": [\n");
+	for (unsigned int i = 0; i < out->size; i++) {
+		const struct dgen_fleet_rank *r = &out->ranks[i];
+
+		printf("    { \"rank\": %u, \"host\": ", r->rank);
+		json_string(r->host);
+		printf(", \"status\": \"%s\", \"verdict\": \"%s\", \"slow\": %s, \"reason\": ",
+		       rank_status(r), dgen_verdict_name(v[i].verdict),
+		       v[i].slow ? "true" : "false");
+		json_string(v[i].reason);
+		printf(",\n      \"seconds\": %.6f, \"passes\": %llu, \"bytes\": %llu, \"written\": %llu, \"read\": %llu, \"gbps\": %.6f, \"mismatches\": %llu, \"error\": %d,\n      \"latency_us\": ",
+		       r->seconds, (unsigned long long)r->passes,
+		       (unsigned long long)(r->written + r->read),
+		       (unsigned long long)r->written,
+		       (unsigned long long)r->read, dgen_fleet_rank_gbps(r),
+		       (unsigned long long)r->mismatches, -r->error);
+		lat_json(&r->latency);
+		printf(",\n      \"targets\": [\n");
+		for (unsigned int k = 0; k < r->ntargets; k++) {
+			const struct dgen_fleet_target *t = &r->targets[k];
+
+			printf("        { \"path\": ");
+			json_string(t->path);
+			printf(", \"offset\": %llu, \"size\": %llu, \"stream_origin\": %llu, \"mismatches\": %llu, \"stream\": { ",
+			       (unsigned long long)t->offset,
+			       (unsigned long long)t->size,
+			       (unsigned long long)t->stream_origin,
+			       (unsigned long long)t->mismatches);
+			target_stream_json(c, j, t);
+			printf(" } }%s\n", k + 1 < r->ntargets ? "," : "");
+		}
+		printf("      ] }%s\n", i + 1 < out->size ? "," : "");
+	}
+	printf("  ],\n  \"outliers\": [");
+	for (unsigned int i = 0, n = 0; i < out->size; i++)
+		if (v[i].slow)
+			printf("%s%u", n++ ? ", " : "", i);
+	printf("]\n}\n");
+}
+
+static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
+			 const struct fleet_out *out,
+			 const struct dgen_fleet_summary *s,
+			 const struct dgen_target_verdict *v, const char *status)
+{
+	const struct dgen_latency *l = &s->latency;
+
+	printf("dgen-uring %s: %u ranks, %s%s%s, %u thread%s per rank, bs %u, qd %u\n",
+	       DGEN_VERSION_STRING, out->size, mode_name(j->run.mode),
+	       j->shared ? ", shared targets" : "",
+	       j->stonewall ? ", stonewall" : "", j->run.writer.threads,
+	       j->run.writer.threads > 1 ? "s" : "", j->run.writer.io_size,
+	       j->run.writer.queue_depth);
+	printf("  seed %llu%s\n", (unsigned long long)c->seed,
+	       c->seed_set ? "" : " (drawn at random by rank 0: give --seed to repeat)");
+	if (j->run.rate)
+		printf("  rate: %llu bytes/s for the whole fleet (%u ranks share it)\n",
+		       (unsigned long long)j->run.rate, out->size);
+	for (unsigned int i = 0; i < out->size; i++) {
+		const struct dgen_fleet_rank *r = &out->ranks[i];
+
+		printf("  rank %u (%s): %llu bytes in %.3f s, %.3f GB/s, %s, %s%s%s\n",
+		       r->rank, r->host,
+		       (unsigned long long)(r->written + r->read), r->seconds,
+		       dgen_fleet_rank_gbps(r), rank_status(r),
+		       dgen_verdict_name(v[i].verdict), v[i].reason[0] ? ": " : "",
+		       v[i].reason);
+		for (unsigned int k = 0; k < r->ntargets; k++) {
+			const struct dgen_fleet_target *t = &r->targets[k];
+
+			printf("    %s: offset %llu, size %llu, stream %llu (size %llu, from byte %llu)%s\n",
+			       t->path, (unsigned long long)t->offset,
+			       (unsigned long long)t->size,
+			       (unsigned long long)t->stream_id,
+			       (unsigned long long)(j->shared ? j->size : t->size),
+			       (unsigned long long)t->stream_origin,
+			       t->mismatches ? ", bad blocks" : "");
+		}
+	}
+	printf("  fleet: %llu bytes (written %llu, read %llu) in %.3f s, %.3f GB/s, start skew %.6f s\n",
+	       (unsigned long long)(s->written + s->read),
+	       (unsigned long long)s->written, (unsigned long long)s->read,
+	       s->wall_s, s->gbps, s->skew_s);
+	printf("  lat (usec), all ranks: min %.1f, p50 %.1f, p99 %.1f, p99.9 %.1f, max %.1f\n",
+	       l->count ? (double)l->min_ns / 1e3 : 0,
+	       (double)dgen_latency_percentile(l, 50) / 1e3,
+	       (double)dgen_latency_percentile(l, 99) / 1e3,
+	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
+	       (double)l->max_ns / 1e3);
+	printf("  status: %s, %llu bad blocks, %u slow rank%s\n", status,
+	       (unsigned long long)s->mismatches, s->slow,
+	       s->slow == 1 ? "" : "s");
+}
+
+/* The failures, on stderr, each naming its rank, host and target. */
+static int complaints(const struct fleet_out *out)
+{
+	int rc = 0;
+
+	for (unsigned int i = 0; i < out->size; i++) {
+		const struct dgen_fleet_rank *r = &out->ranks[i];
+
+		if (r->error) {
+			const char *t = r->error_target >= 0 &&
+				(uint32_t)r->error_target < r->ntargets ?
+				r->targets[r->error_target].path : "(no target)";
+
+			fprintf(stderr, "dgen-uring: rank %u (%s): %s at offset %llu failed: %s\n",
+				r->rank, r->host, t,
+				(unsigned long long)r->error_offset,
+				strerror(-r->error));
+			rc = EXIT_IO;
+		}
+		for (unsigned int k = 0; k < r->ntargets; k++) {
+			const struct dgen_fleet_target *t = &r->targets[k];
+
+			if (!t->mismatches)
+				continue;
+			fprintf(stderr, "dgen-uring: rank %u (%s): %s: bad blocks, the first at offset %llu\n",
+				r->rank, r->host, t->path,
+				(unsigned long long)t->first_bad);
+		}
+		if (r->mismatches && !rc)
+			rc = 1;
+	}
+	return rc;
+}
+
+int fleet_main(const struct fleet_cli *c, int *rc)
+{
+	struct fleet_job j = {
+		.dev = c->dev, .ndev = c->ndev, .offset = c->offset,
+		.size = c->size, .force = c->force, .shared = c->shared,
+		.stonewall = c->stonewall,
+	};
+	struct fleet_cli cl = *c;
+	struct fleet_out out;
+	const char *status = "ok";
+
+	if (!dgen_fleet_launched())
+		return 0;
+	*rc = 0;
+	if (fleet_mpi_join(NULL, NULL, &out)) {
+		fprintf(stderr, "dgen-uring: cannot join the MPI job\n");
+		*rc = EXIT_USAGE;
+		return 1;
+	}
+	fleet_mpi_seed(&cl.seed, &cl.seed_set);
+	dgen_run_opts_init(&j.run);
+	j.run.mode = c->b.verify_only ? DGEN_RUN_VERIFY_ONLY :
+		     c->b.verify ? DGEN_RUN_WRITE_VERIFY : DGEN_RUN_WRITE;
+	j.run.params = c->params;
+	j.run.params.seed = cl.seed;
+	j.run.params.stream_id = c->stream;
+	j.run.flags = c->force ? DGEN_RUN_FORCE : 0;
+	j.run.pass = c->b.pass;
+	j.run.passes = c->b.passes;
+	j.run.time_s = c->b.time_s;
+	j.run.rate = c->b.rate;
+	j.run.max_report = c->b.max_report;
+	j.run.writer = c->writer;
+	j.run.stop = &tool_stop;
+	if (fleet_mpi_run(&j, &out)) {
+		fprintf(stderr, "dgen-uring: rank %u (%s): out of memory\n",
+			out.rank, out.host);
+		*rc = EXIT_IO;
+	} else if (out.signalled) {
+		/* No collectives from here: the others may be gone. */
+		fprintf(stderr, "dgen-uring: rank %u (%s): stopped by a signal after writing %llu bytes and reading %llu\n",
+			out.rank, out.host,
+			(unsigned long long)out.mine.written,
+			(unsigned long long)out.mine.read);
+		fleet_mpi_leave(&out, 1);
+		*rc = EXIT_INTR;
+		return 1;
+	} else if (out.refused) {
+		if (out.rank == 0)
+			fprintf(stderr, "dgen-uring: refused, nothing written on any rank:\n%s",
+				out.refusals ? out.refusals : "");
+		*rc = EXIT_USAGE;
+	} else if (out.rank == 0 && out.ranks) {
+		struct dgen_target_verdict *v = calloc(out.size, sizeof(*v));
+		struct dgen_fleet_summary s;
+
+		dgen_fleet_merge(out.ranks, out.size, &s, v);
+		*rc = complaints(&out);
+		status = *rc == EXIT_IO ? "error" : *rc ? "mismatch" :
+			 s.stopped && !j.stonewall ? "stopped" : "ok";
+		if (v && c->json)
+			report_json(&cl, &j, &out, &s, v, status);
+		else if (v)
+			report_human(&cl, &j, &out, &s, v, status);
+		free(v);
+	}
+	/* Every rank exits with rank 0's status; mpirun may end rank 0 as
+	 * soon as another exits non-zero, so the report is out first. */
+	fflush(stdout);
+	fflush(stderr);
+	if (!out.refused)
+		*rc = fleet_mpi_status(*rc);
+	fleet_mpi_leave(&out, 0);
+	return 1;
+}
+
+#endif
