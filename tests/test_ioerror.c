@@ -41,21 +41,6 @@ static uint64_t json_num_after(const char *json, const char *from,
 	return strtoull(p + strlen(key), NULL, 10);
 }
 
-/* Bytes of @path's first @size that hold @s's bytes at their offset, in
- * 4 KiB blocks (the stream's compare unit); a missing file holds none. */
-static uint64_t matching(const char *path, uint64_t size,
-			 const struct dgen_stream *s)
-{
-	struct stat st;
-	int64_t bad;
-
-	if (stat(path, &st) || (uint64_t)st.st_size < size)
-		return 0;
-	bad = path_compare(path, 0, size, s);
-	cr_assert_geq(bad, 0, "%s unreadable", path);
-	return size - (uint64_t)bad * 4096;
-}
-
 struct eiofs {
 	char dir[64];
 	char disk[96];
@@ -172,7 +157,7 @@ Test(ioerror, write_error_stops_run)
 	/* The second target's stream: --seed 3, stream 1 (targets count from 0). */
 	s = stream_make(3, 1, size, 1.0, 1.0);
 	cr_assert(s);
-	on_shm = matching(shm, size, s);
+	on_shm = path_matching(shm, size, s);
 	dgen_stream_free(s);
 	unlink(shm);
 

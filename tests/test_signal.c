@@ -29,7 +29,6 @@
 #include "toolrun.h"
 #include "writer_helpers.h"
 
-#define UNIT		4096u
 #define INSTANTS	3		/* signalled runs per kind and signal */
 
 static uint64_t mono_ns(void)
@@ -169,20 +168,6 @@ static int status_is(const char *json, const char *s)
 	return strstr(json, pat) != NULL;
 }
 
-/* Bytes of the first @size of @path that match @s (missing: none). */
-static uint64_t matching(const char *path, uint64_t size,
-			 const struct dgen_stream *s)
-{
-	struct stat st;
-	int64_t bad;
-
-	if (stat(path, &st) || (uint64_t)st.st_size < size)
-		return 0;
-	bad = path_compare(path, 0, size, s);
-	cr_assert_geq(bad, 0, "%s unreadable", path);
-	return size - (uint64_t)bad * UNIT;
-}
-
 enum kind { WRITE, VERIFY, TREE, STDOUT };
 
 struct sig_run {
@@ -237,7 +222,7 @@ static uint64_t judge(const struct sig_run *r, const char *rep)
 			char path[512];
 
 			dgen_tree_path(path, sizeof(path), r->target, 0, i, NULL);
-			want += matching(path, r->size, s);
+			want += path_matching(path, r->size, s);
 			dgen_stream_free(s);
 		}
 		got = json_num(rep, "bytes");
@@ -253,7 +238,7 @@ static uint64_t judge(const struct sig_run *r, const char *rep)
 				cr_assert_eq(path_compare(r->target, 0, want, s), 0,
 					     "stdout is not the stream");
 		} else {
-			want = matching(r->target, r->size, s);
+			want = path_matching(r->target, r->size, s);
 		}
 		dgen_stream_free(s);
 		got = json_num(rep, r->kind == VERIFY ? "bytes_written" : "bytes");

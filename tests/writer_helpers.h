@@ -183,6 +183,24 @@ static inline int64_t path_compare(const char *path, uint64_t at, uint64_t len,
 	return bad;
 }
 
+/*
+ * Bytes of the first @size of @path that hold @s's bytes at their offset,
+ * counted in 4 KiB blocks (the stream's compare unit); a missing or short
+ * file holds none. Needs Criterion included first.
+ */
+static inline uint64_t path_matching(const char *path, uint64_t size,
+				     const struct dgen_stream *s)
+{
+	struct stat st;
+	int64_t bad;
+
+	if (stat(path, &st) || (uint64_t)st.st_size < size)
+		return 0;
+	bad = path_compare(path, 0, size, s);
+	cr_assert_geq(bad, 0, "%s unreadable", path);
+	return size - (uint64_t)bad * 4096;
+}
+
 /* 1 when every byte of @path in [@at, @at + @len) equals @v. */
 static inline int path_all(const char *path, uint64_t at, uint64_t len, int v)
 {

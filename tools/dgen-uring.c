@@ -1012,13 +1012,9 @@ static void report_json(const struct report *r)
 	printf("  \"seconds\": %.6f,\n  \"gbps\": %.6f,\n  \"iops\": %.1f,\n",
 	       res->seconds, gb_per_s(r),
 	       res->seconds > 0 ? (double)res->ops / res->seconds : 0);
-	printf("  \"latency_us\": { \"min\": %.3f, \"mean\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"p99.9\": %.3f, \"max\": %.3f },\n",
-	       l->count ? (double)l->min_ns / 1e3 : 0,
-	       l->count ? (double)l->sum_ns / (double)l->count / 1e3 : 0,
-	       (double)dgen_latency_percentile(l, 50) / 1e3,
-	       (double)dgen_latency_percentile(l, 99) / 1e3,
-	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
-	       (double)l->max_ns / 1e3);
+	printf("  \"latency_us\": ");
+	json_latency(l);
+	printf(",\n");
 	printf("  \"cpu\": { \"user_s\": %.6f, \"sys_s\": %.6f, \"s_per_gb\": %.6f }",
 	       r->user_s, r->sys_s,
 	       res->bytes ? (r->user_s + r->sys_s) / ((double)res->bytes / 1e9) : 0);

@@ -51,17 +51,6 @@ static void target_stream_json(const struct fleet_cli *c,
 		    JSON_STREAM_ID | JSON_STREAM_SIZE);
 }
 
-static void lat_json(const struct dgen_latency *l)
-{
-	printf("{ \"min\": %.3f, \"mean\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"p99.9\": %.3f, \"max\": %.3f }",
-	       l->count ? (double)l->min_ns / 1e3 : 0,
-	       l->count ? (double)l->sum_ns / (double)l->count / 1e3 : 0,
-	       (double)dgen_latency_percentile(l, 50) / 1e3,
-	       (double)dgen_latency_percentile(l, 99) / 1e3,
-	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
-	       (double)l->max_ns / 1e3);
-}
-
 static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 			const struct fleet_out *out,
 			const struct dgen_fleet_summary *s,
@@ -86,7 +75,7 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 	printf("  \"seconds\": %.6f,\n  \"gbps\": %.6f,\n  \"start_skew_s\": %.6f,\n  \"report_s\": %.6f,\n",
 	       s->wall_s, s->gbps, s->skew_s, out->report_s);
 	printf("  \"latency_us\": ");
-	lat_json(&s->latency);
+	json_latency(&s->latency);
 	printf(",\n  \"ranks\": [\n");
 	for (unsigned int i = 0; i < out->size; i++) {
 		const struct dgen_fleet_rank *r = &out->ranks[i];
@@ -103,7 +92,7 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 		       (unsigned long long)r->written,
 		       (unsigned long long)r->read, dgen_fleet_rank_gbps(r),
 		       (unsigned long long)r->mismatches, -r->error);
-		lat_json(&r->latency);
+		json_latency(&r->latency);
 		printf(",\n      \"targets\": [\n");
 		for (unsigned int k = 0; k < r->ntargets; k++) {
 			const struct dgen_fleet_target *t = &r->targets[k];

@@ -84,6 +84,17 @@ void json_stream(FILE *f, const struct dgen_stream_params *p, uint64_t seed,
 	json_stream_window(f, p, seed, id, size);
 }
 
+void json_latency(const struct dgen_latency *l)
+{
+	printf("{ \"min\": %.3f, \"mean\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"p99.9\": %.3f, \"max\": %.3f }",
+	       l->count ? (double)l->min_ns / 1e3 : 0,
+	       l->count ? (double)l->sum_ns / (double)l->count / 1e3 : 0,
+	       (double)dgen_latency_percentile(l, 50) / 1e3,
+	       (double)dgen_latency_percentile(l, 99) / 1e3,
+	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
+	       (double)l->max_ns / 1e3);
+}
+
 void die_usage(const char *fmt, ...)
 {
 	va_list ap;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/time.h>
 
+#include <dgen/latency.h>
 #include <dgen/stream.h>
 
 /* The exit statuses of both tools (their man pages list them). */
@@ -55,6 +56,12 @@ void json_string_to(FILE *f, const char *s);
  */
 void json_stream(FILE *f, const struct dgen_stream_params *p, uint64_t seed,
 		 uint64_t id, uint64_t size, unsigned int fields);
+
+/*
+ * json_latency - a latency histogram as a JSON object in microseconds:
+ * { "min", "mean", "p50", "p99", "p99.9", "max" } (0 when empty).
+ */
+void json_latency(const struct dgen_latency *l);
 
 /*
  * say_refusal - print the library's sentence @msg for a refusal @err on
