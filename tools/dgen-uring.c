@@ -1073,12 +1073,7 @@ static void report_human(const struct report *r)
 	printf("  write: %llu bytes in %.3f s, %.3f GB/s, %.0f IOPS\n",
 	       (unsigned long long)res->bytes, res->seconds, gb_per_s(r),
 	       res->seconds > 0 ? (double)res->ops / res->seconds : 0);
-	printf("  lat (usec): min %.1f, p50 %.1f, p99 %.1f, p99.9 %.1f, max %.1f\n",
-	       l->count ? (double)l->min_ns / 1e3 : 0,
-	       (double)dgen_latency_percentile(l, 50) / 1e3,
-	       (double)dgen_latency_percentile(l, 99) / 1e3,
-	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
-	       (double)l->max_ns / 1e3);
+	human_latency("", l);
 	printf("  cpu: user %.3f s, sys %.3f s, %.3f s/GB\n", r->user_s,
 	       r->sys_s,
 	       res->bytes ? (r->user_s + r->sys_s) / ((double)res->bytes / 1e9) : 0);

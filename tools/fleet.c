@@ -159,12 +159,7 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 	       (unsigned long long)(s->written + s->read),
 	       (unsigned long long)s->written, (unsigned long long)s->read,
 	       s->wall_s, s->gbps, s->skew_s);
-	printf("  lat (usec), all ranks: min %.1f, p50 %.1f, p99 %.1f, p99.9 %.1f, max %.1f\n",
-	       l->count ? (double)l->min_ns / 1e3 : 0,
-	       (double)dgen_latency_percentile(l, 50) / 1e3,
-	       (double)dgen_latency_percentile(l, 99) / 1e3,
-	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
-	       (double)l->max_ns / 1e3);
+	human_latency(", all ranks", l);
 	printf("  status: %s, %llu bad blocks, %u slow rank%s\n", status,
 	       (unsigned long long)s->mismatches, s->slow,
 	       s->slow == 1 ? "" : "s");

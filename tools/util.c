@@ -95,6 +95,16 @@ void json_latency(const struct dgen_latency *l)
 	       (double)l->max_ns / 1e3);
 }
 
+void human_latency(const char *what, const struct dgen_latency *l)
+{
+	printf("  lat (usec)%s: min %.1f, p50 %.1f, p99 %.1f, p99.9 %.1f, max %.1f\n",
+	       what, l->count ? (double)l->min_ns / 1e3 : 0,
+	       (double)dgen_latency_percentile(l, 50) / 1e3,
+	       (double)dgen_latency_percentile(l, 99) / 1e3,
+	       (double)dgen_latency_percentile(l, 99.9) / 1e3,
+	       (double)l->max_ns / 1e3);
+}
+
 void die_usage(const char *fmt, ...)
 {
 	va_list ap;

@@ -63,6 +63,10 @@ void json_stream(FILE *f, const struct dgen_stream_params *p, uint64_t seed,
  */
 void json_latency(const struct dgen_latency *l);
 
+/* human_latency - a report's "lat (usec)@what: min .., p50 .., p99 ..,
+ * p99.9 .., max .." line, indented by two spaces. */
+void human_latency(const char *what, const struct dgen_latency *l);
+
 /*
  * say_refusal - print the library's sentence @msg for a refusal @err on
  * stderr; an -EEXIST (a signature, an existing file) adds the flag that
