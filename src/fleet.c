@@ -121,6 +121,7 @@ void dgen_fleet_merge(const struct dgen_fleet_rank *ranks, unsigned int n,
 {
 	struct dgen_verdict_input *in;
 	double first = 0, last_start = 0, last_end = 0;
+	int any = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	dgen_latency_init(&sum->latency);
@@ -128,20 +129,25 @@ void dgen_fleet_merge(const struct dgen_fleet_rank *ranks, unsigned int n,
 	for (unsigned int i = 0; i < n; i++) {
 		const struct dgen_fleet_rank *r = &ranks[i];
 
+		if (r->lost) {
+			sum->lost++;
+			continue;
+		}
 		sum->written += r->written;
 		sum->read += r->read;
 		sum->mismatches += r->mismatches;
 		sum->errors += r->error != 0;
 		sum->stopped += r->stopped != 0;
 		dgen_latency_merge(&sum->latency, &r->latency);
-		if (!i || r->start_s < first)
+		if (!any || r->start_s < first)
 			first = r->start_s;
-		if (!i || r->start_s > last_start)
+		if (!any || r->start_s > last_start)
 			last_start = r->start_s;
-		if (!i || r->end_s > last_end)
+		if (!any || r->end_s > last_end)
 			last_end = r->end_s;
+		any = 1;
 	}
-	if (n) {
+	if (any) {
 		sum->wall_s = last_end - first;
 		sum->skew_s = last_start - first;
 	}
@@ -157,7 +163,8 @@ void dgen_fleet_merge(const struct dgen_fleet_rank *ranks, unsigned int n,
 	for (unsigned int i = 0; i < n; i++) {
 		in[i].gbps = dgen_fleet_rank_gbps(&ranks[i]);
 		in[i].p99_us = (double)dgen_latency_percentile(&ranks[i].latency, 99) / 1e3;
-		in[i].valid = ranks[i].written + ranks[i].read > 0;
+		in[i].valid = !ranks[i].lost &&
+			      ranks[i].written + ranks[i].read > 0;
 	}
 	dgen_verdicts(in, n, NULL, NULL, verdicts);
 	for (unsigned int i = 0; i < n; i++)

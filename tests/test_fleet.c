@@ -284,3 +284,35 @@ Test(fleet, slow_rank_flagged)
 	dgen_fleet_merge(rk, 5, &s, v);
 	cr_assert_eq(s.slow, 0);
 }
+
+/* A lost rank (no figures came) counts in no sum, time or verdict. */
+Test(fleet, lost_rank_left_out)
+{
+	struct dgen_fleet_rank rk[4];
+	struct dgen_target_verdict v[4];
+	struct dgen_fleet_summary s;
+
+	for (unsigned int i = 0; i < 4; i++)
+		rank_with(&rk[i], i, 10.0 + 0.5 * i, 2.0, 1ull << 30);
+	/* what a gatherer holds for a rank that never answered: zeros, but
+	 * for a start long before the others' and an end long after */
+	memset(&rk[2], 0, sizeof(rk[2]));
+	rk[2].rank = 2;
+	rk[2].lost = 1;
+	rk[2].end_s = 99.0;
+	dgen_fleet_merge(rk, 4, &s, v);
+	cr_assert_eq(s.lost, 1);
+	cr_assert_eq(s.nranks, 4);
+	cr_assert_eq(s.written, 3ull << 30);
+	cr_assert_float_eq(s.skew_s, 1.5, 1e-9);	/* ranks 0, 1, 3 */
+	cr_assert_float_eq(s.wall_s, 1.5 + 2.0, 1e-9);
+	cr_assert_eq(s.slow, 0);
+	cr_assert(!v[2].slow && v[2].verdict == DGEN_VERDICT_OK);
+	/* were its zeros counted, the others would be its outliers' cohort */
+	rk[1].seconds = 8.0;
+	rk[1].end_s = rk[1].start_s + 8.0;
+	dgen_fleet_merge(rk, 4, &s, v);
+	cr_assert_eq(s.lost, 1);
+	cr_assert(v[1].slow, "%s", v[1].reason);
+	cr_assert(!v[2].slow);
+}

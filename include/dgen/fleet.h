@@ -26,7 +26,8 @@
  * the last rank's end and the start skew is the spread of the starts (on
  * each host's CLOCK_REALTIME); latency histograms are merged, never their
  * percentiles averaged; a rank is slow by dgen/verdict.h's rule, ranks
- * being the cohort (its GB/s over its own time, its p99).
+ * being the cohort (its GB/s over its own time, its p99). A lost rank (no
+ * figures came from it) counts in none of these, only in sum->lost.
  */
 #ifndef DGEN_FLEET_H
 #define DGEN_FLEET_H
@@ -96,6 +97,7 @@ struct dgen_fleet_target {
 	uint64_t mismatches;		/* bad blocks among those listed */
 	uint64_t first_bad;		/* target offset of the first listed, or
 					   UINT64_MAX */
+	uint64_t first_bad_file;	/* a tree: that block's file, by index */
 };
 
 /* What one rank did: fixed size, sent between processes as bytes. */
@@ -112,6 +114,13 @@ struct dgen_fleet_rank {
 	uint64_t error_offset;
 	int32_t stopped;		/* cut short: a stop, deadline or stonewall */
 	int32_t stonewalled;		/* another rank's stonewall stopped it */
+	int32_t stopped_by;		/* the rank whose error or stonewall
+					   stopped it, -1: none */
+	int32_t signalled;		/* a signal (the launcher's) stopped it */
+	int32_t lost;			/* no figures came from it: it died or
+					   did not answer (set by the gatherer) */
+	uint64_t files, file_size;	/* a tree (targets[0] its directory,
+					   stream_id its first file's), 0: paths */
 	uint32_t ntargets;
 	struct dgen_fleet_target targets[DGEN_FLEET_TARGETS_MAX];
 	struct dgen_latency latency;	/* every I/O, writes and reads */
@@ -124,7 +133,7 @@ struct dgen_fleet_summary {
 	double wall_s;			/* first start to last end */
 	double skew_s;			/* last start - first start */
 	double gbps;			/* (written + read) / wall_s */
-	unsigned int errors, stopped, slow;	/* ranks */
+	unsigned int errors, stopped, slow, lost;	/* ranks */
 	struct dgen_latency latency;	/* all ranks' merged */
 };
 
