@@ -11,6 +11,14 @@
  * under stonewall). A rank polls for those from the run's progress
  * callback, on the run's own thread, so MPI is only ever called from one
  * thread (MPI_THREAD_FUNNELED).
+ *
+ * A rank that dies takes no part in any of this, and the launcher then
+ * stops the others with a signal (Open MPI: SIGTERM, and SIGKILL a second
+ * later). So a signalled rank enters no collective: it sends its figures
+ * to rank 0 and waits a moment for the receipt, and rank 0 waits as long
+ * for every rank's; the ranks it hears nothing from are the lost ones.
+ * That exchange runs on a duplicate of the world whose errors return, as
+ * a dead peer's broken connection must not abort the ranks still alive.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,22 +49,41 @@
 #include "fleet_mpi.h"
 
 #define TAG_END		7301
+#define TAG_LAST	7302		/* a signalled rank's figures */
+#define TAG_ACK		7303		/* rank 0 has them */
+#define TAG_DONE	7304		/* rank 0 has reported: leave now */
 #define MSG_MAX		512
 
-/* One rank's answer to "may we start?". */
+/* How long a signalled rank waits for the others' figures, or rank 0's
+ * receipt: well within the second Open MPI gives from its SIGTERM to its
+ * SIGKILL. A rank rank 0 has figures from then waits for rank 0's report
+ * to be out before it exits (Open MPI ends the job's other ranks at once
+ * when one exits non-zero), until the launcher's SIGKILL at the latest. */
+#define LAST_WAIT_S	0.5
+#define DONE_WAIT_S	5.0
+#define END_STOP	1		/* an error: the others stop */
+#define END_STONEWALL	2		/* its share is done: the others stop */
+
+static MPI_Comm last_comm = MPI_COMM_NULL;
+
+/* One rank's answer to "may we start?", and what it would write. */
 struct refusal {
 	int32_t err;
 	char host[DGEN_FLEET_HOST_MAX];
 	char msg[MSG_MAX];
+	uint32_t npaths;
+	char paths[DGEN_FLEET_TARGETS_MAX][DGEN_FLEET_PATH_MAX];
 };
 
 /* The end messages: one from each other rank. */
 struct ends {
 	unsigned int n, self;
 	MPI_Request *req;
-	int32_t *flag;			/* 1: stop */
+	int32_t *flag;			/* END_STOP, END_STONEWALL, 0 */
 	int *done;
 	struct dgen_run *run;
+	int stopped_by;			/* the first rank whose end stopped
+					   this one, -1 */
 	int stonewalled;
 };
 
@@ -83,6 +110,8 @@ int fleet_mpi_join(int *argc, char ***argv, struct fleet_out *out)
 	out->rank = (unsigned int)rank;
 	out->size = (unsigned int)size;
 	dgen_fleet_host(out->host, sizeof(out->host));
+	MPI_Comm_dup(MPI_COMM_WORLD, &last_comm);
+	MPI_Comm_set_errhandler(last_comm, MPI_ERRORS_RETURN);
 	return 0;
 }
 
@@ -103,8 +132,44 @@ int fleet_mpi_status(int rc)
 	return v;
 }
 
+/*
+ * A signalled rank's leaving: rank 0, its report out, tells the ranks it
+ * has figures from; they wait for that before they exit.
+ */
+static void last_leave(struct fleet_out *out)
+{
+	double end = out->last_s + DONE_WAIT_S;
+	int32_t done = 1;
+	MPI_Request rq = MPI_REQUEST_NULL;
+	int got = 0;
+
+	if (out->rank != 0) {
+		if (!out->acked)
+			return;
+		MPI_Irecv(&done, 1, MPI_INT32_T, 0, TAG_DONE, last_comm, &rq);
+		while (!got && now_real() < end &&
+		       MPI_Test(&rq, &got, MPI_STATUS_IGNORE) == MPI_SUCCESS)
+			usleep(1000);
+		return;
+	}
+	for (unsigned int i = 1; out->ranks && i < out->size; i++) {
+		int fin = 0;
+
+		if (out->ranks[i].lost)
+			continue;
+		/* A few bytes go out at once (eagerly); no wait for the peer. */
+		MPI_Isend(&done, 1, MPI_INT32_T, (int)i, TAG_DONE, last_comm,
+			  &rq);
+		for (int n = 0; n < 20 && !fin &&
+		     MPI_Test(&rq, &fin, MPI_STATUS_IGNORE) == MPI_SUCCESS; n++)
+			usleep(500);
+	}
+}
+
 void fleet_mpi_leave(struct fleet_out *out, int abandon)
 {
+	if (out->signalled)
+		last_leave(out);
 	free(out->refusals);
 	free(out->ranks);
 	out->refusals = NULL;
@@ -113,6 +178,7 @@ void fleet_mpi_leave(struct fleet_out *out, int abandon)
 	 * MPI_Finalize could wait for them. */
 	if (!abandon) {
 		MPI_LEAKS_OFF();
+		MPI_Comm_free(&last_comm);
 		MPI_Finalize();
 		MPI_LEAKS_ON();
 	}
@@ -122,6 +188,7 @@ static int ends_begin(struct ends *e, unsigned int n, unsigned int self)
 {
 	e->n = n;
 	e->self = self;
+	e->stopped_by = -1;
 	e->req = calloc(n, sizeof(*e->req));
 	e->flag = calloc(n, sizeof(*e->flag));
 	e->done = calloc(n, sizeof(*e->done));
@@ -136,7 +203,8 @@ static int ends_begin(struct ends *e, unsigned int n, unsigned int self)
 	return 0;
 }
 
-/* The messages come so far; 1 when one of them says stop. */
+/* The messages come so far; 1 when one of them says stop (the first such
+ * sender, the lowest rank of a poll, is kept in e->stopped_by). */
 static int ends_poll(struct ends *e)
 {
 	int stop = 0;
@@ -150,8 +218,13 @@ static int ends_poll(struct ends *e)
 		if (got)
 			e->done[i] = 1;
 	}
-	for (unsigned int i = 0; i < e->n; i++)
-		stop |= e->done[i] && e->flag[i];
+	for (unsigned int i = 0; i < e->n; i++) {
+		if (!e->done[i] || !e->flag[i])
+			continue;
+		if (e->stopped_by < 0)
+			e->stopped_by = (int)i;
+		stop = 1;
+	}
 	return stop;
 }
 
@@ -205,22 +278,72 @@ static void on_progress(const struct dgen_run_progress *p, void *arg)
 	struct ends *e = arg;
 
 	(void)p;
-	if (!e->stonewalled && ends_poll(e)) {
-		e->stonewalled = 1;
+	if (e->stopped_by < 0 && ends_poll(e)) {
+		e->stonewalled = e->flag[e->stopped_by] == END_STONEWALL;
 		dgen_run_stop(e->run);
 	}
 }
 
 /* This rank's run options: its paths, stream ids or slice, its rate. */
+/* A tree's: its directory (expanded), its files' stream ids after the
+ * lower ranks'. */
+static int rank_tree(const struct fleet_job *j, struct fleet_out *out,
+		     char *dir, struct dgen_run_tree *tree,
+		     struct dgen_run_opts *o, char *msg, size_t msglen)
+{
+	struct dgen_fleet_rank *m = &out->mine;
+	struct dgen_fleet_target *t = &m->targets[0];
+	uint64_t base = j->run.params.stream_id, files = j->tree->files;
+	int err;
+
+	err = dgen_fleet_expand(dir, DGEN_FLEET_PATH_MAX, j->tree->dir,
+				out->rank, out->host, msg, msglen);
+	if (err == -ENAMETOOLONG)
+		snprintf(msg, msglen, "%s: the expanded path is too long",
+			 j->tree->dir);
+	if (err)
+		return err;
+	*tree = *j->tree;
+	tree->dir = dir;
+	o->tree = tree;
+	o->paths = NULL;
+	o->npaths = 0;
+	err = dgen_fleet_stream_id(base, out->rank, 0, files,
+				   &o->params.stream_id);
+	if (!err)
+		err = dgen_fleet_stream_id(base, out->rank, files, files,
+					   &(uint64_t){ 0 });
+	if (err) {
+		snprintf(msg, msglen, "--stream %llu: rank %u's stream ids pass 2^64",
+			 (unsigned long long)base, out->rank);
+		return err;
+	}
+	m->files = files;
+	m->file_size = j->tree->file_size;
+	m->ntargets = 1;
+	snprintf(t->path, sizeof(t->path), "%s", dir);
+	t->stream_id = o->params.stream_id;
+	t->size = files * j->tree->file_size;
+	t->first_bad = UINT64_MAX;
+	t->first_bad_file = UINT64_MAX;
+	return 0;
+}
+
 static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
 		     char (*paths)[DGEN_FLEET_PATH_MAX], const char **pv,
-		     struct dgen_run_opts *o, char *msg, size_t msglen)
+		     struct dgen_run_tree *tree, struct dgen_run_opts *o,
+		     char *msg, size_t msglen)
 {
 	struct dgen_fleet_rank *m = &out->mine;
 	uint64_t base = j->run.params.stream_id;
 	int err;
 
 	*o = j->run;
+	o->rate = j->run.rate / out->size;
+	if (j->run.rate && !o->rate)
+		o->rate = 1;
+	if (j->tree)
+		return rank_tree(j, out, paths[0], tree, o, msg, msglen);
 	if (j->ndev > DGEN_FLEET_TARGETS_MAX) {
 		snprintf(msg, msglen, "at most %u targets per rank under MPI",
 			 DGEN_FLEET_TARGETS_MAX);
@@ -240,9 +363,6 @@ static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
 	o->npaths = j->ndev;
 	o->offset = j->offset;
 	o->size = j->size;
-	o->rate = j->run.rate / out->size;
-	if (j->run.rate && !o->rate)
-		o->rate = 1;
 	if (j->shared) {
 		struct dgen_stream_params sp = j->run.params;
 		struct dgen_stream_layout lay;
@@ -296,6 +416,7 @@ static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
 		t->offset = o->offset;
 		t->stream_origin = o->stream_origin;
 		t->first_bad = UINT64_MAX;
+		t->first_bad_file = UINT64_MAX;
 	}
 	return 0;
 }
@@ -317,20 +438,61 @@ static void shared_extend(const struct fleet_job *j, struct dgen_run *r)
 	}
 }
 
-/* Every rank's refusal, or none: the lines for rank 0's report. */
-static int refusals(struct fleet_out *out, int err, const char *msg)
+/*
+ * Two ranks on one host writing one path (not --shared, not "null") would
+ * overwrite each other: the higher rank is refused. Every rank sees the
+ * same table, so every rank comes to the same answer.
+ */
+static void refuse_clashes(struct refusal *all, unsigned int n, int shared)
 {
-	struct refusal mine = { .err = err }, *all;
+	for (unsigned int i = 0; !shared && i < n; i++) {
+		for (unsigned int k = 0; !all[i].err && k < all[i].npaths; k++) {
+			const char *p = all[i].paths[k];
+
+			if (!strcmp(p, DGEN_TARGET_NULL_PATH))
+				continue;
+			for (unsigned int h = 0; h <= i && !all[i].err; h++) {
+				if (strcmp(all[h].host, all[i].host))
+					continue;
+				for (unsigned int q = 0; q < (h < i ? all[h].npaths : k); q++) {
+					if (strcmp(all[h].paths[q], p))
+						continue;
+					all[i].err = -EEXIST;
+					snprintf(all[i].msg, sizeof(all[i].msg),
+						 h < i ? "%s is rank %u's target too: put %%r in the path, or give --shared" :
+						 "%s is given twice", p, h);
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* Every rank's refusal, or none: the lines for rank 0's report. */
+static int refusals(struct fleet_out *out, int shared, int err,
+		    const char *msg)
+{
+	struct refusal *mine = calloc(1, sizeof(*mine)), *all;
+	const struct dgen_fleet_rank *m = &out->mine;
 	size_t len = 0;
 	int any = 0;
 
-	snprintf(mine.host, sizeof(mine.host), "%s", out->host);
-	snprintf(mine.msg, sizeof(mine.msg), "%s", err ? msg : "");
 	all = calloc(out->size, sizeof(*all));
-	if (!all)
+	if (!all || !mine) {
+		free(mine);
+		free(all);
 		return -ENOMEM;
-	MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, all, sizeof(mine),
+	}
+	mine->err = err;
+	snprintf(mine->host, sizeof(mine->host), "%s", out->host);
+	snprintf(mine->msg, sizeof(mine->msg), "%s", err ? msg : "");
+	mine->npaths = err ? 0 : m->ntargets;
+	for (unsigned int k = 0; k < mine->npaths; k++)
+		memcpy(mine->paths[k], m->targets[k].path,
+		       DGEN_FLEET_PATH_MAX);
+	MPI_Allgather(mine, sizeof(*mine), MPI_BYTE, all, sizeof(*mine),
 		      MPI_BYTE, MPI_COMM_WORLD);
+	refuse_clashes(all, out->size, shared);
 	for (unsigned int i = 0; i < out->size; i++)
 		any |= all[i].err != 0;
 	if (any && out->rank == 0) {
@@ -342,6 +504,7 @@ static int refusals(struct fleet_out *out, int err, const char *msg)
 					all[i].host, all[i].msg);
 	}
 	out->refused = any;
+	free(mine);
 	free(all);
 	return 0;
 }
@@ -369,6 +532,18 @@ static void rank_figures(struct dgen_fleet_rank *m,
 			const struct dgen_verify_mismatch *x = &ps->list[i];
 			struct dgen_fleet_target *t;
 
+			if (m->files) {
+				/* a tree: its one entry, the first file's */
+				t = &m->targets[0];
+				t->mismatches++;
+				if (x->target < t->first_bad_file ||
+				    (x->target == t->first_bad_file &&
+				     x->offset < t->first_bad)) {
+					t->first_bad_file = x->target;
+					t->first_bad = x->offset;
+				}
+				continue;
+			}
 			if (x->target >= m->ntargets)
 				continue;
 			t = &m->targets[x->target];
@@ -379,6 +554,98 @@ static void rank_figures(struct dgen_fleet_rank *m,
 	}
 }
 
+/*
+ * A signalled rank's figures to rank 0, and rank 0's gathering of them
+ * (see the top of the file). Rank 0 gets out->ranks, the silent ranks
+ * marked lost; another rank learns whether rank 0 has its figures.
+ */
+static void last_exchange(struct fleet_out *out)
+{
+	const struct dgen_fleet_rank *m = &out->mine;
+	double end = now_real() + LAST_WAIT_S;
+	int32_t ack = 1, got_ack = 0;
+	MPI_Request rq = MPI_REQUEST_NULL, aq = MPI_REQUEST_NULL;
+	int done = 0, sent = 0, acked = 0;
+
+	out->last_s = now_real();
+	if (out->rank != 0) {
+		MPI_Isend(m, sizeof(*m), MPI_BYTE, 0, TAG_LAST, last_comm, &rq);
+		MPI_Irecv(&got_ack, 1, MPI_INT32_T, 0, TAG_ACK, last_comm, &aq);
+		while (!(sent && acked) && now_real() < end) {
+			if (!sent && MPI_Test(&rq, &sent, MPI_STATUS_IGNORE))
+				break;
+			if (!acked && MPI_Test(&aq, &acked, MPI_STATUS_IGNORE))
+				break;
+			usleep(1000);
+		}
+		out->acked = acked && got_ack;
+		return;
+	}
+	MPI_Request *req = calloc(out->size, sizeof(*req));
+	MPI_Request *acks = calloc(out->size, sizeof(*acks));
+	int *in = calloc(out->size, sizeof(*in));
+
+	out->ranks = calloc(out->size, sizeof(*out->ranks));
+	if (!req || !acks || !in || !out->ranks) {
+		free(out->ranks);
+		out->ranks = NULL;
+		goto out;
+	}
+	out->ranks[0] = *m;
+	in[0] = 1;
+	done = 1;
+	for (unsigned int i = 1; i < out->size; i++) {
+		acks[i] = MPI_REQUEST_NULL;
+		MPI_Irecv(&out->ranks[i], sizeof(*m), MPI_BYTE, (int)i,
+			  TAG_LAST, last_comm, &req[i]);
+	}
+	while (done < (int)out->size && now_real() < end) {
+		for (unsigned int i = 1; i < out->size; i++) {
+			int got = 0;
+
+			if (in[i] || MPI_Test(&req[i], &got, MPI_STATUS_IGNORE))
+				continue;
+			if (got) {
+				in[i] = 1;
+				done++;
+				MPI_Isend(&ack, 1, MPI_INT32_T, (int)i, TAG_ACK,
+					  last_comm, &acks[i]);
+			}
+		}
+		usleep(1000);
+	}
+	for (unsigned int i = 1; i < out->size; i++) {
+		if (in[i])
+			continue;
+		/* Whatever landed in the buffer is not figures. */
+		memset(&out->ranks[i], 0, sizeof(*m));
+		out->ranks[i].rank = i;
+		out->ranks[i].lost = 1;
+		out->ranks[i].stopped_by = -1;
+		out->ranks[i].error_target = -1;
+		snprintf(out->ranks[i].host, sizeof(out->ranks[i].host), "?");
+	}
+	/* The receipts are a few bytes: sent at once, or never needed. */
+	for (int n = 0; n < 50; n++) {
+		int all = 1;
+
+		for (unsigned int i = 1; i < out->size; i++) {
+			int fin = 1;
+
+			if (in[i] && acks[i] != MPI_REQUEST_NULL &&
+			    MPI_Test(&acks[i], &fin, MPI_STATUS_IGNORE) == MPI_SUCCESS)
+				all &= fin;
+		}
+		if (all)
+			break;
+		usleep(1000);
+	}
+out:
+	free(req);
+	free(acks);
+	free(in);
+}
+
 int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 {
 	char (*paths)[DGEN_FLEET_PATH_MAX] = calloc(j->ndev + 1, sizeof(*paths));
@@ -386,17 +653,20 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	struct dgen_fleet_rank *m = &out->mine;
 	struct ends e = { 0 };
 	struct dgen_run_result res;
+	struct dgen_run_tree tree;
 	struct dgen_run_opts o;
 	struct dgen_run *r = NULL;
 	char msg[MSG_MAX] = "";
 	double t0 = 0;
-	int err = -ENOMEM;
+	int err = -ENOMEM, stop;
 
 	m->rank = out->rank;
+	m->stopped_by = -1;
+	m->error_target = -1;
 	snprintf(m->host, sizeof(m->host), "%s", out->host);
 	if (!paths || !pv || ends_begin(&e, out->size, out->rank))
 		goto out;
-	err = rank_opts(j, out, paths, pv, &o, msg, sizeof(msg));
+	err = rank_opts(j, out, paths, pv, &tree, &o, msg, sizeof(msg));
 	/* Another rank's stop reaches the run through @e (e.run is set
 	 * before the run starts). */
 	o.progress = on_progress;
@@ -412,10 +682,10 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 			shared_extend(j, r);
 		MPI_Barrier(MPI_COMM_WORLD);
 	}
-	if ((err = refusals(out, err, msg)) || out->refused)
+	if ((err = refusals(out, j->shared, err, msg)) || out->refused)
 		goto out;
 	e.run = r;
-	for (unsigned int k = 0; k < j->ndev; k++) {
+	for (unsigned int k = 0; !j->tree && k < j->ndev; k++) {
 		struct dgen_target_info i;
 
 		dgen_run_target_info(r, k, &i);
@@ -429,13 +699,15 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 		m->error = -ENOMEM;
 	m->end_s = now_real();
 	m->stonewalled = e.stonewalled;
-	if (j->run.stop && __atomic_load_n(j->run.stop, __ATOMIC_RELAXED)) {
+	m->stopped_by = e.stopped_by;
+	/* Only the rank where a stop began sends it on. */
+	stop = e.stopped_by >= 0 ? 0 : m->error ? END_STOP :
+	       j->stonewall ? END_STONEWALL : 0;
+	if ((j->run.stop && __atomic_load_n(j->run.stop, __ATOMIC_RELAXED)) ||
+	    ends_finish(&e, stop, j->run.stop)) {
 		out->signalled = 1;
-		err = 0;
-		goto out;
-	}
-	if (ends_finish(&e, j->stonewall || m->error, j->run.stop)) {
-		out->signalled = 1;
+		m->signalled = 1;
+		last_exchange(out);
 		err = 0;
 		goto out;
 	}

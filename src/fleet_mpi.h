@@ -21,6 +21,8 @@
 struct fleet_job {
 	const char *const *dev;		/* unexpanded (%r, %h, %%) */
 	unsigned int ndev;
+	const struct dgen_run_tree *tree; /* or a tree per rank (its dir
+					   unexpanded), dev NULL */
 	uint64_t offset, size;
 	int force, shared, stonewall;
 	/* mode, params (seed, first stream id), passes, time, rate (the
@@ -35,7 +37,11 @@ struct fleet_out {
 	int refused;			/* some rank refused: nothing written */
 	char *refusals;			/* rank 0: one line per refusing rank */
 	int signalled;			/* a signal stopped this rank: it left
-					   without waiting for the others */
+					   without waiting for the others; rank 0
+					   has out->ranks, the silent ones lost */
+	int acked;			/* signalled, not rank 0: rank 0 has
+					   its figures (it reports them) */
+	double last_s;			/* signalled: when it began to leave */
 	struct dgen_fleet_rank mine;
 	struct dgen_fleet_rank *ranks;	/* rank 0: every rank's, by rank */
 	double report_s;		/* rank 0: gathering the figures */
@@ -59,7 +65,10 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out);
 /* fleet_mpi_status - rank 0's exit status @rc, on every rank. */
 int fleet_mpi_status(int rc);
 
-/* fleet_mpi_leave - MPI_Finalize, unless @abandon (a signalled rank). */
+/*
+ * fleet_mpi_leave - MPI_Finalize, unless @abandon (a signalled rank: rank
+ * 0 after its report, the others waiting a moment for it to be out).
+ */
 void fleet_mpi_leave(struct fleet_out *out, int abandon);
 
 #endif /* DGEN_FLEET_MPI_H */

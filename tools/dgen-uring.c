@@ -1348,9 +1348,13 @@ static int fleet(const struct opts *o, int *rc)
 
 	if (!dgen_fleet_launched())
 		return 0;
-	if (o->job.dir || o->job.to_stdout || o->dry_run || o->trim ||
-	    o->drive.set || o->cpus)
-		die_usage("under MPI each rank writes --dev targets: --dir, --stdout, --dry-run, --trim, --cpus and the per-target options (--log, --plot, ...) are for plain runs");
+	if (o->job.to_stdout || o->dry_run || o->trim || o->drive.set ||
+	    o->cpus)
+		die_usage("under MPI each rank writes --dev targets or a --dir tree: --stdout, --dry-run, --trim, --cpus and the per-target options (--log, --plot, ...) are for plain runs");
+	if (o->job.dir && o->shared)
+		die_usage("--shared cuts one --dev target into slices; each rank writes a --dir tree of its own (put %%r or %%h in DIR)");
+	if (o->job.dir)
+		c.tree = &o->job;
 	/* One thread per rank unless asked: ranks share the host's CPUs. */
 	if (!o->writer.threads)
 		c.writer.threads = 1;

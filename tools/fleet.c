@@ -37,8 +37,23 @@ static const char *mode_name(enum dgen_run_mode m)
 
 static const char *rank_status(const struct dgen_fleet_rank *r)
 {
-	return r->error ? "error" : r->mismatches ? "mismatch" :
-	       r->stonewalled ? "stonewalled" : r->stopped ? "stopped" : "ok";
+	return r->lost ? "lost" : r->error ? "error" :
+	       r->mismatches ? "mismatch" : r->stonewalled ? "stonewalled" :
+	       r->stopped || r->signalled ? "stopped" : "ok";
+}
+
+/* Why a rank stopped early, for the human report ("" when it did not). */
+static void stop_why(const struct dgen_fleet_rank *r, char *buf, size_t len)
+{
+	if (r->lost)
+		snprintf(buf, len, ": no figures came from it (it died, or did not answer within the launcher's stop)");
+	else if (r->stopped_by >= 0)
+		snprintf(buf, len, " by rank %d's %s", r->stopped_by,
+			 r->stonewalled ? "stonewall" : "error");
+	else if (r->signalled)
+		snprintf(buf, len, " by a signal (the launcher's)");
+	else
+		buf[0] = 0;
 }
 
 /* The stream of target @t of a rank, as every report gives it. */
@@ -49,6 +64,31 @@ static void target_stream_json(const struct fleet_cli *c,
 	json_stream(stdout, &c->params, c->seed, t->stream_id,
 		    j->shared ? j->size : t->size,
 		    JSON_STREAM_ID | JSON_STREAM_SIZE);
+}
+
+/* A rank's tree, as a plain --dir run's report gives it. */
+static void tree_target_json(const struct fleet_cli *c,
+			     const struct dgen_fleet_rank *r,
+			     const struct dgen_fleet_target *t)
+{
+	struct job tj = *c->tree;
+
+	tj.dir = t->path;
+	printf("        { \"path\": ");
+	json_string(t->path);
+	printf(", \"mismatches\": %llu, \"first_bad_file\": ",
+	       (unsigned long long)t->mismatches);
+	if (t->mismatches)
+		printf("%llu", (unsigned long long)t->first_bad_file);
+	else
+		printf("null");
+	printf(",\n          \"tree\": { ");
+	tree_json_fields(&tj, dgen_format_size(tj.format, tj.file_size,
+					       tj.record_size), t->stream_id);
+	printf(" },\n          \"stream\": { ");
+	json_stream(stdout, &c->params, c->seed, t->stream_id, r->file_size,
+		    JSON_STREAM_ID | JSON_STREAM_SIZE);
+	printf(" } }\n");
 }
 
 static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
@@ -74,6 +114,8 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 	       (unsigned long long)s->mismatches);
 	printf("  \"seconds\": %.6f,\n  \"gbps\": %.6f,\n  \"start_skew_s\": %.6f,\n  \"report_s\": %.6f,\n",
 	       s->wall_s, s->gbps, s->skew_s, out->report_s);
+	printf("  \"signalled\": %s,\n  \"lost_ranks\": %u,\n",
+	       out->signalled ? "true" : "false", s->lost);
 	printf("  \"latency_us\": ");
 	json_latency(&s->latency);
 	printf(",\n  \"ranks\": [\n");
@@ -86,6 +128,12 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 		       rank_status(r), dgen_verdict_name(v[i].verdict),
 		       v[i].slow ? "true" : "false");
 		json_string(v[i].reason);
+		printf(", \"stopped_by\": ");
+		if (r->stopped_by >= 0)
+			printf("%d", r->stopped_by);
+		else
+			printf("null");
+		printf(", \"signalled\": %s", r->signalled ? "true" : "false");
 		printf(",\n      \"seconds\": %.6f, \"passes\": %llu, \"bytes\": %llu, \"written\": %llu, \"read\": %llu, \"gbps\": %.6f, \"mismatches\": %llu, \"error\": %d,\n      \"latency_us\": ",
 		       r->seconds, (unsigned long long)r->passes,
 		       (unsigned long long)(r->written + r->read),
@@ -97,6 +145,10 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 		for (unsigned int k = 0; k < r->ntargets; k++) {
 			const struct dgen_fleet_target *t = &r->targets[k];
 
+			if (r->files) {
+				tree_target_json(c, r, t);
+				continue;
+			}
 			printf("        { \"path\": ");
 			json_string(t->path);
 			printf(", \"offset\": %llu, \"size\": %llu, \"stream_origin\": %llu, \"mismatches\": %llu, \"stream\": { ",
@@ -137,15 +189,31 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 	for (unsigned int i = 0; i < out->size; i++) {
 		const struct dgen_fleet_rank *r = &out->ranks[i];
 
-		printf("  rank %u (%s): %llu bytes in %.3f s, %.3f GB/s, %s, %s%s%s\n",
+		char why[160];
+
+		stop_why(r, why, sizeof(why));
+		if (r->lost) {
+			printf("  rank %u: lost%s\n", r->rank, why);
+			continue;
+		}
+		printf("  rank %u (%s): %llu bytes in %.3f s, %.3f GB/s, %s%s, %s%s%s\n",
 		       r->rank, r->host,
 		       (unsigned long long)(r->written + r->read), r->seconds,
-		       dgen_fleet_rank_gbps(r), rank_status(r),
+		       dgen_fleet_rank_gbps(r), rank_status(r), why,
 		       dgen_verdict_name(v[i].verdict), v[i].reason[0] ? ": " : "",
 		       v[i].reason);
 		for (unsigned int k = 0; k < r->ntargets; k++) {
 			const struct dgen_fleet_target *t = &r->targets[k];
 
+			if (r->files) {
+				printf("    tree %s: %llu files of %llu bytes, streams %llu..%llu%s\n",
+				       t->path, (unsigned long long)r->files,
+				       (unsigned long long)r->file_size,
+				       (unsigned long long)t->stream_id,
+				       (unsigned long long)(t->stream_id + r->files - 1),
+				       t->mismatches ? ", bad blocks" : "");
+				continue;
+			}
 			printf("    %s: offset %llu, size %llu, stream %llu (size %llu, from byte %llu)%s\n",
 			       t->path, (unsigned long long)t->offset,
 			       (unsigned long long)t->size,
@@ -160,23 +228,33 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 	       (unsigned long long)s->written, (unsigned long long)s->read,
 	       s->wall_s, s->gbps, s->skew_s);
 	human_latency(", all ranks", l);
-	printf("  status: %s, %llu bad blocks, %u slow rank%s\n", status,
+	printf("  status: %s, %llu bad blocks, %u slow rank%s", status,
 	       (unsigned long long)s->mismatches, s->slow,
 	       s->slow == 1 ? "" : "s");
+	if (s->lost)
+		printf(", %u lost rank%s", s->lost, s->lost == 1 ? "" : "s");
+	putchar('\n');
 }
 
 /* The failures, on stderr, each naming its rank, host and target. */
-static int complaints(const struct fleet_out *out)
+static int complaints(const struct fleet_cli *c, const struct fleet_out *out)
 {
 	int rc = 0;
 
 	for (unsigned int i = 0; i < out->size; i++) {
 		const struct dgen_fleet_rank *r = &out->ranks[i];
 
+		if (r->lost) {
+			fprintf(stderr, "dgen-uring: rank %u: lost: no figures came from it (it died, or did not answer when the launcher stopped the job); what it wrote is not known\n",
+				r->rank);
+			rc = EXIT_IO;
+			continue;
+		}
 		if (r->error) {
 			const char *t = r->error_target >= 0 &&
 				(uint32_t)r->error_target < r->ntargets ?
-				r->targets[r->error_target].path : "(no target)";
+				r->targets[r->error_target].path :
+				r->files ? r->targets[0].path : "(no target)";
 
 			fprintf(stderr, "dgen-uring: rank %u (%s): %s at offset %llu failed: %s\n",
 				r->rank, r->host, t,
@@ -186,17 +264,49 @@ static int complaints(const struct fleet_out *out)
 		}
 		for (unsigned int k = 0; k < r->ntargets; k++) {
 			const struct dgen_fleet_target *t = &r->targets[k];
+			char file[DGEN_FLEET_PATH_MAX + 64];
 
 			if (!t->mismatches)
 				continue;
+			if (!r->files || dgen_tree_path(file, sizeof(file), t->path,
+					c->tree->fanout, t->first_bad_file,
+					dgen_format_suffix(c->tree->format)) < 0)
+				snprintf(file, sizeof(file), "%s", t->path);
 			fprintf(stderr, "dgen-uring: rank %u (%s): %s: bad blocks, the first at offset %llu\n",
-				r->rank, r->host, t->path,
+				r->rank, r->host, file,
 				(unsigned long long)t->first_bad);
 		}
 		if (r->mismatches && !rc)
 			rc = 1;
 	}
 	return rc;
+}
+
+/* Rank 0: the fleet's report, and the exit status it calls for. */
+static int report(const struct fleet_cli *c, const struct fleet_job *j,
+		  const struct fleet_out *out)
+{
+	struct dgen_target_verdict *v = calloc(out->size, sizeof(*v));
+	struct dgen_fleet_summary s;
+	const char *status;
+	int rc;
+
+	if (!v) {
+		fprintf(stderr, "dgen-uring: out of memory for the report\n");
+		return EXIT_IO;
+	}
+	dgen_fleet_merge(out->ranks, out->size, &s, v);
+	rc = complaints(c, out);
+	status = s.errors ? "error" : s.lost ? "lost" : rc ? "mismatch" :
+		 out->signalled ? "stopped" :
+		 s.stopped && !j->stonewall ? "stopped" : "ok";
+	if (c->json)
+		report_json(c, j, out, &s, v, status);
+	else
+		report_human(c, j, out, &s, v, status);
+	free(v);
+	/* A signal ended the job: as for a plain run, unless worse. */
+	return rc == EXIT_IO || !out->signalled ? rc : EXIT_INTR;
 }
 
 int fleet_main(const struct fleet_cli *c, int *rc)
@@ -207,8 +317,8 @@ int fleet_main(const struct fleet_cli *c, int *rc)
 		.stonewall = c->stonewall,
 	};
 	struct fleet_cli cl = *c;
+	struct dgen_run_tree tree;
 	struct fleet_out out;
-	const char *status = "ok";
 
 	if (!dgen_fleet_launched())
 		return 0;
@@ -220,6 +330,15 @@ int fleet_main(const struct fleet_cli *c, int *rc)
 	}
 	fleet_mpi_seed(&cl.seed, &cl.seed_set);
 	dgen_run_opts_init(&j.run);
+	if (c->tree) {
+		tree = (struct dgen_run_tree) {
+			.dir = c->tree->dir, .files = c->tree->files,
+			.file_size = c->tree->file_size,
+			.fanout = c->tree->fanout, .format = c->tree->format,
+			.record_size = c->tree->record_size,
+		};
+		j.tree = &tree;
+	}
 	j.run.mode = c->b.verify_only ? DGEN_RUN_VERIFY_ONLY :
 		     c->b.verify ? DGEN_RUN_WRITE_VERIFY : DGEN_RUN_WRITE;
 	j.run.params = c->params;
@@ -238,13 +357,22 @@ int fleet_main(const struct fleet_cli *c, int *rc)
 			out.rank, out.host);
 		*rc = EXIT_IO;
 	} else if (out.signalled) {
-		/* No collectives from here: the others may be gone. */
-		fprintf(stderr, "dgen-uring: rank %u (%s): stopped by a signal after writing %llu bytes and reading %llu\n",
-			out.rank, out.host,
-			(unsigned long long)out.mine.written,
-			(unsigned long long)out.mine.read);
+		/* No collectives from here: the others may be gone. Rank 0
+		 * reports what came; a rank whose figures it did not take
+		 * says what it did itself. */
+		if (out.rank == 0 && out.ranks) {
+			*rc = report(&cl, &j, &out);
+		} else {
+			if (!out.acked)
+				fprintf(stderr, "dgen-uring: rank %u (%s): stopped by a signal after writing %llu bytes and reading %llu\n",
+					out.rank, out.host,
+					(unsigned long long)out.mine.written,
+					(unsigned long long)out.mine.read);
+			*rc = EXIT_INTR;
+		}
+		fflush(stdout);
+		fflush(stderr);
 		fleet_mpi_leave(&out, 1);
-		*rc = EXIT_INTR;
 		return 1;
 	} else if (out.refused) {
 		if (out.rank == 0)
@@ -252,18 +380,7 @@ int fleet_main(const struct fleet_cli *c, int *rc)
 				out.refusals ? out.refusals : "");
 		*rc = EXIT_USAGE;
 	} else if (out.rank == 0 && out.ranks) {
-		struct dgen_target_verdict *v = calloc(out.size, sizeof(*v));
-		struct dgen_fleet_summary s;
-
-		dgen_fleet_merge(out.ranks, out.size, &s, v);
-		*rc = complaints(&out);
-		status = *rc == EXIT_IO ? "error" : *rc ? "mismatch" :
-			 s.stopped && !j.stonewall ? "stopped" : "ok";
-		if (v && c->json)
-			report_json(&cl, &j, &out, &s, v, status);
-		else if (v)
-			report_human(&cl, &j, &out, &s, v, status);
-		free(v);
+		*rc = report(&cl, &j, &out);
 	}
 	/* Every rank exits with rank 0's status; mpirun may end rank 0 as
 	 * soon as another exits non-zero, so the report is out first. */

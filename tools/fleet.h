@@ -10,11 +10,13 @@
 #include <dgen/dgen.h>
 
 #include "burnin.h"
+#include "jobs.h"
 
 /* What main() parsed that a fleet run needs. */
 struct fleet_cli {
 	const char *const *dev;
 	unsigned int ndev;
+	const struct job *tree;		/* --dir (dir unexpanded), or NULL */
 	uint64_t size, offset, seed, stream;
 	int seed_set, force, json, shared, stonewall;
 	struct dgen_stream_params params;
