@@ -554,36 +554,33 @@ static void rank_figures(struct dgen_fleet_rank *m,
 	}
 }
 
-/*
- * A signalled rank's figures to rank 0, and rank 0's gathering of them
- * (see the top of the file). Rank 0 gets out->ranks, the silent ranks
- * marked lost; another rank learns whether rank 0 has its figures.
- */
-static void last_exchange(struct fleet_out *out)
+/* Not rank 0: send the figures, wait a moment for the receipt. */
+static void last_send(struct fleet_out *out, double end)
 {
-	const struct dgen_fleet_rank *m = &out->mine;
-	double end = now_real() + LAST_WAIT_S;
-	int32_t ack = 1, got_ack = 0;
 	MPI_Request rq = MPI_REQUEST_NULL, aq = MPI_REQUEST_NULL;
-	int done = 0, sent = 0, acked = 0;
+	int32_t got_ack = 0;
+	int sent = 0, acked = 0;
 
-	out->last_s = now_real();
-	if (out->rank != 0) {
-		MPI_Isend(m, sizeof(*m), MPI_BYTE, 0, TAG_LAST, last_comm, &rq);
-		MPI_Irecv(&got_ack, 1, MPI_INT32_T, 0, TAG_ACK, last_comm, &aq);
-		while (!(sent && acked) && now_real() < end) {
-			if (!sent && MPI_Test(&rq, &sent, MPI_STATUS_IGNORE))
-				break;
-			if (!acked && MPI_Test(&aq, &acked, MPI_STATUS_IGNORE))
-				break;
-			usleep(1000);
-		}
-		out->acked = acked && got_ack;
-		return;
+	MPI_Isend(&out->mine, sizeof(out->mine), MPI_BYTE, 0, TAG_LAST,
+		  last_comm, &rq);
+	MPI_Irecv(&got_ack, 1, MPI_INT32_T, 0, TAG_ACK, last_comm, &aq);
+	while (!(sent && acked) && now_real() < end) {
+		if ((!sent && MPI_Test(&rq, &sent, MPI_STATUS_IGNORE)) ||
+		    (!acked && MPI_Test(&aq, &acked, MPI_STATUS_IGNORE)))
+			break;		/* the errors return: rank 0 is gone */
+		usleep(1000);
 	}
+	out->acked = acked && got_ack;
+}
+
+/* Rank 0: every rank's figures that come in time; the others lost. */
+static void last_gather(struct fleet_out *out, double end)
+{
 	MPI_Request *req = calloc(out->size, sizeof(*req));
 	MPI_Request *acks = calloc(out->size, sizeof(*acks));
 	int *in = calloc(out->size, sizeof(*in));
+	unsigned int got = 1;
+	int32_t ack = 1;
 
 	out->ranks = calloc(out->size, sizeof(*out->ranks));
 	if (!req || !acks || !in || !out->ranks) {
@@ -591,59 +588,65 @@ static void last_exchange(struct fleet_out *out)
 		out->ranks = NULL;
 		goto out;
 	}
-	out->ranks[0] = *m;
-	in[0] = 1;
-	done = 1;
+	out->ranks[0] = out->mine;
 	for (unsigned int i = 1; i < out->size; i++) {
 		acks[i] = MPI_REQUEST_NULL;
-		MPI_Irecv(&out->ranks[i], sizeof(*m), MPI_BYTE, (int)i,
+		MPI_Irecv(&out->ranks[i], sizeof(out->mine), MPI_BYTE, (int)i,
 			  TAG_LAST, last_comm, &req[i]);
 	}
-	while (done < (int)out->size && now_real() < end) {
+	while (got < out->size && now_real() < end) {
 		for (unsigned int i = 1; i < out->size; i++) {
-			int got = 0;
+			int done = 0;
 
-			if (in[i] || MPI_Test(&req[i], &got, MPI_STATUS_IGNORE))
+			if (in[i] || MPI_Test(&req[i], &done, MPI_STATUS_IGNORE) ||
+			    !done)
 				continue;
-			if (got) {
-				in[i] = 1;
-				done++;
-				MPI_Isend(&ack, 1, MPI_INT32_T, (int)i, TAG_ACK,
-					  last_comm, &acks[i]);
-			}
+			in[i] = 1;
+			got++;
+			MPI_Isend(&ack, 1, MPI_INT32_T, (int)i, TAG_ACK,
+				  last_comm, &acks[i]);
 		}
 		usleep(1000);
 	}
 	for (unsigned int i = 1; i < out->size; i++) {
+		struct dgen_fleet_rank *r = &out->ranks[i];
+
 		if (in[i])
 			continue;
 		/* Whatever landed in the buffer is not figures. */
-		memset(&out->ranks[i], 0, sizeof(*m));
-		out->ranks[i].rank = i;
-		out->ranks[i].lost = 1;
-		out->ranks[i].stopped_by = -1;
-		out->ranks[i].error_target = -1;
-		snprintf(out->ranks[i].host, sizeof(out->ranks[i].host), "?");
+		memset(r, 0, sizeof(*r));
+		r->rank = i;
+		r->lost = 1;
+		r->stopped_by = -1;
+		r->error_target = -1;
+		snprintf(r->host, sizeof(r->host), "?");
 	}
-	/* The receipts are a few bytes: sent at once, or never needed. */
-	for (int n = 0; n < 50; n++) {
-		int all = 1;
+	/* The receipts are a few bytes, out at once (eagerly). */
+	for (unsigned int i = 1; i < out->size; i++) {
+		int fin = 0;
 
-		for (unsigned int i = 1; i < out->size; i++) {
-			int fin = 1;
-
-			if (in[i] && acks[i] != MPI_REQUEST_NULL &&
-			    MPI_Test(&acks[i], &fin, MPI_STATUS_IGNORE) == MPI_SUCCESS)
-				all &= fin;
-		}
-		if (all)
-			break;
-		usleep(1000);
+		for (int n = 0; in[i] && !fin && n < 20 &&
+		     !MPI_Test(&acks[i], &fin, MPI_STATUS_IGNORE); n++)
+			usleep(500);
 	}
 out:
 	free(req);
 	free(acks);
 	free(in);
+}
+
+/*
+ * A signalled rank's figures to rank 0, and rank 0's gathering of them
+ * (see the top of the file). Rank 0 gets out->ranks, the silent ranks
+ * marked lost; another rank learns whether rank 0 has its figures.
+ */
+static void last_exchange(struct fleet_out *out)
+{
+	out->last_s = now_real();
+	if (out->rank)
+		last_send(out, out->last_s + LAST_WAIT_S);
+	else
+		last_gather(out, out->last_s + LAST_WAIT_S);
 }
 
 int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
