@@ -283,9 +283,13 @@ static int run_phase(struct dgen_run *r, struct dgen_run_pass *p,
  * Pass @p's phases. Returns non-zero when the run ends with it: an I/O
  * error (kept in the result), a cut, or a stop.
  */
+static int pass_hook(struct dgen_run *r, const struct dgen_run_pass *p,
+		     enum dgen_run_edge edge);
+
 static int run_pass(struct dgen_run *r, struct dgen_run_pass *p)
 {
 	const struct dgen_run_opts *o = &r->o;
+	int end = 0;
 
 	if (o->mode != DGEN_RUN_VERIFY_ONLY) {
 		p->wrote = 1;
@@ -293,6 +297,8 @@ static int run_pass(struct dgen_run *r, struct dgen_run_pass *p)
 			return 1;
 		p->cut = p->wr.stopped;
 	}
+	if (o->mode == DGEN_RUN_WRITE_VERIFY && !p->cut && !run_stopping(r))
+		end = pass_hook(r, p, DGEN_RUN_VERIFY_BEGIN);
 	if (o->mode != DGEN_RUN_WRITE && !p->cut && !run_stopping(r)) {
 		int err = run_phase(r, p, DGEN_MODE_VERIFY, &p->vr);
 
@@ -302,7 +308,7 @@ static int run_pass(struct dgen_run *r, struct dgen_run_pass *p)
 			return 1;
 		p->cut = p->vr.stopped;
 	}
-	return p->cut || run_stopping(r);
+	return end || p->cut || run_stopping(r);
 }
 
 /* The caller's pass hook; non-zero: it asked to end the run. */

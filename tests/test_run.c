@@ -368,8 +368,10 @@ static void hook_run(struct dgen_run_opts *o, struct hook_log *l,
 
 /*
  * The hook brackets each pass: begin before its first byte is written
- * (the target still holds the pass before), end after its read-back
- * (the target holds the pass), once each, in pass order.
+ * (the target still holds the pass before), verify-begin between its
+ * writes and its read-back (the target holds the pass, nothing read yet),
+ * end after its read-back (the target holds the pass), once each, in
+ * pass order.
  */
 Test(run, pass_hook_brackets_each_pass_in_order)
 {
@@ -385,13 +387,19 @@ Test(run, pass_hook_brackets_each_pass_in_order)
 	hook_run(&o, &l, &res);
 	cr_assert_eq(res.npasses, 3);
 	cr_assert_eq(res.hook_ended, 0);
-	cr_assert_eq(l.calls, 6);
-	for (unsigned int i = 0; i < 6; i++) {
-		const uint64_t n = i / 2 + 1;
+	cr_assert_eq(l.calls, 9);
+	for (unsigned int i = 0; i < 9; i++) {
+		const uint64_t n = i / 3 + 1;
 
 		cr_assert_eq(l.c[i].n, n, "call %u: pass %llu", i,
 			     (unsigned long long)l.c[i].n);
-		if (i % 2 == 0) {
+		if (i % 3 == 1) {
+			cr_assert_eq(l.c[i].edge, DGEN_RUN_VERIFY_BEGIN);
+			cr_assert(l.c[i].wrote && !l.c[i].verified && !l.c[i].cut);
+			cr_assert(l.c[i].wr == 2 * size && !l.c[i].vr);
+			cr_assert_eq(l.c[i].bad_this, 0, "pass %llu's writes not on the target at its read-back",
+				     (unsigned long long)n);
+		} else if (i % 3 == 0) {
 			cr_assert_eq(l.c[i].edge, DGEN_RUN_PASS_BEGIN);
 			cr_assert(!l.c[i].wrote && !l.c[i].verified && !l.c[i].wr);
 			cr_assert_neq(l.c[i].bad_this, 0, "pass %llu on the target before it began",
@@ -447,9 +455,9 @@ Test(run, pass_hook_ends_the_run_and_every_begin_has_its_end)
 	cr_assert_eq(res.npasses, 2);
 	cr_assert_eq(res.hook_ended, 2);
 	cr_assert(!res.stopped, "the hook's end is not a stop");
-	cr_assert_eq(l.calls, 4);
-	cr_assert(l.c[3].n == 2 && l.c[3].edge == DGEN_RUN_PASS_END &&
-		  l.c[3].verified && !l.c[3].cut);
+	cr_assert_eq(l.calls, 6);
+	cr_assert(l.c[5].n == 2 && l.c[5].edge == DGEN_RUN_PASS_END &&
+		  l.c[5].verified && !l.c[5].cut);
 	dgen_run_free(l.run);
 
 	/* Stopped as pass 2 begins: pass 2 is cut, and still ends. */
@@ -461,11 +469,11 @@ Test(run, pass_hook_ends_the_run_and_every_begin_has_its_end)
 	cr_assert(res.stopped);
 	cr_assert_eq(res.hook_ended, 0);
 	cr_assert_eq(res.npasses, 2);
-	cr_assert_eq(l.calls, 4);
-	cr_assert(l.c[2].n == 2 && l.c[2].edge == DGEN_RUN_PASS_BEGIN);
-	cr_assert(l.c[3].n == 2 && l.c[3].edge == DGEN_RUN_PASS_END);
-	cr_assert(!l.c[3].verified, "a stopped pass is not read back");
-	cr_assert_eq(l.c[3].wr, res.passes[1].wr.bytes);
+	cr_assert_eq(l.calls, 5, "a cut pass has no verify-begin");
+	cr_assert(l.c[3].n == 2 && l.c[3].edge == DGEN_RUN_PASS_BEGIN);
+	cr_assert(l.c[4].n == 2 && l.c[4].edge == DGEN_RUN_PASS_END);
+	cr_assert(!l.c[4].verified, "a stopped pass is not read back");
+	cr_assert_eq(l.c[4].wr, res.passes[1].wr.bytes);
 	dgen_run_free(l.run);
 	unlink(paths[0]);
 }

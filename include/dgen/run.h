@@ -70,6 +70,8 @@ struct dgen_run_progress {
 enum dgen_run_edge {
 	DGEN_RUN_PASS_BEGIN,		/* before the pass's first phase */
 	DGEN_RUN_PASS_END,		/* after its last, however it ended */
+	DGEN_RUN_VERIFY_BEGIN,		/* between its writes and its read-back
+					   (write and verify runs only) */
 };
 
 struct dgen_run_pass;
@@ -123,9 +125,11 @@ struct dgen_run_opts {
 	   (n, DGEN_RUN_PASS_BEGIN) before pass n's first phase, and
 	   (n, DGEN_RUN_PASS_END) after its last, with what the pass did in
 	   @p (valid during the call); every begin has its end, a pass cut short, stopped or failed
-	   included. Something to check between passes (a drive's health):
-	   a non-zero return ends the run after this pass (res->hook_ended).
-	   NULL: none. */
+	   included; and in a pass that writes and reads back,
+	   (n, DGEN_RUN_VERIFY_BEGIN) between the two, when the writes went
+	   through whole. Something to check between passes (a drive's
+	   health), a point for runs on many hosts to meet: a non-zero return
+	   ends the run after this pass (res->hook_ended). NULL: none. */
 	dgen_run_pass_fn pass_hook;
 };
 
