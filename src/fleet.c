@@ -112,7 +112,9 @@ int dgen_fleet_slice(uint64_t total, unsigned int nranks, unsigned int rank,
 
 double dgen_fleet_rank_gbps(const struct dgen_fleet_rank *r)
 {
-	return r->seconds > 0 ? (double)(r->written + r->read) / r->seconds / 1e9 : 0;
+	double busy = r->seconds - r->waited_s;
+
+	return busy > 0 ? (double)(r->written + r->read) / busy / 1e9 : 0;
 }
 
 void dgen_fleet_merge(const struct dgen_fleet_rank *ranks, unsigned int n,

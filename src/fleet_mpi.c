@@ -46,6 +46,7 @@
 #define MPI_LEAKS_ON()	do { } while (0)
 #endif
 
+#include "fleet_meet.h"
 #include "fleet_mpi.h"
 
 #define TAG_END		7301
@@ -85,6 +86,12 @@ struct ends {
 	int stopped_by;			/* the first rank whose end stopped
 					   this one, -1 */
 	int stonewalled;
+	/* Meeting the others before each pass and phase. */
+	struct fleet_meet meet;
+	uint64_t first_pass;		/* its start is the start barrier */
+	double start_s, time_s;		/* the run's, for its deadline */
+	const int *sig;			/* a signal: stop waiting */
+	double waited_s;		/* in meetings, all together */
 };
 
 static double now_real(void)
@@ -267,9 +274,51 @@ static int ends_finish(struct ends *e, int stop, const int *sig)
 
 static void ends_free(struct ends *e)
 {
+	fleet_meet_end(&e->meet, 1);
 	free(e->req);
 	free(e->flag);
 	free(e->done);
+}
+
+/*
+ * The pass hook: meet the others at the start of each pass and before
+ * each read-back (step 2n, 2n + 1 of pass n). Waiting ends when all have
+ * come or ended their runs, or on another rank's stop (which stops this
+ * run too), a signal, or this run's deadline (the others may have met
+ * theirs before coming).
+ */
+static int on_pass(uint64_t n, enum dgen_run_edge edge,
+		   const struct dgen_run_pass *p, void *arg)
+{
+	struct ends *e = arg;
+	uint64_t step = 2 * n + (edge == DGEN_RUN_VERIFY_BEGIN);
+	double t0 = now_real();
+
+	(void)p;
+	if (edge == DGEN_RUN_PASS_END ||
+	    (edge == DGEN_RUN_PASS_BEGIN && n == e->first_pass))
+		return 0;
+	fleet_meet_reach(&e->meet, step);
+	for (;;) {
+		int was = e->stopped_by;
+
+		fleet_meet_poll(&e->meet);
+		if (ends_poll(e)) {
+			if (was < 0) {
+				e->stonewalled = e->flag[e->stopped_by] ==
+						 END_STONEWALL;
+				dgen_run_stop(e->run);
+			}
+			break;
+		}
+		if (fleet_meet_met(&e->meet, step, e->done) ||
+		    (e->sig && __atomic_load_n(e->sig, __ATOMIC_RELAXED)) ||
+		    (e->time_s > 0 && now_real() - e->start_s >= e->time_s))
+			break;
+		usleep(200);
+	}
+	e->waited_s += now_real() - t0;
+	return 0;
 }
 
 /* The run's progress callback: another rank's stop stops this run. */
@@ -667,7 +716,8 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	m->stopped_by = -1;
 	m->error_target = -1;
 	snprintf(m->host, sizeof(m->host), "%s", out->host);
-	if (!paths || !pv || ends_begin(&e, out->size, out->rank))
+	if (!paths || !pv || ends_begin(&e, out->size, out->rank) ||
+	    fleet_meet_begin(&e.meet, out->size, out->rank))
 		goto out;
 	err = rank_opts(j, out, paths, pv, &tree, &o, msg, sizeof(msg));
 	/* Another rank's stop reaches the run through @e (e.run is set
@@ -675,6 +725,10 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	o.progress = on_progress;
 	o.progress_arg = &e;
 	o.progress_s = 0.02;
+	o.pass_hook = on_pass;
+	e.first_pass = o.mode == DGEN_RUN_VERIFY_ONLY && o.pass ? o.pass : 1;
+	e.time_s = o.time_s;
+	e.sig = o.stop;
 	/* Shared: rank 0 opens (and creates) first, the others after. */
 	if (j->shared && out->rank != 0)
 		MPI_Barrier(MPI_COMM_WORLD);
@@ -695,7 +749,7 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 		m->targets[k].size = i.size;
 	}
 	MPI_Barrier(MPI_COMM_WORLD);
-	m->start_s = now_real();
+	m->start_s = e.start_s = now_real();
 	if (r && dgen_run_exec(r, &res, msg, sizeof(msg)) == 0)
 		rank_figures(m, &res);
 	else if (r)
@@ -703,6 +757,7 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	m->end_s = now_real();
 	m->stonewalled = e.stonewalled;
 	m->stopped_by = e.stopped_by;
+	m->waited_s = e.waited_s;
 	/* Only the rank where a stop began sends it on. */
 	stop = e.stopped_by >= 0 ? 0 : m->error ? END_STOP :
 	       j->stonewall ? END_STONEWALL : 0;
@@ -714,6 +769,8 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 		err = 0;
 		goto out;
 	}
+	/* Every run has ended: no step can come any more. */
+	fleet_meet_end(&e.meet, 0);
 	t0 = now_real();
 	if (out->rank == 0)
 		out->ranks = calloc(out->size, sizeof(*out->ranks));

@@ -279,6 +279,12 @@ Test(fleet, slow_rank_flagged)
 	cr_assert_eq(s.slow, 1);
 	cr_assert(v[3].slow && v[3].verdict == DGEN_VERDICT_SLOW, "%s", v[3].reason);
 	cr_assert_float_eq(s.wall_s, 4.0, 1e-9);
+	/* its time spent waiting for the others does not make it slow */
+	rk[3].waited_s = 3.0;
+	dgen_fleet_merge(rk, 5, &s, v);
+	cr_assert_eq(s.slow, 0, "%s", v[3].reason);
+	cr_assert_float_eq(dgen_fleet_rank_gbps(&rk[3]), (double)(1ull << 30) / 1e9, 1e-9);
+	rk[3].waited_s = 0;
 	/* a rank that wrote nothing is left out, not flagged */
 	rk[3].written = 0;
 	dgen_fleet_merge(rk, 5, &s, v);

@@ -147,6 +147,20 @@ rc=$?
 	ok "--time 1: $(jq -c '{seconds, passes: [.ranks[].passes]}' "$D/t.json")" ||
 	fail "--time 1: exit $rc $(cat "$D/t.err")"
 rm -f "$D"/p*
+# The ranks meet before each pass and read-back: rank 0's small file
+# waits for rank 1's big one at the start of pass 2 and both read-backs.
+# At 2 MiB/s a rank (4M fleet-wide), rank 1 writes or reads its 2 MiB in
+# ~1 s, rank 0 its 256 KiB in ~0.13 s: rank 0 waits ~2.6 s (0 without).
+truncate -s 256K "$D/m0"
+truncate -s 2M "$D/m1"
+mpi 2 --dev "$D/m%r" --passes 2 --verify --rate 4M --bs 64K --json >"$D/m.json" 2>"$D/m.err"
+rc=$?
+[ $rc = 0 ] && jq -e '.ranks[0].waited_s >= 1.5 and .ranks[0].waited_s > .ranks[1].waited_s and
+	.ranks[0].seconds >= 2.5 and .ranks[0].slow == false and
+	.read == .written and .written == 2 * (262144 + 2097152)' "$D/m.json" >/dev/null &&
+	ok "meetings before passes and read-backs: $(jq -c '[.ranks[] | {rank, seconds, waited_s}]' "$D/m.json")" ||
+	fail "meetings: exit $rc $(cat "$D/m.err") $(jq -c '[.ranks[] | {rank, seconds, waited_s, slow}]' "$D/m.json")"
+rm -f "$D"/m*
 
 # --- stonewall: rank 0's small file ends the run of rank 1's big one ---
 "$TOOL" --dev "$D/w0" --size 1M >/dev/null 2>&1

@@ -134,8 +134,8 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 		else
 			printf("null");
 		printf(", \"signalled\": %s", r->signalled ? "true" : "false");
-		printf(",\n      \"seconds\": %.6f, \"passes\": %llu, \"bytes\": %llu, \"written\": %llu, \"read\": %llu, \"gbps\": %.6f, \"mismatches\": %llu, \"error\": %d,\n      \"latency_us\": ",
-		       r->seconds, (unsigned long long)r->passes,
+		printf(",\n      \"seconds\": %.6f, \"waited_s\": %.6f, \"passes\": %llu, \"bytes\": %llu, \"written\": %llu, \"read\": %llu, \"gbps\": %.6f, \"mismatches\": %llu, \"error\": %d,\n      \"latency_us\": ",
+		       r->seconds, r->waited_s, (unsigned long long)r->passes,
 		       (unsigned long long)(r->written + r->read),
 		       (unsigned long long)r->written,
 		       (unsigned long long)r->read, dgen_fleet_rank_gbps(r),
@@ -196,10 +196,10 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 			printf("  rank %u: lost%s\n", r->rank, why);
 			continue;
 		}
-		printf("  rank %u (%s): %llu bytes in %.3f s, %.3f GB/s, %s%s, %s%s%s\n",
+		printf("  rank %u (%s): %llu bytes in %.3f s (%.3f s of it waiting for the others), %.3f GB/s, %s%s, %s%s%s\n",
 		       r->rank, r->host,
 		       (unsigned long long)(r->written + r->read), r->seconds,
-		       dgen_fleet_rank_gbps(r), rank_status(r), why,
+		       r->waited_s, dgen_fleet_rank_gbps(r), rank_status(r), why,
 		       dgen_verdict_name(v[i].verdict), v[i].reason[0] ? ": " : "",
 		       v[i].reason);
 		for (unsigned int k = 0; k < r->ntargets; k++) {

@@ -26,7 +26,8 @@
  * the last rank's end and the start skew is the spread of the starts (on
  * each host's CLOCK_REALTIME); latency histograms are merged, never their
  * percentiles averaged; a rank is slow by dgen/verdict.h's rule, ranks
- * being the cohort (its GB/s over its own time, its p99). A lost rank (no
+ * being the cohort (its GB/s over its own time less its waits for the
+ * others, its p99). A lost rank (no
  * figures came from it) counts in none of these, only in sum->lost.
  */
 #ifndef DGEN_FLEET_H
@@ -106,6 +107,8 @@ struct dgen_fleet_rank {
 	char host[DGEN_FLEET_HOST_MAX];
 	double start_s, end_s;		/* CLOCK_REALTIME around its run */
 	double seconds;			/* its run's own time */
+	double waited_s;		/* of which, waiting for the others
+					   before its passes and read-backs */
 	uint64_t written, read;		/* bytes */
 	uint64_t passes;
 	uint64_t mismatches;		/* bad blocks */
@@ -137,7 +140,10 @@ struct dgen_fleet_summary {
 	struct dgen_latency latency;	/* all ranks' merged */
 };
 
-/* dgen_fleet_rank_gbps - a rank's (written + read) GB/s over its own time. */
+/*
+ * dgen_fleet_rank_gbps - a rank's (written + read) GB/s over its own time
+ * less its waits for the others: a rank that waits is not slow for it.
+ */
 double dgen_fleet_rank_gbps(const struct dgen_fleet_rank *r);
 
 /*
