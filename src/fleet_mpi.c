@@ -57,9 +57,9 @@
 
 /* How long a signalled rank waits for the others' figures, or rank 0's
  * receipt: well within the second Open MPI gives from its SIGTERM to its
- * SIGKILL. A rank rank 0 has figures from then waits for rank 0's report
- * to be out before it exits (Open MPI ends the job's other ranks at once
- * when one exits non-zero), until the launcher's SIGKILL at the latest. */
+ * SIGKILL. A rank whose figures rank 0 took then waits for rank 0's
+ * report to be out before it exits (Open MPI ends the job's other ranks
+ * at once when one exits non-zero), until the SIGKILL at the latest. */
 #define LAST_WAIT_S	0.5
 #define DONE_WAIT_S	5.0
 #define END_STOP	1		/* an error: the others stop */
