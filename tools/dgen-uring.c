@@ -122,7 +122,9 @@ static void usage(FILE *f)
 "                          paths; rank r's target k gets stream id\n"
 "                          --stream + r x targets + k; rank 0 prints one\n"
 "                          report; --rate is the whole fleet's; each rank\n"
-"                          runs 1 thread unless --threads says\n"
+"                          plans on its share of its host's cores (the\n"
+"                          launcher's binding, else the cores divided among\n"
+"                          the host's ranks); --cpus is for plain runs\n"
 "      --shared            all ranks write disjoint slices of one stream of\n"
 "                          --size bytes to the same targets: the bytes one\n"
 "                          process would write\n"
@@ -1342,7 +1344,7 @@ static int fleet(const struct opts *o, int *rc)
 		.offset = o->offset, .seed = o->seed, .stream = o->stream,
 		.seed_set = o->seed_set, .force = o->force, .json = o->json,
 		.shared = o->shared, .stonewall = o->stonewall,
-		.params = o->params, .writer = writer_unplaced(o),
+		.params = o->params, .writer = o->writer,
 		.b = o->burnin,
 	};
 
@@ -1351,9 +1353,6 @@ static int fleet(const struct opts *o, int *rc)
 	if (o->job.dir || o->job.to_stdout || o->dry_run || o->trim ||
 	    o->drive.set || o->cpus)
 		die_usage("under MPI each rank writes --dev targets: --dir, --stdout, --dry-run, --trim, --cpus and the per-target options (--log, --plot, ...) are for plain runs");
-	/* One thread per rank unless asked: ranks share the host's CPUs. */
-	if (!o->writer.threads)
-		c.writer.threads = 1;
 	return fleet_main(&c, rc);
 }
 
