@@ -206,6 +206,13 @@ else
 	fail "placement: exit $rc $(cat "$D/c.err") $(jq -c '[.ranks[] | {threads, cpus}]' "$D/c.json")"
 fi
 rm -f "$D"/c*
+# a rank that cannot plan refuses like any other: nothing written anywhere
+DGEN_HWLOC_SYNTHETIC="core:4 pu:2" mpi 2 --dev "$D/c%r" --size 2M >/dev/null 2>"$D/cr.err"
+rc=$?
+[ $rc = 2 ] && grep -q "rank 1 ([^)]*): the topology is a pretend machine" "$D/cr.err" &&
+	[ ! -e "$D/c0" ] && [ ! -e "$D/c1" ] && ok "placement refused: $(grep "rank 0" "$D/cr.err")" ||
+	fail "placement refused: exit $rc $(cat "$D/cr.err")"
+rm -f "$D"/c*
 # --- end of placement ---
 
 [ $FAILS = 0 ] || { echo "$FAILS failed"; exit 1; }
