@@ -141,7 +141,7 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 	for (unsigned int i = 0; i < out->size; i++) {
 		const struct dgen_fleet_rank *r = &out->ranks[i];
 
-		printf("  rank %u (%s, %u thread%s on CPUs %s): %llu bytes in %.3f s, %.3f GB/s, %s, %s%s%s\n",
+		printf("  rank %u (%s): %u thread%s on CPUs %s, %llu bytes in %.3f s, %.3f GB/s, %s, %s%s%s\n",
 		       r->rank, r->host, r->threads, r->threads > 1 ? "s" : "",
 		       r->cpus,
 		       (unsigned long long)(r->written + r->read), r->seconds,
