@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * fleet.c - the parts of a many-process run that need no transport: names,
- * stream ids, shared slices, the merged summary (rules in dgen/fleet.h)
+ * stream ids, shared slices, each rank's CPUs, the merged summary (rules in
+ * dgen/fleet.h)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <dgen/fleet.h>
+#include <dgen/placement.h>
 
 int dgen_fleet_launched(void)
 {
@@ -108,6 +110,91 @@ int dgen_fleet_slice(uint64_t total, unsigned int nranks, unsigned int rank,
 	*off = a * align;
 	*len = rank + 1 == nranks ? total - *off : (b - a) * align;
 	return 0;
+}
+
+/* 1 when @cpu is among the @n of @allowed (NULL: all are). */
+static int cpu_allowed(const unsigned int *allowed, unsigned int n,
+		       unsigned int cpu)
+{
+	if (!allowed)
+		return 1;
+	for (unsigned int i = 0; i < n; i++)
+		if (allowed[i] == cpu)
+			return 1;
+	return 0;
+}
+
+int dgen_fleet_cpus(const struct dgen_topology *t, const unsigned int *allowed,
+		    unsigned int nallowed, unsigned int local,
+		    unsigned int nlocal, char *list, size_t len,
+		    unsigned int *ncores)
+{
+	unsigned char *ok = NULL;
+	unsigned int *cores = NULL, *out = NULL, *nok = NULL;
+	unsigned int C = 0, a, b, n = 0, pick = ~0u, most = 0;
+	int r = -ENOMEM;
+
+	if (!nlocal || local >= nlocal)
+		return -EINVAL;
+	ok = calloc(t->npus, 1);
+	cores = calloc(t->ncores, sizeof(*cores));
+	nok = calloc(t->ncores, sizeof(*nok));
+	out = calloc(t->npus, sizeof(*out));
+	if (!ok || !cores || !nok || !out)
+		goto err;
+	/* The cores with an allowed CPU, in @t's order, and how many. */
+	for (unsigned int c = 0; c < t->ncores; c++) {
+		const struct dgen_topology_core *co = &t->cores[c];
+
+		for (unsigned int i = co->first_pu; i < co->first_pu + co->npus; i++)
+			if (cpu_allowed(allowed, nallowed, t->pus[i])) {
+				ok[i] = 1;
+				nok[C]++;
+			}
+		if (nok[C])
+			cores[C++] = c;
+	}
+	r = -EINVAL;
+	if (!C)
+		goto err;
+	if (nlocal <= C) {
+		a = (unsigned int)((uint64_t)local * C / nlocal);
+		b = (unsigned int)((uint64_t)(local + 1) * C / nlocal);
+	} else {
+		a = local % C;
+		b = a + 1;
+		pick = (local / C) % nok[a];	/* of its allowed CPUs */
+	}
+	for (unsigned int c = a; c < b; c++)
+		if (nok[c] > most)
+			most = nok[c];
+	/* Round k: the k-th allowed CPU of each core of the share. */
+	for (unsigned int k = 0; k < most; k++) {
+		for (unsigned int c = a; c < b; c++) {
+			const struct dgen_topology_core *co = &t->cores[cores[c]];
+			unsigned int seen = 0;
+
+			for (unsigned int i = co->first_pu;
+			     i < co->first_pu + co->npus; i++) {
+				if (!ok[i])
+					continue;
+				if (pick == ~0u ? seen == k : seen == pick && !k)
+					out[n++] = t->pus[i];
+				seen++;
+			}
+		}
+	}
+	r = -ENOSPC;
+	if (dgen_cpulist_format(list, len, out, n) >= len)
+		goto err;
+	*ncores = b - a;
+	r = (int)n;
+err:
+	free(ok);
+	free(cores);
+	free(nok);
+	free(out);
+	return r;
 }
 
 double dgen_fleet_rank_gbps(const struct dgen_fleet_rank *r)

@@ -135,6 +135,37 @@ err:
 	return r;
 }
 
+size_t dgen_cpulist_format(char *buf, size_t len, const unsigned int *cpus,
+			   unsigned int n)
+{
+	size_t need = 0;
+	unsigned int i = 0;
+
+	if (len)
+		buf[0] = '\0';
+	while (i < n) {
+		unsigned int j = i;
+		char item[32];
+		size_t k;
+
+		while (j + 1 < n && cpus[j + 1] == cpus[j] + 1)
+			j++;
+		if (j > i)
+			k = (size_t)snprintf(item, sizeof(item), "%s%u-%u",
+					     i ? "," : "", cpus[i], cpus[j]);
+		else
+			k = (size_t)snprintf(item, sizeof(item), "%s%u",
+					     i ? "," : "", cpus[i]);
+		if (need + k < len)
+			memcpy(buf + need, item, k + 1);
+		else if (need < len)
+			buf[need] = '\0';
+		need += k;
+		i = j + 1;
+	}
+	return need;
+}
+
 /* ===== Plans ===== */
 
 struct slot {

@@ -322,3 +322,184 @@ Test(fleet, lost_rank_left_out)
 	cr_assert(v[1].slow, "%s", v[1].reason);
 	cr_assert(!v[2].slow);
 }
+
+/* ===== Each rank's CPUs (dgen_fleet_cpus) ===== */
+
+/* 2 packages x 2 NUMA nodes x 8 cores x 2 PUs; core i has PUs i, i + 32. */
+#define TWO_SOCKETS \
+	"pack:2 numa:2 l3:1(size=32MiB) l2:8(size=1MiB) core:1 pu:2(indexes=2*32:1*2)"
+
+static struct dgen_topology *machine(const char *desc)
+{
+	struct dgen_topology *t;
+	char msg[256] = "";
+
+	cr_assert_eq(dgen_topology_new_synthetic(&t, desc, msg, sizeof(msg)), 0,
+		     "%s", msg);
+	return t;
+}
+
+/* Rank @l of @n's share of @t (all CPUs allowed), its cores in *@nc. */
+static int share(const struct dgen_topology *t, const unsigned int *allowed,
+		 unsigned int na, unsigned int l, unsigned int n, char *list,
+		 unsigned int *nc)
+{
+	*nc = 0;
+	return dgen_fleet_cpus(t, allowed, na, l, n, list, 256, nc);
+}
+
+/* Unbound ranks divide the cores in blocks; one PU per core comes first. */
+Test(fleet, cpus_blocks_of_cores)
+{
+	struct dgen_topology *t = machine(TWO_SOCKETS);
+	unsigned int nc;
+	char list[256];
+
+	cr_assert_eq(share(t, NULL, 0, 0, 1, list, &nc), 64);
+	cr_assert_str_eq(list, "0-63");	/* 0-31, then 32-63 */
+	cr_assert_eq(nc, 32);
+	cr_assert_eq(share(t, NULL, 0, 0, 4, list, &nc), 16);
+	cr_assert_str_eq(list, "0-7,32-39");
+	cr_assert_eq(nc, 8);
+	cr_assert_eq(share(t, NULL, 0, 3, 4, list, &nc), 16);
+	cr_assert_str_eq(list, "24-31,56-63");
+	/* 32 cores among 3: 10, 11, 11 */
+	cr_assert_eq(share(t, NULL, 0, 0, 3, list, &nc), 20);
+	cr_assert_str_eq(list, "0-9,32-41");
+	cr_assert_eq(share(t, NULL, 0, 1, 3, list, &nc), 22);
+	cr_assert_str_eq(list, "10-20,42-52");
+	cr_assert_eq(nc, 11);
+	dgen_topology_free(t);
+}
+
+/* For any number of ranks up to the cores: disjoint, every core used. */
+Test(fleet, cpus_disjoint_and_whole)
+{
+	struct dgen_topology *t = machine("pack:2 core:6 pu:2");
+
+	for (unsigned int n = 1; n <= t->ncores; n++) {
+		unsigned char owner[64];
+		unsigned int cores = 0;
+
+		memset(owner, 0xff, sizeof(owner));
+		for (unsigned int l = 0; l < n; l++) {
+			unsigned int nc, *cpus;
+			char list[256], msg[256];
+			int k = share(t, NULL, 0, l, n, list, &nc);
+
+			cr_assert_gt(k, 0);
+			cr_assert(nc >= t->ncores / n && nc <= t->ncores / n + 1,
+				  "%u ranks: rank %u has %u cores", n, l, nc);
+			cores += nc;
+			cr_assert_eq(dgen_cpulist_parse(t, list, &cpus, msg,
+							sizeof(msg)), k, "%s", msg);
+			for (int i = 0; i < k; i++) {
+				cr_assert_eq(owner[cpus[i]], 0xff,
+					     "%u ranks: CPU %u twice", n, cpus[i]);
+				owner[cpus[i]] = (unsigned char)l;
+			}
+			/* the first nc name distinct cores */
+			for (unsigned int i = 0; i < nc; i++)
+				for (unsigned int j = i + 1; j < nc; j++)
+					cr_assert_neq(dgen_topology_core_of_cpu(t, cpus[i]),
+						      dgen_topology_core_of_cpu(t, cpus[j]));
+			free(cpus);
+		}
+		cr_assert_eq(cores, t->ncores);
+		for (unsigned int i = 0; i < t->npus; i++)
+			cr_assert_neq(owner[t->pus[i]], 0xff, "CPU %u unused", t->pus[i]);
+	}
+	dgen_topology_free(t);
+}
+
+/* More ranks than cores: core l % C, its hardware threads in turn. */
+Test(fleet, cpus_more_ranks_than_cores)
+{
+	struct dgen_topology *t = machine("core:2 pu:2");	/* PUs 0,1 | 2,3 */
+	static const char *const want[] = { "0", "2", "1", "3", "0", "2" };
+	unsigned int nc;
+	char list[256];
+
+	for (unsigned int l = 0; l < 6; l++) {
+		cr_assert_eq(share(t, NULL, 0, l, 6, list, &nc), 1);
+		cr_assert_str_eq(list, want[l], "rank %u", l);
+		cr_assert_eq(nc, 1);
+	}
+	/* 3 ranks on 2 cores: each its own CPU */
+	cr_assert_eq(share(t, NULL, 0, 2, 3, list, &nc), 1);
+	cr_assert_str_eq(list, "1");
+	dgen_topology_free(t);
+}
+
+/* A launcher's binding is the share; ranks bound alike divide it. */
+Test(fleet, cpus_bound)
+{
+	struct dgen_topology *t = machine(TWO_SOCKETS);
+	static const unsigned int two[] = { 37, 4, 36, 5, 100 };	/* 100: not here */
+	static const unsigned int one[] = { 36, 4 };
+	static const unsigned int none[] = { 64, 65 };
+	unsigned int nc;
+	char list[256];
+
+	cr_assert_eq(share(t, two, 5, 0, 1, list, &nc), 4);
+	cr_assert_str_eq(list, "4-5,36-37");
+	cr_assert_eq(nc, 2);
+	cr_assert_eq(share(t, two, 5, 1, 2, list, &nc), 2);
+	cr_assert_str_eq(list, "5,37");
+	/* two ranks bound to one core's two PUs: one each */
+	cr_assert_eq(share(t, one, 2, 0, 2, list, &nc), 1);
+	cr_assert_str_eq(list, "4");
+	cr_assert_eq(share(t, one, 2, 1, 2, list, &nc), 1);
+	cr_assert_str_eq(list, "36");
+	cr_assert_eq(share(t, none, 2, 0, 1, list, &nc), -EINVAL);
+	dgen_topology_free(t);
+}
+
+Test(fleet, cpus_refused)
+{
+	struct dgen_topology *t = machine(TWO_SOCKETS);
+	unsigned int nc;
+	char list[8];
+
+	cr_assert_eq(dgen_fleet_cpus(t, NULL, 0, 2, 2, list, sizeof(list), &nc),
+		     -EINVAL);
+	cr_assert_eq(dgen_fleet_cpus(t, NULL, 0, 0, 0, list, sizeof(list), &nc),
+		     -EINVAL);
+	/* "0-63" fits 8 bytes, "16-31,48-63" does not */
+	cr_assert_eq(dgen_fleet_cpus(t, NULL, 0, 0, 1, list, sizeof(list), &nc),
+		     64);
+	cr_assert_eq(dgen_fleet_cpus(t, NULL, 0, 1, 2, list, sizeof(list), &nc),
+		     -ENOSPC);
+	dgen_topology_free(t);
+}
+
+/* The plan on a share: one thread per core of it, on its CPUs only. */
+Test(fleet, cpus_plan_one_per_core)
+{
+	struct dgen_topology *t = machine(TWO_SOCKETS);
+	struct dgen_plan_target_spec ts = { .name = "x", .node = -1 };
+	struct dgen_plan_opts o = { 0 };
+	struct dgen_plan *p;
+	unsigned int nc;
+	char list[256], msg[256] = "";
+
+	cr_assert_eq(share(t, NULL, 0, 1, 4, list, &nc), 16);
+	o.cpus = list;
+	o.threads = nc;
+	cr_assert_eq(dgen_plan_new(&p, t, &ts, 1, &o, msg, sizeof(msg)), 0,
+		     "%s", msg);
+	cr_assert_eq(p->nthreads, 8);
+	cr_assert_eq(p->cores_used, 8);
+	for (unsigned int i = 0; i < p->nthreads; i++)
+		cr_assert_eq(p->threads[i].cpu, 8 + i);
+	dgen_plan_free(p);
+	/* more threads than cores: the cores' second PUs, then again */
+	o.threads = 20;
+	cr_assert_eq(dgen_plan_new(&p, t, &ts, 1, &o, msg, sizeof(msg)), 0,
+		     "%s", msg);
+	cr_assert_eq(p->cores_used, 8);
+	cr_assert_eq(p->threads[8].cpu, 40);
+	cr_assert_eq(p->threads[16].cpu, 8);
+	dgen_plan_free(p);
+	dgen_topology_free(t);
+}

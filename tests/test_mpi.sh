@@ -284,5 +284,34 @@ rc=$?
 	fail "one path for two ranks: exit $rc, $(cat "$D/c.err")"
 rm -f "$D/same" "$D/c.err"
 
+# --- placement: each rank plans on its own share of the host's CPUs ---
+# Default options (no --threads, --bs, --qd): each rank's plan is in the
+# report, and with 2 or more CPUs here the two ranks' CPUs are disjoint.
+mpi 2 --dev "$D/c%r" --size 2M --json >"$D/c.json" 2>"$D/c.err"
+rc=$?
+if [ $rc = 0 ] && jq -e '[.ranks[] | .threads >= 1 and (.cpus | length) > 0 and
+		       .bs > 0 and .qd > 0] | all' "$D/c.json" >/dev/null; then
+	shared=$(jsn "$D/c.json" '
+len(set.intersection(*[{c for i in r["cpus"].split(",")
+	for c in range(int(i.split("-")[0]), int(i.split("-")[-1]) + 1)}
+	for r in d["ranks"]]))')
+	if [ "$(nproc)" -lt 2 ] || [ "$shared" = 0 ]; then
+		ok "placement: $(jq -c '[.ranks[] | {rank, threads, cpus}]' "$D/c.json")"
+	else
+		fail "placement: ranks share $shared CPUs: $(jq -c '[.ranks[] | {threads, cpus}]' "$D/c.json")"
+	fi
+else
+	fail "placement: exit $rc $(cat "$D/c.err") $(jq -c '[.ranks[] | {threads, cpus}]' "$D/c.json")"
+fi
+rm -f "$D"/c*
+# a rank that cannot plan refuses like any other: nothing written anywhere
+DGEN_HWLOC_SYNTHETIC="core:4 pu:2" mpi 2 --dev "$D/c%r" --size 2M >/dev/null 2>"$D/cr.err"
+rc=$?
+[ $rc = 2 ] && grep -q "rank 1 ([^)]*): the topology is a pretend machine" "$D/cr.err" &&
+	[ ! -e "$D/c0" ] && [ ! -e "$D/c1" ] && ok "placement refused: $(grep "rank 0" "$D/cr.err")" ||
+	fail "placement refused: exit $rc $(cat "$D/cr.err")"
+rm -f "$D"/c*
+# --- end of placement ---
+
 [ $FAILS = 0 ] || { echo "$FAILS failed"; exit 1; }
 echo "all passed"

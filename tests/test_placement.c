@@ -364,6 +364,29 @@ Test(placement, good_cpu_list)
 	free(cpus);
 }
 
+/* A list is formatted as it is parsed back: same CPUs, same order. */
+Test(placement, cpu_list_format)
+{
+	static const unsigned int in[] = { 0, 1, 2, 3, 8, 10, 11, 63, 40, 41, 5 };
+	unsigned int n = sizeof(in) / sizeof(in[0]), *back;
+	char buf[64], msg[256];
+
+	cr_assert_eq(dgen_cpulist_format(buf, sizeof(buf), in, n),
+		     strlen("0-3,8,10-11,63,40-41,5"));
+	cr_assert_str_eq(buf, "0-3,8,10-11,63,40-41,5");
+	cr_assert_eq(dgen_cpulist_parse(topo, buf, &back, msg, sizeof(msg)),
+		     (int)n, "%s", msg);
+	cr_assert_arr_eq(back, in, sizeof(in));
+	free(back);
+	/* Cut short: whole items only; the length still the whole list's. */
+	cr_assert_eq(dgen_cpulist_format(buf, 9, in, n), 22);
+	cr_assert_str_eq(buf, "0-3,8");
+	cr_assert_eq(dgen_cpulist_format(buf, sizeof(buf), in, 0), 0);
+	cr_assert_str_eq(buf, "");
+	cr_assert_eq(dgen_cpulist_format(buf, sizeof(buf), (const unsigned int[]){ 7 }, 1), 1);
+	cr_assert_str_eq(buf, "7");
+}
+
 Test(placement, bad_options)
 {
 	struct dgen_plan_target_spec t = { .name = "nvme", .node = 0 };

@@ -123,7 +123,9 @@ static void usage(FILE *f)
 "                          stream id --stream + r x targets + k (file i of\n"
 "                          its tree: + r x files + i); rank 0 prints one\n"
 "                          report; --rate is the whole fleet's; each rank\n"
-"                          runs 1 thread unless --threads says\n"
+"                          plans on its share of its host's cores (the\n"
+"                          launcher's binding, else the cores divided among\n"
+"                          the host's ranks); --cpus is for plain runs\n"
 "      --shared            all ranks write disjoint slices of one stream of\n"
 "                          --size bytes to the same targets: the bytes one\n"
 "                          process would write\n"
@@ -1343,7 +1345,7 @@ static int fleet(const struct opts *o, int *rc)
 		.offset = o->offset, .seed = o->seed, .stream = o->stream,
 		.seed_set = o->seed_set, .force = o->force, .json = o->json,
 		.shared = o->shared, .stonewall = o->stonewall,
-		.params = o->params, .writer = writer_unplaced(o),
+		.params = o->params, .writer = o->writer,
 		.b = o->burnin,
 	};
 
@@ -1356,9 +1358,6 @@ static int fleet(const struct opts *o, int *rc)
 		die_usage("--shared cuts one --dev target into slices; each rank writes a --dir tree of its own (put %%r or %%h in DIR)");
 	if (o->job.dir)
 		c.tree = &o->job;
-	/* One thread per rank unless asked: ranks share the host's CPUs. */
-	if (!o->writer.threads)
-		c.writer.threads = 1;
 	return fleet_main(&c, rc);
 }
 

@@ -105,9 +105,10 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 	printf("  \"seed\": %llu,\n  \"seed_drawn\": %s,\n  \"mode\": \"%s\",\n",
 	       (unsigned long long)c->seed, c->seed_set ? "false" : "true",
 	       mode_name(j->run.mode));
+	/* bs, qd, threads: rank 0's plan (each rank's in ranks[]) */
 	printf("  \"job\": { \"bs\": %u, \"qd\": %u, \"threads_per_rank\": %u, \"offset\": %llu },\n",
-	       j->run.writer.io_size, j->run.writer.queue_depth,
-	       j->run.writer.threads, (unsigned long long)c->offset);
+	       out->ranks[0].io_size, out->ranks[0].queue_depth,
+	       out->ranks[0].threads, (unsigned long long)c->offset);
 	printf("  \"bytes\": %llu,\n  \"written\": %llu,\n  \"read\": %llu,\n  \"mismatches\": %llu,\n",
 	       (unsigned long long)(s->written + s->read),
 	       (unsigned long long)s->written, (unsigned long long)s->read,
@@ -134,6 +135,9 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 		else
 			printf("null");
 		printf(", \"signalled\": %s", r->signalled ? "true" : "false");
+		printf(", \"threads\": %u, \"cpus\": ", r->threads);
+		json_string(r->cpus);
+		printf(", \"bs\": %u, \"qd\": %u", r->io_size, r->queue_depth);
 		printf(",\n      \"seconds\": %.6f, \"waited_s\": %.6f, \"passes\": %llu, \"bytes\": %llu, \"written\": %llu, \"read\": %llu, \"gbps\": %.6f, \"mismatches\": %llu, \"error\": %d,\n      \"latency_us\": ",
 		       r->seconds, r->waited_s, (unsigned long long)r->passes,
 		       (unsigned long long)(r->written + r->read),
@@ -178,9 +182,9 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 	printf("dgen-uring %s: %u ranks, %s%s%s, %u thread%s per rank, bs %u, qd %u\n",
 	       DGEN_VERSION_STRING, out->size, mode_name(j->run.mode),
 	       j->shared ? ", shared targets" : "",
-	       j->stonewall ? ", stonewall" : "", j->run.writer.threads,
-	       j->run.writer.threads > 1 ? "s" : "", j->run.writer.io_size,
-	       j->run.writer.queue_depth);
+	       j->stonewall ? ", stonewall" : "", out->ranks[0].threads,
+	       out->ranks[0].threads > 1 ? "s" : "", out->ranks[0].io_size,
+	       out->ranks[0].queue_depth);
 	printf("  seed %llu%s\n", (unsigned long long)c->seed,
 	       c->seed_set ? "" : " (drawn at random by rank 0: give --seed to repeat)");
 	if (j->run.rate)
@@ -188,7 +192,6 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 		       (unsigned long long)j->run.rate, out->size);
 	for (unsigned int i = 0; i < out->size; i++) {
 		const struct dgen_fleet_rank *r = &out->ranks[i];
-
 		char why[160];
 
 		stop_why(r, why, sizeof(why));
@@ -196,8 +199,9 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 			printf("  rank %u: lost%s\n", r->rank, why);
 			continue;
 		}
-		printf("  rank %u (%s): %llu bytes in %.3f s (%.3f s of it waiting for the others), %.3f GB/s, %s%s, %s%s%s\n",
-		       r->rank, r->host,
+		printf("  rank %u (%s): %u thread%s on CPUs %s, %llu bytes in %.3f s (%.3f s of it waiting for the others), %.3f GB/s, %s%s, %s%s%s\n",
+		       r->rank, r->host, r->threads, r->threads > 1 ? "s" : "",
+		       r->cpus,
 		       (unsigned long long)(r->written + r->read), r->seconds,
 		       r->waited_s, dgen_fleet_rank_gbps(r), rank_status(r), why,
 		       dgen_verdict_name(v[i].verdict), v[i].reason[0] ? ": " : "",

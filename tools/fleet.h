@@ -20,7 +20,7 @@ struct fleet_cli {
 	uint64_t size, offset, seed, stream;
 	int seed_set, force, json, shared, stonewall;
 	struct dgen_stream_params params;
-	struct dgen_writer_opts writer;	/* unplaced */
+	struct dgen_writer_opts writer;	/* threads, bs, qd 0: each rank's plan */
 	struct burnin_opts b;
 };
 

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include <dgen/latency.h>
+#include <dgen/topology.h>
 #include <dgen/verdict.h>
 
 #ifdef __cplusplus
@@ -46,6 +47,7 @@ extern "C" {
 #define DGEN_FLEET_HOST_MAX	64
 #define DGEN_FLEET_PATH_MAX	256
 #define DGEN_FLEET_TARGETS_MAX	16	/* targets per rank */
+#define DGEN_FLEET_CPUS_MAX	128	/* a rank's CPU list in the report */
 
 /*
  * dgen_fleet_launched - the process was started by an MPI launcher
@@ -89,6 +91,36 @@ int dgen_fleet_slice(uint64_t total, unsigned int nranks, unsigned int rank,
 uint64_t dgen_fleet_align(uint64_t total, unsigned int nranks,
 			  uint64_t window, uint64_t unit);
 
+/*
+ * dgen_fleet_cpus - the CPUs a rank plans its threads on: local rank
+ * @local of the @nlocal ranks on this host that may run on the same CPUs,
+ * @allowed (@nallowed of them, OS indexes: sched_getaffinity; NULL: all of
+ * @t's PUs; those @t does not have are left out).
+ *
+ * The share: with C cores holding an allowed CPU and @nlocal <= C, cores
+ * [local C / nlocal, (local + 1) C / nlocal) in @t's order (neighbours in
+ * the caches), each with its allowed CPUs; with more ranks than cores,
+ * core local % C alone, and of its allowed CPUs the (local / C) % n-th, so
+ * ranks that share a core take its hardware threads in turn. A launcher
+ * that bound each rank to CPUs of its own makes each rank the only one
+ * (@nlocal 1) on its CPUs: its share is all of them. Ranks started
+ * unbound share the host's cores.
+ *
+ * The list names one CPU of each core of the share first, then the
+ * cores' other CPUs, for struct dgen_plan_opts.cpus: a plan of *@ncores
+ * threads (one per core of the share) runs one per core, more threads
+ * take the cores' other hardware threads before doubling up.
+ *
+ * Returns the number of CPUs in the list (> 0), written to @list
+ * (dgen_cpulist_format()) with the share's cores in *@ncores; -EINVAL
+ * (@local not under @nlocal, or no allowed CPU on @t), -ENOSPC (@len
+ * too short for the list) or -ENOMEM.
+ */
+int dgen_fleet_cpus(const struct dgen_topology *t, const unsigned int *allowed,
+		    unsigned int nallowed, unsigned int local,
+		    unsigned int nlocal, char *list, size_t len,
+		    unsigned int *ncores);
+
 /* One target of a rank, as the report gives it. */
 struct dgen_fleet_target {
 	char path[DGEN_FLEET_PATH_MAX];
@@ -124,6 +156,11 @@ struct dgen_fleet_rank {
 					   did not answer (set by the gatherer) */
 	uint64_t files, file_size;	/* a tree (targets[0] its directory,
 					   stream_id its first file's), 0: paths */
+	/* Its plan (dgen_fleet_cpus): threads, where they run (a CPU list,
+	   sorted; "...": cut short), its first target's pool. */
+	uint32_t threads;
+	char cpus[DGEN_FLEET_CPUS_MAX];
+	uint32_t io_size, queue_depth;
 	uint32_t ntargets;
 	struct dgen_fleet_target targets[DGEN_FLEET_TARGETS_MAX];
 	struct dgen_latency latency;	/* every I/O, writes and reads */

@@ -38,6 +38,19 @@ extern "C" {
 int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
 		       unsigned int **cpus, char *msg, size_t msglen);
 
+/*
+ * dgen_cpulist_format - @n CPUs @cpus as a CPU list that
+ * dgen_cpulist_parse() reads back in the same order: each run of
+ * consecutive ascending numbers as a range ("0-3,8,10-11"). Sort them
+ * first for the set (a report); keep the order for a plan's --cpus.
+ *
+ * Writes at most @len bytes (NUL-terminated; "" for no CPUs; a list cut
+ * short ends at a whole item) to @buf and returns the length the whole
+ * list needs, like snprintf().
+ */
+size_t dgen_cpulist_format(char *buf, size_t len, const unsigned int *cpus,
+			   unsigned int n);
+
 /* ===== Plans ===== */
 
 #define DGEN_PLAN_THREADS_MAX		4096u
