@@ -12,21 +12,14 @@
  * callback, on the run's own thread, so MPI is only ever called from one
  * thread (MPI_THREAD_FUNNELED).
  *
- * A rank that dies takes no part in any of this, and the launcher then
- * stops the others with a signal (Open MPI: SIGTERM, and SIGKILL a second
- * later). So a signalled rank enters no collective: it sends its figures
- * to rank 0 and waits a moment for the receipt, and rank 0 waits as long
- * for every rank's; the ranks it hears nothing from are the lost ones.
- * That exchange runs on a duplicate of the world whose errors return, as
- * a dead peer's broken connection must not abort the ranks still alive.
+ * A rank that dies takes no part in any of this: see fleet_last.c. Its
+ * plan, each rank's share of its host, is fleet_place.c's.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mpi.h>
@@ -47,26 +40,14 @@
 #define MPI_LEAKS_ON()	do { } while (0)
 #endif
 
+#include "fleet_impl.h"
 #include "fleet_meet.h"
-#include "fleet_mpi.h"
 
 #define TAG_END		7301
-#define TAG_LAST	7302		/* a signalled rank's figures */
-#define TAG_ACK		7303		/* rank 0 has them */
-#define TAG_DONE	7304		/* rank 0 has reported: leave now */
 #define MSG_MAX		512
 
-/* How long a signalled rank waits for the others' figures, or rank 0's
- * receipt: well within the second Open MPI gives from its SIGTERM to its
- * SIGKILL. A rank whose figures rank 0 took then waits for rank 0's
- * report to be out before it exits (Open MPI ends the job's other ranks
- * at once when one exits non-zero), until the SIGKILL at the latest. */
-#define LAST_WAIT_S	0.5
-#define DONE_WAIT_S	5.0
 #define END_STOP	1		/* an error: the others stop */
 #define END_STONEWALL	2		/* its share is done: the others stop */
-
-static MPI_Comm last_comm = MPI_COMM_NULL;
 
 /* One rank's answer to "may we start?", and what it would write. */
 struct refusal {
@@ -95,14 +76,6 @@ struct ends {
 	double waited_s;		/* in meetings, all together */
 };
 
-static double now_real(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int fleet_mpi_join(int *argc, char ***argv, struct fleet_out *out)
 {
 	int provided, rank, size;
@@ -118,8 +91,7 @@ int fleet_mpi_join(int *argc, char ***argv, struct fleet_out *out)
 	out->rank = (unsigned int)rank;
 	out->size = (unsigned int)size;
 	dgen_fleet_host(out->host, sizeof(out->host));
-	MPI_Comm_dup(MPI_COMM_WORLD, &last_comm);
-	MPI_Comm_set_errhandler(last_comm, MPI_ERRORS_RETURN);
+	fleet_last_open();
 	return 0;
 }
 
@@ -140,44 +112,10 @@ int fleet_mpi_status(int rc)
 	return v;
 }
 
-/*
- * A signalled rank's leaving: rank 0, its report out, tells the ranks it
- * has figures from; they wait for that before they exit.
- */
-static void last_leave(struct fleet_out *out)
-{
-	double end = out->last_s + DONE_WAIT_S;
-	int32_t done = 1;
-	MPI_Request rq = MPI_REQUEST_NULL;
-	int got = 0;
-
-	if (out->rank != 0) {
-		if (!out->acked)
-			return;
-		MPI_Irecv(&done, 1, MPI_INT32_T, 0, TAG_DONE, last_comm, &rq);
-		while (!got && now_real() < end &&
-		       MPI_Test(&rq, &got, MPI_STATUS_IGNORE) == MPI_SUCCESS)
-			usleep(1000);
-		return;
-	}
-	for (unsigned int i = 1; out->ranks && i < out->size; i++) {
-		int fin = 0;
-
-		if (out->ranks[i].lost)
-			continue;
-		/* A few bytes go out at once (eagerly); no wait for the peer. */
-		MPI_Isend(&done, 1, MPI_INT32_T, (int)i, TAG_DONE, last_comm,
-			  &rq);
-		for (int n = 0; n < 20 && !fin &&
-		     MPI_Test(&rq, &fin, MPI_STATUS_IGNORE) == MPI_SUCCESS; n++)
-			usleep(500);
-	}
-}
-
 void fleet_mpi_leave(struct fleet_out *out, int abandon)
 {
 	if (out->signalled)
-		last_leave(out);
+		fleet_last_leave(out);
 	free(out->refusals);
 	free(out->ranks);
 	out->refusals = NULL;
@@ -186,7 +124,7 @@ void fleet_mpi_leave(struct fleet_out *out, int abandon)
 	 * MPI_Finalize could wait for them. */
 	if (!abandon) {
 		MPI_LEAKS_OFF();
-		MPI_Comm_free(&last_comm);
+		fleet_last_close();
 		MPI_Finalize();
 		MPI_LEAKS_ON();
 	}
@@ -293,7 +231,7 @@ static int on_pass(uint64_t n, enum dgen_run_edge edge,
 {
 	struct ends *e = arg;
 	uint64_t step = 2 * n + (edge == DGEN_RUN_VERIFY_BEGIN);
-	double t0 = now_real();
+	double t0 = fleet_now();
 
 	(void)p;
 	if (edge == DGEN_RUN_PASS_END ||
@@ -314,11 +252,11 @@ static int on_pass(uint64_t n, enum dgen_run_edge edge,
 		}
 		if (fleet_meet_met(&e->meet, step, e->done) ||
 		    (e->sig && __atomic_load_n(e->sig, __ATOMIC_RELAXED)) ||
-		    (e->time_s > 0 && now_real() - e->start_s >= e->time_s))
+		    (e->time_s > 0 && fleet_now() - e->start_s >= e->time_s))
 			break;
 		usleep(200);
 	}
-	e->waited_s += now_real() - t0;
+	e->waited_s += fleet_now() - t0;
 	return 0;
 }
 
@@ -471,153 +409,6 @@ static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
 	return 0;
 }
 
-/* ===== This rank's plan: its share of the host's CPUs ===== */
-
-/* Where the launcher lets this rank run, and the ranks that share it. */
-struct host_share {
-	cpu_set_t mask;			/* empty: not known */
-	unsigned int local, nlocal;	/* among the ranks on this host with
-					   the same mask */
-};
-
-/*
- * The ranks on this host (an MPI_COMM_TYPE_SHARED split) that may run on
- * the CPUs this one may: this one's place among them and their number,
- * for dgen_fleet_cpus. Unbound ranks all have the host's mask and share
- * its cores; ranks a launcher bound each to CPUs of their own are alone.
- * The split's colour is a hash (FNV-1a) of the mask: two masks that
- * collide only make those ranks' shares smaller. Collective.
- */
-static void host_share_get(struct host_share *h)
-{
-	uint64_t hash = 0xcbf29ce484222325ull;
-	const unsigned char *b = (const unsigned char *)&h->mask;
-	MPI_Comm host, same;
-	int r = 0, n = 1;
-
-	CPU_ZERO(&h->mask);
-	if (sched_getaffinity(0, sizeof(h->mask), &h->mask) < 0)
-		CPU_ZERO(&h->mask);
-	for (size_t i = 0; i < sizeof(h->mask); i++)
-		hash = (hash ^ b[i]) * 0x100000001b3ull;
-	if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0,
-				MPI_INFO_NULL, &host) == MPI_SUCCESS) {
-		if (MPI_Comm_split(host, (int)(hash & 0x7fffffff), 0,
-				   &same) == MPI_SUCCESS) {
-			MPI_Comm_rank(same, &r);
-			MPI_Comm_size(same, &n);
-			MPI_Comm_free(&same);
-		}
-		MPI_Comm_free(&host);
-	}
-	h->local = (unsigned int)r;
-	h->nlocal = (unsigned int)n;
-}
-
-/* The CPUs @p's threads run on, sorted, as a list for the report. */
-static void plan_cpus(const struct dgen_plan *p, char *buf, size_t len)
-{
-	unsigned int *c = calloc(p->nthreads, sizeof(*c)), n = 0;
-
-	buf[0] = '\0';
-	if (!c)
-		return;
-	for (unsigned int i = 0; i < p->nthreads; i++) {
-		unsigned int cpu = p->threads[i].cpu, k = n;
-
-		while (k && c[k - 1] > cpu)
-			k--;
-		if (k && c[k - 1] == cpu)
-			continue;
-		memmove(c + k + 1, c + k, (n - k) * sizeof(*c));
-		c[k] = cpu;
-		n++;
-	}
-	if (dgen_cpulist_format(buf, len, c, n) >= len && len > 4)
-		snprintf(buf + strnlen(buf, len - 4), 4, "...");
-	free(c);
-}
-
-/*
- * This rank's plan, as a plain run makes it (tools/dgen-uring.c
- * place_plan) but on its share of the host (dgen_fleet_cpus): the threads
- * asked, or one per core of the share; --bs and --qd as given, else the
- * plan's pools. @o's writer options follow it; the plan and the topology
- * must outlive the run. Returns 0 or -errno with @msg: this rank refuses.
- */
-static int rank_plan(const struct fleet_job *j, const struct host_share *h,
-		     struct dgen_fleet_rank *m, struct dgen_run_opts *o,
-		     struct dgen_topology **topo, struct dgen_plan **plan,
-		     char *msg, size_t msglen)
-{
-	struct dgen_plan_opts po = {
-		.io_size = j->run.writer.io_size,
-		.queue_depth = j->run.writer.queue_depth,
-		.one_request = !!(j->run.writer.ring_flags & DGEN_RING_IOPOLL),
-	};
-	struct dgen_plan_paths pp = {
-		.paths = o->paths, .n = o->npaths, .size = o->size,
-		.offset = o->offset,
-	};
-	unsigned int *allowed = NULL, n = 0, ncores = 0;
-	char *list = NULL;
-	size_t len;
-	int r;
-
-	r = dgen_topology_new(topo, msg, msglen);
-	if (r < 0)
-		return r;
-	if (!(*topo)->this_system) {
-		snprintf(msg, msglen, "the topology is a pretend machine (%s): a rank plans on the machine it runs on",
-			 (*topo)->source);
-		return -EINVAL;
-	}
-	len = (size_t)(*topo)->npus * 12 + 1;
-	allowed = calloc(CPU_SETSIZE, sizeof(*allowed));
-	list = malloc(len);
-	r = -ENOMEM;
-	if (!allowed || !list)
-		goto out;
-	for (unsigned int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &h->mask))
-			allowed[n++] = c;
-	r = dgen_fleet_cpus(*topo, n ? allowed : NULL, n, h->local, h->nlocal,
-			    list, len, &ncores);
-	if (r < 0) {
-		snprintf(msg, msglen, "cannot find this rank's CPUs (local rank %u of %u): %s",
-			 h->local, h->nlocal, strerror(-r));
-		goto out;
-	}
-	po.cpus = list;
-	po.threads = j->run.writer.threads ? j->run.writer.threads : ncores;
-	if (!o->npaths) {
-		/* Trees plan nothing: as many unpinned threads. */
-		o->writer.threads = po.threads;
-		if (!o->writer.io_size)
-			o->writer.io_size = DGEN_IO_SIZE_DEFAULT;
-		if (!o->writer.queue_depth)
-			o->writer.queue_depth = DGEN_QUEUE_DEPTH_DEFAULT;
-		snprintf(m->cpus, sizeof(m->cpus), "%s", list);
-	} else {
-		r = dgen_plan_new_paths(plan, *topo, &pp, &po, msg, msglen);
-		if (r < 0)
-			goto out;
-		o->writer.plan = *plan;
-		o->writer.threads = (*plan)->nthreads;
-		o->writer.io_size = (*plan)->targets[0].pool.io_size;
-		o->writer.queue_depth = (*plan)->targets[0].pool.queue_depth;
-		plan_cpus(*plan, m->cpus, sizeof(m->cpus));
-	}
-	m->threads = o->writer.threads;
-	m->io_size = o->writer.io_size;
-	m->queue_depth = o->writer.queue_depth;
-	r = 0;
-out:
-	free(allowed);
-	free(list);
-	return r;
-}
-
 /* Shared files: rank 0 makes the file whole before the others open it, so
  * no rank's open races another's create or shrinks what it extended. */
 static void shared_extend(const struct fleet_job *j, struct dgen_run *r)
@@ -751,101 +542,6 @@ static void rank_figures(struct dgen_fleet_rank *m,
 	}
 }
 
-/* Not rank 0: send the figures, wait a moment for the receipt. */
-static void last_send(struct fleet_out *out, double end)
-{
-	MPI_Request rq = MPI_REQUEST_NULL, aq = MPI_REQUEST_NULL;
-	int32_t got_ack = 0;
-	int sent = 0, acked = 0;
-
-	MPI_Isend(&out->mine, sizeof(out->mine), MPI_BYTE, 0, TAG_LAST,
-		  last_comm, &rq);
-	MPI_Irecv(&got_ack, 1, MPI_INT32_T, 0, TAG_ACK, last_comm, &aq);
-	while (!(sent && acked) && now_real() < end) {
-		if ((!sent && MPI_Test(&rq, &sent, MPI_STATUS_IGNORE)) ||
-		    (!acked && MPI_Test(&aq, &acked, MPI_STATUS_IGNORE)))
-			break;		/* the errors return: rank 0 is gone */
-		usleep(1000);
-	}
-	out->acked = acked && got_ack;
-}
-
-/* Rank 0: every rank's figures that come in time; the others lost. */
-static void last_gather(struct fleet_out *out, double end)
-{
-	MPI_Request *req = calloc(out->size, sizeof(*req));
-	MPI_Request *acks = calloc(out->size, sizeof(*acks));
-	int *in = calloc(out->size, sizeof(*in));
-	unsigned int got = 1;
-	int32_t ack = 1;
-
-	out->ranks = calloc(out->size, sizeof(*out->ranks));
-	if (!req || !acks || !in || !out->ranks) {
-		free(out->ranks);
-		out->ranks = NULL;
-		goto out;
-	}
-	out->ranks[0] = out->mine;
-	for (unsigned int i = 1; i < out->size; i++) {
-		acks[i] = MPI_REQUEST_NULL;
-		MPI_Irecv(&out->ranks[i], sizeof(out->mine), MPI_BYTE, (int)i,
-			  TAG_LAST, last_comm, &req[i]);
-	}
-	while (got < out->size && now_real() < end) {
-		for (unsigned int i = 1; i < out->size; i++) {
-			int done = 0;
-
-			if (in[i] || MPI_Test(&req[i], &done, MPI_STATUS_IGNORE) ||
-			    !done)
-				continue;
-			in[i] = 1;
-			got++;
-			MPI_Isend(&ack, 1, MPI_INT32_T, (int)i, TAG_ACK,
-				  last_comm, &acks[i]);
-		}
-		usleep(1000);
-	}
-	for (unsigned int i = 1; i < out->size; i++) {
-		struct dgen_fleet_rank *r = &out->ranks[i];
-
-		if (in[i])
-			continue;
-		/* Whatever landed in the buffer is not figures. */
-		memset(r, 0, sizeof(*r));
-		r->rank = i;
-		r->lost = 1;
-		r->stopped_by = -1;
-		r->error_target = -1;
-		snprintf(r->host, sizeof(r->host), "?");
-	}
-	/* The receipts are a few bytes, out at once (eagerly). */
-	for (unsigned int i = 1; i < out->size; i++) {
-		int fin = 0;
-
-		for (int n = 0; in[i] && !fin && n < 20 &&
-		     !MPI_Test(&acks[i], &fin, MPI_STATUS_IGNORE); n++)
-			usleep(500);
-	}
-out:
-	free(req);
-	free(acks);
-	free(in);
-}
-
-/*
- * A signalled rank's figures to rank 0, and rank 0's gathering of them
- * (see the top of the file). Rank 0 gets out->ranks, the silent ranks
- * marked lost; another rank learns whether rank 0 has its figures.
- */
-static void last_exchange(struct fleet_out *out)
-{
-	out->last_s = now_real();
-	if (out->rank)
-		last_send(out, out->last_s + LAST_WAIT_S);
-	else
-		last_gather(out, out->last_s + LAST_WAIT_S);
-}
-
 int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 {
 	char (*paths)[DGEN_FLEET_PATH_MAX] = calloc(j->ndev + 1, sizeof(*paths));
@@ -858,7 +554,7 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	struct dgen_run *r = NULL;
 	struct dgen_topology *topo = NULL;
 	struct dgen_plan *plan = NULL;
-	struct host_share hs;
+	struct fleet_share hs;
 	char msg[MSG_MAX] = "";
 	double t0 = 0;
 	int err = -ENOMEM, stop;
@@ -867,13 +563,14 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	m->stopped_by = -1;
 	m->error_target = -1;
 	snprintf(m->host, sizeof(m->host), "%s", out->host);
-	host_share_get(&hs);
+	fleet_share_get(&hs);
 	if (!paths || !pv || ends_begin(&e, out->size, out->rank) ||
 	    fleet_meet_begin(&e.meet, out->size, out->rank))
 		goto out;
 	err = rank_opts(j, out, paths, pv, &tree, &o, msg, sizeof(msg));
 	if (!err)
-		err = rank_plan(j, &hs, m, &o, &topo, &plan, msg, sizeof(msg));
+		err = fleet_rank_plan(j, &hs, m, &o, &topo, &plan, msg,
+				      sizeof(msg));
 	/* Another rank's stop reaches the run through @e (e.run is set
 	 * before the run starts). */
 	o.progress = on_progress;
@@ -903,12 +600,12 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 		m->targets[k].size = i.size;
 	}
 	MPI_Barrier(MPI_COMM_WORLD);
-	m->start_s = e.start_s = now_real();
+	m->start_s = e.start_s = fleet_now();
 	if (r && dgen_run_exec(r, &res, msg, sizeof(msg)) == 0)
 		rank_figures(m, &res);
 	else if (r)
 		m->error = -ENOMEM;
-	m->end_s = now_real();
+	m->end_s = fleet_now();
 	m->stonewalled = e.stonewalled;
 	m->stopped_by = e.stopped_by;
 	m->waited_s = e.waited_s;
@@ -919,18 +616,18 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	    ends_finish(&e, stop, j->run.stop)) {
 		out->signalled = 1;
 		m->signalled = 1;
-		last_exchange(out);
+		fleet_last_exchange(out);
 		err = 0;
 		goto out;
 	}
 	/* Every run has ended: no step can come any more. */
 	fleet_meet_end(&e.meet, 0);
-	t0 = now_real();
+	t0 = fleet_now();
 	if (out->rank == 0)
 		out->ranks = calloc(out->size, sizeof(*out->ranks));
 	MPI_Gather(m, sizeof(*m), MPI_BYTE, out->ranks, sizeof(*m), MPI_BYTE,
 		   0, MPI_COMM_WORLD);
-	out->report_s = now_real() - t0;
+	out->report_s = fleet_now() - t0;
 	err = 0;
 out:
 	dgen_run_free(r);
