@@ -4,13 +4,14 @@
  * (fleet_mpi.h)
  *
  * Every collective here is entered by every rank in the same order:
- * the refusal allgather, the start barrier, the end exchange, the gather.
- * Between the barrier and the end exchange each rank runs on its own; the
- * only traffic is one small message from each rank to each other when it
- * finishes, saying whether the others should stop (its error, or its end
- * under stonewall). A rank polls for those from the run's progress
- * callback, on the run's own thread, so MPI is only ever called from one
- * thread (MPI_THREAD_FUNNELED).
+ * the host split (fleet_place.c), the refusal allgather, the start
+ * barrier, the gather. Between the barrier and the gather the ranks
+ * exchange only small messages: the step each has reached, to meet
+ * before each pass and read-back (fleet_meet.c), and one from each rank
+ * to each other when its run ends, saying whether the others should stop
+ * (its error, or its end under stonewall). A rank polls for those from
+ * the run's progress and pass callbacks, on the run's own thread, so MPI
+ * is only ever called from one thread (MPI_THREAD_FUNNELED).
  *
  * A rank that dies takes no part in any of this: see fleet_last.c. Its
  * plan, each rank's share of its host, is fleet_place.c's.
@@ -272,8 +273,7 @@ static void on_progress(const struct dgen_run_progress *p, void *arg)
 	}
 }
 
-/* This rank's run options: its paths, stream ids or slice, its rate. */
-/* A tree's: its directory (expanded), its files' stream ids after the
+/* A tree's run options: its directory (expanded), its files' stream ids after the
  * lower ranks'. */
 static int rank_tree(const struct fleet_job *j, struct fleet_out *out,
 		     char *dir, struct dgen_run_tree *tree,
@@ -317,6 +317,8 @@ static int rank_tree(const struct fleet_job *j, struct fleet_out *out,
 	return 0;
 }
 
+/* This rank's run options: its paths (or tree), stream ids or slice, its
+ * rate. */
 static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
 		     char (*paths)[DGEN_FLEET_PATH_MAX], const char **pv,
 		     struct dgen_run_tree *tree, struct dgen_run_opts *o,
