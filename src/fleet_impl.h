@@ -55,13 +55,14 @@ void fleet_last_open(void);
 void fleet_last_close(void);
 
 /*
- * fleet_last_exchange - a signalled rank: its figures to rank 0, or, on
- * rank 0, every rank's that come in time (out->ranks, the others lost).
+ * fleet_last_exchange - a signalled rank: its figures to the gatherers
+ * (ranks 0 and 1), and on those, every rank's that come in time
+ * (out->ranks, the others lost); out->reports on the one that reports.
  */
 void fleet_last_exchange(struct fleet_out *out);
 
-/* fleet_last_leave - rank 0 says its report is out; the others wait for
- * that (a moment) before they exit. */
+/* fleet_last_leave - the reporter says its report is out; the others wait
+ * for that (a moment) before they exit. */
 void fleet_last_leave(struct fleet_out *out);
 
 #endif /* DGEN_FLEET_IMPL_H */

@@ -7,8 +7,10 @@
  * second later). So a signalled rank enters no collective: it sends its
  * figures to rank 0 and waits a moment for the receipt, and rank 0 waits
  * as long for every rank's; the ranks it hears nothing from are the lost
- * ones. This runs on a duplicate of the world whose errors return, as a
- * dead peer's broken connection must not abort the ranks still alive.
+ * ones. Rank 1 gathers too, and reports when it hears nothing from rank
+ * 0, so a report comes whichever one rank dies. This runs on a duplicate
+ * of the world whose errors return, as a dead peer's broken connection
+ * must not abort the ranks still alive.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +25,11 @@
 #define TAG_ACK		7303		/* rank 0 has them */
 #define TAG_DONE	7304		/* rank 0 has reported: leave now */
 
-/* How long a signalled rank waits for the others' figures, or rank 0's
+/* How long a signalled rank waits for the others' figures, or for a
  * receipt: well within the second Open MPI gives from its SIGTERM to its
- * SIGKILL. A rank whose figures rank 0 took then waits for rank 0's
- * report to be out before it exits (Open MPI ends the job's other ranks
- * at once when one exits non-zero), until the SIGKILL at the latest. */
+ * SIGKILL. A rank whose figures were taken then waits for the report to
+ * be out before it exits (Open MPI ends the job's other ranks at once
+ * when one exits non-zero), until the SIGKILL at the latest. */
 #define LAST_WAIT_S	0.5
 #define DONE_WAIT_S	5.0
 
@@ -45,32 +47,39 @@ void fleet_last_close(void)
 		MPI_Comm_free(&last_comm);
 }
 
-/* Not rank 0: send the figures, wait a moment for the receipt. */
-static void last_send(struct fleet_out *out, double end)
+/* Ranks 0 and 1 gather: rank 1 reports should rank 0 be the one lost. */
+static unsigned int gatherers(const struct fleet_out *out)
 {
-	MPI_Request rq = MPI_REQUEST_NULL, aq = MPI_REQUEST_NULL;
-	int32_t got_ack = 0;
-	int sent = 0, acked = 0;
-
-	MPI_Isend(&out->mine, sizeof(out->mine), MPI_BYTE, 0, TAG_LAST,
-		  last_comm, &rq);
-	MPI_Irecv(&got_ack, 1, MPI_INT32_T, 0, TAG_ACK, last_comm, &aq);
-	while (!(sent && acked) && fleet_now() < end) {
-		if ((!sent && MPI_Test(&rq, &sent, MPI_STATUS_IGNORE)) ||
-		    (!acked && MPI_Test(&aq, &acked, MPI_STATUS_IGNORE)))
-			break;		/* the errors return: rank 0 is gone */
-		usleep(1000);
-	}
-	out->acked = acked && got_ack;
+	return out->size < 2 ? out->size : 2;
 }
 
-/* Rank 0: every rank's figures that come in time; the others lost. */
+/* Not a gatherer: wait a moment for a receipt from either. */
+static void last_wait_ack(struct fleet_out *out, double end)
+{
+	MPI_Request aq[2] = { MPI_REQUEST_NULL, MPI_REQUEST_NULL };
+	int32_t ack[2] = { 0, 0 };
+	int acked = 0;
+
+	for (unsigned int g = 0; g < gatherers(out); g++)
+		MPI_Irecv(&ack[g], 1, MPI_INT32_T, (int)g, TAG_ACK, last_comm,
+			  &aq[g]);
+	while (!acked && fleet_now() < end) {
+		for (unsigned int g = 0; g < gatherers(out) && !acked; g++)
+			if (aq[g] != MPI_REQUEST_NULL &&
+			    MPI_Test(&aq[g], &acked, MPI_STATUS_IGNORE))
+				aq[g] = MPI_REQUEST_NULL; /* errors return: gone */
+		usleep(1000);
+	}
+	out->acked = acked;
+}
+
+/* A gatherer: every rank's figures that come in time; the others lost. */
 static void last_gather(struct fleet_out *out, double end)
 {
 	MPI_Request *req = calloc(out->size, sizeof(*req));
 	MPI_Request *acks = calloc(out->size, sizeof(*acks));
 	int *in = calloc(out->size, sizeof(*in));
-	unsigned int got = 1;
+	unsigned int got = 1, self = out->rank;
 	int32_t ack = 1;
 
 	out->ranks = calloc(out->size, sizeof(*out->ranks));
@@ -79,14 +88,16 @@ static void last_gather(struct fleet_out *out, double end)
 		out->ranks = NULL;
 		goto out;
 	}
-	out->ranks[0] = out->mine;
-	for (unsigned int i = 1; i < out->size; i++) {
-		acks[i] = MPI_REQUEST_NULL;
-		MPI_Irecv(&out->ranks[i], sizeof(out->mine), MPI_BYTE, (int)i,
-			  TAG_LAST, last_comm, &req[i]);
+	out->ranks[self] = out->mine;
+	in[self] = 1;
+	for (unsigned int i = 0; i < out->size; i++) {
+		acks[i] = req[i] = MPI_REQUEST_NULL;
+		if (i != self)
+			MPI_Irecv(&out->ranks[i], sizeof(out->mine), MPI_BYTE,
+				  (int)i, TAG_LAST, last_comm, &req[i]);
 	}
 	while (got < out->size && fleet_now() < end) {
-		for (unsigned int i = 1; i < out->size; i++) {
+		for (unsigned int i = 0; i < out->size; i++) {
 			int done = 0;
 
 			if (in[i] || MPI_Test(&req[i], &done, MPI_STATUS_IGNORE) ||
@@ -99,7 +110,7 @@ static void last_gather(struct fleet_out *out, double end)
 		}
 		usleep(1000);
 	}
-	for (unsigned int i = 1; i < out->size; i++) {
+	for (unsigned int i = 0; i < out->size; i++) {
 		struct dgen_fleet_rank *r = &out->ranks[i];
 
 		if (in[i])
@@ -113,13 +124,16 @@ static void last_gather(struct fleet_out *out, double end)
 		snprintf(r->host, sizeof(r->host), "?");
 	}
 	/* The receipts are a few bytes, out at once (eagerly). */
-	for (unsigned int i = 1; i < out->size; i++) {
+	for (unsigned int i = 0; i < out->size; i++) {
 		int fin = 0;
 
-		for (int n = 0; in[i] && !fin && n < 20 &&
+		for (int n = 0; in[i] && i != self && !fin && n < 20 &&
 		     !MPI_Test(&acks[i], &fin, MPI_STATUS_IGNORE); n++)
 			usleep(500);
 	}
+	/* Rank 1 heard from rank 0: rank 0 reports, and says when it has. */
+	out->reports = self == 0 || !in[0];
+	out->acked = !out->reports;
 out:
 	free(req);
 	free(acks);
@@ -127,22 +141,40 @@ out:
 }
 
 /*
- * A signalled rank's figures to rank 0, and rank 0's gathering of them
- * (see the top of the file). Rank 0 gets out->ranks, the silent ranks
- * marked lost; another rank learns whether rank 0 has its figures.
+ * A signalled rank's figures to the gatherers, and theirs of every rank
+ * (see the top of the file). The reporting gatherer (rank 0, or rank 1
+ * when rank 0 is lost) gets out->reports and out->ranks, the silent ranks
+ * marked lost; another rank learns whether a gatherer has its figures.
  */
 void fleet_last_exchange(struct fleet_out *out)
 {
+	MPI_Request sq[2] = { MPI_REQUEST_NULL, MPI_REQUEST_NULL };
+	double end;
+
 	out->last_s = fleet_now();
-	if (out->rank)
-		last_send(out, out->last_s + LAST_WAIT_S);
+	end = out->last_s + LAST_WAIT_S;
+	/* The sends finish as the gatherers take them, while each side
+	 * polls its own requests; one to a dead rank never does. */
+	for (unsigned int g = 0; g < gatherers(out); g++)
+		if (g != out->rank)
+			MPI_Isend(&out->mine, sizeof(out->mine), MPI_BYTE,
+				  (int)g, TAG_LAST, last_comm, &sq[g]);
+	if (out->rank < gatherers(out))
+		last_gather(out, end);
 	else
-		last_gather(out, out->last_s + LAST_WAIT_S);
+		last_wait_ack(out, end);
+	for (unsigned int g = 0; g < 2; g++) {
+		int fin = 0;
+
+		for (int n = 0; sq[g] != MPI_REQUEST_NULL && !fin && n < 20 &&
+		     !MPI_Test(&sq[g], &fin, MPI_STATUS_IGNORE); n++)
+			usleep(500);
+	}
 }
 
 /*
- * A signalled rank's leaving: rank 0, its report out, tells the ranks it
- * has figures from; they wait for that before they exit.
+ * A signalled rank's leaving: the reporter, its report out, tells the
+ * ranks it has figures from; they wait for that before they exit.
  */
 void fleet_last_leave(struct fleet_out *out)
 {
@@ -151,19 +183,20 @@ void fleet_last_leave(struct fleet_out *out)
 	MPI_Request rq = MPI_REQUEST_NULL;
 	int got = 0;
 
-	if (out->rank != 0) {
+	if (!out->reports) {
 		if (!out->acked)
 			return;
-		MPI_Irecv(&done, 1, MPI_INT32_T, 0, TAG_DONE, last_comm, &rq);
+		MPI_Irecv(&done, 1, MPI_INT32_T, MPI_ANY_SOURCE, TAG_DONE,
+			  last_comm, &rq);
 		while (!got && fleet_now() < end &&
 		       MPI_Test(&rq, &got, MPI_STATUS_IGNORE) == MPI_SUCCESS)
 			usleep(1000);
 		return;
 	}
-	for (unsigned int i = 1; out->ranks && i < out->size; i++) {
+	for (unsigned int i = 0; out->ranks && i < out->size; i++) {
 		int fin = 0;
 
-		if (out->ranks[i].lost)
+		if (i == out->rank || out->ranks[i].lost)
 			continue;
 		/* A few bytes go out at once (eagerly); no wait for the peer. */
 		MPI_Isend(&done, 1, MPI_INT32_T, (int)i, TAG_DONE, last_comm,

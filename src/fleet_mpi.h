@@ -37,10 +37,14 @@ struct fleet_out {
 	int refused;			/* some rank refused: nothing written */
 	char *refusals;			/* rank 0: one line per refusing rank */
 	int signalled;			/* a signal stopped this rank: it left
-					   without waiting for the others; rank 0
-					   has out->ranks, the silent ones lost */
-	int acked;			/* signalled, not rank 0: rank 0 has
-					   its figures (it reports them) */
+					   without waiting for the others; the
+					   reporter has out->ranks, the silent
+					   ones lost */
+	int reports;			/* signalled: this rank prints the
+					   fleet's report (rank 0, or rank 1
+					   when rank 0 is lost), out->ranks */
+	int acked;			/* signalled, not reporting: the
+					   reporter has its figures */
 	double last_s;			/* signalled: when it began to leave */
 	struct dgen_fleet_rank mine;
 	struct dgen_fleet_rank *ranks;	/* rank 0: every rank's, by rank */

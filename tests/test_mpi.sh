@@ -172,43 +172,51 @@ rc=$?
 	fail "stonewall: exit $rc $(cat "$D/w.err") $(jq -c '.ranks[] | {status, written}' "$D/w.json")"
 rm -f "$D"/w*
 
-# --- a rank killed mid-run: the job ends, rank 0's report names it ---
+# --- a rank killed mid-run: the job ends, a report names it ---
 # Open MPI stops the others with SIGTERM and SIGKILLs them a second later
-# (odls_base_sigkill_timeout); rank 0 needs half of that for its report,
-# and a loaded machine under ASan may need more: 3 s here.
-OMPI_MCA_odls_base_sigkill_timeout=3 \
-	mpi 3 --dev "$D/k%r" --size 64M --time 100 --json >"$D/k.out" 2>"$D/k.err" &
-job=$!
-victim=
-for _ in $(seq 600); do
-	for p in $(pgrep -x dgen-uring); do
-		if tr '\0' '\n' </proc/$p/cmdline 2>/dev/null | grep -qx "$D/k%r" &&
-		   tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1; then
-			victim=$p
-		fi
+# (odls_base_sigkill_timeout); the report needs half of that, and a
+# loaded machine under ASan may need more: 3 s here. Rank 0 reports when
+# rank 1 dies; rank 1 does when rank 0 does.
+written() { [ "$(du -k "$1" 2>/dev/null | cut -f1)" -gt 0 ] 2>/dev/null; }
+for victim_rank in 1 0; do
+	reporter=$((1 - victim_rank))
+	OMPI_MCA_odls_base_sigkill_timeout=3 \
+		mpi 3 --dev "$D/k%r" --size 64M --time 100 --json >"$D/k.out" 2>"$D/k.err" &
+	job=$!
+	victim=
+	for _ in $(seq 600); do
+		for p in $(pgrep -x dgen-uring); do
+			if tr '\0' '\n' </proc/$p/cmdline 2>/dev/null | grep -qx "$D/k%r" &&
+			   tr '\0' '\n' </proc/$p/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$victim_rank"; then
+				victim=$p
+			fi
+		done
+		# every rank has data on its file (tmpfs allocates as written)
+		[ -n "$victim" ] && written "$D/k0" && written "$D/k1" && written "$D/k2" && break
+		sleep 0.1
 	done
-	[ -n "$victim" ] && [ -s "$D/k1" ] && break
-	sleep 0.1
-done
-if [ -z "$victim" ]; then
-	fail "killed rank: rank 1 never started"
-	kill "$job" 2>/dev/null
-else
+	if [ -z "$victim" ]; then
+		fail "killed rank $victim_rank: it never started"
+		kill "$job" 2>/dev/null
+		wait "$job"
+		continue
+	fi
 	kill -9 "$victim"
 	wait "$job"
 	rc=$?
-	# rank 2 may be lost too when its figures are slow to come; rank 1
-	# must be, and rank 0 is the one that reports
-	if [ $rc != 0 ] && [ $rc != 124 ] && grep -q "rank 1: lost" "$D/k.err" &&
-	   jq -e '.signalled and .lost_ranks >= 1 and .ranks[1].status == "lost" and
-		  .ranks[0].status == "stopped" and .ranks[0].signalled and
-		  .ranks[0].written > 0 and .status == "lost"' "$D/k.out" >/dev/null; then
-		ok "killed rank: exit $rc, $(jq -c '[.ranks[] | {rank, status, written}]' "$D/k.out")"
+	# rank 2 may be lost too when its figures are slow to come; the
+	# killed rank must be, and the reporter is not
+	if [ $rc != 0 ] && [ $rc != 124 ] && grep -q "rank $victim_rank: lost" "$D/k.err" &&
+	   jq -e --argjson v $victim_rank --argjson r $reporter \
+		'.signalled and .lost_ranks >= 1 and .ranks[$v].status == "lost" and
+		 .ranks[$r].status == "stopped" and .ranks[$r].signalled and
+		 .ranks[$r].written > 0 and .status == "lost"' "$D/k.out" >/dev/null; then
+		ok "killed rank $victim_rank: exit $rc, rank $reporter reports $(jq -c '[.ranks[] | {rank, status, written}]' "$D/k.out")"
 	else
-		fail "killed rank: exit $rc, $(cat "$D/k.err") $(cat "$D/k.out")"
+		fail "killed rank $victim_rank: exit $rc, $(cat "$D/k.err") $(cat "$D/k.out")"
 	fi
-fi
-rm -f "$D"/k*
+	rm -f "$D"/k*
+done
 
 # --- an I/O error on one rank stops the others; each reports its bytes ---
 # rank 1's file is on a 4 MiB tmpfs: ENOSPC past it (root: a mount)

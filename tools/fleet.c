@@ -105,10 +105,11 @@ static void report_json(const struct fleet_cli *c, const struct fleet_job *j,
 	printf("  \"seed\": %llu,\n  \"seed_drawn\": %s,\n  \"mode\": \"%s\",\n",
 	       (unsigned long long)c->seed, c->seed_set ? "false" : "true",
 	       mode_name(j->run.mode));
-	/* bs, qd, threads: rank 0's plan (each rank's in ranks[]) */
+	/* bs, qd, threads: the reporting rank's plan (rank 0's unless it
+	 * is lost; each rank's in ranks[]) */
 	printf("  \"job\": { \"bs\": %u, \"qd\": %u, \"threads_per_rank\": %u, \"offset\": %llu },\n",
-	       out->ranks[0].io_size, out->ranks[0].queue_depth,
-	       out->ranks[0].threads, (unsigned long long)c->offset);
+	       out->mine.io_size, out->mine.queue_depth,
+	       out->mine.threads, (unsigned long long)c->offset);
 	printf("  \"bytes\": %llu,\n  \"written\": %llu,\n  \"read\": %llu,\n  \"mismatches\": %llu,\n",
 	       (unsigned long long)(s->written + s->read),
 	       (unsigned long long)s->written, (unsigned long long)s->read,
@@ -182,9 +183,9 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 	printf("dgen-uring %s: %u ranks, %s%s%s, %u thread%s per rank, bs %u, qd %u\n",
 	       DGEN_VERSION_STRING, out->size, mode_name(j->run.mode),
 	       j->shared ? ", shared targets" : "",
-	       j->stonewall ? ", stonewall" : "", out->ranks[0].threads,
-	       out->ranks[0].threads > 1 ? "s" : "", out->ranks[0].io_size,
-	       out->ranks[0].queue_depth);
+	       j->stonewall ? ", stonewall" : "", out->mine.threads,
+	       out->mine.threads > 1 ? "s" : "", out->mine.io_size,
+	       out->mine.queue_depth);
 	printf("  seed %llu%s\n", (unsigned long long)c->seed,
 	       c->seed_set ? "" : " (drawn at random by rank 0: give --seed to repeat)");
 	if (j->run.rate)
@@ -362,9 +363,9 @@ int fleet_main(const struct fleet_cli *c, int *rc)
 		*rc = EXIT_IO;
 	} else if (out.signalled) {
 		/* No collectives from here: the others may be gone. Rank 0
-		 * reports what came; a rank whose figures it did not take
-		 * says what it did itself. */
-		if (out.rank == 0 && out.ranks) {
+		 * (rank 1 if rank 0 is lost) reports what came; a rank whose
+		 * figures it did not take says what it did itself. */
+		if (out.reports && out.ranks) {
 			*rc = report(&cl, &j, &out);
 		} else {
 			if (!out.acked)
