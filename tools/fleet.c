@@ -256,11 +256,19 @@ static int complaints(const struct fleet_cli *c, const struct fleet_out *out)
 			continue;
 		}
 		if (r->error) {
-			const char *t = r->error_target >= 0 &&
-				(uint32_t)r->error_target < r->ntargets ?
-				r->targets[r->error_target].path :
-				r->files ? r->targets[0].path : "(no target)";
+			char file[DGEN_FLEET_PATH_MAX + 64];
+			const char *t = file;
 
+			/* a tree's error names its file, by index */
+			if (!r->files || r->error_target < 0 ||
+			    dgen_tree_path(file, sizeof(file), r->targets[0].path,
+					   c->tree->fanout,
+					   (uint64_t)r->error_target,
+					   dgen_format_suffix(c->tree->format)) < 0)
+				t = r->error_target >= 0 &&
+				    (uint32_t)r->error_target < r->ntargets ?
+				    r->targets[r->error_target].path :
+				    r->files ? r->targets[0].path : "(no target)";
 			fprintf(stderr, "dgen-uring: rank %u (%s): %s at offset %llu failed: %s\n",
 				r->rank, r->host, t,
 				(unsigned long long)r->error_offset,
@@ -287,7 +295,8 @@ static int complaints(const struct fleet_cli *c, const struct fleet_out *out)
 	return rc;
 }
 
-/* Rank 0: the fleet's report, and the exit status it calls for. */
+/* The reporting rank: the fleet's report, and the exit status it calls
+ * for. */
 static int report(const struct fleet_cli *c, const struct fleet_job *j,
 		  const struct fleet_out *out)
 {
