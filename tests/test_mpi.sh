@@ -232,6 +232,13 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$D/m0" "$D/m1" &&
 	else
 		fail "error on rank 1: exit $rc, $(cat "$D/e.err") $(cat "$D/e.json")"
 	fi
+	# a tree's error names its file
+	rm -f "$D/m0/f" "$D/m1/f"
+	mpi 2 --dir "$D/m%r/t" --files 32 --file-size 256K >/dev/null 2>"$D/e.err"
+	rc=$?
+	[ $rc = 3 ] && grep -q "rank 1 ([^)]*): $D/m1/t/d000/f0000[0-9][0-9] at offset [0-9]* failed: No space left" "$D/e.err" &&
+		ok "error in a tree: $(grep "rank 1" "$D/e.err")" ||
+		fail "error in rank 1's tree: exit $rc, $(cat "$D/e.err")"
 	umount "$D/m1"
 else
 	echo "skip: an I/O error on one rank needs root to mount a small tmpfs"
