@@ -47,6 +47,20 @@ void fleet_last_close(void)
 		MPI_Comm_free(&last_comm);
 }
 
+/*
+ * Give a send a moment (10 ms at most) to go out: a few bytes go eagerly,
+ * figures as the peer takes them; one to a dead peer never does, and is
+ * left behind (no MPI_Finalize follows).
+ */
+static void settle(MPI_Request *rq)
+{
+	int fin = 0;
+
+	for (int n = 0; *rq != MPI_REQUEST_NULL && !fin && n < 20 &&
+	     MPI_Test(rq, &fin, MPI_STATUS_IGNORE) == MPI_SUCCESS; n++)
+		usleep(500);
+}
+
 /* Ranks 0 and 1 gather: rank 1 reports should rank 0 be the one lost. */
 static unsigned int gatherers(const struct fleet_out *out)
 {
@@ -123,14 +137,8 @@ static void last_gather(struct fleet_out *out, double end)
 		r->error_target = -1;
 		snprintf(r->host, sizeof(r->host), "?");
 	}
-	/* The receipts are a few bytes, out at once (eagerly). */
-	for (unsigned int i = 0; i < out->size; i++) {
-		int fin = 0;
-
-		for (int n = 0; in[i] && i != self && !fin && n < 20 &&
-		     !MPI_Test(&acks[i], &fin, MPI_STATUS_IGNORE); n++)
-			usleep(500);
-	}
+	for (unsigned int i = 0; i < out->size; i++)
+		settle(&acks[i]);
 	/* Rank 1 heard from rank 0: rank 0 reports, and says when it has. */
 	out->reports = self == 0 || !in[0];
 	out->acked = !out->reports;
@@ -153,8 +161,6 @@ void fleet_last_exchange(struct fleet_out *out)
 
 	out->last_s = fleet_now();
 	end = out->last_s + LAST_WAIT_S;
-	/* The sends finish as the gatherers take them, while each side
-	 * polls its own requests; one to a dead rank never does. */
 	for (unsigned int g = 0; g < gatherers(out); g++)
 		if (g != out->rank)
 			MPI_Isend(&out->mine, sizeof(out->mine), MPI_BYTE,
@@ -163,13 +169,8 @@ void fleet_last_exchange(struct fleet_out *out)
 		last_gather(out, end);
 	else
 		last_wait_ack(out, end);
-	for (unsigned int g = 0; g < 2; g++) {
-		int fin = 0;
-
-		for (int n = 0; sq[g] != MPI_REQUEST_NULL && !fin && n < 20 &&
-		     !MPI_Test(&sq[g], &fin, MPI_STATUS_IGNORE); n++)
-			usleep(500);
-	}
+	settle(&sq[0]);
+	settle(&sq[1]);
 }
 
 /*
@@ -194,15 +195,10 @@ void fleet_last_leave(struct fleet_out *out)
 		return;
 	}
 	for (unsigned int i = 0; out->ranks && i < out->size; i++) {
-		int fin = 0;
-
 		if (i == out->rank || out->ranks[i].lost)
 			continue;
-		/* A few bytes go out at once (eagerly); no wait for the peer. */
 		MPI_Isend(&done, 1, MPI_INT32_T, (int)i, TAG_DONE, last_comm,
 			  &rq);
-		for (int n = 0; n < 20 && !fin &&
-		     MPI_Test(&rq, &fin, MPI_STATUS_IGNORE) == MPI_SUCCESS; n++)
-			usleep(500);
+		settle(&rq);
 	}
 }
