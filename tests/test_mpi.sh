@@ -3,8 +3,11 @@
 #
 # test_mpi.sh - dgen-uring as a fleet under Open MPI's mpirun on this one
 # machine (2 to 4 ranks, a few MiB each, files in /dev/shm): a file per
-# rank, one shared stream, verify-only, refusals, a killed rank, --time,
-# --passes with --verify, --stonewall; and a plain start that stays plain.
+# rank, one shared stream, verify-only, refusals, --time, --passes with
+# --verify and the meetings before each pass and read-back, --stonewall,
+# a killed rank (1, then 0), an I/O error on one rank, the fleet's --rate,
+# a tree per rank, one path for two ranks, each rank's CPUs; and a plain
+# start that stays plain.
 # Every check runs the real tool and reads back real files: byte compares
 # against --stdout, ratios measured by dgen-inspect (real lz4/zstd/xxhash).
 #
