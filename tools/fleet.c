@@ -241,6 +241,24 @@ static void report_human(const struct fleet_cli *c, const struct fleet_job *j,
 	putchar('\n');
 }
 
+/*
+ * A rank's target @k by name: a tree's file @k (its directory when the
+ * path is too long), else its target @k; "(no target)" for -1.
+ */
+static const char *rank_target_name(const struct fleet_cli *c,
+				    const struct dgen_fleet_rank *r, int64_t k,
+				    char *buf, size_t len)
+{
+	if (k < 0 || (!r->files && (uint64_t)k >= r->ntargets))
+		return "(no target)";
+	if (!r->files)
+		return r->targets[k].path;
+	if (dgen_tree_path(buf, len, r->targets[0].path, c->tree->fanout,
+			   (uint64_t)k, dgen_format_suffix(c->tree->format)) < 0)
+		return r->targets[0].path;
+	return buf;
+}
+
 /* The failures, on stderr, each naming its rank, host and target. */
 static int complaints(const struct fleet_cli *c, const struct fleet_out *out)
 {
@@ -256,37 +274,27 @@ static int complaints(const struct fleet_cli *c, const struct fleet_out *out)
 			continue;
 		}
 		if (r->error) {
-			char file[DGEN_FLEET_PATH_MAX + 64];
-			const char *t = file;
+			char name[DGEN_FLEET_PATH_MAX + 64];
 
-			/* a tree's error names its file, by index */
-			if (!r->files || r->error_target < 0 ||
-			    dgen_tree_path(file, sizeof(file), r->targets[0].path,
-					   c->tree->fanout,
-					   (uint64_t)r->error_target,
-					   dgen_format_suffix(c->tree->format)) < 0)
-				t = r->error_target >= 0 &&
-				    (uint32_t)r->error_target < r->ntargets ?
-				    r->targets[r->error_target].path :
-				    r->files ? r->targets[0].path : "(no target)";
 			fprintf(stderr, "dgen-uring: rank %u (%s): %s at offset %llu failed: %s\n",
-				r->rank, r->host, t,
+				r->rank, r->host,
+				rank_target_name(c, r, r->error_target, name,
+						 sizeof(name)),
 				(unsigned long long)r->error_offset,
 				strerror(-r->error));
 			rc = EXIT_IO;
 		}
 		for (unsigned int k = 0; k < r->ntargets; k++) {
 			const struct dgen_fleet_target *t = &r->targets[k];
-			char file[DGEN_FLEET_PATH_MAX + 64];
+			char name[DGEN_FLEET_PATH_MAX + 64];
 
 			if (!t->mismatches)
 				continue;
-			if (!r->files || dgen_tree_path(file, sizeof(file), t->path,
-					c->tree->fanout, t->first_bad_file,
-					dgen_format_suffix(c->tree->format)) < 0)
-				snprintf(file, sizeof(file), "%s", t->path);
 			fprintf(stderr, "dgen-uring: rank %u (%s): %s: bad blocks, the first at offset %llu\n",
-				r->rank, r->host, file,
+				r->rank, r->host,
+				rank_target_name(c, r, r->files ?
+						 (int64_t)t->first_bad_file : k,
+						 name, sizeof(name)),
 				(unsigned long long)t->first_bad);
 		}
 		if (r->mismatches && !rc)

@@ -145,7 +145,7 @@ struct dgen_fleet_rank {
 	uint64_t passes;
 	uint64_t mismatches;		/* bad blocks */
 	int32_t error;			/* -errno of its first I/O error, 0 */
-	int32_t error_target;		/* its target index, -1 */
+	int32_t error_target;		/* its target (a tree: file) index, -1 */
 	uint64_t error_offset;
 	int32_t stopped;		/* cut short: a stop, deadline or stonewall */
 	int32_t stonewalled;		/* another rank's stonewall stopped it */
