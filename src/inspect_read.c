@@ -27,6 +27,8 @@
 
 #include <dgen/inspect.h>
 
+#include "clock.h"
+
 #define BLOCK		DGEN_INSPECT_ALIGN	/* bytes per read */
 #define QD		DGEN_INSPECT_READ_QD
 /* O_DIRECT wants offsets and lengths aligned to the logical block size;
@@ -82,12 +84,10 @@ void dgen_inspect_read_opts_init(struct dgen_inspect_read_opts *o)
 	o->progress_s = 1.0;
 }
 
-static double now(void)
+/* Seconds since @t0_ns on the library's clock. */
+static double seconds_since(uint64_t t0_ns)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)(dgen_clock_ns() - t0_ns) / 1e9;
 }
 
 static int fail(struct dgen_inspect_read_report *rep,
@@ -478,24 +478,24 @@ out:
  * seconds, looking every 10 ms whether they are done.
  */
 static void watch(struct job *job, const struct dgen_inspect_read_opts *o,
-		  double t0)
+		  uint64_t t0)
 {
 	const struct timespec poll = { 0, 10 * 1000 * 1000 };
 	double step = o->progress_s > 0 ? o->progress_s : 1.0;
-	double next = t0 + step, t;
+	double next = step, t;
 
 	if (!o->progress)
 		return;		/* pthread_join waits */
 	while (atomic_load(&job->finished) < job->threads) {
 		nanosleep(&poll, NULL);
-		t = now();
+		t = seconds_since(t0);
 		if (t < next)
 			continue;
 		next += step;
 		o->progress(o->progress_arg,
 			    atomic_load_explicit(&job->bytes,
 						 memory_order_relaxed),
-			    job->src->rep->len, t - t0);
+			    job->src->rep->len, t);
 	}
 }
 
@@ -510,7 +510,7 @@ static void gate_open(struct job *job, int gate)
 /* Start the workers and wait for them; returns 0 or -errno of a setup
  * failure (then no worker read anything, and none is left running). */
 static int read_threads(struct job *job, const struct dgen_inspect_read_opts *o,
-			double t0)
+			uint64_t t0)
 {
 	unsigned int i, started;
 	int r;
@@ -656,7 +656,7 @@ int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
 	struct job job;
 	unsigned int i;
 	long cpus;
-	double t0;
+	uint64_t t0;
 	int r;
 
 	if (!rep)
@@ -706,18 +706,18 @@ int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
 		goto out;
 	}
 
-	t0 = now();
+	t0 = dgen_clock_ns();
 	if (!src.seekable) {
 		read_stream(&job.w[0]);
 	} else {
 		r = read_threads(&job, o, t0);
 		if (r) {
 			fail(rep, DGEN_INSPECT_READ_ESETUP, r);
-			rep->seconds = now() - t0;
+			rep->seconds = seconds_since(t0);
 			goto out;
 		}
 	}
-	rep->seconds = now() - t0;
+	rep->seconds = seconds_since(t0);
 	rep->how = job.w[0].mode;
 	r = job_result(&job, rep);
 out:

@@ -29,6 +29,7 @@
 
 #include <dgen/writer.h>
 
+#include "clock.h"
 #include "nvme_pt.h"
 #include "prng.h"
 #include "refuse.h"
@@ -122,14 +123,6 @@ struct dgen_writer {
 	unsigned int uring_cmd;		/* DGEN_RING_URING_CMD: an NVMe
 					   passthrough target (nvme_pt.c) */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Zeroed memory of whole cache lines of its own, or NULL. */
 static void *line_calloc(size_t n, size_t size)
@@ -428,7 +421,7 @@ static void release(struct worker *wk, struct slot *s)
 static int ring_enter(struct worker *wk, unsigned int wait_nr)
 {
 	if (wk->npending) {
-		const uint64_t t = now_ns();
+		const uint64_t t = dgen_clock_ns();
 
 		for (unsigned int j = 0; j < wk->npending; j++) {
 			struct slot *s = &wk->slots[wk->pending[j]];
@@ -611,10 +604,10 @@ err:
  */
 static void rate_pause(struct worker *wk, uint32_t len)
 {
-	uint64_t at = dgen_rate_take(&wk->w->rate, len, now_ns()), now;
+	uint64_t at = dgen_rate_take(&wk->w->rate, len, dgen_clock_ns()), now;
 
 	ring_enter(wk, 0);
-	while ((now = now_ns()) < at && !stopping(wk->w)) {
+	while ((now = dgen_clock_ns()) < at && !stopping(wk->w)) {
 		uint64_t ns = at - now < 10000000u ? at - now : 10000000u;
 		struct timespec ts = { 0, (long)ns };
 
@@ -694,7 +687,7 @@ static void worker_loop(struct worker *wk)
 			set_error(wk, r, -1, 0);
 			break;
 		}
-		now = now_ns();
+		now = dgen_clock_ns();
 		seen = 0;
 		io_uring_for_each_cqe(&wk->ring, head, cqe) {
 			seen++;
@@ -735,7 +728,7 @@ static void *worker_main(void *arg)
 	else
 		worker_loop(wk);
 	worker_ring_exit(wk);
-	wk->t_end = now_ns();
+	wk->t_end = dgen_clock_ns();
 	__atomic_fetch_sub(&wk->w->running, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -776,7 +769,7 @@ int dgen_writer_start(struct dgen_writer *w, char *msg, size_t msglen)
 					   (unsigned long long)(i->offset + i->size),
 					   strerror(-r));
 	}
-	w->t0 = now_ns();
+	w->t0 = dgen_clock_ns();
 	/* Workers take no signals: the caller's thread handles them and
 	 * calls dgen_writer_stop, and no io_uring_enter is cut short. */
 	sigfillset(&all);
@@ -986,7 +979,7 @@ void dgen_writer_abandon(struct dgen_writer *w, struct dgen_writer_result *res)
 	} else {
 		res->bytes = dgen_writer_bytes(w);
 	}
-	res->seconds = (double)(now_ns() - w->t0) / 1e9;
+	res->seconds = (double)(dgen_clock_ns() - w->t0) / 1e9;
 	if (w->started)
 		res->ring_features = __atomic_load_n(&w->workers[0].features,
 						     __ATOMIC_RELAXED);

@@ -9,18 +9,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <liburing.h>
 
+#include "clock.h"
 #include "wstats.h"
 
 uint64_t dgen_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return dgen_clock_ns();
 }
 
 int wstats_new(struct wstats **out, unsigned int threads, unsigned int n)
