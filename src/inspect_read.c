@@ -28,6 +28,7 @@
 #include <dgen/inspect.h>
 
 #include "clock.h"
+#include "ring_impl.h"
 
 #define BLOCK		DGEN_INSPECT_ALIGN	/* bytes per read */
 #define QD		DGEN_INSPECT_READ_QD
@@ -283,19 +284,6 @@ static int slot_complete(struct worker *w, struct slot *s, int res)
 	return 1;
 }
 
-/* Set up a ring, dropping flags the kernel does not know (6.0, 6.1). */
-static int ring_init(struct io_uring *ring, unsigned int entries)
-{
-	unsigned int flags = IORING_SETUP_SINGLE_ISSUER |
-			     IORING_SETUP_DEFER_TASKRUN;
-	int r;
-
-	r = io_uring_queue_init(entries, ring, flags);
-	if (r == -EINVAL)
-		r = io_uring_queue_init(entries, ring, 0);
-	return r;
-}
-
 static void prep_read(struct io_uring *ring, struct worker *w,
 		      struct slot *s, unsigned int idx)
 {
@@ -449,9 +437,10 @@ static void *worker_main(void *arg)
 		iov[i].iov_base = slot[i].buf;
 		iov[i].iov_len = BLOCK;
 	}
+	/* The best flags the kernel takes, as the writer's rings (ring.c). */
 	r = w->job->force == DGEN_INSPECT_READ_PREAD ? -ENOSYS :
-	    ring_init(&ring, QD);
-	if (r == 0) {
+	    dgen_ring_init(&ring, QD, 0);
+	if (r >= 0) {
 		have_ring = 1;
 		/* Registered buffers spare the kernel pinning the pages for
 		 * every read; without them (RLIMIT_MEMLOCK) plain reads. */
