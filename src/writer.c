@@ -36,6 +36,7 @@
 #include "ring_impl.h"
 #include "target_impl.h"
 #include "verify_impl.h"
+#include "writer_fault.h"
 #include "wstats.h"
 #include "writer_place.h"
 
@@ -112,8 +113,7 @@ struct dgen_writer {
 	unsigned int started;		/* threads created */
 	int joined;			/* dgen_writer_wait has run */
 	unsigned int running;		/* atomic: threads not yet finished */
-	int fault_short;		/* DGEN_FAULT_SHORT_WRITES, for tests */
-	int fault_eagain;		/* DGEN_FAULT_EAGAIN, for tests */
+	unsigned int faults;		/* WRITER_FAULT_* (writer_fault.h) */
 	size_t buf_align;
 	uint64_t t0;			/* ns, start */
 	struct worker *workers;
@@ -190,7 +190,6 @@ int dgen_writer_new(struct dgen_writer **out,
 {
 	struct dgen_writer_opts planned;
 	struct dgen_writer *w;
-	const char *env;
 	uint64_t phys;
 	size_t align = 4096;
 	unsigned int w_pt;
@@ -259,10 +258,7 @@ int dgen_writer_new(struct dgen_writer **out,
 	}
 	memcpy(w->targets, targets, n * sizeof(*targets));
 	memcpy(w->streams, streams, n * sizeof(*streams));
-	env = getenv("DGEN_FAULT_SHORT_WRITES");
-	w->fault_short = env && *env && strcmp(env, "0");
-	env = getenv("DGEN_FAULT_EAGAIN");
-	w->fault_eagain = env && *env && strcmp(env, "0");
+	w->faults = writer_faults();
 	r = verify_setup(w, streams, msg, msglen);
 	if (!r && o->target_stats)
 		r = wstats_new(&w->stats, o->threads, n);
@@ -447,34 +443,22 @@ static void complete(struct worker *wk, struct slot *s, int res,
 
 	if (i->type == DGEN_TARGET_NVME)
 		res = dgen_nvme_pt_res(res, left);	/* status -> bytes */
-	/*
-	 * Test hooks, for paths real devices take rarely: report a unit's
-	 * first completion as -EAGAIN (DGEN_FAULT_EAGAIN), or a full first
-	 * completion as half done, the way the kernel reports a short write
-	 * (DGEN_FAULT_SHORT_WRITES). Writing the same bytes again changes
-	 * nothing on the target, so only the retry paths are exercised.
-	 */
-	if (w->fault_eagain && s->tries++ == 0 && res >= 0)
-		res = -EAGAIN;
+	if (res >= 0 && wk->file_index[s->target] < 0)
+		res = (int)left;		/* null target: a NOP "wrote" it all */
+	if (w->faults)
+		res = writer_fault_res(w->faults, &s->tries, s->done, res,
+				       left, i->dio_offset_align);
 	if (res == -EAGAIN || res == -EINTR) {
 		wk->retries++;
 		queue_write(wk, s);
 		return;
 	}
-	if (res >= 0 && wk->file_index[s->target] < 0)
-		res = (int)left;		/* null target: a NOP "wrote" it all */
 	if (res == 0)
 		res = -EIO;			/* no progress would loop forever */
 	if (res < 0) {
 		set_error(wk, res, (int)s->target, i->offset + s->pos + s->done);
 		release(wk, s);
 		return;
-	}
-	if (w->fault_short && !s->done && (uint32_t)res == left) {
-		uint32_t half = (left / 2) & ~(i->dio_offset_align - 1);
-
-		if (half)
-			res = (int)half;
 	}
 	s->done += (uint32_t)res;
 	/* Only this thread writes its counters; the progress reader sums
