@@ -10,14 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "ring_impl.h"
 #include "wstats.h"
-
-uint64_t dgen_now_ns(void)
-{
-	return dgen_clock_ns();
-}
 
 int wstats_new(struct wstats **out, unsigned int threads, unsigned int n)
 {
