@@ -398,6 +398,42 @@ static void plan_why(struct dgen_plan *p, const struct group *g,
 			 ", on %u nodes, each target's threads on its own node", ng);
 }
 
+/*
+ * Without a CPU list: @nthreads threads over the @*ng groups in proportion
+ * to their cores (merged into one group first when there are fewer
+ * threads than groups), each group's on its own cores. Returns 1 if the
+ * groups were merged, 0 if not, or -errno.
+ */
+static int slots_from_cores(const struct dgen_topology *t, struct group *g,
+			    unsigned int *ng, unsigned int nthreads)
+{
+	unsigned int *seats, merged = 0;
+	uint64_t *gw;
+	int r = 0;
+
+	if (nthreads < *ng) {
+		groups_merge(t, g, ng);
+		merged = 1;
+	}
+	seats = malloc(*ng * sizeof(*seats));
+	gw = calloc(*ng, sizeof(*gw));
+	if (!seats || !gw) {
+		r = -ENOMEM;
+		goto err;
+	}
+	/* Threads follow cores: with the default, each group gets exactly
+	 * its own cores. */
+	for (unsigned int i = 0; i < *ng; i++)
+		gw[i] = g[i].ncores;
+	apportion(nthreads, gw, *ng, seats);
+	for (unsigned int i = 0; i < *ng && r >= 0; i++)
+		r = fill_slots(t, &g[i], seats[i]);
+err:
+	free(seats);
+	free(gw);
+	return r < 0 ? r : (int)merged;
+}
+
 int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 		  const struct dgen_plan_target_spec *targets,
 		  unsigned int ntargets, const struct dgen_plan_opts *opts,
@@ -409,8 +445,7 @@ int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 	struct dgen_plan *p;
 	struct group *g = NULL;
 	unsigned int ng = 0, *cpus = NULL, ncpus = 0, nthreads, ncores = 0;
-	unsigned int i, j, base, *pairs, *seats = NULL;
-	uint64_t *gw = NULL;
+	unsigned int i, j, base, *pairs;
 	unsigned char *used = NULL;
 	int r, merged = 0;
 
@@ -441,25 +476,10 @@ int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 		merged = r;
 	} else {
 		nthreads = o->threads ? o->threads : ncores;
-		if (nthreads < ng) {
-			groups_merge(t, g, &ng);
-			merged = 1;
-		}
-		seats = malloc(ng * sizeof(*seats));
-		gw = calloc(ng, sizeof(*gw));
-		r = -ENOMEM;
-		if (!seats || !gw)
+		r = slots_from_cores(t, g, &ng, nthreads);
+		if (r < 0)
 			goto err;
-		/* Threads follow cores: with the default, each group gets
-		 * exactly its own cores. */
-		for (i = 0; i < ng; i++)
-			gw[i] = g[i].ncores;
-		apportion(nthreads, gw, ng, seats);
-		for (i = 0; i < ng; i++) {
-			r = fill_slots(t, &g[i], seats[i]);
-			if (r < 0)
-				goto err;
-		}
+		merged = r;
 	}
 
 	r = -ENOMEM;
@@ -519,8 +539,6 @@ err:
 		dgen_plan_free(&pm->pub);
 	groups_free(g, ng);
 	free(cpus);
-	free(seats);
-	free(gw);
 	free(used);
 	return r;
 }
