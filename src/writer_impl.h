@@ -14,13 +14,14 @@
  *   writer_fault.h  test-only faults in completions (DGEN_FAULT_*)
  *   writer_place.c  a placement plan's part (writer_place.h)
  *
- * Calls go down that list only: writer.c and sample.c start and read the
- * workers of writer_loop.c, which takes its units from writer_split.c and
- * does its I/O through writer_uring.c's uring_* calls. Those are the whole
- * engine, and all it needs to know of a worker is its slots: another
- * engine (libaio) would offer the same calls (set up and register, queue
- * a unit's rest, submit, reap completions as bytes or -errno, tear down)
- * over state of its own in the worker.
+ * Calls go one way: sample.c uses writer.c's API, writer.c starts and
+ * frees the workers of writer_loop.c, which takes its units from
+ * writer_split.c and does its I/O through writer_uring.c's uring_* calls;
+ * nothing calls back up. Those uring_* calls are the whole engine, and
+ * all it needs to know of a worker is its slots: another engine (libaio)
+ * would offer the same calls (set up and register, queue a unit's rest,
+ * submit, reap completions as bytes or -errno, tear down) over state of
+ * its own in the worker.
  */
 #ifndef DGEN_WRITER_IMPL_H
 #define DGEN_WRITER_IMPL_H
