@@ -17,22 +17,14 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <dgen/discard.h>
 
+#include "clock.h"
 #include "nvme_pt.h"
 #include "refuse.h"
 #include "target_impl.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* queue/discard_max_bytes of the disk (a partition's is its parent's);
  * -1 when sysfs does not say. */
@@ -112,7 +104,7 @@ int dgen_target_discard(struct dgen_target *t,
 			size_t msglen)
 {
 	const struct dgen_target_info *i = &t->info;
-	double t0 = now_s();
+	uint64_t t0 = dgen_clock_ns();
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -137,6 +129,6 @@ int dgen_target_discard(struct dgen_target *t,
 				   t->path, res->how, (unsigned long long)i->offset,
 				   (unsigned long long)i->size, strerror(-r));
 	res->bytes = i->size;
-	res->seconds = now_s() - t0;
+	res->seconds = (double)(dgen_clock_ns() - t0) / 1e9;
 	return 0;
 }

@@ -28,10 +28,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <dgen/fdout.h>
+
+#include "clock.h"
 
 #define CHUNK		(256u << 10)	/* bytes per vmsplice or write */
 #define PIPE_WANT	(1u << 20)	/* pipe size asked for: fewer wakeups */
@@ -42,14 +43,6 @@ static uint8_t *ring_map(size_t len)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -86,7 +79,7 @@ int dgen_stream_write_fd(const struct dgen_stream *s, int fd,
 			 uint64_t *bytes_done, struct dgen_fd_result *res)
 {
 	const uint64_t size = dgen_stream_params_get(s)->size;
-	uint64_t t0 = now_ns(), pos = 0, *pushed_at = NULL;
+	uint64_t t0 = dgen_clock_ns(), pos = 0, *pushed_at = NULL;
 	unsigned int nbuf = 1, b = 0;
 	uint8_t *mem = NULL;
 	struct stat st;
@@ -156,7 +149,7 @@ int dgen_stream_write_fd(const struct dgen_stream *s, int fd,
 			b = 0;
 	}
 out:
-	res->seconds = (double)(now_ns() - t0) / 1e9;
+	res->seconds = (double)(dgen_clock_ns() - t0) / 1e9;
 	free(pushed_at);
 	if (mem)
 		munmap(mem, (size_t)nbuf * CHUNK);

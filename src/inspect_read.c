@@ -9,17 +9,13 @@
  * the block at hand, into an inspector of its own (all sharing one cache
  * of compressed sizes). The inspectors are merged in a binary tree at the
  * end (log2 T rounds, pairs in parallel). Streams are read with read(2)
- * on the caller's thread.
+ * on the caller's thread. What is read, and how, is inspect_source.c's.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/fs.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,22 +23,11 @@
 
 #include <dgen/inspect.h>
 
-#define BLOCK		DGEN_INSPECT_ALIGN	/* bytes per read */
-#define QD		DGEN_INSPECT_READ_QD
-/* O_DIRECT wants offsets and lengths aligned to the logical block size;
- * 4 KiB covers every device in use. */
-#define DIRECT_ALIGN	4096u
-/* Peak bytes of memory per byte inspected when nothing repeats, merge
- * included (measured 0.15 on one thread, 0.21 on two; rounded up). */
-#define MEMORY_PER_BYTE	0.25
+#include "clock.h"
+#include "inspect_impl.h"
+#include "ring_impl.h"
 
-struct source {
-	const char *path;
-	int fd;
-	int seekable;			/* file or device: the threaded path */
-	uint64_t blocks;		/* ceil(len / BLOCK) */
-	struct dgen_inspect_read_report *rep;	/* kind, direct, range */
-};
+#define QD		DGEN_INSPECT_READ_QD
 
 struct worker;
 
@@ -82,136 +67,10 @@ void dgen_inspect_read_opts_init(struct dgen_inspect_read_opts *o)
 	o->progress_s = 1.0;
 }
 
-static double now(void)
+/* Seconds since @t0_ns on the library's clock. */
+static double seconds_since(uint64_t t0_ns)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int fail(struct dgen_inspect_read_report *rep,
-		enum dgen_inspect_read_fail where, int err)
-{
-	rep->fail = where;
-	rep->err = err;
-	return err;
-}
-
-/* ===== Opening ===== */
-
-/*
- * Open @o->path (or stdin for "-"), find how many bytes it holds, and
- * decide how to read it: files and block devices with O_DIRECT at aligned
- * offsets, everything else (pipes, terminals, character devices) as a
- * stream.
- */
-static int source_open(struct source *src, const struct dgen_inspect_read_opts *o)
-{
-	struct dgen_inspect_read_report *rep = src->rep;
-	struct stat st;
-	uint64_t total;
-	int flags = O_RDONLY | O_CLOEXEC;
-
-	src->path = o->path;
-	src->fd = -1;
-	rep->start = o->offset;
-	rep->len = o->size;
-	if (!strcmp(o->path, "-")) {
-		src->fd = STDIN_FILENO;
-		rep->kind = "stdin";
-		return 0;
-	}
-	if (stat(o->path, &st))
-		return fail(rep, DGEN_INSPECT_READ_EOPEN, -errno);
-	if (S_ISDIR(st.st_mode))
-		return fail(rep, DGEN_INSPECT_READ_EOPEN, -EISDIR);
-	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
-		src->seekable = 1;
-		if (o->offset % DIRECT_ALIGN == 0)
-			flags |= O_DIRECT;
-	}
-	src->fd = open(o->path, flags);
-	if (src->fd < 0 && errno == EINVAL && (flags & O_DIRECT)) {
-		rep->direct_open_refused = 1;
-		flags &= ~O_DIRECT;
-		src->fd = open(o->path, flags);
-	}
-	if (src->fd < 0)
-		return fail(rep, DGEN_INSPECT_READ_EOPEN, -errno);
-	rep->direct = !!(flags & O_DIRECT);
-	if (!src->seekable) {
-		rep->kind = S_ISFIFO(st.st_mode) ? "pipe" : "stream";
-		return 0;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		rep->kind = "block device";
-		if (ioctl(src->fd, BLKGETSIZE64, &total))
-			return fail(rep, DGEN_INSPECT_READ_ESIZE, -errno);
-	} else {
-		rep->kind = "regular file";
-		total = (uint64_t)st.st_size;
-	}
-	rep->total = total;
-	if (o->offset > total)
-		return fail(rep, DGEN_INSPECT_READ_ERANGE, -ERANGE);
-	rep->len = total - o->offset < o->size ? total - o->offset : o->size;
-	src->blocks = (rep->len + BLOCK - 1) / BLOCK;
-	return 0;
-}
-
-/*
- * Some filesystems accept O_DIRECT at open and refuse it at read time
- * (EINVAL). Find out with one aligned read before the threads start, and
- * reopen through the page cache if so.
- */
-static int source_probe_direct(struct source *src)
-{
-	struct dgen_inspect_read_report *rep = src->rep;
-	void *buf;
-	ssize_t r;
-
-	if (!rep->direct || !rep->len)
-		return 0;
-	if (posix_memalign(&buf, DIRECT_ALIGN, DIRECT_ALIGN))
-		return fail(rep, DGEN_INSPECT_READ_ESETUP, -ENOMEM);
-	r = pread(src->fd, buf, DIRECT_ALIGN, (off_t)rep->start);
-	free(buf);
-	if (r >= 0)
-		return 0;
-	if (errno != EINVAL) {
-		rep->err_off = rep->start;
-		return fail(rep, DGEN_INSPECT_READ_EREAD, -errno);
-	}
-	rep->direct_read_refused = 1;
-	close(src->fd);
-	src->fd = open(src->path, O_RDONLY | O_CLOEXEC);
-	if (src->fd < 0)
-		return fail(rep, DGEN_INSPECT_READ_EOPEN, -errno);
-	rep->direct = 0;
-	return 0;
-}
-
-/*
- * Unless told, count every chunk unless the worst case (nothing repeats)
- * would not fit in half the RAM; then sample the smallest power of two
- * that fits. Streams have no known size: every chunk.
- */
-static uint32_t sample_for(const struct source *src, uint32_t asked)
-{
-	double ram = (double)sysconf(_SC_PHYS_PAGES) *
-		     (double)sysconf(_SC_PAGESIZE);
-	double need = (double)src->rep->len * MEMORY_PER_BYTE;
-	uint32_t n = 1;
-
-	if (asked)
-		return asked;
-	if (!src->seekable || ram <= 0)
-		return 1;
-	while (need / n > ram / 2 && n < DGEN_INSPECT_SAMPLE_MAX)
-		n *= 2;
-	src->rep->sample_chosen = n > 1;
-	return n;
+	return (double)(dgen_clock_ns() - t0_ns) / 1e9;
 }
 
 /* ===== Reading files and devices ===== */
@@ -281,19 +140,6 @@ static int slot_complete(struct worker *w, struct slot *s, int res)
 	atomic_fetch_add_explicit(&w->job->bytes, s->need,
 				  memory_order_relaxed);
 	return 1;
-}
-
-/* Set up a ring, dropping flags the kernel does not know (6.0, 6.1). */
-static int ring_init(struct io_uring *ring, unsigned int entries)
-{
-	unsigned int flags = IORING_SETUP_SINGLE_ISSUER |
-			     IORING_SETUP_DEFER_TASKRUN;
-	int r;
-
-	r = io_uring_queue_init(entries, ring, flags);
-	if (r == -EINVAL)
-		r = io_uring_queue_init(entries, ring, 0);
-	return r;
 }
 
 static void prep_read(struct io_uring *ring, struct worker *w,
@@ -449,9 +295,10 @@ static void *worker_main(void *arg)
 		iov[i].iov_base = slot[i].buf;
 		iov[i].iov_len = BLOCK;
 	}
+	/* The best flags the kernel takes, as the writer's rings (ring.c). */
 	r = w->job->force == DGEN_INSPECT_READ_PREAD ? -ENOSYS :
-	    ring_init(&ring, QD);
-	if (r == 0) {
+	    dgen_ring_init(&ring, QD, 0);
+	if (r >= 0) {
 		have_ring = 1;
 		/* Registered buffers spare the kernel pinning the pages for
 		 * every read; without them (RLIMIT_MEMLOCK) plain reads. */
@@ -478,24 +325,24 @@ out:
  * seconds, looking every 10 ms whether they are done.
  */
 static void watch(struct job *job, const struct dgen_inspect_read_opts *o,
-		  double t0)
+		  uint64_t t0)
 {
 	const struct timespec poll = { 0, 10 * 1000 * 1000 };
 	double step = o->progress_s > 0 ? o->progress_s : 1.0;
-	double next = t0 + step, t;
+	double next = step, t;
 
 	if (!o->progress)
 		return;		/* pthread_join waits */
 	while (atomic_load(&job->finished) < job->threads) {
 		nanosleep(&poll, NULL);
-		t = now();
+		t = seconds_since(t0);
 		if (t < next)
 			continue;
 		next += step;
 		o->progress(o->progress_arg,
 			    atomic_load_explicit(&job->bytes,
 						 memory_order_relaxed),
-			    job->src->rep->len, t - t0);
+			    job->src->rep->len, t);
 	}
 }
 
@@ -510,7 +357,7 @@ static void gate_open(struct job *job, int gate)
 /* Start the workers and wait for them; returns 0 or -errno of a setup
  * failure (then no worker read anything, and none is left running). */
 static int read_threads(struct job *job, const struct dgen_inspect_read_opts *o,
-			double t0)
+			uint64_t t0)
 {
 	unsigned int i, started;
 	int r;
@@ -631,7 +478,7 @@ static int job_result(struct job *job, struct dgen_inspect_read_report *rep)
 		return 0;
 	}
 	rep->err_off = first->err_off;
-	return fail(rep, first->read_err ? DGEN_INSPECT_READ_EREAD :
+	return inspect_fail(rep, first->read_err ? DGEN_INSPECT_READ_EREAD :
 		    DGEN_INSPECT_READ_ESETUP, first->err);
 }
 
@@ -656,7 +503,7 @@ int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
 	struct job job;
 	unsigned int i;
 	long cpus;
-	double t0;
+	uint64_t t0;
 	int r;
 
 	if (!rep)
@@ -664,19 +511,17 @@ int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
 	memset(rep, 0, sizeof(*rep));
 	r = opts_check(o);
 	if (r)
-		return fail(rep, DGEN_INSPECT_READ_EOPTS, r);
+		return inspect_fail(rep, DGEN_INSPECT_READ_EOPTS, r);
 	memset(&src, 0, sizeof(src));
 	src.rep = rep;
 	memset(&job, 0, sizeof(job));
 	job.src = &src;
 	job.force = o->how;
 	dgen_inspect_opts_init(&io);
-	r = source_open(&src, o);
-	if (!r)
-		r = source_probe_direct(&src);
+	r = inspect_source_open(&src, o);
 	if (r)
 		goto out;
-	rep->dedup_sample = sample_for(&src, o->dedup_sample);
+	rep->dedup_sample = inspect_source_sample(&src, o->dedup_sample);
 	if (src.seekable) {
 		cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		job.threads = o->threads ? o->threads :
@@ -689,7 +534,7 @@ int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
 	rep->threads = job.threads;
 	job.w = calloc(job.threads, sizeof(*job.w));
 	if (!job.w) {
-		r = fail(rep, DGEN_INSPECT_READ_ESETUP, -ENOMEM);
+		r = inspect_fail(rep, DGEN_INSPECT_READ_ESETUP, -ENOMEM);
 		goto out;
 	}
 	/* One compressed-size cache for all: a piece repeated on blocks of
@@ -702,22 +547,22 @@ int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
 		r = dgen_inspect_new(&job.w[i].in, &io);
 	}
 	if (r) {
-		fail(rep, DGEN_INSPECT_READ_ESETUP, r);
+		inspect_fail(rep, DGEN_INSPECT_READ_ESETUP, r);
 		goto out;
 	}
 
-	t0 = now();
+	t0 = dgen_clock_ns();
 	if (!src.seekable) {
 		read_stream(&job.w[0]);
 	} else {
 		r = read_threads(&job, o, t0);
 		if (r) {
-			fail(rep, DGEN_INSPECT_READ_ESETUP, r);
-			rep->seconds = now() - t0;
+			inspect_fail(rep, DGEN_INSPECT_READ_ESETUP, r);
+			rep->seconds = seconds_since(t0);
 			goto out;
 		}
 	}
-	rep->seconds = now() - t0;
+	rep->seconds = seconds_since(t0);
 	rep->how = job.w[0].mode;
 	r = job_result(&job, rep);
 out:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * placement.c - CPU lists, and the plan of threads, CPUs, nodes and targets
+ * placement.c - the plan of threads, CPUs, nodes and targets
  *
  * The plan is built in node groups: the targets of one node share that
  * node's cores, so their buffers, rings and the device's DMA all stay on the
@@ -19,152 +19,6 @@
 
 #include "refuse.h"
 #include "units.h"
-
-/* ===== CPU lists ===== */
-
-static int parse_uint(const char **s, unsigned int *v)
-{
-	unsigned long long x = 0;
-	const char *p = *s;
-
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	while (*p >= '0' && *p <= '9') {
-		x = x * 10 + (unsigned int)(*p++ - '0');
-		if (x > 1u << 20)
-			return -EINVAL;
-	}
-	*s = p;
-	*v = (unsigned int)x;
-	return 0;
-}
-
-static void cpu_range_str(const struct dgen_topology *t, char *buf, size_t len)
-{
-	unsigned int i, lo = ~0u, hi = 0;
-
-	for (i = 0; i < t->npus; i++) {
-		if (t->pus[i] < lo)
-			lo = t->pus[i];
-		if (t->pus[i] > hi)
-			hi = t->pus[i];
-	}
-	snprintf(buf, len, "%u PUs numbered %u-%u", t->npus, lo, hi);
-}
-
-int dgen_cpulist_parse(const struct dgen_topology *t, const char *list,
-		       unsigned int **cpus, char *msg, size_t msglen)
-{
-	const char *p = list;
-	unsigned int *out = NULL, n = 0, lo, hi, c, i;
-	char have[64];
-	int r;
-
-	*cpus = NULL;
-	if (!list || !*list)
-		return dgen_refuse(-EINVAL, msg, msglen, "the CPU list is empty");
-	cpu_range_str(t, have, sizeof(have));
-	out = malloc(t->npus * sizeof(*out));
-	if (!out)
-		return -ENOMEM;
-
-	for (;;) {
-		const char *item = p;
-
-		if (parse_uint(&p, &lo) < 0) {
-			if (*p == ',' || !*p)
-				r = dgen_refuse(-EINVAL, msg, msglen,
-						  "CPU list \"%s\": empty item at position %zu",
-						  list, (size_t)(item - list) + 1);
-			else
-				r = dgen_refuse(-EINVAL, msg, msglen,
-						  "CPU list \"%s\": \"%.*s\" at position %zu is not a CPU number",
-						  list, (int)strcspn(item, ","), item,
-						  (size_t)(item - list) + 1);
-			goto err;
-		}
-		hi = lo;
-		if (*p == '-') {
-			p++;
-			if (parse_uint(&p, &hi) < 0) {
-				r = dgen_refuse(-EINVAL, msg, msglen,
-						  "CPU list \"%s\": range \"%.*s\" has no upper end",
-						  list, (int)strcspn(item, ","), item);
-				goto err;
-			}
-			if (hi < lo) {
-				r = dgen_refuse(-EINVAL, msg, msglen,
-						  "CPU list \"%s\": range %u-%u is reversed (write %u-%u)",
-						  list, lo, hi, hi, lo);
-				goto err;
-			}
-		}
-		if (*p && *p != ',') {
-			r = dgen_refuse(-EINVAL, msg, msglen,
-					  "CPU list \"%s\": \"%.*s\" at position %zu is not a CPU number or range",
-					  list, (int)strcspn(item, ","), item,
-					  (size_t)(item - list) + 1);
-			goto err;
-		}
-		for (c = lo; c <= hi; c++) {
-			if (dgen_topology_core_of_cpu(t, c) < 0) {
-				r = dgen_refuse(-EINVAL, msg, msglen,
-						  "CPU list \"%s\": CPU %u is not on this machine (%s)",
-						  list, c, have);
-				goto err;
-			}
-			for (i = 0; i < n; i++)
-				if (out[i] == c)
-					break;
-			if (i < n) {
-				r = dgen_refuse(-EINVAL, msg, msglen,
-						  "CPU list \"%s\": CPU %u is listed twice",
-						  list, c);
-				goto err;
-			}
-			out[n++] = c;
-		}
-		if (!*p)
-			break;
-		p++;
-	}
-	*cpus = out;
-	return (int)n;
-err:
-	free(out);
-	return r;
-}
-
-size_t dgen_cpulist_format(char *buf, size_t len, const unsigned int *cpus,
-			   unsigned int n)
-{
-	size_t need = 0;
-	unsigned int i = 0;
-
-	if (len)
-		buf[0] = '\0';
-	while (i < n) {
-		unsigned int j = i;
-		char item[32];
-		size_t k;
-
-		while (j + 1 < n && cpus[j + 1] == cpus[j] + 1)
-			j++;
-		if (j > i)
-			k = (size_t)snprintf(item, sizeof(item), "%s%u-%u",
-					     i ? "," : "", cpus[i], cpus[j]);
-		else
-			k = (size_t)snprintf(item, sizeof(item), "%s%u",
-					     i ? "," : "", cpus[i]);
-		if (need + k < len)
-			memcpy(buf + need, item, k + 1);
-		else if (need < len)
-			buf[need] = '\0';
-		need += k;
-		i = j + 1;
-	}
-	return need;
-}
 
 /* ===== Plans ===== */
 
@@ -544,6 +398,42 @@ static void plan_why(struct dgen_plan *p, const struct group *g,
 			 ", on %u nodes, each target's threads on its own node", ng);
 }
 
+/*
+ * Without a CPU list: @nthreads threads over the @*ng groups in proportion
+ * to their cores (merged into one group first when there are fewer
+ * threads than groups), each group's on its own cores. Returns 1 if the
+ * groups were merged, 0 if not, or -errno.
+ */
+static int slots_from_cores(const struct dgen_topology *t, struct group *g,
+			    unsigned int *ng, unsigned int nthreads)
+{
+	unsigned int *seats, merged = 0;
+	uint64_t *gw;
+	int r = 0;
+
+	if (nthreads < *ng) {
+		groups_merge(t, g, ng);
+		merged = 1;
+	}
+	seats = malloc(*ng * sizeof(*seats));
+	gw = calloc(*ng, sizeof(*gw));
+	if (!seats || !gw) {
+		r = -ENOMEM;
+		goto err;
+	}
+	/* Threads follow cores: with the default, each group gets exactly
+	 * its own cores. */
+	for (unsigned int i = 0; i < *ng; i++)
+		gw[i] = g[i].ncores;
+	apportion(nthreads, gw, *ng, seats);
+	for (unsigned int i = 0; i < *ng && r >= 0; i++)
+		r = fill_slots(t, &g[i], seats[i]);
+err:
+	free(seats);
+	free(gw);
+	return r < 0 ? r : (int)merged;
+}
+
 int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 		  const struct dgen_plan_target_spec *targets,
 		  unsigned int ntargets, const struct dgen_plan_opts *opts,
@@ -555,8 +445,7 @@ int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 	struct dgen_plan *p;
 	struct group *g = NULL;
 	unsigned int ng = 0, *cpus = NULL, ncpus = 0, nthreads, ncores = 0;
-	unsigned int i, j, base, *pairs, *seats = NULL;
-	uint64_t *gw = NULL;
+	unsigned int i, j, base, *pairs;
 	unsigned char *used = NULL;
 	int r, merged = 0;
 
@@ -587,25 +476,10 @@ int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 		merged = r;
 	} else {
 		nthreads = o->threads ? o->threads : ncores;
-		if (nthreads < ng) {
-			groups_merge(t, g, &ng);
-			merged = 1;
-		}
-		seats = malloc(ng * sizeof(*seats));
-		gw = calloc(ng, sizeof(*gw));
-		r = -ENOMEM;
-		if (!seats || !gw)
+		r = slots_from_cores(t, g, &ng, nthreads);
+		if (r < 0)
 			goto err;
-		/* Threads follow cores: with the default, each group gets
-		 * exactly its own cores. */
-		for (i = 0; i < ng; i++)
-			gw[i] = g[i].ncores;
-		apportion(nthreads, gw, ng, seats);
-		for (i = 0; i < ng; i++) {
-			r = fill_slots(t, &g[i], seats[i]);
-			if (r < 0)
-				goto err;
-		}
+		merged = r;
 	}
 
 	r = -ENOMEM;
@@ -665,8 +539,6 @@ err:
 		dgen_plan_free(&pm->pub);
 	groups_free(g, ng);
 	free(cpus);
-	free(seats);
-	free(gw);
 	free(used);
 	return r;
 }

@@ -10,6 +10,8 @@
 
 #include <dgen/rate.h>
 
+#include "clock.h"
+
 #define SLICE_NS	10000000ull	/* a stop is seen within this */
 
 void dgen_rate_init(struct dgen_rate *r, uint64_t bytes_per_s)
@@ -35,22 +37,14 @@ uint64_t dgen_rate_take(struct dgen_rate *r, uint64_t bytes, uint64_t now)
 	return start;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int dgen_rate_wait(struct dgen_rate *r, uint64_t bytes, const int *stop)
 {
 	uint64_t start, now;
 
 	if (!r->rate)
 		return 0;
-	start = dgen_rate_take(r, bytes, mono_ns());
-	while ((now = mono_ns()) < start) {
+	start = dgen_rate_take(r, bytes, dgen_clock_ns());
+	while ((now = dgen_clock_ns()) < start) {
 		uint64_t ns = start - now < SLICE_NS ? start - now : SLICE_NS;
 		struct timespec ts = { (time_t)(ns / 1000000000u),
 				       (long)(ns % 1000000000u) };

@@ -9,6 +9,11 @@
  * flags with -EINVAL, so flags are dropped one at a time, newest first,
  * as fio's t/io_uring.c does; COOP_TASKRUN (5.19) is the lesser
  * substitute for DEFER_TASKRUN.
+ *
+ * A ring blocked for a completion is woken from another thread with
+ * IORING_OP_MSG_RING (dgen_ring_wake): a ring that allows a single issuer
+ * takes no submission from any other thread, but a CQE posted into it
+ * makes its owner look, and act, itself.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -135,4 +140,36 @@ int dgen_ring_init(struct io_uring *ring, unsigned int entries,
 	    io_uring_register_ring_fd(ring) == 1)
 		r |= DGEN_RING_REGISTERED_RING;
 	return r;
+}
+
+int dgen_ring_wake(const int *ring_fds, unsigned int n, uint64_t tag)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	unsigned int sent = 0;
+	int r;
+
+	r = dgen_ring_init(&ring, n < 8 ? 8 : n, 0);
+	if (r < 0)
+		return r;
+	for (unsigned int t = 0; t < n; t++) {
+		struct io_uring_sqe *sqe;
+
+		if (ring_fds[t] < 0 || !(sqe = io_uring_get_sqe(&ring)))
+			continue;
+		io_uring_prep_msg_ring(sqe, ring_fds[t], 0, tag, 0);
+		sqe->user_data = t;
+		sent++;
+	}
+	r = 0;
+	if (sent)
+		r = io_uring_submit(&ring);
+	/* MSG_RING completes at once: its answers only say sent. */
+	for (unsigned int i = 0; r >= 0 && i < sent; i++) {
+		r = io_uring_wait_cqe(&ring, &cqe);
+		if (!r)
+			io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	return r < 0 ? r : (int)sent;
 }

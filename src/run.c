@@ -383,7 +383,7 @@ int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 	dgen_latency_init(&res->latency[0]);
 	dgen_latency_init(&res->latency[1]);
 	r->res = res;
-	r->t0 = run_now_ns();
+	r->t0 = dgen_clock_ns();
 	r->progress_t = r->t0;
 	if (r->o.time_s > 0)
 		r->deadline = r->t0 + (uint64_t)(r->o.time_s * 1e9);
@@ -394,6 +394,6 @@ int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 	res->steady = r->steady;
 	res->stopped = __atomic_load_n(&r->stop, __ATOMIC_RELAXED) ||
 		       (r->o.stop && __atomic_load_n(r->o.stop, __ATOMIC_RELAXED));
-	res->seconds = (double)(run_now_ns() - r->t0) / 1e9;
+	res->seconds = (double)(dgen_clock_ns() - r->t0) / 1e9;
 	return err;
 }

@@ -12,6 +12,8 @@
 #include <dgen/rate.h>
 #include <dgen/run.h>
 
+#include "clock.h"
+
 #define RUN_POLL_NS	10000000ull	/* how often the run's thread looks */
 
 struct dgen_run {
@@ -33,9 +35,6 @@ struct dgen_run {
 	struct dgen_monitor *monitor;	/* dgen_run_monitor_set, or NULL */
 	int hung, steady;		/* the monitor's verdicts on the run */
 };
-
-/* run_now_ns - CLOCK_MONOTONIC in nanoseconds. */
-uint64_t run_now_ns(void);
 
 /* run_stopping - dgen_run_stop was called or the caller's flag is set. */
 int run_stopping(const struct dgen_run *r);

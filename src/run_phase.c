@@ -16,14 +16,6 @@
 
 #include "run_impl.h"
 
-uint64_t run_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int run_stopping(const struct dgen_run *r)
 {
 	return r->steady || r->hung ||
@@ -33,7 +25,7 @@ int run_stopping(const struct dgen_run *r)
 
 int run_past_deadline(const struct dgen_run *r)
 {
-	return r->deadline && run_now_ns() >= r->deadline;
+	return r->deadline && dgen_clock_ns() >= r->deadline;
 }
 
 int run_stream_new(const struct dgen_run *r, struct dgen_stream **out,
@@ -89,7 +81,7 @@ void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 		nanosleep(&poll, NULL);
 		if (pr->monitored && r->monitor && run_monitor_poll(r))
 			break;		/* hung: never wait for the stuck I/O */
-		t = run_now_ns();
+		t = dgen_clock_ns();
 		if (!every || !r->o.progress || t - r->progress_t < every)
 			continue;
 		r->progress_t = t;

@@ -442,7 +442,7 @@ static int pool_phase(struct dgen_run *r, uint64_t pass,
 		.running = pool_running, .bytes = pool_bytes,
 		.mismatches = pool_mismatches, .stop = pool_stop, .arg = &p,
 	};
-	uint64_t t0 = run_now_ns();
+	uint64_t t0 = dgen_clock_ns();
 	sigset_t all, old;
 	unsigned int made;
 	struct worker *wk;
@@ -475,7 +475,7 @@ static int pool_phase(struct dgen_run *r, uint64_t pass,
 	run_watch(r, &pr, pass, mode);
 	for (unsigned int w = 0; w < made; w++)
 		pthread_join(wk[w].tid, NULL);
-	ph->seconds += (double)(run_now_ns() - t0) / 1e9;
+	ph->seconds += (double)(dgen_clock_ns() - t0) / 1e9;
 	pool_collect(r, ph, wk, made < T ? made + 1 : T);
 	for (unsigned int w = 0; w < T && !err; w++)
 		err = wk[w].error;

@@ -15,7 +15,7 @@
  *		 which sectors are wrong.
  *
  * Every bad block is counted; the @keep of lowest (target, offset) are
- * kept in full by a dgen_mismatch_keep (src/keep.c).
+ * kept in full by a dgen_mismatch_keep (src/mismatch.c).
  */
 #include <errno.h>
 #include <stdlib.h>

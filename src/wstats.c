@@ -9,19 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <liburing.h>
-
+#include "ring_impl.h"
 #include "wstats.h"
-
-uint64_t dgen_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int wstats_new(struct wstats **out, unsigned int threads, unsigned int n)
 {
@@ -151,37 +141,18 @@ void wstats_outstanding(const struct wstats *s, struct dgen_io_outstanding *out)
 
 /*
  * A worker blocked for a completion that never comes sees nothing of a
- * stop flag; a CQE posted into its ring from another (IORING_OP_MSG_RING)
- * wakes it, so it can submit its own cancel (rings that allow a single
- * issuer refuse one from here).
+ * stop flag; a CQE posted into its ring (dgen_ring_wake) wakes it, so it
+ * can submit its own cancel (rings that allow a single issuer refuse one
+ * from here).
  */
 void wstats_wake(const struct wstats *s)
 {
-	struct io_uring ring;
-	unsigned int sent = 0;
+	int *fds = malloc(s->threads * sizeof(*fds));
 
-	if (io_uring_queue_init(s->threads < 8 ? 8 : s->threads, &ring, 0) < 0)
+	if (!fds)
 		return;
-	for (unsigned int t = 0; t < s->threads; t++) {
-		int fd = __atomic_load_n(&s->th[t].ring_fd, __ATOMIC_RELAXED);
-		struct io_uring_sqe *sqe;
-
-		if (fd < 0 || !(sqe = io_uring_get_sqe(&ring)))
-			continue;
-		io_uring_prep_msg_ring(sqe, fd, 0, WSTATS_WAKE, 0);
-		sqe->user_data = t;
-		sent++;
-	}
-	if (sent) {
-		struct io_uring_cqe *cqe;
-
-		io_uring_submit(&ring);
-		/* MSG_RING completes at once: its answers only say sent. */
-		for (unsigned int i = 0; i < sent; i++) {
-			if (io_uring_wait_cqe(&ring, &cqe))
-				break;
-			io_uring_cqe_seen(&ring, cqe);
-		}
-	}
-	io_uring_queue_exit(&ring);
+	for (unsigned int t = 0; t < s->threads; t++)
+		fds[t] = __atomic_load_n(&s->th[t].ring_fd, __ATOMIC_RELAXED);
+	dgen_ring_wake(fds, s->threads, WSTATS_WAKE);
+	free(fds);
 }

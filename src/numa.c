@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * numa_alloc.c - pin threads, and allocate buffer pools on a NUMA node
+ * numa.c - pin threads, and allocate buffer pools on a NUMA node
  *
  * Buffers are mapped, given a node policy, then touched by the calling
  * thread (which the writer has pinned), so every page exists on the right

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * crc32.c - CRC-32 and CRC-32C, slicing-by-8 with an SSE4.2 variant
+ * crc.c - CRC-32 and CRC-32C, slicing-by-8 with an SSE4.2 variant
  *
  * Slicing-by-8 (Intel, Kounavis and Berry 2005, as in zlib and
  * libdeflate's crc32_slice8): eight 256-entry tables let the loop take

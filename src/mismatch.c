@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * keep.c - the N mismatches of lowest (target, offset)
+ * mismatch.c - the N mismatches of lowest (target, offset)
  *
  * Verify counts every bad block but keeps only a few in full (each record
  * carries a sector map of up to 2 KiB), and which ones must not depend on

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * plot_svg.c - a run's GB/s and p99 latency over time as an SVG picture
+ * plot.c - a run's GB/s and p99 latency over time as an SVG picture
  *
  * Plain SVG 1.1 (lines, polylines, text), no scripts or fonts of its own,
  * so browsers and librsvg draw it the same; written with stdio alone, so

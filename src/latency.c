@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * histogram.c - latency histogram with bounded relative error
+ * latency.c - latency histogram with bounded relative error
  *
  * HdrHistogram's log-linear layout (as fio's clat_plat buckets): a value v
  * with its top bit at position m >= SUB_BITS + 1 keeps its SUB_BITS + 1 top
