@@ -293,7 +293,7 @@ static int rank_tree(const struct fleet_job *j, struct fleet_out *out,
 		return err;
 	*tree = *j->tree;
 	tree->dir = dir;
-	o->tree = tree;
+	o->tree = *tree;
 	o->paths = NULL;
 	o->npaths = 0;
 	err = dgen_fleet_stream_id(base, out->rank, 0, files,

@@ -538,7 +538,7 @@ Test(run, raw_tree_in_batches_over_passes)
 	tree_remove(dir);
 	setenv("DGEN_TREE_BATCH", "3", 1);
 	dgen_run_opts_init(&o);
-	o.tree = &t;
+	o.tree = t;
 	o.mode = DGEN_RUN_WRITE_VERIFY;
 	o.passes = 2;
 	o.params.seed = 3;
@@ -583,7 +583,7 @@ Test(run, formatted_tree_through_one_pool_with_rate_and_mismatches)
 
 	tree_remove(dir);
 	dgen_run_opts_init(&o);
-	o.tree = &t;
+	o.tree = t;
 	o.params.seed = 12;
 	o.writer.threads = 3;
 	o.rate = 3 * MIB;		/* 6 x 256 KiB: about 0.5 s */

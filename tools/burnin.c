@@ -638,7 +638,7 @@ int burnin_run(const struct burnin_job *j)
 			.fanout = j->tree->fanout, .format = j->tree->format,
 			.record_size = j->tree->record_size,
 		};
-		o.tree = &tree;
+		o.tree = tree;
 	} else {
 		o.paths = j->dev;
 		o.npaths = j->ndev;

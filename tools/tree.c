@@ -120,7 +120,7 @@ int tree_run(const struct job *j)
 	int rc = 0, err;
 
 	dgen_run_opts_init(&o);
-	o.tree = &tree;
+	o.tree = tree;
 	o.flags = j->force ? DGEN_RUN_FORCE : 0;
 	o.params = j->params;
 	o.params.stream_id = j->stream;
