@@ -604,32 +604,23 @@ static void usage(FILE *f)
 		GOAL_MEMSET_RATIO, GOAL_FIO_RATIO);
 }
 
+/* A size from 1 byte to 16 GiB, libdgen's parser (powers of 1024). */
 static int parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': v *= KiB; end++; break;
-	case 'm': case 'M': v *= MiB; end++; break;
-	case 'g': case 'G': v *= GiB; end++; break;
-	}
-	if (*end || v == 0 || v > 16 * GiB)
+	if (dgen_parse_size(s, &v) || v == 0 || v > 16 * GiB)
 		return -EINVAL;
 	*out = v;
 	return 0;
 }
 
+/* A ratio of at least 1, libdgen's parser. */
 static int parse_ratio(const char *s, double *out)
 {
-	char *end;
-	double v = strtod(s, &end);
+	double v;
 
-	if (end == s || *end || !isfinite(v) || v < 1)
+	if (dgen_parse_ratio(s, &v) || v < 1)
 		return -EINVAL;
 	*out = v;
 	return 0;

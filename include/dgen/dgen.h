@@ -19,6 +19,7 @@
 #include <dgen/discard.h>
 #include <dgen/numa.h>
 #include <dgen/nvme.h>
+#include <dgen/opts.h>
 #include <dgen/placement.h>
 #include <dgen/plot.h>
 #include <dgen/pool.h>

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include <dgen/latency.h>
+#include <dgen/run.h>
 #include <dgen/topology.h>
 #include <dgen/verdict.h>
 
@@ -56,6 +57,16 @@ extern "C" {
  * MPI_LOCALNRANKS, or SLURM_PROCID together with SLURM_STEP_ID is set.
  */
 int dgen_fleet_launched(void);
+
+/*
+ * dgen_fleet_opts_check - what a fleet's ranks cannot take of @o (run
+ * options as every rank is given them): a descriptor, a dry run, a
+ * discard, a CPU list or the per-target options of a plain run
+ * (DGEN_GIVEN_WATCH), and --shared with a tree. Returns 0, or -EINVAL
+ * with a sentence in @msg.
+ */
+int dgen_fleet_opts_check(const struct dgen_run_opts *o, char *msg,
+			  size_t msglen);
 
 /* dgen_fleet_host - this host's short name (up to the first '.'). */
 void dgen_fleet_host(char *buf, size_t len);
