@@ -24,6 +24,7 @@
 #include <dgen/plot.h>
 #include <dgen/pool.h>
 #include <dgen/rate.h>
+#include <dgen/report.h>
 #include <dgen/run.h>
 #include <dgen/stream.h>
 #include <dgen/target.h>

@@ -189,6 +189,21 @@ struct dgen_fleet_summary {
 };
 
 /*
+ * A fleet's result, on the rank that reports (dgen_run_result.fleet):
+ * what every rank did, for the fleet's report (dgen/report.h).
+ */
+struct dgen_fleet_result {
+	const struct dgen_run_opts *o;	/* as every rank was given them: paths
+					   and tree unexpanded, the fleet's
+					   rate, the shared stream's size */
+	unsigned int nranks;
+	const struct dgen_fleet_rank *ranks;	/* by rank; lost ones marked */
+	const struct dgen_fleet_rank *mine;	/* the reporting rank's */
+	double report_s;		/* gathering the figures */
+	int signalled;			/* a signal ended the job */
+};
+
+/*
  * dgen_fleet_rank_gbps - a rank's (written + read) GB/s over its own time
  * less its waits for the others: a rank that waits is not slow for it.
  */
