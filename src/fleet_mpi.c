@@ -75,6 +75,9 @@ struct ends {
 	double start_s, time_s;		/* the run's, for its deadline */
 	const int *sig;			/* a signal: stop waiting */
 	double waited_s;		/* in meetings, all together */
+	/* Rank 0: the caller's progress callback, at its own interval. */
+	const struct dgen_run_opts *user;
+	double user_next;
 };
 
 int dgen_fleet_mpi_join(int *argc, char ***argv, struct dgen_fleet_out *out)
@@ -267,12 +270,19 @@ static int on_pass(uint64_t n, enum dgen_run_edge edge,
 	return 0;
 }
 
-/* The run's progress callback: another rank's stop stops this run. */
+/*
+ * The run's progress callback: another rank's stop stops this run; and on
+ * rank 0 the caller's status lines, at the caller's interval.
+ */
 static void on_progress(const struct dgen_run_progress *p, void *arg)
 {
 	struct ends *e = arg;
+	const struct dgen_run_opts *u = e->user;
 
-	(void)p;
+	if (u && u->progress && u->progress_s > 0 && p->seconds >= e->user_next) {
+		e->user_next = p->seconds + u->progress_s;
+		u->progress(p, u->progress_arg);
+	}
 	if (e->stopped_by < 0 && ends_poll(e)) {
 		e->stonewalled = e->flag[e->stopped_by] == END_STONEWALL;
 		dgen_run_stop(e->run);
@@ -589,10 +599,13 @@ int dgen_fleet_mpi_run(const struct dgen_run_opts *j, struct dgen_fleet_out *out
 				      sizeof(msg));
 	/* Another rank's stop reaches the run through @e (e.run is set
 	 * before the run starts). */
+	e.user = out->rank == 0 ? j : NULL;
+	e.user_next = j->progress_s;
 	o->progress = on_progress;
 	o->progress_arg = &e;
 	o->progress_s = 0.02;
 	o->pass_hook = on_pass;
+	o->notice = NULL;		/* no monitor, no health: nothing to say */
 	e.first_pass = o->mode == DGEN_RUN_VERIFY_ONLY && o->pass ? o->pass : 1;
 	e.time_s = o->time_s;
 	e.sig = o->stop;

@@ -257,11 +257,10 @@ static void targets_part(struct rep *p, int json)
 
 int dgen_report_progress(FILE *f, const char *prefix,
 			 struct dgen_report_progress *st,
-			 const struct dgen_run *r,
 			 const struct dgen_run_progress *pr,
 			 enum dgen_progress_form form)
 {
-	struct rep p = { .f = f, .r = r, .o = &r->o };
+	struct rep p = { .f = f, .r = pr->run, .o = &pr->run->o };
 	const char *phase = pr->phase == DGEN_MODE_VERIFY ? "verify" : "write";
 	double rate = pr->seconds > st->last_s ?
 		      (double)(pr->bytes - st->last_b) / (pr->seconds - st->last_s) : 0;

@@ -27,7 +27,7 @@ int run_tick(struct dgen_run *r, uint64_t n, enum dgen_writer_mode mode,
 	if (every && r->o.progress && t - r->progress_t >= every) {
 		r->progress_t = t;
 		r->o.progress(&(struct dgen_run_progress) {
-			.pass = n, .phase = mode,
+			.run = r, .pass = n, .phase = mode,
 			.bytes = r->bytes_before + bytes,
 			.mismatches = r->bad_before + bad,
 			.seconds = (double)(t - r->t0) / 1e9,

@@ -37,9 +37,8 @@ struct cli {
 	const char *plot_from;		/* --plot-from LOG: redraw, no run */
 };
 
-/* The run in progress and its status lines (the callbacks' argument). */
+/* The status lines of the run in progress (the callbacks' argument). */
 struct tool {
-	struct dgen_run *run;
 	struct dgen_report_progress st;
 	enum dgen_progress_form form;
 };
@@ -320,8 +319,7 @@ static void on_progress(const struct dgen_run_progress *p, void *arg)
 {
 	struct tool *t = arg;
 
-	dgen_report_progress(stderr, "dgen-uring: ", &t->st, t->run, p,
-			     t->form);
+	dgen_report_progress(stderr, "dgen-uring: ", &t->st, p, t->form);
 }
 
 /* A hang, a steady state, an unhealthy drive: said at once. */
@@ -335,20 +333,11 @@ static void on_notice(const char *msg, void *arg)
 }
 
 /*
- * What a run of --dev targets does around its passes: plan them on this
- * machine, watch each one, read the NVMe drives' health (each pass's in a
- * burn-in); and the status lines: --status-interval's, or on a terminal
- * the live line.
+ * The status lines of every job: --status-interval's, or on a terminal
+ * the live line; notices at once; the signal handler's flag as the stop.
  */
-static void run_opts(struct dgen_run_opts *o, struct tool *t, int json)
+static void status_opts(struct dgen_run_opts *o, struct tool *t, int json)
 {
-	if (o->paths) {
-		o->flags |= DGEN_RUN_PLACE;
-		if (!(o->flags & DGEN_RUN_DRY))
-			o->flags |= DGEN_RUN_WATCH | DGEN_RUN_HEALTH;
-		if (o->given & DGEN_GIVEN_PASSES)
-			o->flags |= DGEN_RUN_HEALTH_PASSES;
-	}
 	if (o->progress_s > 0) {
 		t->form = json ? DGEN_PROGRESS_JSON : DGEN_PROGRESS_LINE;
 	} else if (isatty(STDERR_FILENO) && !json) {
@@ -362,20 +351,50 @@ static void run_opts(struct dgen_run_opts *o, struct tool *t, int json)
 	o->stop = &tool_stop;
 }
 
-/* One job, start to end: the run, what failed, the report; exit status. */
-static int run_plain(struct dgen_run_opts *o, int json)
+/*
+ * What a run of --dev targets does around its passes: plan them on this
+ * machine, watch each one, read the NVMe drives' health (each pass's in a
+ * burn-in).
+ */
+static void target_opts(struct dgen_run_opts *o)
 {
-	struct tool t = { 0 };
-	struct dgen_run_result res;
+	if (!o->paths)
+		return;
+	o->flags |= DGEN_RUN_PLACE;
+	if (!(o->flags & DGEN_RUN_DRY))
+		o->flags |= DGEN_RUN_WATCH | DGEN_RUN_HEALTH;
+	if (o->given & DGEN_GIVEN_PASSES)
+		o->flags |= DGEN_RUN_HEALTH_PASSES;
+}
+
+/* The report of a run that ended, after what failed; the exit status. */
+static int report(struct dgen_run *run, const struct dgen_run_result *res,
+		  int json)
+{
+	const struct dgen_run_opts *o = dgen_run_opts_get(run);
 	const char *status;
+	int rc = dgen_report_status(run, res, &status);
+
+	dgen_report_errors(stderr, "dgen-uring: ", run, res);
+	signals_report();
+	(json ? dgen_report_json : dgen_report_human)
+		(o->flags & DGEN_RUN_FD ? stderr : stdout, run, res);
+	return rc;
+}
+
+/* One job, start to end: the run, what failed, the report; exit status. */
+static int run_plain(struct dgen_run_opts *o, struct tool *t, int json)
+{
+	struct dgen_run_result res;
+	struct dgen_run *run;
 	char msg[512];
 	int err, rc;
 
-	run_opts(o, &t, json);
+	target_opts(o);
 	/* stdout: a reader that closes the pipe ends the run (EPIPE). */
 	if (o->flags & DGEN_RUN_FD)
 		signal(SIGPIPE, SIG_IGN);
-	err = dgen_run_new(&t.run, o, msg, sizeof(msg));
+	err = dgen_run_new(&run, o, msg, sizeof(msg));
 	if (err) {
 		say_refusal(msg, err);
 		return DGEN_EXIT_USAGE;
@@ -387,18 +406,14 @@ static int run_plain(struct dgen_run_opts *o, int json)
 	    isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",
 			(unsigned long long)o->params.seed);
-	err = dgen_run_exec(t.run, &res, msg, sizeof(msg));
-	dgen_report_progress_clear(stderr, &t.st);
+	err = dgen_run_exec(run, &res, msg, sizeof(msg));
+	dgen_report_progress_clear(stderr, &t->st);
 	if (err) {
 		fprintf(stderr, "dgen-uring: %s\n", msg);
-		dgen_run_free(t.run);
+		dgen_run_free(run);
 		return DGEN_EXIT_IO;
 	}
-	rc = dgen_report_status(t.run, &res, &status);
-	dgen_report_errors(stderr, "dgen-uring: ", t.run, &res);
-	signals_report();
-	(json ? dgen_report_json : dgen_report_human)
-		(o->flags & DGEN_RUN_FD ? stderr : stdout, t.run, &res);
+	rc = report(run, &res, json);
 	if (res.hung) {
 		/* The abandoned engine's threads wait in the kernel for I/O
 		 * that may never complete: nothing of the run may be freed,
@@ -406,12 +421,13 @@ static int run_plain(struct dgen_run_opts *o, int json)
 		fflush(NULL);
 		_exit(rc);
 	}
-	dgen_run_free(t.run);
+	dgen_run_free(run);
 	return rc;
 }
 
 static int run(int argc, char **argv)
 {
+	struct tool t = { 0 };
 	struct cli c;
 	char msg[512];
 	int rc;
@@ -419,13 +435,14 @@ static int run(int argc, char **argv)
 	parse(argc, argv, &c);
 	if (c.plot_from)
 		return plot_from(c.plot_from, c.o.watch.plot);
+	status_opts(&c.o, &t, c.json);
 	if (dgen_fleet_launched()) {
 		if (dgen_fleet_opts_check(&c.o, msg, sizeof(msg)))
 			die_usage("%s", msg);
-		if (fleet_main(&c.o, c.json, &rc))
+		if (fleet_main(&c.o, c.json, &t.st, &rc))
 			return rc;
 	}
-	return run_plain(&c.o, c.json);
+	return run_plain(&c.o, &t, c.json);
 }
 
 int main(int argc, char **argv)

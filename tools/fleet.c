@@ -14,9 +14,11 @@
 #ifndef DGEN_HAVE_MPI
 
 /* Without MPI every process runs plainly, launched or not. */
-int fleet_main(struct dgen_run_opts *o, int json, int *rc)
+int fleet_main(struct dgen_run_opts *o, int json,
+	       struct dgen_report_progress *st, int *rc)
 {
 	(void)json;
+	(void)st;
 	if (!(o->flags & (DGEN_RUN_SHARED | DGEN_RUN_STONEWALL)))
 		return 0;
 	fprintf(stderr, "dgen-uring: --shared and --stonewall need a build with MPI (meson feature 'mpi', libopenmpi-dev)\n");
@@ -40,9 +42,11 @@ static int report(struct dgen_fleet_out *out, int json)
 	return rc;
 }
 
-int fleet_main(struct dgen_run_opts *o, int json, int *rc)
+int fleet_main(struct dgen_run_opts *o, int json,
+	       struct dgen_report_progress *st, int *rc)
 {
 	struct dgen_fleet_out out;
+	int err;
 
 	*rc = 0;
 	if (dgen_fleet_mpi_join(NULL, NULL, &out)) {
@@ -51,8 +55,9 @@ int fleet_main(struct dgen_run_opts *o, int json, int *rc)
 		return 1;
 	}
 	dgen_fleet_mpi_seed(o);
-	o->stop = &tool_stop;
-	if (dgen_fleet_mpi_run(o, &out)) {
+	err = dgen_fleet_mpi_run(o, &out);
+	dgen_report_progress_clear(stderr, st);
+	if (err) {
 		fprintf(stderr, "dgen-uring: rank %u (%s): out of memory\n",
 			out.rank, out.host);
 		*rc = DGEN_EXIT_IO;

@@ -90,7 +90,7 @@ struct dgen_report_progress {
 };
 
 /*
- * dgen_report_progress - one status line of @r from the progress @p (a
+ * dgen_report_progress - one status line of a run from its progress @p (a
  * dgen_run_opts.progress callback's): time, pass and phase, bytes (and,
  * live, the percent of the run and the time left where they are known),
  * GB/s since the last line, mismatches so far (when verifying) and the
@@ -100,7 +100,6 @@ struct dgen_report_progress {
  */
 int dgen_report_progress(FILE *f, const char *prefix,
 			 struct dgen_report_progress *st,
-			 const struct dgen_run *r,
 			 const struct dgen_run_progress *p,
 			 enum dgen_progress_form form);
 

@@ -117,7 +117,10 @@ struct dgen_run_watch {
 #define DGEN_RUN_BATCH_MAX	8192u
 
 /* What a progress callback is told, from the thread of dgen_run_exec. */
+struct dgen_run;
+
 struct dgen_run_progress {
+	const struct dgen_run *run;	/* the run it is of */
 	uint64_t pass;
 	enum dgen_writer_mode phase;	/* writing or reading back */
 	uint64_t bytes;			/* written + read back, whole run */
