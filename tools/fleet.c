@@ -9,7 +9,6 @@
 #include <stdio.h>
 
 #include "fleet.h"
-#include "signals.h"
 
 #ifndef DGEN_HAVE_MPI
 
