@@ -326,7 +326,9 @@ int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 		  char *msg, size_t msglen);
 
 /*
- * dgen_run_monitor_set - give a run over target paths per-target figures:
+ * dgen_run_monitor_set - give a run over target paths per-target figures
+ * from a monitor of the caller's (DGEN_RUN_WATCH makes one of the run's
+ * own, with its log, verdicts and plot):
  * each engine phase keeps dgen_writer_opts.target_stats and is attached to
  * @m (dgen/monitor.h, made by the caller for the run's targets in their
  * order, dgen_run_target_info), which the run polls while it waits. The
@@ -335,7 +337,8 @@ int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
  * test ends the run as the deadline does (res->steady). Call it before
  * dgen_run_exec; @m must outlive the run.
  *
- * Returns 0, or -EINVAL for a run over a tree of files.
+ * Returns 0, or -EINVAL for a run over a tree of files or one that has
+ * its own monitor.
  */
 int dgen_run_monitor_set(struct dgen_run *r, struct dgen_monitor *m);
 
