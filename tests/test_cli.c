@@ -622,7 +622,7 @@ Test(cli, live_status_on_a_terminal)
 		  strstr(p, "mismatches 0\033[K"), "%s", p);
 	cr_assert(strstr(term, "\rverify pass "), "no verify phase: %s", term);
 	cr_assert(strstr(term, "\r\033[K"), "the line was not taken off");
-	cr_assert_eq(on_terminal("--dev null --size 96M --seed 1 --threads 1 --passes 2 --verify --rate 96M --json",
+	cr_assert_eq(on_terminal("--dev null --size 64M --seed 1 --threads 1 --verify --rate 64M --json",
 				 term, sizeof(term)), 0, "%s", term);
 	cr_assert_null(strchr(term, '\r'), "a live line with --json: %s", term);
 }
