@@ -217,7 +217,9 @@ static int paths_new(struct dgen_run *r, char *msg, size_t msglen)
 	const unsigned int f = r->o.flags;
 	int err;
 
-	if ((f & DGEN_RUN_PLACE) && (err = run_place_machine(r, msg, msglen)))
+	/* A dry run is a plan and nothing else. */
+	if ((f & (DGEN_RUN_PLACE | DGEN_RUN_DRY)) &&
+	    (err = run_place_machine(r, msg, msglen)))
 		return err;
 	if (f & DGEN_RUN_DRY)
 		return run_place_plan(r, NULL, msg, msglen);

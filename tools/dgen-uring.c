@@ -26,7 +26,8 @@
 #define MAX_TARGETS	256
 #define OPT_TABLE	256		/* + the index in libdgen's table */
 #define OPT_PLOT_FROM	200
-#define OPTS_MAX	96
+#define OPTS_MAX	128		/* getopt entries: the table's and ours */
+#define SHORTS_MAX	64
 
 /* Everything the command line says: parse() fills it, then it is read. */
 struct cli {
@@ -175,11 +176,15 @@ static void options(struct option *lo, char *shorts)
 		{ "version", no_argument, NULL, 'V' },
 		{ "plot-from", required_argument, NULL, OPT_PLOT_FROM },
 	};
+	const unsigned int nown = sizeof(own) / sizeof(own[0]);
 	const struct dgen_opt *d;
 	unsigned int n = 0;
 	char *s = shorts + strlen(strcpy(shorts, ":d:jhV"));
 
-	for (unsigned int i = 0; (d = dgen_opt_at(i)) && n < OPTS_MAX - 6; i++) {
+	for (unsigned int i = 0; (d = dgen_opt_at(i)); i++) {
+		/* A table larger than these arrays is this file's bug. */
+		if (n + nown + 1 >= OPTS_MAX || s + 3 >= shorts + SHORTS_MAX)
+			abort();
 		lo[n++] = (struct option) { d->name, d->value, NULL,
 					    OPT_TABLE + (int)i };
 		if (!d->short_name)
@@ -190,7 +195,7 @@ static void options(struct option *lo, char *shorts)
 		*s = 0;
 	}
 	memcpy(lo + n, own, sizeof(own));
-	memset(lo + n + sizeof(own) / sizeof(own[0]), 0, sizeof(*lo));
+	memset(lo + n + nown, 0, sizeof(*lo));
 }
 
 /* One option, by its long name or letter, into the run's options. */
@@ -205,7 +210,7 @@ static void set(struct cli *c, const char *name, const char *v)
 static void parse_args(int argc, char **argv, struct cli *c)
 {
 	struct option lo[OPTS_MAX];
-	char shorts[64], msg[512];
+	char shorts[SHORTS_MAX], msg[512];
 	int ch;
 
 	options(lo, shorts);

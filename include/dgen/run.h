@@ -81,7 +81,7 @@ struct dgen_run_tree {
 #define DGEN_RUN_FD		(1u << 7)	/* one stream of size bytes to
 						   the descriptor fd */
 #define DGEN_RUN_NO_SPLICE	(1u << 8)	/* fd: write(2), never vmsplice */
-#define DGEN_RUN_DRY		(1u << 9)	/* plan only (with PLACE): no
+#define DGEN_RUN_DRY		(1u << 9)	/* plan only (as PLACE does): no
 						   target opened, nothing written */
 #define DGEN_RUN_SEED_DRAWN	(1u << 10)	/* the seed was drawn at random
 						   (dgen_run_opts_seed): reports
