@@ -25,11 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <dgen/dgen.h>
+
+#include "genbench_fio.h"
 
 #define KiB			1024ull
 #define MiB			(1024ull * KiB)
@@ -54,9 +55,6 @@
  * bandwidth is its I/O bytes over its own runtime in whole milliseconds.
  */
 #define FIO_MIN_SECONDS		0.5
-#define FIO_BS			"1M"
-#define FIO_SIZE		"1G"	/* looped over with --time_based */
-#define FIO_COMPRESS_CHUNK	4096
 /* Between clock reads a small-buffer cell fills at least this much. */
 #define CLOCK_BATCH_BYTES	MiB
 #define MAX_KERNELS		16
@@ -232,174 +230,6 @@ err:
 	fprintf(stderr, "dgen-genbench: kernel %s: fill at offset %llu: %s\n",
 		kernel, (unsigned long long)gen.off, strerror(-r));
 	dgen_stream_free(s);
-	return r;
-}
-
-/* ===== fio ===== */
-
-/* Read all of @f into a NUL-terminated heap string. */
-static int read_all(FILE *f, char **out)
-{
-	size_t len = 0, cap = 16384;
-	char *buf = malloc(cap), *nbuf;
-	size_t n;
-
-	if (!buf)
-		return -ENOMEM;
-	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (cap - len - 1 == 0) {
-			nbuf = realloc(buf, cap * 2);
-			if (!nbuf) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nbuf;
-			cap *= 2;
-		}
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
-/* The unsigned number after "@key" : in @from, or -1 when absent. */
-static double json_number(const char *from, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(from, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	p += strspn(p, " \t\n");
-	if (*p++ != ':')
-		return -1;
-	return strtod(p, NULL);
-}
-
-/*
- * fio_parse_write_bw - the write bandwidth in @json, fio's
- * --output-format=json. Not a JSON parser: fio's layout is fixed (one job,
- * "write" : { "io_bytes", ..., "bw_bytes", ..., "runtime" (ms) ... }), and
- * the key "write" followed by an object occurs once; "rw" : "write" among
- * the job options is a value and is skipped. bw_bytes is fio's own
- * io_bytes * 1000 / runtime; if it is missing, that is computed here.
- */
-static int fio_parse_write_bw(const char *json, double *bps)
-{
-	const char *p = json;
-	double bw, io, ms;
-
-	while ((p = strstr(p, "\"write\""))) {
-		p += strlen("\"write\"");
-		p += strspn(p, " \t\n");
-		if (*p != ':')
-			continue;
-		p++;
-		p += strspn(p, " \t\n");
-		if (*p == '{')
-			break;
-	}
-	if (!p)
-		return -EINVAL;
-	if (json_number(json, "error") > 0)
-		return -EIO;
-	bw = json_number(p, "bw_bytes");
-	if (bw > 0) {
-		*bps = bw;
-		return 0;
-	}
-	io = json_number(p, "io_bytes");
-	ms = json_number(p, "runtime");
-	if (io <= 0 || ms <= 0)
-		return -EINVAL;
-	*bps = io * 1000 / ms;
-	return 0;
-}
-
-/* fio's version line ("fio-3.33"), or -ENOENT when fio does not run. */
-static int fio_version(char *out, size_t outlen)
-{
-	FILE *f = popen("fio --version 2>/dev/null", "r");
-	int status;
-
-	if (!f)
-		return -errno;
-	if (!fgets(out, (int)outlen, f))
-		out[0] = '\0';
-	status = pclose(f);
-	out[strcspn(out, "\n")] = '\0';
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    strncmp(out, "fio-", 4))
-		return -ENOENT;
-	return 0;
-}
-
-/* round(100 * (1 - 1/r)): the share of fio's data that is zero or repeated. */
-static unsigned int fio_percent(double r)
-{
-	return (unsigned int)lround(100.0 * (1.0 - 1.0 / r));
-}
-
-/*
- * fio_rate - run fio's generator at (d, c) for @secs (one job, one thread,
- * the null engine, a fresh random buffer per 1 MiB write) and return its
- * write bandwidth in *@bps. fio's messages go to our stderr.
- */
-static int fio_rate(double d, double c, double secs, double *bps)
-{
-	char cmd[512], extra[160] = "";
-	unsigned int cp = fio_percent(c), dp = fio_percent(d);
-	const char *why;
-	size_t n = 0;
-	char *json;
-	FILE *f;
-	int r, status;
-
-	if (cp)
-		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
-				      " --buffer_compress_percentage=%u --buffer_compress_chunk=%u",
-				      cp, FIO_COMPRESS_CHUNK);
-	if (dp)
-		snprintf(extra + n, sizeof(extra) - n,
-			 " --dedupe_percentage=%u", dp);
-	snprintf(cmd, sizeof(cmd),
-		 "fio --name=gen --ioengine=null --rw=write --bs=%s --size=%s"
-		 " --time_based --runtime=%ldms --refill_buffers%s"
-		 " --output-format=json",
-		 FIO_BS, FIO_SIZE, lround(secs * 1000), extra);
-
-	fflush(stdout);
-	f = popen(cmd, "r");
-	if (!f) {
-		r = -errno;
-		why = strerror(-r);
-		goto err;
-	}
-	r = read_all(f, &json);
-	status = pclose(f);
-	if (r) {
-		why = strerror(-r);
-		goto err;
-	}
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		r = -EIO;
-		why = "fio failed (its messages are above)";
-	} else {
-		r = fio_parse_write_bw(json, bps);
-		why = r == -EIO ? "fio reports a job error" :
-		      "no write bandwidth in fio's JSON output";
-	}
-	free(json);
-	if (r)
-		goto err;
-	return 0;
-err:
-	fprintf(stderr, "dgen-genbench: %s: %s; no fio figures for d=%g c=%g\n",
-		cmd, why, d, c);
 	return r;
 }
 
@@ -602,32 +432,23 @@ static void usage(FILE *f)
 		GOAL_MEMSET_RATIO, GOAL_FIO_RATIO);
 }
 
+/* A size from 1 byte to 16 GiB, libdgen's parser (powers of 1024). */
 static int parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': v *= KiB; end++; break;
-	case 'm': case 'M': v *= MiB; end++; break;
-	case 'g': case 'G': v *= GiB; end++; break;
-	}
-	if (*end || v == 0 || v > 16 * GiB)
+	if (dgen_parse_size(s, &v) || v == 0 || v > 16 * GiB)
 		return -EINVAL;
 	*out = v;
 	return 0;
 }
 
+/* A ratio of at least 1, libdgen's parser. */
 static int parse_ratio(const char *s, double *out)
 {
-	char *end;
-	double v = strtod(s, &end);
+	double v;
 
-	if (end == s || *end || !isfinite(v) || v < 1)
+	if (dgen_parse_ratio(s, &v) || v < 1)
 		return -EINVAL;
 	*out = v;
 	return 0;

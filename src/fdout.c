@@ -33,6 +33,7 @@
 #include <dgen/fdout.h>
 
 #include "clock.h"
+#include "fdout_impl.h"
 
 #define CHUNK		(256u << 10)	/* bytes per vmsplice or write */
 #define PIPE_WANT	(1u << 20)	/* pipe size asked for: fewer wakeups */
@@ -50,14 +51,14 @@ static uint8_t *ring_map(size_t len)
  * reader closed the pipe, or a negative errno; *@pushed counts what went.
  */
 static int push(int fd, const uint8_t *p, size_t len, int splice,
-		const volatile int *stop, uint64_t *pushed, uint64_t *done)
+		const struct fd_tick *t, uint64_t *pushed, uint64_t *done)
 {
 	while (len) {
 		struct iovec iov = { (void *)p, len };
 		ssize_t n = splice ? vmsplice(fd, &iov, 1, 0) : write(fd, p, len);
 
 		if (n < 0 && errno == EINTR) {
-			if (stop && *stop)
+			if (t->fn(t->arg, *pushed))
 				return 0;
 			continue;
 		}
@@ -74,9 +75,27 @@ static int push(int fd, const uint8_t *p, size_t len, int splice,
 	return 0;
 }
 
+/* The public call's tick: only the caller's stop flag. */
+static int stop_tick(void *arg, uint64_t bytes)
+{
+	const volatile int *stop = arg;
+
+	(void)bytes;
+	return stop && *stop;
+}
+
 int dgen_stream_write_fd(const struct dgen_stream *s, int fd,
 			 unsigned int flags, const volatile int *stop,
 			 uint64_t *bytes_done, struct dgen_fd_result *res)
+{
+	const struct fd_tick t = { stop_tick, (void *)stop };
+
+	return fd_write(s, fd, flags, &t, bytes_done, res);
+}
+
+int fd_write(const struct dgen_stream *s, int fd, unsigned int flags,
+	     const struct fd_tick *tick, uint64_t *bytes_done,
+	     struct dgen_fd_result *res)
 {
 	const uint64_t size = dgen_stream_params_get(s)->size;
 	uint64_t t0 = dgen_clock_ns(), pos = 0, *pushed_at = NULL;
@@ -111,7 +130,7 @@ int dgen_stream_write_fd(const struct dgen_stream *s, int fd,
 		goto out;
 	}
 	res->spliced = splice;
-	while (pos < size && !(stop && *stop)) {
+	while (pos < size && !tick->fn(tick->arg, res->bytes)) {
 		size_t n = size - pos < CHUNK ? (size_t)(size - pos) : CHUNK;
 		uint8_t *p = mem + (size_t)b * CHUNK;
 
@@ -135,7 +154,7 @@ int dgen_stream_write_fd(const struct dgen_stream *s, int fd,
 		r = dgen_stream_fill(s, p, pos, n);
 		if (r)
 			break;
-		r = push(fd, p, n, splice, stop, &res->bytes, bytes_done);
+		r = push(fd, p, n, splice, tick, &res->bytes, bytes_done);
 		if (r == 1) {
 			res->reader_closed = 1;
 			r = 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <dgen/fleet.h>
+#include <dgen/opts.h>
 #include <dgen/placement.h>
 
 int dgen_fleet_launched(void)
@@ -26,6 +27,22 @@ int dgen_fleet_launched(void)
 	/* SLURM_PROCID alone is also set in a batch script's own shell;
 	 * only a step (srun) has a step id. */
 	return getenv("SLURM_PROCID") && getenv("SLURM_STEP_ID");
+}
+
+int dgen_fleet_opts_check(const struct dgen_run_opts *o, char *msg,
+			  size_t msglen)
+{
+	if ((o->flags & (DGEN_RUN_FD | DGEN_RUN_DRY | DGEN_RUN_TRIM |
+			 DGEN_RUN_TRIM_ONLY)) || (o->given & DGEN_GIVEN_WATCH) ||
+	    o->cpus) {
+		snprintf(msg, msglen, "under MPI each rank writes --dev targets or a --dir tree: --stdout, --dry-run, --trim, --cpus and the per-target options (--log, --plot, ...) are for plain runs");
+		return -EINVAL;
+	}
+	if (o->tree.dir && (o->flags & DGEN_RUN_SHARED)) {
+		snprintf(msg, msglen, "--shared cuts one --dev target into slices; each rank writes a --dir tree of its own (put %%r or %%h in DIR)");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void dgen_fleet_host(char *buf, size_t len)

@@ -9,7 +9,8 @@
 #include <sched.h>
 #include <time.h>
 
-#include "fleet_mpi.h"
+#include <dgen/dgen.h>
+#include <dgen/fleet_mpi.h>
 
 /* fleet_now - CLOCK_REALTIME in seconds: ranks on many hosts compare it. */
 static inline double fleet_now(void)
@@ -41,7 +42,7 @@ void fleet_share_get(struct fleet_share *h);
  * in @m; the plan and the topology must outlive the run. Returns 0 or
  * -errno with @msg: this rank refuses.
  */
-int fleet_rank_plan(const struct fleet_job *j, const struct fleet_share *h,
+int fleet_rank_plan(const struct dgen_run_opts *j, const struct fleet_share *h,
 		    struct dgen_fleet_rank *m, struct dgen_run_opts *o,
 		    struct dgen_topology **topo, struct dgen_plan **plan,
 		    char *msg, size_t msglen);
@@ -59,10 +60,10 @@ void fleet_last_close(void);
  * (ranks 0 and 1), and on those, every rank's that come in time
  * (out->ranks, the others lost); out->reports on the one that reports.
  */
-void fleet_last_exchange(struct fleet_out *out);
+void fleet_last_exchange(struct dgen_fleet_out *out);
 
 /* fleet_last_leave - the reporter says its report is out; the others wait
  * for that (a moment) before they exit. */
-void fleet_last_leave(struct fleet_out *out);
+void fleet_last_leave(struct dgen_fleet_out *out);
 
 #endif /* DGEN_FLEET_IMPL_H */

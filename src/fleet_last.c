@@ -62,13 +62,13 @@ static void settle(MPI_Request *rq)
 }
 
 /* Ranks 0 and 1 gather: rank 1 reports should rank 0 be the one lost. */
-static unsigned int gatherers(const struct fleet_out *out)
+static unsigned int gatherers(const struct dgen_fleet_out *out)
 {
 	return out->size < 2 ? out->size : 2;
 }
 
 /* Not a gatherer: wait a moment for a receipt from either. */
-static void last_wait_ack(struct fleet_out *out, double end)
+static void last_wait_ack(struct dgen_fleet_out *out, double end)
 {
 	MPI_Request aq[2] = { MPI_REQUEST_NULL, MPI_REQUEST_NULL };
 	int32_t ack[2] = { 0, 0 };
@@ -88,7 +88,7 @@ static void last_wait_ack(struct fleet_out *out, double end)
 }
 
 /* A gatherer: every rank's figures that come in time; the others lost. */
-static void last_gather(struct fleet_out *out, double end)
+static void last_gather(struct dgen_fleet_out *out, double end)
 {
 	MPI_Request *req = calloc(out->size, sizeof(*req));
 	MPI_Request *acks = calloc(out->size, sizeof(*acks));
@@ -154,7 +154,7 @@ out:
  * when rank 0 is lost) gets out->reports and out->ranks, the silent ranks
  * marked lost; another rank learns whether a gatherer has its figures.
  */
-void fleet_last_exchange(struct fleet_out *out)
+void fleet_last_exchange(struct dgen_fleet_out *out)
 {
 	MPI_Request sq[2] = { MPI_REQUEST_NULL, MPI_REQUEST_NULL };
 	double end;
@@ -177,7 +177,7 @@ void fleet_last_exchange(struct fleet_out *out)
  * A signalled rank's leaving: the reporter, its report out, tells the
  * ranks it has figures from; they wait for that before they exit.
  */
-void fleet_last_leave(struct fleet_out *out)
+void fleet_last_leave(struct dgen_fleet_out *out)
 {
 	double end = out->last_s + DONE_WAIT_S;
 	int32_t done = 1;

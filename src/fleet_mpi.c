@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fleet_mpi.c - one run of dgen-uring across the ranks of an MPI job
- * (fleet_mpi.h)
+ * (dgen/fleet_mpi.h)
  *
  * Every collective here is entered by every rank in the same order:
  * the host split (fleet_place.c), the refusal allgather, the start
@@ -75,9 +75,12 @@ struct ends {
 	double start_s, time_s;		/* the run's, for its deadline */
 	const int *sig;			/* a signal: stop waiting */
 	double waited_s;		/* in meetings, all together */
+	/* Rank 0: the caller's progress callback, at its own interval. */
+	const struct dgen_run_opts *user;
+	double user_next;
 };
 
-int fleet_mpi_join(int *argc, char ***argv, struct fleet_out *out)
+int dgen_fleet_mpi_join(int *argc, char ***argv, struct dgen_fleet_out *out)
 {
 	int provided, rank, size;
 
@@ -96,16 +99,16 @@ int fleet_mpi_join(int *argc, char ***argv, struct fleet_out *out)
 	return 0;
 }
 
-void fleet_mpi_seed(uint64_t *seed, int *seed_set)
+void dgen_fleet_mpi_seed(struct dgen_run_opts *o)
 {
-	uint64_t v[2] = { *seed, (uint64_t)*seed_set };
+	uint64_t v[2] = { o->params.seed, o->flags & DGEN_RUN_SEED_DRAWN };
 
 	MPI_Bcast(v, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-	*seed = v[0];
-	*seed_set = (int)v[1];
+	o->params.seed = v[0];
+	o->flags = (o->flags & ~DGEN_RUN_SEED_DRAWN) | (unsigned int)v[1];
 }
 
-int fleet_mpi_status(int rc)
+int dgen_fleet_mpi_status(int rc)
 {
 	int32_t v = rc;
 
@@ -113,10 +116,16 @@ int fleet_mpi_status(int rc)
 	return v;
 }
 
-void fleet_mpi_leave(struct fleet_out *out, int abandon)
+void dgen_fleet_mpi_leave(struct dgen_fleet_out *out, int abandon)
 {
 	if (out->signalled)
 		fleet_last_leave(out);
+	dgen_run_free(out->run);
+	dgen_plan_free(out->plan);
+	dgen_topology_free(out->topo);
+	out->run = NULL;
+	out->plan = NULL;
+	out->topo = NULL;
 	free(out->refusals);
 	free(out->ranks);
 	out->refusals = NULL;
@@ -261,12 +270,19 @@ static int on_pass(uint64_t n, enum dgen_run_edge edge,
 	return 0;
 }
 
-/* The run's progress callback: another rank's stop stops this run. */
+/*
+ * The run's progress callback: another rank's stop stops this run; and on
+ * rank 0 the caller's status lines, at the caller's interval.
+ */
 static void on_progress(const struct dgen_run_progress *p, void *arg)
 {
 	struct ends *e = arg;
+	const struct dgen_run_opts *u = e->user;
 
-	(void)p;
+	if (u && u->progress && u->progress_s > 0 && p->seconds >= e->user_next) {
+		e->user_next = p->seconds + u->progress_s;
+		u->progress(p, u->progress_arg);
+	}
 	if (e->stopped_by < 0 && ends_poll(e)) {
 		e->stonewalled = e->flag[e->stopped_by] == END_STONEWALL;
 		dgen_run_stop(e->run);
@@ -275,25 +291,25 @@ static void on_progress(const struct dgen_run_progress *p, void *arg)
 
 /* A tree's run options: its directory (expanded), its files' stream ids after the
  * lower ranks'. */
-static int rank_tree(const struct fleet_job *j, struct fleet_out *out,
+static int rank_tree(const struct dgen_run_opts *j, struct dgen_fleet_out *out,
 		     char *dir, struct dgen_run_tree *tree,
 		     struct dgen_run_opts *o, char *msg, size_t msglen)
 {
 	struct dgen_fleet_rank *m = &out->mine;
 	struct dgen_fleet_target *t = &m->targets[0];
-	uint64_t base = j->run.params.stream_id, files = j->tree->files;
+	uint64_t base = j->params.stream_id, files = j->tree.files;
 	int err;
 
-	err = dgen_fleet_expand(dir, DGEN_FLEET_PATH_MAX, j->tree->dir,
+	err = dgen_fleet_expand(dir, DGEN_FLEET_PATH_MAX, j->tree.dir,
 				out->rank, out->host, msg, msglen);
 	if (err == -ENAMETOOLONG)
 		snprintf(msg, msglen, "%s: the expanded path is too long",
-			 j->tree->dir);
+			 j->tree.dir);
 	if (err)
 		return err;
-	*tree = *j->tree;
+	*tree = j->tree;
 	tree->dir = dir;
-	o->tree = tree;
+	o->tree = *tree;
 	o->paths = NULL;
 	o->npaths = 0;
 	err = dgen_fleet_stream_id(base, out->rank, 0, files,
@@ -307,11 +323,11 @@ static int rank_tree(const struct fleet_job *j, struct fleet_out *out,
 		return err;
 	}
 	m->files = files;
-	m->file_size = j->tree->file_size;
+	m->file_size = j->tree.file_size;
 	m->ntargets = 1;
 	snprintf(t->path, sizeof(t->path), "%s", dir);
 	t->stream_id = o->params.stream_id;
-	t->size = files * j->tree->file_size;
+	t->size = files * j->tree.file_size;
 	t->first_bad = UINT64_MAX;
 	t->first_bad_file = UINT64_MAX;
 	return 0;
@@ -319,45 +335,45 @@ static int rank_tree(const struct fleet_job *j, struct fleet_out *out,
 
 /* This rank's run options: its paths (or tree), stream ids or slice, its
  * rate. */
-static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
+static int rank_opts(const struct dgen_run_opts *j, struct dgen_fleet_out *out,
 		     char (*paths)[DGEN_FLEET_PATH_MAX], const char **pv,
 		     struct dgen_run_tree *tree, struct dgen_run_opts *o,
 		     char *msg, size_t msglen)
 {
 	struct dgen_fleet_rank *m = &out->mine;
-	uint64_t base = j->run.params.stream_id;
+	uint64_t base = j->params.stream_id;
 	int err;
 
-	*o = j->run;
-	o->rate = j->run.rate / out->size;
-	if (j->run.rate && !o->rate)
+	*o = *j;
+	o->rate = j->rate / out->size;
+	if (j->rate && !o->rate)
 		o->rate = 1;
-	if (j->tree)
+	if (j->tree.dir)
 		return rank_tree(j, out, paths[0], tree, o, msg, msglen);
-	if (j->ndev > DGEN_FLEET_TARGETS_MAX) {
+	if (j->npaths > DGEN_FLEET_TARGETS_MAX) {
 		snprintf(msg, msglen, "at most %u targets per rank under MPI",
 			 DGEN_FLEET_TARGETS_MAX);
 		return -EINVAL;
 	}
-	for (unsigned int k = 0; k < j->ndev; k++) {
-		err = dgen_fleet_expand(paths[k], DGEN_FLEET_PATH_MAX, j->dev[k],
+	for (unsigned int k = 0; k < j->npaths; k++) {
+		err = dgen_fleet_expand(paths[k], DGEN_FLEET_PATH_MAX, j->paths[k],
 					out->rank, out->host, msg, msglen);
 		if (err == -ENAMETOOLONG)
 			snprintf(msg, msglen, "%s: the expanded path is too long",
-				 j->dev[k]);
+				 j->paths[k]);
 		if (err)
 			return err;
 		pv[k] = paths[k];
 	}
 	o->paths = pv;
-	o->npaths = j->ndev;
+	o->npaths = j->npaths;
 	o->offset = j->offset;
 	o->size = j->size;
-	if (j->shared) {
-		struct dgen_stream_params sp = j->run.params;
+	if ((j->flags & DGEN_RUN_SHARED)) {
+		struct dgen_stream_params sp = j->params;
 		struct dgen_stream_layout lay;
 		struct dgen_stream *s;
-		uint64_t unit = sp.dedup_unit, io = j->run.writer.io_size;
+		uint64_t unit = sp.dedup_unit, io = j->writer.io_size;
 		uint64_t off, len;
 
 		/* The slices start on whole writes and whole blocks. */
@@ -386,19 +402,19 @@ static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
 		o->stream_origin = off;
 		o->stream_size = j->size;
 	} else {
-		err = dgen_fleet_stream_id(base, out->rank, 0, j->ndev,
+		err = dgen_fleet_stream_id(base, out->rank, 0, j->npaths,
 					   &o->params.stream_id);
 		if (!err)
-			err = dgen_fleet_stream_id(base, out->rank, j->ndev,
-						   j->ndev, &(uint64_t){ 0 });
+			err = dgen_fleet_stream_id(base, out->rank, j->npaths,
+						   j->npaths, &(uint64_t){ 0 });
 		if (err) {
 			snprintf(msg, msglen, "--stream %llu: rank %u's stream ids pass 2^64",
 				 (unsigned long long)base, out->rank);
 			return err;
 		}
 	}
-	m->ntargets = j->ndev;
-	for (unsigned int k = 0; k < j->ndev; k++) {
+	m->ntargets = j->npaths;
+	for (unsigned int k = 0; k < j->npaths; k++) {
 		struct dgen_fleet_target *t = &m->targets[k];
 
 		snprintf(t->path, sizeof(t->path), "%s", paths[k]);
@@ -413,12 +429,12 @@ static int rank_opts(const struct fleet_job *j, struct fleet_out *out,
 
 /* Shared files: rank 0 makes the file whole before the others open it, so
  * no rank's open races another's create or shrinks what it extended. */
-static void shared_extend(const struct fleet_job *j, struct dgen_run *r)
+static void shared_extend(const struct dgen_run_opts *j, struct dgen_run *r)
 {
 	struct dgen_target_info i;
 	struct stat st;
 
-	for (unsigned int k = 0; r && k < j->ndev; k++) {
+	for (unsigned int k = 0; r && k < j->npaths; k++) {
 		dgen_run_target_info(r, k, &i);
 		if (i.type == DGEN_TARGET_FILE && !stat(i.path, &st) &&
 		    (uint64_t)st.st_size < j->offset + j->size &&
@@ -459,7 +475,7 @@ static void refuse_clashes(struct refusal *all, unsigned int n, int shared)
 }
 
 /* Every rank's refusal, or none: the lines for rank 0's report. */
-static int refusals(struct fleet_out *out, int shared, int err,
+static int refusals(struct dgen_fleet_out *out, int shared, int err,
 		    const char *msg)
 {
 	struct refusal *mine = calloc(1, sizeof(*mine)), *all;
@@ -544,18 +560,26 @@ static void rank_figures(struct dgen_fleet_rank *m,
 	}
 }
 
-int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
+/* Keep the run and its result on the rank that reports the fleet. */
+static void keep_result(const struct dgen_run_opts *j, struct dgen_fleet_out *out)
 {
-	char (*paths)[DGEN_FLEET_PATH_MAX] = calloc(j->ndev + 1, sizeof(*paths));
-	const char **pv = calloc(j->ndev + 1, sizeof(*pv));
+	if (!out->ranks)
+		return;
+	out->fleet = (struct dgen_fleet_result) {
+		.o = j, .nranks = out->size, .ranks = out->ranks,
+		.mine = &out->mine, .report_s = out->report_s,
+		.signalled = out->signalled,
+	};
+	out->res.fleet = &out->fleet;
+}
+
+int dgen_fleet_mpi_run(const struct dgen_run_opts *j, struct dgen_fleet_out *out)
+{
 	struct dgen_fleet_rank *m = &out->mine;
+	struct dgen_run_opts *o = &out->o;
 	struct ends e = { 0 };
-	struct dgen_run_result res;
 	struct dgen_run_tree tree;
-	struct dgen_run_opts o;
 	struct dgen_run *r = NULL;
-	struct dgen_topology *topo = NULL;
-	struct dgen_plan *plan = NULL;
 	struct fleet_share hs;
 	char msg[MSG_MAX] = "";
 	double t0 = 0;
@@ -566,46 +590,51 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	m->error_target = -1;
 	snprintf(m->host, sizeof(m->host), "%s", out->host);
 	fleet_share_get(&hs);
-	if (!paths || !pv || ends_begin(&e, out->size, out->rank) ||
+	if (ends_begin(&e, out->size, out->rank) ||
 	    fleet_meet_begin(&e.meet, out->size, out->rank))
 		goto out;
-	err = rank_opts(j, out, paths, pv, &tree, &o, msg, sizeof(msg));
+	err = rank_opts(j, out, out->paths, out->pv, &tree, o, msg, sizeof(msg));
 	if (!err)
-		err = fleet_rank_plan(j, &hs, m, &o, &topo, &plan, msg,
+		err = fleet_rank_plan(j, &hs, m, o, &out->topo, &out->plan, msg,
 				      sizeof(msg));
 	/* Another rank's stop reaches the run through @e (e.run is set
 	 * before the run starts). */
-	o.progress = on_progress;
-	o.progress_arg = &e;
-	o.progress_s = 0.02;
-	o.pass_hook = on_pass;
-	e.first_pass = o.mode == DGEN_RUN_VERIFY_ONLY && o.pass ? o.pass : 1;
-	e.time_s = o.time_s;
-	e.sig = o.stop;
+	e.user = out->rank == 0 ? j : NULL;
+	e.user_next = j->progress_s;
+	o->progress = on_progress;
+	o->progress_arg = &e;
+	o->progress_s = 0.02;
+	o->pass_hook = on_pass;
+	o->notice = NULL;		/* no monitor, no health: nothing to say */
+	e.first_pass = o->mode == DGEN_RUN_VERIFY_ONLY && o->pass ? o->pass : 1;
+	e.time_s = o->time_s;
+	e.sig = o->stop;
 	/* Shared: rank 0 opens (and creates) first, the others after. */
-	if (j->shared && out->rank != 0)
+	if ((j->flags & DGEN_RUN_SHARED) && out->rank != 0)
 		MPI_Barrier(MPI_COMM_WORLD);
 	if (!err)
-		err = dgen_run_new(&r, &o, msg, sizeof(msg));
-	if (j->shared && out->rank == 0) {
-		if (!err && o.mode != DGEN_RUN_VERIFY_ONLY)
+		err = dgen_run_new(&r, o, msg, sizeof(msg));
+	if ((j->flags & DGEN_RUN_SHARED) && out->rank == 0) {
+		if (!err && o->mode != DGEN_RUN_VERIFY_ONLY)
 			shared_extend(j, r);
 		MPI_Barrier(MPI_COMM_WORLD);
 	}
-	if ((err = refusals(out, j->shared, err, msg)) || out->refused)
+	if ((err = refusals(out, !!(j->flags & DGEN_RUN_SHARED), err, msg)) ||
+	    out->refused)
 		goto out;
-	e.run = r;
-	for (unsigned int k = 0; !j->tree && k < j->ndev; k++) {
+	e.run = out->run = r;
+	r = NULL;
+	for (unsigned int k = 0; !j->tree.dir && k < j->npaths; k++) {
 		struct dgen_target_info i;
 
-		dgen_run_target_info(r, k, &i);
+		dgen_run_target_info(out->run, k, &i);
 		m->targets[k].size = i.size;
 	}
 	MPI_Barrier(MPI_COMM_WORLD);
 	m->start_s = e.start_s = fleet_now();
-	if (r && dgen_run_exec(r, &res, msg, sizeof(msg)) == 0)
-		rank_figures(m, &res);
-	else if (r)
+	if (dgen_run_exec(out->run, &out->res, msg, sizeof(msg)) == 0)
+		rank_figures(m, &out->res);
+	else
 		m->error = -ENOMEM;
 	m->end_s = fleet_now();
 	m->stonewalled = e.stonewalled;
@@ -613,12 +642,13 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	m->waited_s = e.waited_s;
 	/* Only the rank where a stop began sends it on. */
 	stop = e.stopped_by >= 0 ? 0 : m->error ? END_STOP :
-	       j->stonewall ? END_STONEWALL : 0;
-	if ((j->run.stop && __atomic_load_n(j->run.stop, __ATOMIC_RELAXED)) ||
-	    ends_finish(&e, stop, j->run.stop)) {
+	       (j->flags & DGEN_RUN_STONEWALL) ? END_STONEWALL : 0;
+	if ((j->stop && __atomic_load_n(j->stop, __ATOMIC_RELAXED)) ||
+	    ends_finish(&e, stop, j->stop)) {
 		out->signalled = 1;
 		m->signalled = 1;
 		fleet_last_exchange(out);
+		keep_result(j, out);
 		err = 0;
 		goto out;
 	}
@@ -630,13 +660,10 @@ int fleet_mpi_run(const struct fleet_job *j, struct fleet_out *out)
 	MPI_Gather(m, sizeof(*m), MPI_BYTE, out->ranks, sizeof(*m), MPI_BYTE,
 		   0, MPI_COMM_WORLD);
 	out->report_s = fleet_now() - t0;
+	keep_result(j, out);
 	err = 0;
 out:
 	dgen_run_free(r);
-	dgen_plan_free(plan);
-	dgen_topology_free(topo);
 	ends_free(&e);
-	free(paths);
-	free(pv);
 	return err;
 }

@@ -78,15 +78,15 @@ static void plan_cpus(const struct dgen_plan *p, char *buf, size_t len)
  * plan's pools. @o's writer options follow it; the plan and the topology
  * must outlive the run. Returns 0 or -errno with @msg: this rank refuses.
  */
-int fleet_rank_plan(const struct fleet_job *j, const struct fleet_share *h,
+int fleet_rank_plan(const struct dgen_run_opts *j, const struct fleet_share *h,
 		    struct dgen_fleet_rank *m, struct dgen_run_opts *o,
 		    struct dgen_topology **topo, struct dgen_plan **plan,
 		    char *msg, size_t msglen)
 {
 	struct dgen_plan_opts po = {
-		.io_size = j->run.writer.io_size,
-		.queue_depth = j->run.writer.queue_depth,
-		.one_request = !!(j->run.writer.ring_flags & DGEN_RING_IOPOLL),
+		.io_size = j->writer.io_size,
+		.queue_depth = j->writer.queue_depth,
+		.one_request = !!(j->writer.ring_flags & DGEN_RING_IOPOLL),
 	};
 	struct dgen_plan_paths pp = {
 		.paths = o->paths, .n = o->npaths, .size = o->size,
@@ -122,7 +122,7 @@ int fleet_rank_plan(const struct fleet_job *j, const struct fleet_share *h,
 		goto out;
 	}
 	po.cpus = list;
-	po.threads = j->run.writer.threads ? j->run.writer.threads : ncores;
+	po.threads = j->writer.threads ? j->writer.threads : ncores;
 	if (!o->npaths) {
 		/* Trees plan nothing: as many unpinned threads. */
 		o->writer.threads = po.threads;

@@ -11,6 +11,12 @@
  * is counted as far as it went and not verified (which units reached the
  * target is then unknown).
  *
+ * Around the passes, as the flags ask, dgen_run_new reads the machine and
+ * plans the threads (run_place.c), makes the monitor (run_monitor.c) and
+ * the first phase's engine, so that everything refusable is refused before
+ * a byte is written; dgen_run_exec reads the drives' health and discards
+ * the targets first (run_drive.c), and makes the verdicts after.
+ *
  * The first max_report mismatches of the run (by pass, then target and
  * offset) are kept in detail, so memory stays bounded however long it
  * runs: each phase keeps its lowest with a dgen_mismatch_keep as large as
@@ -20,8 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "run_impl.h"
 
 void dgen_run_opts_init(struct dgen_run_opts *o)
@@ -32,21 +40,30 @@ void dgen_run_opts_init(struct dgen_run_opts *o)
 	o->mode = DGEN_RUN_WRITE;
 	o->pass = 1;
 	o->max_report = DGEN_MAX_REPORT_DEFAULT;
+	o->fd = -1;
+	o->watch.interval_s = 1;
+	o->watch.io_timeout_s = DGEN_IO_TIMEOUT_DEFAULT;
+	dgen_steady_opts_init(&o->watch.steady_opts);
+}
+
+const struct dgen_run_opts *dgen_run_opts_get(const struct dgen_run *r)
+{
+	return &r->o;
 }
 
 const char *dgen_run_target_name(const struct dgen_run *r, uint64_t k,
 				 char *buf, size_t len)
 {
-	const struct dgen_run_tree *t = &r->tree;
 	struct dgen_target_info i;
 
-	if (!r->o.tree) {
+	if (r->o.tree.dir)
+		return run_tree_name(r, k, buf, len);
+	if (k < r->ntargets) {
 		dgen_target_info_get(r->targets[k], &i);
 		snprintf(buf, len, "%s", i.path);
-	} else if (dgen_tree_path(buf, len, t->dir, t->fanout, k,
-				  dgen_format_suffix(t->format)) < 0) {
-		snprintf(buf, len, "%s/(file %llu)", t->dir,
-			 (unsigned long long)k);
+	} else {
+		snprintf(buf, len, "%s", r->o.flags & DGEN_RUN_FD ? "(stdout)" :
+			 "(no target)");
 	}
 	return buf;
 }
@@ -104,61 +121,167 @@ static int open_targets(struct dgen_run *r, char *msg, size_t msglen)
 	return 0;
 }
 
-int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
-		 char *msg, size_t msglen)
+/* Pass @p's streams of the targets into @out. */
+static int make_streams(struct dgen_run *r, uint64_t p,
+			struct dgen_stream **out, char *msg, size_t msglen)
 {
-	struct dgen_run *r;
-	int err = -ENOMEM;
+	int err;
 
-	*out = NULL;
-	if (!o->tree == !o->paths || (o->paths && !o->npaths) ||
-	    (o->tree && (!o->tree->dir || !o->tree->files ||
-			 !o->tree->file_size))) {
-		snprintf(msg, msglen, "a run takes target paths or a tree (a directory, files and their size)");
+	for (unsigned int k = 0; k < r->ntargets; k++) {
+		struct dgen_target_info i;
+
+		dgen_target_info_get(r->targets[k], &i);
+		err = run_stream_new(r, &out[k], p, r->o.params.stream_id + k,
+				     i.size, msg, msglen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* What @o asks that no run can do. 0, or -EINVAL with @msg. */
+static int opts_check(const struct dgen_run_opts *o, char *msg, size_t msglen)
+{
+	const int fd = !!(o->flags & DGEN_RUN_FD);
+
+	if ((!!o->paths + !!o->tree.dir + fd) != 1 || (o->paths && !o->npaths) ||
+	    (o->tree.dir && (!o->tree.files || !o->tree.file_size))) {
+		snprintf(msg, msglen, "a run takes target paths, a tree (a directory, files and their size) or a descriptor");
 		return -EINVAL;
 	}
-
-	/* What verify could not do, refused before anything is touched
-	 * (formatted files are read back through the page cache, not in
-	 * units of the I/O size). */
-	if (o->mode != DGEN_RUN_WRITE &&
-	    (!o->tree || o->tree->format == DGEN_FORMAT_RAW) &&
-	    o->writer.io_size % o->params.dedup_unit) {
-		snprintf(msg, msglen, "the I/O size %u is not a multiple of the dedup unit %u: verify reads whole blocks",
-			 o->writer.io_size, o->params.dedup_unit);
+	if (fd && o->mode != DGEN_RUN_WRITE) {
+		snprintf(msg, msglen, "a stream to a descriptor is written once: it cannot be read back");
 		return -EINVAL;
 	}
-	if (o->stream_size && (o->tree || o->offset + o->size < o->offset ||
+	if ((o->flags & (DGEN_RUN_PLACE | DGEN_RUN_WATCH | DGEN_RUN_HEALTH |
+			 DGEN_RUN_HEALTH_PASSES | DGEN_RUN_TRIM |
+			 DGEN_RUN_TRIM_ONLY | DGEN_RUN_DRY)) && !o->paths) {
+		snprintf(msg, msglen, "planning, watching, health and discard take target paths");
+		return -EINVAL;
+	}
+	if (o->stream_size && (!o->paths || o->offset + o->size < o->offset ||
 			       !o->size || o->stream_origin + o->size > o->stream_size)) {
 		snprintf(msg, msglen, "a slice of a stream takes target paths and a size within the stream's %llu bytes",
 			 (unsigned long long)o->stream_size);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * What verify could not do, refused before anything is touched (formatted
+ * files are read back through the page cache, not in units of the I/O
+ * size); the I/O size is the plan's or the defaults'.
+ */
+static int verify_check(const struct dgen_run *r, char *msg, size_t msglen)
+{
+	const struct dgen_run_opts *o = &r->o;
+
+	if (o->mode != DGEN_RUN_WRITE &&
+	    (!o->tree.dir || o->tree.format == DGEN_FORMAT_RAW) &&
+	    o->writer.io_size % o->params.dedup_unit) {
+		snprintf(msg, msglen, "the I/O size %u is not a multiple of the dedup unit %u: verify reads whole blocks",
+			 o->writer.io_size, o->params.dedup_unit);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The first phase's streams and engine, made now so that the engine's
+ * refusals (an I/O size the targets cannot take) come before anything
+ * is written, as every other refusal does.
+ */
+static int first_engine(struct dgen_run *r, char *msg, size_t msglen)
+{
+	const int vo = r->o.mode == DGEN_RUN_VERIFY_ONLY;
+	uint64_t first = vo ? r->o.pass : 1;
+	int err;
+
+	if (vo && first >= 2 &&
+	    (err = make_streams(r, first - 1, r->prev, msg, msglen)))
+		return err;
+	err = make_streams(r, first, r->streams, msg, msglen);
+	if (!err)
+		err = run_writer_new(r, &r->ready,
+			vo ? DGEN_MODE_VERIFY : DGEN_MODE_WRITE,
+			(struct dgen_target *const *)r->targets,
+			(const struct dgen_stream *const *)r->streams,
+			r->prev[0] ? (const struct dgen_stream *const *)r->prev : NULL,
+			r->ntargets, msg, msglen);
+	return err;
+}
+
+/* dgen_run_new's part for target paths, in the order that refuses early. */
+static int paths_new(struct dgen_run *r, char *msg, size_t msglen)
+{
+	const unsigned int f = r->o.flags;
+	int err;
+
+	/* A dry run is a plan and nothing else. */
+	if ((f & (DGEN_RUN_PLACE | DGEN_RUN_DRY)) &&
+	    (err = run_place_machine(r, msg, msglen)))
+		return err;
+	if (f & DGEN_RUN_DRY)
+		return run_place_plan(r, NULL, msg, msglen);
+	if ((err = open_targets(r, msg, msglen)))
+		return err;
+	if (f & DGEN_RUN_PLACE)
+		err = run_place_plan(r, (struct dgen_target *const *)r->targets,
+				     msg, msglen);
+	else
+		run_place_defaults(r);
+	if (!err)
+		err = verify_check(r, msg, msglen);
+	if (!err && (f & DGEN_RUN_WATCH))
+		err = run_monitor_new(r, msg, msglen);
+	if (!err)
+		err = run_drive_check(r, msg, msglen);
+	if (!err && !(f & DGEN_RUN_TRIM_ONLY))
+		err = first_engine(r, msg, msglen);
+	return err;
+}
+
+int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
+		 char *msg, size_t msglen)
+{
+	struct dgen_run *r;
+	int err;
+
+	*out = NULL;
+	err = opts_check(o, msg, msglen);
+	if (err)
+		return err;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		goto oom;
+	r->t_new = dgen_clock_ns();
 	r->o = *o;
-	if (o->tree) {
-		r->tree = *o->tree;
-		if (!r->tree.fanout)
-			r->tree.fanout = DGEN_TREE_FANOUT_DEFAULT;
-		if (!r->tree.record_size)
-			r->tree.record_size = DGEN_RECORD_SIZE_DEFAULT;
-		r->o.tree = &r->tree;
-		r->o.paths = NULL;
-	} else {
-		r->ntargets = o->npaths;
+	if (o->tree.dir) {
+		if (!r->o.tree.fanout)
+			r->o.tree.fanout = DGEN_TREE_FANOUT_DEFAULT;
+		if (!r->o.tree.record_size)
+			r->o.tree.record_size = DGEN_RECORD_SIZE_DEFAULT;
 	}
+	r->ntargets = o->paths ? o->npaths : 0;
 	if (!r->o.pass)
 		r->o.pass = 1;
 	dgen_rate_init(&r->rate, o->rate);
 	r->targets = calloc(r->ntargets + 1, sizeof(*r->targets));
 	r->streams = calloc(r->ntargets + 1, sizeof(*r->streams));
 	r->prev = calloc(r->ntargets + 1, sizeof(*r->prev));
-	if (!r->targets || !r->streams || !r->prev)
+	r->target_bytes = calloc(r->ntargets + 1, sizeof(*r->target_bytes));
+	if (!r->targets || !r->streams || !r->prev || !r->target_bytes)
 		goto oom;
-	err = o->tree ? run_tree_check(r, msg, msglen) :
-	      open_targets(r, msg, msglen);
+	if (o->paths) {
+		err = paths_new(r, msg, msglen);
+	} else {
+		run_place_defaults(r);
+		err = verify_check(r, msg, msglen);
+		if (!err)
+			err = o->tree.dir ? run_tree_check(r, msg, msglen) :
+			      run_fd_check(r, msg, msglen);
+	}
 	if (err) {
 		dgen_run_free(r);
 		return err;
@@ -183,35 +306,31 @@ void dgen_run_free(struct dgen_run *r)
 {
 	if (!r)
 		return;
+	run_monitor_free(r);
+	run_drive_free(r);
+	for (unsigned int i = 0; i < r->npasses; i++)
+		free((void *)r->passes[i].list);
+	free(r->passes);
+	free(r->target_bytes);
+	free(r->threads);
+	/* A hung run's abandoned engine may still use its targets, streams
+	 * and plan: they are left to the process's end. */
+	if (r->hung) {
+		free(r);
+		return;
+	}
+	dgen_writer_free(r->ready);
 	for (unsigned int k = 0; r->targets && k < r->ntargets; k++)
 		dgen_target_close(r->targets[k]);
 	free_streams(r->streams, r->ntargets);
 	free_streams(r->prev, r->ntargets);
-	for (unsigned int i = 0; i < r->npasses; i++)
-		free((void *)r->passes[i].list);
-	free(r->passes);
+	dgen_stream_free(r->fd_stream);
 	free(r->targets);
 	free(r->streams);
 	free(r->prev);
+	dgen_plan_free(r->plan);
+	dgen_topology_free(r->topo);
 	free(r);
-}
-
-/* Pass @p's streams of the targets into @out. */
-static int make_streams(struct dgen_run *r, uint64_t p,
-			struct dgen_stream **out, char *msg, size_t msglen)
-{
-	int err;
-
-	for (unsigned int k = 0; k < r->ntargets; k++) {
-		struct dgen_target_info i;
-
-		dgen_target_info_get(r->targets[k], &i);
-		err = run_stream_new(r, &out[k], p, r->o.params.stream_id + k,
-				     i.size, msg, msglen);
-		if (err)
-			return err;
-	}
-	return 0;
 }
 
 static struct dgen_run_pass *pass_add(struct dgen_run *r, uint64_t n)
@@ -266,7 +385,9 @@ static int run_phase(struct dgen_run *r, struct dgen_run_pass *p,
 		run_error(r, err, -1, 0, "start", "out of memory");
 		return err;
 	}
-	if (r->o.tree)
+	if (r->o.flags & DGEN_RUN_FD)
+		err = run_fd_phase(r, p);
+	else if (r->o.tree.dir)
 		err = run_tree_phase(r, p->n, mode, ph, keep);
 	else
 		err = run_engine_phase(r, p->n, mode, ph, keep,
@@ -311,11 +432,18 @@ static int run_pass(struct dgen_run *r, struct dgen_run_pass *p)
 	return end || p->cut || run_stopping(r);
 }
 
-/* The caller's pass hook; non-zero: it asked to end the run. */
+/*
+ * The drives' health around the pass, then the caller's pass hook;
+ * non-zero: one of them asked to end the run.
+ */
 static int pass_hook(struct dgen_run *r, const struct dgen_run_pass *p,
 		     enum dgen_run_edge edge)
 {
-	if (!r->o.pass_hook || !r->o.pass_hook(p->n, edge, p, r->o.progress_arg))
+	int end = run_drive_pass(r, p->n, edge);
+
+	if (r->o.pass_hook)
+		end |= r->o.pass_hook(p->n, edge, p, r->o.progress_arg);
+	if (!end)
 		return 0;
 	if (!r->res->hook_ended)
 		r->res->hook_ended = p->n;
@@ -329,14 +457,16 @@ static int run_passes(struct dgen_run *r, char *msg, size_t msglen)
 	uint64_t first = vo ? o->pass : 1, last;
 	int err;
 
-	if (vo)
+	if (vo || (o->flags & DGEN_RUN_FD))
 		last = first;
 	else if (o->passes)
 		last = o->passes;
 	else
 		last = o->time_s > 0 ? UINT64_MAX : 1;
-	/* Verify-only of pass P: pass P - 1's streams tell stale blocks. */
-	if (first >= 2 && (err = make_streams(r, first - 1, r->prev, msg, msglen)))
+	/* Verify-only of pass P: pass P - 1's streams tell stale blocks
+	 * (made with the first engine, like the first pass's streams). */
+	if (first >= 2 && !r->prev[0] &&
+	    (err = make_streams(r, first - 1, r->prev, msg, msglen)))
 		return err;
 	for (uint64_t n = first; n <= last; n++) {
 		struct dgen_run_pass *p = pass_add(r, n);
@@ -346,7 +476,8 @@ static int run_passes(struct dgen_run *r, char *msg, size_t msglen)
 			snprintf(msg, msglen, "out of memory");
 			return -ENOMEM;
 		}
-		if ((err = make_streams(r, n, r->streams, msg, msglen)))
+		if (!(n == first && r->ntargets && r->streams[0]) &&
+		    (err = make_streams(r, n, r->streams, msg, msglen)))
 			return err;
 		end = pass_hook(r, p, DGEN_RUN_PASS_BEGIN);
 		end |= run_pass(r, p);
@@ -367,15 +498,25 @@ struct dgen_target *dgen_run_target(const struct dgen_run *r, unsigned int k)
 
 int dgen_run_monitor_set(struct dgen_run *r, struct dgen_monitor *m)
 {
-	if (!r->ntargets)
+	if (!r->ntargets || r->own_monitor)
 		return -EINVAL;
 	r->monitor = m;
+	/* The first engine was made without per-target figures: the phase
+	 * makes it again with them. */
+	dgen_writer_free(r->ready);
+	r->ready = NULL;
 	return 0;
+}
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
 int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 		  char *msg, size_t msglen)
 {
+	struct rusage ru0, ru1;
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -383,17 +524,33 @@ int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 	dgen_latency_init(&res->latency[0]);
 	dgen_latency_init(&res->latency[1]);
 	r->res = res;
+	if (r->o.flags & DGEN_RUN_DRY)
+		return 0;
+	err = run_drive_begin(r, msg, msglen);
+	if (err)
+		return err;
+	getrusage(RUSAGE_SELF, &ru0);
 	r->t0 = dgen_clock_ns();
 	r->progress_t = r->t0;
 	if (r->o.time_s > 0)
 		r->deadline = r->t0 + (uint64_t)(r->o.time_s * 1e9);
-	err = run_passes(r, msg, msglen);
+	if (!(r->o.flags & DGEN_RUN_TRIM_ONLY))
+		err = run_passes(r, msg, msglen);
+	getrusage(RUSAGE_SELF, &ru1);
+	res->seconds = (double)(dgen_clock_ns() - r->t0) / 1e9;
+	run_monitor_finish(r);
+	run_drive_end(r);
 	res->passes = r->passes;
 	res->npasses = r->npasses;
 	res->hung = r->hung;
 	res->steady = r->steady;
 	res->stopped = __atomic_load_n(&r->stop, __ATOMIC_RELAXED) ||
 		       (r->o.stop && __atomic_load_n(r->o.stop, __ATOMIC_RELAXED));
-	res->seconds = (double)(dgen_clock_ns() - r->t0) / 1e9;
+	res->wall_seconds = (double)(dgen_clock_ns() - r->t_new) / 1e9;
+	res->user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
+	res->sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
+	res->target_bytes = r->target_bytes;
+	res->threads = r->threads;
+	res->nthreads = r->threads ? r->plan->nthreads : 0;
 	return err;
 }

@@ -1,30 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * run_impl.h - a run's state, and what its passes (run.c), its engine
- * phases (run_phase.c) and its tree phases (run_tree.c) share
+ * run_impl.h - a run's state, and what its parts share
  *
- * The files call downwards only: run.c uses run_tree.c and run_phase.c,
- * run_tree.c uses run_phase.c.
+ * The files call downwards only, in this order:
+ *   run.c		the passes, dgen_run_new/exec/free
+ *   run_tree.c		the phases over a tree of files
+ *   run_fd.c		the phase of one stream to a descriptor
+ *   run_phase.c	one phase through the engine, and the watch every
+ *			phase runs under
+ *   run_place.c	the plan on this machine; the unplaced defaults
+ *   run_monitor.c	the run's own monitor: log, verdicts, plot, notices
+ *   run_drive.c	around the targets: NVMe health, discard
+ *   run_base.c		the clock, stops, errors, notices, streams
+ * The reports (report*.c) read a run from above and are never called
+ * from here.
  */
 #ifndef DGEN_RUN_IMPL_H
 #define DGEN_RUN_IMPL_H
 
+#include <dgen/discard.h>
+#include <dgen/nvme.h>
+#include <dgen/placement.h>
 #include <dgen/rate.h>
 #include <dgen/run.h>
+#include <dgen/topology.h>
 
 #include "clock.h"
 
 #define RUN_POLL_NS	10000000ull	/* how often the run's thread looks */
 
 struct dgen_run {
-	struct dgen_run_opts o;
-	struct dgen_run_tree tree;	/* o.tree points here (defaults set) */
+	struct dgen_run_opts o;		/* o.tree.fanout, record_size set */
 	struct dgen_target **targets;	/* paths: open for the whole run */
 	struct dgen_stream **streams, **prev;
 	unsigned int ntargets;		/* paths; 0 for a tree */
 	struct dgen_run_pass *passes;
 	unsigned int npasses, cap;
-	uint64_t t0, deadline;		/* ns; deadline 0: none */
+	uint64_t t_new, t0, deadline;	/* ns; deadline 0: none */
 	uint64_t bytes_before;		/* bytes of the phases before this one */
 	uint64_t bad_before;		/* mismatches of the passes before */
 	uint64_t progress_t;		/* the last progress call */
@@ -32,8 +44,23 @@ struct dgen_run {
 	struct dgen_rate rate;		/* formatted files' cap */
 	struct dgen_run_result *res;	/* errors go here while running */
 	int stop;			/* atomic: dgen_run_stop */
-	struct dgen_monitor *monitor;	/* dgen_run_monitor_set, or NULL */
+	struct dgen_monitor *monitor;	/* dgen_run_monitor_set, DGEN_RUN_WATCH */
 	int hung, steady;		/* the monitor's verdicts on the run */
+	struct dgen_writer *ready;	/* the first engine phase's writer,
+					   made by dgen_run_new */
+	/* DGEN_RUN_PLACE */
+	struct dgen_topology *topo;
+	struct dgen_plan *plan;
+	struct dgen_run_thread *threads; /* plan->nthreads */
+	/* DGEN_RUN_WATCH: the monitor is the run's own */
+	int own_monitor;
+	FILE *log;
+	struct dgen_target_verdict *verdicts; /* after the passes */
+	uint64_t *target_bytes;		/* per target, written */
+	/* DGEN_RUN_HEALTH, DGEN_RUN_TRIM */
+	struct dgen_nvme_watch *health;
+	struct dgen_discard_result *trim;
+	struct dgen_stream *fd_stream;	/* DGEN_RUN_FD */
 };
 
 /* run_stopping - dgen_run_stop was called or the caller's flag is set. */
@@ -50,6 +77,10 @@ int run_stream_new(const struct dgen_run *r, struct dgen_stream **out,
 /* run_error - keep the run's first error. */
 void run_error(struct dgen_run *r, int err, int64_t target, uint64_t offset,
 	       const char *phase, const char *msg);
+
+/* run_notice - tell the caller @fmt at once (dgen_run_opts.notice). */
+__attribute__((format(printf, 2, 3)))
+void run_notice(const struct dgen_run *r, const char *fmt, ...);
 
 /*
  * What run_watch asks of a phase in flight: the engine's writer, or the
@@ -72,6 +103,26 @@ void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 	       enum dgen_writer_mode mode);
 
 /*
+ * run_tick - the progress callback, when progress_s has passed since the
+ * last, with @bytes of the phase in flight of pass @n (and @bad bad blocks
+ * of it). Returns non-zero when the phase should stop (a stop or the
+ * deadline).
+ */
+int run_tick(struct dgen_run *r, uint64_t n, enum dgen_writer_mode mode,
+	     uint64_t bytes, uint64_t bad);
+
+/*
+ * run_writer_new - the engine of a phase of @mode over @n targets with
+ * their streams (and @prev, or NULL). 0 or -errno with @msg.
+ */
+int run_writer_new(struct dgen_run *r, struct dgen_writer **w,
+		   enum dgen_writer_mode mode,
+		   struct dgen_target *const *targets,
+		   const struct dgen_stream *const *streams,
+		   const struct dgen_stream *const *prev, unsigned int n,
+		   char *msg, size_t msglen);
+
+/*
  * run_engine_phase - one writer run of @mode over @n targets with their
  * streams (and @prev, or NULL); target k is reported as @first + k. Adds
  * what it did to @ph and its bad blocks to @keep. Returns 0 or the error,
@@ -85,8 +136,9 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 		     const struct dgen_stream *const *prev,
 		     unsigned int n, uint64_t first);
 
-/* run_tree_path - file @i's path in a buffer per thread. */
-const char *run_tree_path(const struct dgen_run *r, uint64_t i);
+/* run_tree_name - file @i's path into @buf (a placeholder when too long). */
+const char *run_tree_name(const struct dgen_run *r, uint64_t i, char *buf,
+			  size_t len);
 
 /* run_tree_check - dgen_run_new's part for a tree. */
 int run_tree_check(struct dgen_run *r, char *msg, size_t msglen);
@@ -95,5 +147,67 @@ int run_tree_check(struct dgen_run *r, char *msg, size_t msglen);
 int run_tree_phase(struct dgen_run *r, uint64_t pass,
 		   enum dgen_writer_mode mode, struct dgen_run_phase *ph,
 		   struct dgen_mismatch_keep *keep);
+
+/* run_fd_check - dgen_run_new's part for a stream to a descriptor. */
+int run_fd_check(struct dgen_run *r, char *msg, size_t msglen);
+
+/* run_fd_phase - pass 1's one phase: the stream to the descriptor. */
+int run_fd_phase(struct dgen_run *r, struct dgen_run_pass *p);
+
+/*
+ * run_place - DGEN_RUN_PLACE, before any target is opened: the machine's
+ * topology and the CPU list checked. 0 or -errno with @msg.
+ */
+int run_place_machine(struct dgen_run *r, char *msg, size_t msglen);
+
+/*
+ * run_place_plan - the plan for the targets (open, or NULL for a dry
+ * run); the writer options follow it. 0 or -errno with @msg.
+ */
+int run_place_plan(struct dgen_run *r, struct dgen_target *const *targets,
+		   char *msg, size_t msglen);
+
+/* run_place_defaults - an unplaced run's threads, I/O size and depth. */
+void run_place_defaults(struct dgen_run *r);
+
+/* run_place_threads - after an engine phase of a planned run: what each
+ * thread of @w did. */
+void run_place_threads(struct dgen_run *r, const struct dgen_writer *w);
+
+/*
+ * run_monitor_new - DGEN_RUN_WATCH: open the log and make the monitor for
+ * the open targets. 0 or -errno with @msg.
+ */
+int run_monitor_new(struct dgen_run *r, char *msg, size_t msglen);
+
+/* run_monitor_event - the monitor said @ev: keep the hang or steady state
+ * and say so (notice). Returns non-zero on a hang. */
+int run_monitor_event(struct dgen_run *r, unsigned int ev);
+
+/* run_monitor_finish - after the passes: last interval, verdicts, plot. */
+void run_monitor_finish(struct dgen_run *r);
+
+/* run_monitor_free - the run's own monitor and its log. */
+void run_monitor_free(struct dgen_run *r);
+
+/* run_drive_check - DGEN_RUN_TRIM: every target can discard. 0, -errno. */
+int run_drive_check(struct dgen_run *r, char *msg, size_t msglen);
+
+/*
+ * run_drive_begin - before the first pass: the NVMe drives' identity and
+ * health (DGEN_RUN_HEALTH), then the discard (DGEN_RUN_TRIM). 0 or -errno
+ * with @msg (a discard failed).
+ */
+int run_drive_begin(struct dgen_run *r, char *msg, size_t msglen);
+
+/* run_drive_pass - DGEN_RUN_HEALTH_PASSES around pass @n: non-zero when a
+ * drive is unhealthy (said in a notice): the run ends after the pass. */
+int run_drive_pass(struct dgen_run *r, uint64_t n, enum dgen_run_edge edge);
+
+/* run_drive_end - after the passes: the health logs read and judged. */
+void run_drive_end(struct dgen_run *r);
+
+/* run_drive_free - the watches and the discard results. */
+void run_drive_free(struct dgen_run *r);
 
 #endif /* DGEN_RUN_IMPL_H */

@@ -5,8 +5,10 @@
  *
  * The run's thread waits for a phase in slices of RUN_POLL_NS: it stops
  * the phase at the deadline or once a stop is asked for (so a stop needs
- * nothing from a signal handler but a flag), and calls the progress
- * callback, whose figures cover the whole run however short its phases.
+ * nothing from a signal handler but a flag), polls the monitor (a hang
+ * ends the wait at once, without waiting for the stuck I/O), and calls
+ * the progress callback, whose figures cover the whole run however short
+ * its phases.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,63 +16,48 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "run_impl.h"
 
-int run_stopping(const struct dgen_run *r)
+int run_tick(struct dgen_run *r, uint64_t n, enum dgen_writer_mode mode,
+	     uint64_t bytes, uint64_t bad)
 {
-	return r->steady || r->hung ||
-	       __atomic_load_n(&r->stop, __ATOMIC_RELAXED) ||
-	       (r->o.stop && __atomic_load_n(r->o.stop, __ATOMIC_RELAXED));
-}
+	const uint64_t every = (uint64_t)(r->o.progress_s * 1e9);
+	uint64_t t = dgen_clock_ns();
 
-int run_past_deadline(const struct dgen_run *r)
-{
-	return r->deadline && dgen_clock_ns() >= r->deadline;
-}
-
-int run_stream_new(const struct dgen_run *r, struct dgen_stream **out,
-		   uint64_t n, uint64_t id, uint64_t size, char *msg,
-		   size_t msglen)
-{
-	struct dgen_stream_params sp = r->o.params;
-
-	sp.seed = dgen_pass_seed(r->o.params.seed, n);
-	sp.stream_id = id;
-	sp.size = size;
-	if (r->o.stream_size && !r->o.tree) {
-		sp.size = r->o.stream_size;
-		return dgen_stream_view_new(out, &sp, r->o.stream_origin, msg,
-					    msglen);
+	if (every && r->o.progress && t - r->progress_t >= every) {
+		r->progress_t = t;
+		r->o.progress(&(struct dgen_run_progress) {
+			.run = r, .pass = n, .phase = mode,
+			.bytes = r->bytes_before + bytes,
+			.mismatches = r->bad_before + bad,
+			.seconds = (double)(t - r->t0) / 1e9,
+		}, r->o.progress_arg);
 	}
-	return dgen_stream_new(out, &sp, msg, msglen);
+	return run_stopping(r) || run_past_deadline(r);
 }
 
-void run_error(struct dgen_run *r, int err, int64_t target, uint64_t offset,
-	       const char *phase, const char *msg)
+/*
+ * Poll the monitor of an engine phase: a steady state stops the run as a
+ * deadline does; a hang ends the watch at once (returns 1).
+ */
+static int monitor_poll(struct dgen_run *r)
 {
-	struct dgen_run_result *res = r->res;
+	unsigned int ev = dgen_monitor_poll(r->monitor);
+	int hung = ev ? run_monitor_event(r, ev) : 0;
 
-	if (res->error)
-		return;
-	res->error = err;
-	res->error_target = target;
-	res->error_offset = offset;
-	res->error_phase = phase;
-	snprintf(res->error_msg, sizeof(res->error_msg), "%s", msg ? msg : "");
+	if (ev && r->o.event)
+		r->o.event(ev, r->o.progress_arg);
+	return hung;
 }
-
-static int run_monitor_poll(struct dgen_run *r);
 
 void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 	       enum dgen_writer_mode mode)
 {
-	const uint64_t every = (uint64_t)(r->o.progress_s * 1e9);
 	const struct timespec poll = { 0, RUN_POLL_NS };
 	int stopped = 0;
 
 	for (;;) {
-		uint64_t t;
-
 		/* A stop asked for before the phase began is seen at once. */
 		if (!stopped && (run_stopping(r) || run_past_deadline(r))) {
 			pr->stop(pr->arg);
@@ -79,38 +66,11 @@ void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 		if (!pr->running(pr->arg))
 			break;
 		nanosleep(&poll, NULL);
-		if (pr->monitored && r->monitor && run_monitor_poll(r))
+		if (pr->monitored && r->monitor && monitor_poll(r))
 			break;		/* hung: never wait for the stuck I/O */
-		t = dgen_clock_ns();
-		if (!every || !r->o.progress || t - r->progress_t < every)
-			continue;
-		r->progress_t = t;
-		r->o.progress(&(struct dgen_run_progress) {
-			.pass = n, .phase = mode,
-			.bytes = r->bytes_before + pr->bytes(pr->arg),
-			.mismatches = r->bad_before +
-				      (mode == DGEN_MODE_VERIFY ?
-				       pr->mismatches(pr->arg) : 0),
-			.seconds = (double)(t - r->t0) / 1e9,
-		}, r->o.progress_arg);
+		run_tick(r, n, mode, pr->bytes(pr->arg),
+			 mode == DGEN_MODE_VERIFY ? pr->mismatches(pr->arg) : 0);
 	}
-}
-
-/*
- * Poll the monitor of an engine phase: a steady state stops the run as a
- * deadline does; a hang ends the watch at once (returns 1).
- */
-static int run_monitor_poll(struct dgen_run *r)
-{
-	unsigned int ev = dgen_monitor_poll(r->monitor);
-
-	if (ev & DGEN_MONITOR_STEADY)
-		r->steady = 1;
-	if (ev & DGEN_MONITOR_HUNG)
-		r->hung = 1;
-	if (ev && r->o.event)
-		r->o.event(ev, r->o.progress_arg);
-	return r->hung;
 }
 
 static int w_running(void *w)
@@ -134,10 +94,9 @@ static void w_stop(void *w)
 }
 
 /* Attach the running writer @w of pass @pass to the run's monitor. */
-static void run_monitor_begin(struct dgen_run *r, struct dgen_writer *w,
-			      struct dgen_target *const *targets,
-			      unsigned int n, uint64_t pass,
-			      enum dgen_writer_mode mode)
+static void monitor_begin(struct dgen_run *r, struct dgen_writer *w,
+			  struct dgen_target *const *targets, unsigned int n,
+			  uint64_t pass, enum dgen_writer_mode mode)
 {
 	uint64_t *sizes = calloc(n ? n : 1, sizeof(*sizes));
 
@@ -152,6 +111,78 @@ static void run_monitor_begin(struct dgen_run *r, struct dgen_writer *w,
 	free(sizes);
 }
 
+int run_writer_new(struct dgen_run *r, struct dgen_writer **w,
+		   enum dgen_writer_mode mode,
+		   struct dgen_target *const *targets,
+		   const struct dgen_stream *const *streams,
+		   const struct dgen_stream *const *prev, unsigned int n,
+		   char *msg, size_t msglen)
+{
+	struct dgen_writer_opts o = r->o.writer;
+
+	o.mode = mode;
+	o.prev_streams = mode == DGEN_MODE_VERIFY ? prev : NULL;
+	o.max_report = r->o.max_report;
+	o.rate = r->o.rate;
+	o.target_stats = r->monitor != NULL;
+	return dgen_writer_new(w, &o, targets, streams, n, msg, msglen);
+}
+
+/* Wait for (or, hung, abandon) the started writer of a phase. */
+static void phase_wait(struct dgen_run *r, struct dgen_writer *w,
+		       struct dgen_writer_result *res, int started)
+{
+	struct dgen_monitor_hang h;
+
+	if (r->hung && dgen_monitor_hang(r->monitor, &h)) {
+		/* Report with what is known; the writer's threads may wait
+		 * in the kernel for ever, so nothing of it is freed. */
+		dgen_writer_abandon(w, res);
+		dgen_monitor_end(r->monitor, (int)h.target);
+		res->error = -ETIMEDOUT;
+		res->error_target = (int)h.target;
+		res->error_offset = h.offset;
+		return;
+	}
+	dgen_writer_wait(w, res);
+	if (r->monitor && started)
+		dgen_monitor_end(r->monitor, res->error ? res->error_target : -1);
+}
+
+/* Add what the writer did to the phase, the result and the run. */
+static void phase_add(struct dgen_run *r, struct dgen_run_phase *ph,
+		      const struct dgen_writer *w,
+		      const struct dgen_writer_result *res,
+		      struct dgen_target *const *targets, unsigned int n,
+		      enum dgen_writer_mode mode)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		struct dgen_target_info i;
+		uint64_t b = dgen_writer_target_bytes(w, k);
+
+		dgen_target_info_get(targets[k], &i);
+		ph->files += b == i.size;
+		if (r->ntargets && mode == DGEN_MODE_WRITE)
+			r->target_bytes[k] += b;
+	}
+	dgen_latency_merge(&r->res->latency[mode], &res->latency);
+	ph->bytes += res->bytes;
+	ph->ops += res->ops;
+	ph->short_writes += res->short_writes;
+	ph->retries += res->retries;
+	ph->mismatches += res->mismatches;
+	ph->bad_sectors += res->bad_sectors;
+	ph->seconds += res->seconds;
+	ph->ring_features |= res->ring_features;
+	ph->stopped |= res->stopped;
+	ph->writer_runs++;
+	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
+		ph->kinds[k] += res->kinds[k];
+	r->bytes_before += res->bytes;
+	if (r->plan)
+		run_place_threads(r, w);
+}
+
 int run_engine_phase(struct dgen_run *r, uint64_t pass,
 		     enum dgen_writer_mode mode, struct dgen_run_phase *ph,
 		     struct dgen_mismatch_keep *keep,
@@ -160,24 +191,21 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 		     const struct dgen_stream *const *prev,
 		     unsigned int n, uint64_t first)
 {
-	struct dgen_writer_opts o = r->o.writer;
 	struct dgen_writer_result res;
-	struct dgen_writer *w = NULL;
+	struct dgen_writer *w = r->ready;
 	struct run_probe pr = {
 		.running = w_running, .bytes = w_bytes,
 		.mismatches = w_mismatches, .stop = w_stop,
 		.monitored = 1,
 	};
-	struct dgen_monitor_hang h;
 	char msg[256];
-	int err;
+	int err = 0;
 
-	o.mode = mode;
-	o.prev_streams = mode == DGEN_MODE_VERIFY ? prev : NULL;
-	o.max_report = r->o.max_report;
-	o.rate = r->o.rate;
-	o.target_stats = r->monitor != NULL;
-	err = dgen_writer_new(&w, &o, targets, streams, n, msg, sizeof(msg));
+	/* dgen_run_new made the first phase's engine, to refuse early. */
+	r->ready = NULL;
+	if (!w)
+		err = run_writer_new(r, &w, mode, targets, streams, prev, n,
+				     msg, sizeof(msg));
 	if (err) {
 		run_error(r, err, -1, 0, "start", msg);
 		return err;
@@ -188,24 +216,11 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 	err = dgen_writer_start(w, msg, sizeof(msg));
 	if (!err) {
 		if (r->monitor)
-			run_monitor_begin(r, w, targets, n, pass, mode);
+			monitor_begin(r, w, targets, n, pass, mode);
 		pr.arg = w;
 		run_watch(r, &pr, pass, mode);
 	}
-	if (r->hung && dgen_monitor_hang(r->monitor, &h)) {
-		/* Report with what is known; the writer's threads may wait
-		 * in the kernel for ever, so nothing of it is freed. */
-		dgen_writer_abandon(w, &res);
-		dgen_monitor_end(r->monitor, (int)h.target);
-		res.error = -ETIMEDOUT;
-		res.error_target = (int)h.target;
-		res.error_offset = h.offset;
-	} else {
-		dgen_writer_wait(w, &res);
-		if (r->monitor && !err)
-			dgen_monitor_end(r->monitor,
-					 res.error ? res.error_target : -1);
-	}
+	phase_wait(r, w, &res, !err);
 	if (err)
 		run_error(r, err, -1, 0, "start", msg);
 	else if (res.error)
@@ -219,23 +234,7 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 		m.target = (unsigned int)(first + m.target);
 		dgen_mismatch_keep_add(keep, &m);
 	}
-	for (unsigned int k = 0; k < n; k++) {
-		struct dgen_target_info i;
-
-		dgen_target_info_get(targets[k], &i);
-		ph->files += dgen_writer_target_bytes(w, k) == i.size;
-	}
-	dgen_latency_merge(&r->res->latency[mode], &res.latency);
-	ph->bytes += res.bytes;
-	ph->mismatches += res.mismatches;
-	ph->bad_sectors += res.bad_sectors;
-	ph->seconds += res.seconds;
-	ph->ring_features |= res.ring_features;
-	ph->stopped |= res.stopped;
-	ph->writer_runs++;
-	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
-		ph->kinds[k] += res.kinds[k];
-	r->bytes_before += res.bytes;
+	phase_add(r, ph, w, &res, targets, n, mode);
 	if (!r->hung)
 		dgen_writer_free(w);
 	return err;

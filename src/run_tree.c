@@ -30,11 +30,24 @@
 #define FD_SPARE	64		/* descriptors kept for everything else */
 #define FMT_BUF		(1u << 20)	/* per-thread buffer, formatted files */
 
-const char *run_tree_path(const struct dgen_run *r, uint64_t i)
+const char *run_tree_name(const struct dgen_run *r, uint64_t i, char *buf,
+			  size_t len)
+{
+	const struct dgen_run_tree *t = &r->o.tree;
+
+	if (dgen_tree_path(buf, len, t->dir, t->fanout, i,
+			   dgen_format_suffix(t->format)) < 0)
+		snprintf(buf, len, "%s/(file %llu)", t->dir,
+			 (unsigned long long)i);
+	return buf;
+}
+
+/* File @i's path in a buffer per thread. */
+static const char *run_tree_path(const struct dgen_run *r, uint64_t i)
 {
 	static __thread char path[4096];
 
-	return dgen_run_target_name(r, i, path, sizeof(path));
+	return run_tree_name(r, i, path, sizeof(path));
 }
 
 /*
@@ -45,7 +58,7 @@ const char *run_tree_path(const struct dgen_run *r, uint64_t i)
  */
 int run_tree_check(struct dgen_run *r, char *msg, size_t msglen)
 {
-	const struct dgen_run_tree *t = &r->tree;
+	const struct dgen_run_tree *t = &r->o.tree;
 	int err;
 
 	if (r->o.mode != DGEN_RUN_WRITE && t->files > INT_MAX) {
@@ -142,7 +155,7 @@ static void batch_close(struct batch *b)
 static int batch_open(struct dgen_run *r, struct batch *b, uint64_t p,
 		      enum dgen_writer_mode mode, uint64_t first, uint64_t n)
 {
-	const struct dgen_run_tree *t = &r->tree;
+	const struct dgen_run_tree *t = &r->o.tree;
 	const uint64_t id0 = r->o.params.stream_id;
 	char msg[256];
 	int err;
@@ -175,7 +188,7 @@ static int raw_phase(struct dgen_run *r, uint64_t pass,
 		     enum dgen_writer_mode mode, struct dgen_run_phase *ph,
 		     struct dgen_mismatch_keep *keep)
 {
-	const uint64_t files = r->tree.files;
+	const uint64_t files = r->o.tree.files;
 	uint64_t max = batch_max();
 	struct batch b;
 	int err = -ENOMEM;
@@ -245,7 +258,7 @@ struct worker {
 static int fmt_write(struct worker *wk, uint64_t i,
 		     const struct dgen_stream *s, void *buf, uint64_t *bytes)
 {
-	const struct dgen_run_tree *t = &wk->p->r->tree;
+	const struct dgen_run_tree *t = &wk->p->r->o.tree;
 	/* Pass 1 makes the files fresh (the check found none, or removed
 	 * them when forced). */
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC |
@@ -277,7 +290,7 @@ static int fmt_verify(struct worker *wk, uint64_t i,
 		      struct dgen_verify_mismatch *rep, unsigned int nrep,
 		      uint64_t *bytes)
 {
-	const struct dgen_run_tree *t = &wk->p->r->tree;
+	const struct dgen_run_tree *t = &wk->p->r->o.tree;
 	int fd = open(run_tree_path(wk->p->r, i), O_RDONLY | O_CLOEXEC), err;
 	struct dgen_format_check c;
 	struct stat st;
@@ -318,7 +331,7 @@ static void *worker_main(void *arg)
 	struct worker *wk = arg;
 	struct pool *p = wk->p;
 	struct dgen_run *r = p->r;
-	const struct dgen_run_tree *t = &r->tree;
+	const struct dgen_run_tree *t = &r->o.tree;
 	const uint64_t expect = dgen_format_size(t->format, t->file_size,
 						 t->record_size);
 	const unsigned int nrep = r->o.max_report;
@@ -448,8 +461,8 @@ static int pool_phase(struct dgen_run *r, uint64_t pass,
 	struct worker *wk;
 	int err = 0;
 
-	if (T > r->tree.files)
-		T = (unsigned int)r->tree.files;
+	if (T > r->o.tree.files)
+		T = (unsigned int)r->o.tree.files;
 	wk = calloc(T, sizeof(*wk));
 	if (!wk) {
 		run_error(r, -ENOMEM, -1, 0, "start", "out of memory");
@@ -487,7 +500,7 @@ int run_tree_phase(struct dgen_run *r, uint64_t pass,
 		   enum dgen_writer_mode mode, struct dgen_run_phase *ph,
 		   struct dgen_mismatch_keep *keep)
 {
-	if (r->tree.format == DGEN_FORMAT_RAW)
+	if (r->o.tree.format == DGEN_FORMAT_RAW)
 		return raw_phase(r, pass, mode, ph, keep);
 	return pool_phase(r, pass, mode, ph, keep);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dgen/report.h>
 #include <dgen/series.h>
 
 #include "refuse.h"
@@ -89,27 +90,11 @@ int dgen_series_add_event(struct dgen_series *s,
 	return 0;
 }
 
-static void put_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 int dgen_series_log_row(FILE *f, const struct dgen_series *s,
 			const struct dgen_series_row *r)
 {
 	fprintf(f, "{\"time\": %.6f, \"target\": ", r->t);
-	put_string(f, s->names[r->target]);
+	dgen_json_string(f, s->names[r->target]);
 	fprintf(f, ", \"phase\": \"%s\", \"pass\": %llu, \"interval_s\": %.6f, \"bytes\": %llu, \"bytes_total\": %llu, \"gbps\": %.6f, \"iops\": %.1f, \"lat_p50_us\": %.1f, \"lat_p99_us\": %.1f, \"lat_max_us\": %.1f}\n",
 		dgen_phase_name(r->phase) ? dgen_phase_name(r->phase) : "write",
 		(unsigned long long)r->pass, r->dt,
@@ -124,7 +109,7 @@ int dgen_series_log_event(FILE *f, const struct dgen_series *s,
 			  const struct dgen_series_event *e)
 {
 	fprintf(f, "{\"time\": %.6f, \"target\": ", e->t);
-	put_string(f, s->names[e->target]);
+	dgen_json_string(f, s->names[e->target]);
 	fprintf(f, ", \"event\": \"hung\", \"offset\": %llu, \"seconds\": %.3f}\n",
 		(unsigned long long)e->offset, e->seconds);
 	return ferror(f) ? -EIO : 0;

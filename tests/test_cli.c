@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <pty.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mount.h>
@@ -560,4 +561,68 @@ ParameterizedTest(struct sig_case *c, cli, signal_stops_with_truthful_report)
 	cr_assert(path_all(path, n, MiB, 0), "more reached the file than reported");
 	unlink(path);
 	dgen_stream_free(s);
+}
+
+/* ===== The live status line ===== */
+
+/*
+ * Run the tool with @args (split on spaces) with stderr on a terminal (a
+ * pty) and stdout to /dev/null; what it drew on the terminal into @buf.
+ * Returns the exit status.
+ */
+static int on_terminal(const char *args, char *buf, size_t len)
+{
+	char line[1024], *argv[32], *save = NULL;
+	size_t n = 0;
+	ssize_t got;
+	int fd, status, argc = 0;
+	pid_t pid;
+
+	snprintf(line, sizeof(line), "%s", args);
+	argv[argc++] = (char *)DGEN_URING_PATH;
+	for (char *w = strtok_r(line, " ", &save); w && argc < 31;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	pid = forkpty(&fd, NULL, NULL, NULL);
+	cr_assert_geq(pid, 0, "forkpty: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		execv(DGEN_URING_PATH, argv);
+		_exit(127);
+	}
+	/* EIO once the child is gone and the terminal hung up. */
+	while (n + 1 < len && (got = read(fd, buf + n, len - 1 - n)) > 0)
+		n += (size_t)got;
+	buf[n] = 0;
+	close(fd);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return code_of(status);
+}
+
+/*
+ * A burn-in on a terminal draws one live line, redrawn in place each
+ * second: phase, pass, bytes of the run, percent, GB/s, time left,
+ * mismatches; and takes it off before the report. With --json (a script
+ * reading stderr) there is none.
+ */
+Test(cli, live_status_on_a_terminal)
+{
+	static char term[1 << 16];
+	const char *p;
+
+	cr_assert_eq(on_terminal("--dev null --size 96M --seed 1 --threads 1 --passes 2 --verify --rate 96M",
+				 term, sizeof(term)), 0, "%s", term);
+	p = strstr(term, "\rwrite  pass 1  ");
+	cr_assert(p, "no live line: %s", term);
+	cr_assert(strstr(p, " / 0.40 GB ") && strstr(p, "%  ") &&
+		  strstr(p, " GB/s") && strstr(p, "ETA ") &&
+		  strstr(p, "mismatches 0\033[K"), "%s", p);
+	cr_assert(strstr(term, "\rverify pass "), "no verify phase: %s", term);
+	cr_assert(strstr(term, "\r\033[K"), "the line was not taken off");
+	cr_assert_eq(on_terminal("--dev null --size 64M --seed 1 --threads 1 --verify --rate 64M --json",
+				 term, sizeof(term)), 0, "%s", term);
+	cr_assert_null(strchr(term, '\r'), "a live line with --json: %s", term);
 }

@@ -51,15 +51,17 @@ want=(
 	share/man/man3/libdgen.3
 )
 [[ -e $src/tools/dgen-uring.c ]] && want+=(bin/dgen-uring)
-# Every public header but the inspector's (see below).
+# Every public header but the static libraries' (see below).
 for h in "$src"/include/dgen/*.h; do
-	[[ $h == */inspect.h ]] || want+=("include/dgen/${h##*/}")
+	[[ $h == */inspect.h || $h == */fleet_mpi.h ]] || want+=("include/dgen/${h##*/}")
 done
 for f in "${want[@]}"; do
 	[[ -e $prefix/$f ]] || fail "$f is not installed"
 done
-# The inspector is internal: its header and library stay out.
+# The inspector and the MPI fleet are internal: their headers and
+# libraries stay out.
 [[ ! -e $prefix/include/dgen/inspect.h ]] || fail "dgen/inspect.h was installed"
+[[ ! -e $prefix/include/dgen/fleet_mpi.h ]] || fail "dgen/fleet_mpi.h was installed"
 
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 [[ $(pkg-config --modversion dgen) == "$(sed -n "s/^#define DGEN_VERSION_STRING[[:space:]]*\"\(.*\)\"/\1/p" "$src/include/dgen/dgen.h")" ]] ||

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -538,7 +539,7 @@ Test(run, raw_tree_in_batches_over_passes)
 	tree_remove(dir);
 	setenv("DGEN_TREE_BATCH", "3", 1);
 	dgen_run_opts_init(&o);
-	o.tree = &t;
+	o.tree = t;
 	o.mode = DGEN_RUN_WRITE_VERIFY;
 	o.passes = 2;
 	o.params.seed = 3;
@@ -583,7 +584,7 @@ Test(run, formatted_tree_through_one_pool_with_rate_and_mismatches)
 
 	tree_remove(dir);
 	dgen_run_opts_init(&o);
-	o.tree = &t;
+	o.tree = t;
 	o.params.seed = 12;
 	o.writer.threads = 3;
 	o.rate = 3 * MIB;		/* 6 x 256 KiB: about 0.5 s */
@@ -613,4 +614,104 @@ Test(run, formatted_tree_through_one_pool_with_rate_and_mismatches)
 	cr_assert_eq(res.passes[0].list[0].target, 1, "lowest file first");
 	dgen_run_free(run);
 	tree_remove(dir);
+}
+
+/* ===== The run's report (dgen/report.h) ===== */
+
+/*
+ * A run with a monitor of its own and a discard first, judged by its
+ * report: the JSON parses into what the run did (report_version, bytes,
+ * the discard, each target's verdict), the status is a clean 0, and a
+ * report to a full disk says so instead of passing for written.
+ */
+Test(run, own_monitor_discard_and_report)
+{
+	const char *path = scratch_path("rep"), *other = scratch_path("rep2");
+	const char *const paths[] = { path, other };
+	struct dgen_run_result res;
+	struct dgen_run_opts o;
+	struct dgen_run *run;
+	struct dgen_stream *s;
+	const char *status;
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *f;
+
+	cr_assert_eq(file_make(path, 2 * MIB, 0x5a), 0);
+	cr_assert_eq(file_make(other, 2 * MIB, 0x5a), 0);
+	opts_for(&o, paths, 2, 2 * MIB, 11);
+	o.flags = DGEN_RUN_WATCH | DGEN_RUN_TRIM;
+	run_it(&o, &run, &res);
+	cr_assert_eq(dgen_report_status(run, &res, &status), DGEN_EXIT_OK);
+	cr_assert_str_eq(status, "ok");
+	cr_assert_eq(res.target_bytes[0], 2 * MIB);
+	f = open_memstream(&text, &len);
+	cr_assert_eq(dgen_report_json(f, run, &res), 0);
+	fclose(f);
+	cr_assert(strstr(text, "\"report_version\": 1,"), "%s", text);
+	cr_assert(strstr(text, "\"bytes\": 4194304,"), "%s", text);
+	cr_assert(strstr(text, "\"trim\": { \"how\": \"punch hole\", \"bytes\": 2097152"), "%s", text);
+	p = strstr(text, "\"verdict\": \"");
+	cr_assert(p && strstr(p + 1, "\"verdict\": \""), "a verdict per target: %s", text);
+	free(text);
+	/* A file whose writes fail (a full device) fails the report. */
+	f = fopen("/dev/full", "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(dgen_report_human(f, run, &res), -ENOSPC);
+	fclose(f);
+	s = pass_stream(&o, 1, 0, 2 * MIB);
+	cr_assert_eq(path_compare(path, 0, 2 * MIB, s), 0);
+	dgen_stream_free(s);
+	dgen_run_free(run);
+	unlink(path);
+	unlink(other);
+}
+
+/* One stream to a descriptor: a pipe's reader gets the stream's bytes. */
+Test(run, stream_to_a_descriptor)
+{
+	struct dgen_run_result res;
+	struct dgen_run_opts o;
+	struct dgen_run *run;
+	struct dgen_stream *s = stream_make(5, 3, MIB, 1.0, 1.0);
+	uint8_t *got = malloc(MIB), *want = malloc(MIB);
+	char msg[256];
+	size_t n = 0;
+	int fds[2], st;
+	pid_t pid;
+
+	cr_assert(got && want);
+	cr_assert_eq(pipe(fds), 0);
+	dgen_run_opts_init(&o);
+	o.flags = DGEN_RUN_FD;
+	o.fd = fds[1];
+	o.size = MIB;
+	o.params.seed = 5;
+	o.params.stream_id = 3;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(dgen_run_new(&run, &o, msg, sizeof(msg)) ||
+		      dgen_run_exec(run, &res, msg, sizeof(msg)) ||
+		      res.fd.bytes != MIB);
+	}
+	close(fds[1]);
+	while (n < MIB) {
+		ssize_t r = read(fds[0], got + n, MIB - n);
+
+		cr_assert_gt(r, 0, "the stream ended after %zu bytes", n);
+		n += (size_t)r;
+	}
+	close(fds[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the run failed");
+	cr_assert_eq(dgen_stream_fill(s, want, 0, MIB), 0);
+	cr_assert_eq(memcmp(got, want, MIB), 0);
+	/* A stream to a descriptor is written once: it cannot be read back. */
+	o.mode = DGEN_RUN_WRITE_VERIFY;
+	cr_assert_eq(dgen_run_new(&run, &o, msg, sizeof(msg)), -EINVAL);
+	free(got);
+	free(want);
+	dgen_stream_free(s);
 }

@@ -25,10 +25,8 @@
 #include <dgen/inspect.h>
 #include <dgen/stream.h>
 
-#include "parse.h"
 #include "util.h"
 
-#define EXIT_FAIL	1	/* out of memory and the like */
 
 const char *tool_name = "dgen-inspect";
 
@@ -102,7 +100,7 @@ static uint64_t opt_size(const char *name, const char *v)
 {
 	uint64_t x;
 
-	if (parse_size(v, &x))
+	if (dgen_parse_size(v, &x))
 		die_usage("--%s '%s' is not a size: give a whole number of bytes, optionally with K, M, G or T (e.g. 4K, 1GiB)",
 		    name, v);
 	return x;
@@ -137,13 +135,13 @@ static void parse_args(int argc, char **argv)
 			arg_offset = opt_size("offset", optarg);
 			break;
 		case 't':
-			if (parse_u64(optarg, &x) || x < 1 || x > THREADS_MAX)
+			if (dgen_parse_u64(optarg, &x) || x < 1 || x > THREADS_MAX)
 				die_usage("--threads '%s': give a whole number from 1 to %u",
 				    optarg, THREADS_MAX);
 			arg_threads = (unsigned int)x;
 			break;
 		case OPT_SAMPLE:
-			if (parse_u64(optarg, &x) || x < 1 || x > SAMPLE_MAX ||
+			if (dgen_parse_u64(optarg, &x) || x < 1 || x > SAMPLE_MAX ||
 			    (x & (x - 1)))
 				die_usage("--sample '%s': give a power of two from 1 to %u",
 					  optarg, SAMPLE_MAX);
@@ -225,7 +223,7 @@ static void report_json(const char *path,
 	int u, c, p;
 
 	fputs("{\"path\": ", stdout);
-	json_string(path);
+	dgen_json_string(stdout, path);
 	printf(", \"kind\": \"%s\", \"direct\": %s, \"reads\": \"%s\", \"threads\": %u, \"offset\": %" PRIu64 ", \"stream_format_version\": %d,\n",
 	       rep->kind, rep->direct ? "true" : "false",
 	       read_mode_name[rep->how], rep->threads, rep->start,
@@ -351,14 +349,14 @@ static int say_failure(const struct dgen_inspect_read_report *rep)
 			     path);
 		else
 			note("cannot open '%s': %s", path, why);
-		return EXIT_USAGE;
+		return DGEN_EXIT_USAGE;
 	case DGEN_INSPECT_READ_ESIZE:
 		note("cannot get the size of '%s': %s", path, why);
-		return EXIT_USAGE;
+		return DGEN_EXIT_USAGE;
 	case DGEN_INSPECT_READ_ERANGE:
 		note("--offset %" PRIu64 " is beyond the end of '%s' (%" PRIu64 " bytes)",
 		     rep->start, path, rep->total);
-		return EXIT_USAGE;
+		return DGEN_EXIT_USAGE;
 	case DGEN_INSPECT_READ_EREAD:
 		if (rep->err == -ENODATA)
 			note("'%s' ended at offset %" PRIu64 ", before the %" PRIu64 " bytes it had at the start",
@@ -366,7 +364,7 @@ static int say_failure(const struct dgen_inspect_read_report *rep)
 		else
 			note("read error on '%s' at offset %" PRIu64 ": %s",
 			     path, rep->err_off, why);
-		return EXIT_IO;
+		return DGEN_EXIT_IO;
 	case DGEN_INSPECT_READ_EOPTS:
 	case DGEN_INSPECT_READ_ESETUP:
 		break;
@@ -375,7 +373,7 @@ static int say_failure(const struct dgen_inspect_read_report *rep)
 		note("out of memory");
 	else
 		note("cannot set up: %s", why);
-	return EXIT_FAIL;
+	return DGEN_EXIT_FAILED;
 }
 
 /* ===== Main ===== */

@@ -2,17 +2,17 @@
 /*
  * signals.c - the tools' one rule for SIGINT and SIGTERM (see signals.h)
  *
- * The handler only sets a flag: the library polls it (dgen_run_opts.stop,
- * dgen_stream_write_fd's stop) and so does dgen-uring's own wait on a
- * writer, so nothing a handler touches can be freed under it, and a
- * signal before anything started is seen as soon as something does.
+ * The handler only sets a flag: the library polls it (dgen_run_opts.stop),
+ * so nothing a handler touches can be freed under it, and a signal before
+ * anything started is seen as soon as something does.
  */
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
+#include <dgen/report.h>
+
 #include "signals.h"
-#include "util.h"
 
 static const int sigs[] = { SIGINT, SIGTERM };
 
@@ -93,6 +93,6 @@ int signals_exit(int rc)
 	if (rc == 0 && (tool_stopped() ||
 			((handled[0] && sigismember(&pending, SIGINT)) ||
 			 (handled[1] && sigismember(&pending, SIGTERM)))))
-		rc = EXIT_INTR;
+		rc = DGEN_EXIT_INTERRUPTED;
 	return rc;
 }

@@ -19,10 +19,12 @@
 #include <dgen/discard.h>
 #include <dgen/numa.h>
 #include <dgen/nvme.h>
+#include <dgen/opts.h>
 #include <dgen/placement.h>
 #include <dgen/plot.h>
 #include <dgen/pool.h>
 #include <dgen/rate.h>
+#include <dgen/report.h>
 #include <dgen/run.h>
 #include <dgen/stream.h>
 #include <dgen/target.h>

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include <dgen/latency.h>
+#include <dgen/run.h>
 #include <dgen/topology.h>
 #include <dgen/verdict.h>
 
@@ -56,6 +57,16 @@ extern "C" {
  * MPI_LOCALNRANKS, or SLURM_PROCID together with SLURM_STEP_ID is set.
  */
 int dgen_fleet_launched(void);
+
+/*
+ * dgen_fleet_opts_check - what a fleet's ranks cannot take of @o (run
+ * options as every rank is given them): a descriptor, a dry run, a
+ * discard, a CPU list or the per-target options of a plain run
+ * (DGEN_GIVEN_WATCH), and --shared with a tree. Returns 0, or -EINVAL
+ * with a sentence in @msg.
+ */
+int dgen_fleet_opts_check(const struct dgen_run_opts *o, char *msg,
+			  size_t msglen);
 
 /* dgen_fleet_host - this host's short name (up to the first '.'). */
 void dgen_fleet_host(char *buf, size_t len);
@@ -175,6 +186,21 @@ struct dgen_fleet_summary {
 	double gbps;			/* (written + read) / wall_s */
 	unsigned int errors, stopped, slow, lost;	/* ranks */
 	struct dgen_latency latency;	/* all ranks' merged */
+};
+
+/*
+ * A fleet's result, on the rank that reports (dgen_run_result.fleet):
+ * what every rank did, for the fleet's report (dgen/report.h).
+ */
+struct dgen_fleet_result {
+	const struct dgen_run_opts *o;	/* as every rank was given them: paths
+					   and tree unexpanded, the fleet's
+					   rate, the shared stream's size */
+	unsigned int nranks;
+	const struct dgen_fleet_rank *ranks;	/* by rank; lost ones marked */
+	const struct dgen_fleet_rank *mine;	/* the reporting rank's */
+	double report_s;		/* gathering the figures */
+	int signalled;			/* a signal ended the job */
 };
 
 /*

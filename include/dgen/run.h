@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dgen/run.h - runs: passes of write and read-back over targets or a tree
+ * dgen/run.h - runs: every job of dgen-uring as one library call
  *
- * A run is what dgen-uring does with --verify, --passes, --time or --dir,
- * as a library call: a sequence of passes over a set of targets (block
- * devices, files, null) or over a tree of files (raw, or a dataset
- * format). Pass p writes every target or file with the streams of seed
- * dgen_pass_seed(seed, p), and, verifying, reads everything back and
- * judges it against them, with pass p - 1's streams to tell stale blocks.
- * The options (struct dgen_run_opts) say everything; the threads, the
- * batches of files, the rate cap, the deadline and the mismatches kept
- * are the library's. dgen_run_exec runs on the caller's thread, calls a
- * progress callback there, and stops at any moment on dgen_run_stop or a
- * stop flag the caller owns (a signal handler's).
+ * A run is what dgen-uring does with any command line, as a library call:
+ * a sequence of passes over a set of targets (block devices, files, null),
+ * over a tree of files (raw, or a dataset format), or one stream to a
+ * file descriptor (stdout). Pass p writes every target or file with the
+ * streams of seed dgen_pass_seed(seed, p), and, verifying, reads
+ * everything back and judges it against them, with pass p - 1's streams
+ * to tell stale blocks. Around the passes, as the flags ask: a plan of
+ * threads, CPUs and buffers on this machine (dgen/placement.h), a monitor
+ * per target with its log, plot, watchdog and verdicts (dgen/monitor.h),
+ * the NVMe drives' health (dgen/nvme.h) and a discard of each target
+ * first (dgen/discard.h).
+ *
+ * The options (struct dgen_run_opts) say everything; they can be set by
+ * name as the command line names them (dgen/opts.h). The threads, the
+ * batches of files, the rate cap, the deadline, the hang handling and the
+ * mismatches kept are the library's. dgen_run_exec runs on the caller's
+ * thread, calls a progress callback there, and stops at any moment on
+ * dgen_run_stop or a stop flag the caller owns (a signal handler's). The
+ * reports of a run, human and JSON, are dgen/report.h's.
  */
 #ifndef DGEN_RUN_H
 #define DGEN_RUN_H
@@ -20,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dgen/fdout.h>
 #include <dgen/mismatch.h>
 #include <dgen/monitor.h>
 #include <dgen/stream.h>
@@ -47,8 +56,58 @@ struct dgen_run_tree {
 	uint32_t record_size;		/* TFRecord; 0: DGEN_RECORD_SIZE_DEFAULT */
 };
 
-/* Write over a signature, or replace an earlier tree's files. */
-#define DGEN_RUN_FORCE		(1u << 0)
+/*
+ * What a run does around its passes (dgen_run_opts.flags). PLACE, WATCH,
+ * HEALTH and TRIM take target paths.
+ */
+#define DGEN_RUN_FORCE		(1u << 0)	/* write over a signature, or
+						   replace an earlier tree's files */
+#define DGEN_RUN_PLACE		(1u << 1)	/* plan threads, CPUs and buffers
+						   on this machine's topology
+						   (dgen/placement.h); writer
+						   threads, io_size and
+						   queue_depth 0: the plan's */
+#define DGEN_RUN_WATCH		(1u << 2)	/* a monitor of its own (watch):
+						   per-target figures, verdicts,
+						   log, plot, the I/O watchdog */
+#define DGEN_RUN_HEALTH		(1u << 3)	/* NVMe targets: identity and
+						   Health log around the run */
+#define DGEN_RUN_HEALTH_PASSES	(1u << 4)	/* and around each pass: an
+						   unhealthy drive ends the run
+						   after its pass */
+#define DGEN_RUN_TRIM		(1u << 5)	/* discard each target's range
+						   before the first pass */
+#define DGEN_RUN_TRIM_ONLY	(1u << 6)	/* discard, and write nothing */
+#define DGEN_RUN_FD		(1u << 7)	/* one stream of size bytes to
+						   the descriptor fd */
+#define DGEN_RUN_NO_SPLICE	(1u << 8)	/* fd: write(2), never vmsplice */
+#define DGEN_RUN_DRY		(1u << 9)	/* plan only (as PLACE does): no
+						   target opened, nothing written */
+#define DGEN_RUN_SEED_DRAWN	(1u << 10)	/* the seed was drawn at random
+						   (dgen_run_opts_seed): reports
+						   say so */
+#define DGEN_RUN_SHARED		(1u << 11)	/* a fleet: every rank writes a
+						   slice of one stream to the
+						   same targets (dgen/fleet.h) */
+#define DGEN_RUN_STONEWALL	(1u << 12)	/* a fleet: every rank stops when
+						   the first one ends */
+
+/* Verdicts that fail a run (dgen_run_watch.fail_on, dgen/report.h). */
+#define DGEN_FAIL_SLOW		(1u << 0)
+#define DGEN_FAIL_CLIFF		(1u << 1)
+
+/* A run's own monitor (DGEN_RUN_WATCH). */
+struct dgen_run_watch {
+	double interval_s;		/* rows, verdicts, the slowest target (1) */
+	double io_timeout_s;		/* an I/O outstanding longer is a hang
+					   (DGEN_IO_TIMEOUT_DEFAULT); 0: never */
+	const char *log;		/* JSON lines, one per target per
+					   interval, flushed as each ends */
+	const char *plot;		/* an SVG of the run, drawn at its end */
+	int steady;			/* stop once throughput is steady */
+	struct dgen_steady_opts steady_opts;
+	unsigned int fail_on;		/* DGEN_FAIL_*: the exit status says so */
+};
 
 /*
  * Raw files of a tree go through the writer a batch at a time, as many as
@@ -58,7 +117,10 @@ struct dgen_run_tree {
 #define DGEN_RUN_BATCH_MAX	8192u
 
 /* What a progress callback is told, from the thread of dgen_run_exec. */
+struct dgen_run;
+
 struct dgen_run_progress {
+	const struct dgen_run *run;	/* the run it is of */
 	uint64_t pass;
 	enum dgen_writer_mode phase;	/* writing or reading back */
 	uint64_t bytes;			/* written + read back, whole run */
@@ -85,12 +147,14 @@ struct dgen_run_opts {
 	enum dgen_run_mode mode;
 	/* Targets: @npaths paths (a block device, a regular file, or
 	   DGEN_TARGET_NULL_PATH), each written from @offset for @size bytes
-	   (0: to its end); or, with @paths NULL, the tree @tree. */
+	   (0: to its end); or, with @paths NULL, the tree @tree (tree.dir
+	   set); or, with DGEN_RUN_FD, @size bytes of one stream to @fd. */
 	const char *const *paths;
 	unsigned int npaths;
 	uint64_t offset, size;
-	const struct dgen_run_tree *tree;
-	unsigned int flags;		/* DGEN_RUN_FORCE */
+	struct dgen_run_tree tree;
+	int fd;
+	unsigned int flags;		/* DGEN_RUN_* */
 	/* Data: seed is pass 1's, stream_id the first target's or file's
 	   (target k, file i: stream_id + k, + i); size is set per target. */
 	struct dgen_stream_params params;
@@ -111,6 +175,11 @@ struct dgen_run_opts {
 	   placement plan); mode, prev_streams, max_report and rate are the
 	   run's. Formatted files take threads workers, through the page cache. */
 	struct dgen_writer_opts writer;
+	/* DGEN_RUN_PLACE: run the threads on these CPUs ("0-3,8"); NULL:
+	   the plan's. */
+	const char *cpus;
+	/* DGEN_RUN_WATCH: the monitor's settings. */
+	struct dgen_run_watch watch;
 	/* Progress every progress_s seconds (0: never). */
 	double progress_s;
 	void (*progress)(const struct dgen_run_progress *p, void *arg);
@@ -131,9 +200,18 @@ struct dgen_run_opts {
 	   health), a point for runs on many hosts to meet: a non-zero return
 	   ends the run after this pass (res->hook_ended). NULL: none. */
 	dgen_run_pass_fn pass_hook;
+	/* Something to tell the user at once, as a sentence without a
+	   newline, on the thread of dgen_run_exec (progress_arg): a hang, a
+	   steady state, a drive unhealthy after a pass, a plot not written.
+	   NULL: none. */
+	void (*notice)(const char *msg, void *arg);
+	/* DGEN_GIVEN_*: the options dgen_run_opts_set was given (dgen/opts.h),
+	   for the rules that depend on what was asked, not its value. */
+	unsigned int given;
 };
 
-/* dgen_run_opts_init - one pass of writing, 20 mismatches kept, no cap. */
+/* dgen_run_opts_init - one pass of writing, 20 mismatches kept, no cap;
+ * the watch's defaults (1 s, DGEN_IO_TIMEOUT_DEFAULT, no log). */
 void dgen_run_opts_init(struct dgen_run_opts *o);
 
 /* What one phase (writing or reading back) of a pass did. */
@@ -144,6 +222,9 @@ struct dgen_run_phase {
 	uint64_t bad_sectors;
 	uint64_t framing;		/* formatted files: framing errors */
 	uint64_t files;			/* trees: files done in full */
+	uint64_t ops;			/* engine: I/Os completed in full */
+	uint64_t short_writes;		/* engine: completions that did less */
+	uint64_t retries;		/* engine: resubmissions (-EAGAIN) */
 	double seconds;
 	unsigned int reported;		/* entries of the pass's list */
 	unsigned int ring_features;	/* DGEN_RING_* the writer used */
@@ -159,6 +240,14 @@ struct dgen_run_pass {
 	const struct dgen_verify_mismatch *list; /* vr.reported entries;
 					   target: index of target or file */
 };
+
+/* One thread of a planned run, as its last engine phase left it. */
+struct dgen_run_thread {
+	int started;			/* it set up: @info is valid */
+	struct dgen_writer_thread_info info;
+};
+
+struct dgen_fleet_result;
 
 struct dgen_run_result {
 	const struct dgen_run_pass *passes; /* valid until dgen_run_free */
@@ -182,38 +271,64 @@ struct dgen_run_result {
 	/* Submit to completion of each I/O of the engine's phases (paths and
 	   raw trees), indexed by enum dgen_writer_mode: writes, reads. */
 	struct dgen_latency latency[2];
+	double wall_seconds;		/* from dgen_run_new to the end of
+					   dgen_run_exec (trees: making the
+					   directories and files included) */
+	double user_s, sys_s;		/* the process's CPU time during the
+					   passes */
+	const uint64_t *target_bytes;	/* paths: bytes written to each target,
+					   all passes (valid until dgen_run_free) */
+	const struct dgen_run_thread *threads; /* DGEN_RUN_PLACE: each planned
+					   thread; NULL otherwise */
+	unsigned int nthreads;
+	struct dgen_fd_result fd;	/* DGEN_RUN_FD: what went out */
+	int unhealthy;			/* DGEN_RUN_HEALTH: a drive judged
+					   unhealthy after the run or a pass */
+	/* Set by a fleet (dgen/fleet.h) on the rank that reports: every
+	   rank's figures; the reports are then the fleet's. */
+	const struct dgen_fleet_result *fleet;
 };
 
 struct dgen_run;
 
 /*
  * dgen_run_new - check @o and its targets before anything is written:
- * open the targets (verify-only: they must hold the data already, and a
- * missing file is not made), or prepare the tree (make its directories,
- * refuse existing files unless DGEN_RUN_FORCE; verify-only: every file
- * must be there, a raw one at its size). Verifying, the I/O size must be
+ * read the machine's topology (DGEN_RUN_PLACE: a pretend one only plans,
+ * with DGEN_RUN_DRY), open the targets (verify-only: they must hold the
+ * data already, and a missing file is not made; DGEN_RUN_DRY: none), make
+ * the plan for them, the first pass's engine, the monitor and its log
+ * (DGEN_RUN_WATCH), check that each target can discard (DGEN_RUN_TRIM);
+ * or prepare the tree (make its directories, refuse existing files unless
+ * DGEN_RUN_FORCE; verify-only: every file must be there, a raw one at its
+ * size); or, for DGEN_RUN_FD, the stream. Verifying, the I/O size must be
  * a multiple of the dedup unit (raw targets). @o is copied; its paths,
- * tree, plan and progress argument must outlive the run.
+ * tree directory, plan, log and plot names and progress argument must
+ * outlive the run.
  *
  * Returns 0 and sets *@out, or a negative errno with a sentence in @msg:
- * -EINVAL, -EEXIST, -ENOENT, -ENOSPC, or what dgen_target_open or
- * dgen_tree_prepare returned.
+ * -EINVAL, -EEXIST, -ENOENT, -ENOSPC, -EOPNOTSUPP, or what
+ * dgen_target_open, dgen_plan_new_paths or dgen_tree_prepare returned.
  */
 int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
 		 char *msg, size_t msglen);
 
 /*
  * dgen_run_exec - run the passes on this thread until the last pass, the
- * deadline, a stop or an I/O error (which ends the run: the error is in
- * @res and the return is still 0). The result is valid until
- * dgen_run_free. Returns 0, or a negative errno (-ENOMEM) with @msg when
- * the run could not go on at all (nothing to report).
+ * deadline, a stop, a hang or an I/O error (which ends the run: the error
+ * is in @res and the return is still 0); with DGEN_RUN_HEALTH the drives'
+ * logs are read before and after, with DGEN_RUN_TRIM the targets are
+ * discarded first, with DGEN_RUN_WATCH the verdicts are made and the plot
+ * drawn after. The result is valid until dgen_run_free. Returns 0, or a
+ * negative errno with @msg when the run could not go on at all (out of
+ * memory, a discard that failed: nothing to report).
  */
 int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
 		  char *msg, size_t msglen);
 
 /*
- * dgen_run_monitor_set - give a run over target paths per-target figures:
+ * dgen_run_monitor_set - give a run over target paths per-target figures
+ * from a monitor of the caller's (DGEN_RUN_WATCH makes one of the run's
+ * own, with its log, verdicts and plot):
  * each engine phase keeps dgen_writer_opts.target_stats and is attached to
  * @m (dgen/monitor.h, made by the caller for the run's targets in their
  * order, dgen_run_target_info), which the run polls while it waits. The
@@ -222,7 +337,8 @@ int dgen_run_exec(struct dgen_run *r, struct dgen_run_result *res,
  * test ends the run as the deadline does (res->steady). Call it before
  * dgen_run_exec; @m must outlive the run.
  *
- * Returns 0, or -EINVAL for a run over a tree of files.
+ * Returns 0, or -EINVAL for a run over a tree of files or one that has
+ * its own monitor.
  */
 int dgen_run_monitor_set(struct dgen_run *r, struct dgen_monitor *m);
 
@@ -251,7 +367,19 @@ void dgen_run_target_info(const struct dgen_run *r, unsigned int k,
  */
 struct dgen_target *dgen_run_target(const struct dgen_run *r, unsigned int k);
 
-/* dgen_run_free - close the targets and release @r; NULL is allowed. */
+/*
+ * dgen_run_opts_get - the options @r runs with: @o's as given to
+ * dgen_run_new, with the defaults and the plan's threads, I/O size and
+ * depth filled in.
+ */
+const struct dgen_run_opts *dgen_run_opts_get(const struct dgen_run *r);
+
+/*
+ * dgen_run_free - close the targets and release @r; NULL is allowed. After
+ * a hang (res->hung) the abandoned engine may still use what the run
+ * made, so only what it cannot reach is released: the caller should leave
+ * the process soon (_exit) rather than wait for the stuck I/O.
+ */
 void dgen_run_free(struct dgen_run *r);
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * parse.c - command-line value parsing shared by the tools
+ * parse.c - the values of options: sizes, whole numbers, ratios,
+ * durations, seconds and rates (dgen/opts.h)
  *
  * strtoull alone accepts "-1" (as 2^64 - 1), leading spaces and an empty
  * string; every one of those is a typo worth refusing here, so the digits
@@ -10,11 +11,12 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
-#include "parse.h"
+#include <dgen/opts.h>
 
-int parse_u64(const char *s, uint64_t *out)
+int dgen_parse_u64(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -31,7 +33,7 @@ int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-int parse_size(const char *s, uint64_t *out)
+int dgen_parse_size(const char *s, uint64_t *out)
 {
 	static const char units[] = "kmgtp";
 	unsigned long long v;
@@ -63,7 +65,7 @@ int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int parse_ratio(const char *s, double *out)
+int dgen_parse_ratio(const char *s, double *out)
 {
 	char *end;
 	double v;
@@ -74,5 +76,57 @@ int parse_ratio(const char *s, double *out)
 	if (*end || !isfinite(v))
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+int dgen_parse_duration(const char *s, double *out)
+{
+	char *end;
+	double x = strtod(s, &end), mul = 1;
+
+	if (end == s || !isfinite(x) || x <= 0)
+		return -EINVAL;
+	if (*end) {
+		switch (*end++) {
+		case 's': mul = 1; break;
+		case 'm': mul = 60; break;
+		case 'h': mul = 3600; break;
+		case 'd': mul = 86400; break;
+		default: return -EINVAL;
+		}
+		if (*end)
+			return -EINVAL;
+	}
+	*out = x * mul;
+	return 0;
+}
+
+int dgen_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double x = strtod(s, &end);
+
+	if (end == s || *end || !isfinite(x) || x < 0)
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+int dgen_parse_rate(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+	char buf[64];
+	uint64_t x;
+
+	/* A SIZE per second: "500M" or "500M/s", powers of 1024. */
+	if (n >= 2 && !strcmp(s + n - 2, "/s"))
+		n -= 2;
+	if (n >= sizeof(buf) || !n)
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (dgen_parse_size(buf, &x) || !x)
+		return -EINVAL;
+	*out = x;
 	return 0;
 }

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * opts_check.c - the rules between a run's options (dgen/opts.h): what
+ * goes with what, said in the options' own names
+ *
+ * Nothing here touches a target: a command line that breaks a rule is
+ * refused before anything is opened. What only opening can tell (a
+ * signature, a size, a device's limits) is dgen_run_new's.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <dgen/fleet.h>
+#include <dgen/opts.h>
+
+#define BAD(...)	(snprintf(msg, msglen, __VA_ARGS__), -EINVAL)
+
+/* @path with links and dots resolved, also for a file not yet made. */
+static char *canonical(const char *path)
+{
+	char *dup, *dir, *real, *out = realpath(path, NULL);
+	const char *base;
+
+	if (out || errno != ENOENT)
+		return out;
+	dup = strdup(path);
+	if (!dup)
+		return NULL;
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	dir = dirname(dup);
+	real = realpath(dir, NULL);
+	if (real && asprintf(&out, "%s/%s", real, base) < 0)
+		out = NULL;
+	free(real);
+	free(dup);
+	return out;
+}
+
+/* Two streams written to one file would leave neither: refuse repeats. */
+static int check_distinct(const struct dgen_run_opts *o, char *msg,
+			  size_t msglen)
+{
+	char **real = calloc(o->npaths + 1, sizeof(*real));
+	int err = 0;
+
+	if (!real)
+		return BAD("out of memory");
+	for (unsigned int k = 0; k < o->npaths; k++)
+		real[k] = canonical(o->paths[k]);
+	for (unsigned int k = 0; k < o->npaths && !err; k++) {
+		if (!strcmp(o->paths[k], DGEN_TARGET_NULL_PATH))
+			continue;
+		for (unsigned int j = 0; j < k && !err; j++)
+			if (real[j] && real[k] ? !strcmp(real[j], real[k]) :
+			    !strcmp(o->paths[j], o->paths[k]))
+				err = BAD("--dev %s and --dev %s are the same target: give each once",
+					  o->paths[j], o->paths[k]);
+	}
+	for (unsigned int k = 0; k < o->npaths; k++)
+		free(real[k]);
+	free(real);
+	return err;
+}
+
+/* The verify options: what makes no sense together or alone. */
+static int check_passes(const struct dgen_run_opts *o, char *msg,
+			size_t msglen)
+{
+	const int vo = o->mode == DGEN_RUN_VERIFY_ONLY;
+
+	if ((o->given & DGEN_GIVEN_VERIFY) && (o->given & DGEN_GIVEN_VERIFY_ONLY))
+		return BAD("--verify and --verify-only: give one (--verify writes first)");
+	if (vo && !(o->given & DGEN_GIVEN_SEED))
+		return BAD("--verify-only needs --seed: the seed the run to check printed");
+	if (vo && (o->passes || o->time_s > 0))
+		return BAD("--verify-only checks one pass: give --pass P, not --passes or --time");
+	if (o->pass != 1 && !vo)
+		return BAD("--pass is for --verify-only: a run numbers its own passes from 1");
+	/* Before the plan is made: a given --bs is the user's to fix. */
+	if (o->mode != DGEN_RUN_WRITE && o->writer.io_size &&
+	    o->writer.io_size % o->params.dedup_unit)
+		return BAD("--bs %u is not a multiple of the dedup unit %u: verify reads whole blocks",
+			   o->writer.io_size, o->params.dedup_unit);
+	return 0;
+}
+
+/* A tree or stdout instead of --dev targets, and what goes with each. */
+static int check_kind(const struct dgen_run_opts *o, char *msg, size_t msglen)
+{
+	const int fd = !!(o->flags & DGEN_RUN_FD);
+	const char *dir = o->tree.dir;
+
+	if ((o->given & DGEN_GIVEN_WATCH) && (dir || fd) &&
+	    (o->watch.log || o->watch.plot || o->watch.steady))
+		return BAD("--log, --plot and --steady-state follow --dev targets; trees and stdout have no per-target view");
+	if (o->watch.steady && !(o->time_s > 0))
+		return BAD("--steady-state stops a timed run early: give --time DURATION too");
+	if (fd && (o->npaths || dir))
+		return BAD("--stdout writes one stream: give no --dev or --dir with it");
+	if (dir && o->npaths)
+		return BAD("--dir writes a tree: give no --dev with it");
+	if (dir && (!o->tree.files || !o->tree.file_size))
+		return BAD("--dir needs --files N and --file-size SIZE");
+	if (!dir && (o->tree.files || o->tree.file_size))
+		return BAD("--files and --file-size go with --dir DIR");
+	if (dir && o->size)
+		return BAD("--size is per target; a tree takes --file-size");
+	if ((dir || fd) && o->offset)
+		return BAD("--offset is for --dev targets: trees and stdout start at 0");
+	if (dir && o->tree.format == DGEN_FORMAT_RAW && o->tree.file_size % 4096)
+		return BAD("--file-size %llu is not a multiple of 4 KiB, which raw files need for O_DIRECT",
+			   (unsigned long long)o->tree.file_size);
+	return 0;
+}
+
+/* --trim, --cpus and --dry-run against the kind of run. */
+static int check_extras(const struct dgen_run_opts *o, char *msg,
+			size_t msglen)
+{
+	const int fd = !!(o->flags & DGEN_RUN_FD), dir = !!o->tree.dir;
+	const unsigned int trim = o->flags & (DGEN_RUN_TRIM | DGEN_RUN_TRIM_ONLY);
+
+	if (fd && (o->given & DGEN_GIVEN_PASSES))
+		return BAD("--verify, --verify-only, --passes, --time and --rate work on --dev targets and --dir trees; stdout is written once and cannot be read back");
+	if ((dir || fd) && (o->cpus || (o->flags & DGEN_RUN_DRY)))
+		return BAD("--cpus and --dry-run plan --dev targets; trees and stdout use all CPUs, unplaced");
+	if (trim && (dir || fd))
+		return BAD("--trim discards --dev targets; a tree is made fresh and stdout has nothing to discard");
+	if (trim && o->mode == DGEN_RUN_VERIFY_ONLY)
+		return BAD("--trim discards what --verify-only is to read: give one");
+	if ((o->flags & DGEN_RUN_TRIM_ONLY) && (o->given & DGEN_GIVEN_PASSES))
+		return BAD("--trim-only writes nothing: it takes no verify or burn-in option");
+	return 0;
+}
+
+int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
+			size_t msglen)
+{
+	struct dgen_stream_params p = o->params;
+	int err;
+
+	if ((err = check_kind(o, msg, msglen)) ||
+	    (err = check_extras(o, msg, msglen)))
+		return err;
+	if (o->tree.dir && (err = check_passes(o, msg, msglen)))
+		return err;
+	if (!o->tree.dir && !(o->flags & DGEN_RUN_FD)) {
+		if (!o->npaths)
+			return BAD("no target: give --dev PATH (a block device, a file or null)");
+		if ((err = check_distinct(o, msg, msglen)) ||
+		    (err = check_passes(o, msg, msglen)))
+			return err;
+		if ((o->flags & (DGEN_RUN_SHARED | DGEN_RUN_STONEWALL)) &&
+		    !dgen_fleet_launched())
+			return BAD("--shared and --stonewall are for runs under an MPI launcher (mpirun, srun)");
+		if ((o->flags & DGEN_RUN_SHARED) && !o->size)
+			return BAD("--shared needs --size: the bytes of the one stream all ranks share");
+	}
+	p.size = 1;
+	return dgen_stream_params_check(&p, msg, msglen) ? -EINVAL : 0;
+}
+
+int dgen_run_opts_seed(struct dgen_run_opts *o)
+{
+	uint64_t seed;
+
+	if (o->given & DGEN_GIVEN_SEED)
+		return 0;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		return -errno;
+	o->params.seed = seed;
+	o->flags |= DGEN_RUN_SEED_DRAWN;
+	return 0;
+}

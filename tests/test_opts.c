@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_opts.c - a run's options by name (dgen/opts.h): the parsers, the
+ * table's fields, ranges and sentences, and the rules between options
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include <dgen/dgen.h>
+
+/* Set @name to @v on @o; the return, with the sentence in @msg. */
+static int set(struct dgen_run_opts *o, const char *name, const char *v,
+	       char *msg)
+{
+	return dgen_run_opts_set(o, name, v, msg, 512);
+}
+
+Test(opts, parsers)
+{
+	uint64_t x;
+	double d;
+
+	cr_assert_eq(dgen_parse_size("3MiB", &x), 0);
+	cr_assert_eq(x, 3u << 20);
+	cr_assert_eq(dgen_parse_size("1g", &x), 0);
+	cr_assert_eq(x, 1ull << 30);
+	cr_assert_eq(dgen_parse_size("4KB", &x), 0);
+	cr_assert_eq(x, 4096);
+	cr_assert_eq(dgen_parse_size("-1", &x), -EINVAL);
+	cr_assert_eq(dgen_parse_size(" 1", &x), -EINVAL);
+	cr_assert_eq(dgen_parse_size("1X", &x), -EINVAL);
+	cr_assert_eq(dgen_parse_size("99999999999999999999", &x), -ERANGE);
+	cr_assert_eq(dgen_parse_size("16777216T", &x), -ERANGE);
+	cr_assert_eq(dgen_parse_u64("0x10", &x), 0);
+	cr_assert_eq(x, 16);
+	cr_assert_eq(dgen_parse_u64("", &x), -EINVAL);
+	cr_assert_eq(dgen_parse_ratio("2.5", &d), 0);
+	cr_assert_float_eq(d, 2.5, 1e-12);
+	cr_assert_eq(dgen_parse_ratio("inf", &d), -EINVAL);
+	cr_assert_eq(dgen_parse_duration("1.5h", &d), 0);
+	cr_assert_float_eq(d, 5400, 1e-9);
+	cr_assert_eq(dgen_parse_duration("0", &d), -EINVAL);
+	cr_assert_eq(dgen_parse_duration("5x", &d), -EINVAL);
+	cr_assert_eq(dgen_parse_seconds("0", &d), 0);
+	cr_assert_eq(dgen_parse_seconds("1s", &d), -EINVAL);
+	cr_assert_eq(dgen_parse_rate("500M/s", &x), 0);
+	cr_assert_eq(x, 500ull << 20);
+	cr_assert_eq(dgen_parse_rate("0", &x), -EINVAL);
+	cr_assert_eq(dgen_parse_rate("", &x), -EINVAL);
+	cr_assert_eq(dgen_parse_rate("/s", &x), -EINVAL);
+}
+
+/* Each kind of option lands in its field; letters work as names. */
+Test(opts, fields)
+{
+	struct dgen_run_opts o;
+	char msg[512];
+
+	dgen_run_opts_init(&o);
+	cr_assert_eq(set(&o, "s", "6M", msg), 0, "%s", msg);
+	cr_assert_eq(o.size, 6u << 20);
+	cr_assert_eq(set(&o, "bs", "128K", msg), 0, "%s", msg);
+	cr_assert_eq(o.writer.io_size, 128u << 10);
+	cr_assert_eq(set(&o, "dedup", "3", msg), 0, "%s", msg);
+	cr_assert_float_eq(o.params.dedup_ratio, 3.0, 1e-12);
+	cr_assert_eq(set(&o, "time", "2m", msg), 0, "%s", msg);
+	cr_assert_float_eq(o.time_s, 120.0, 1e-9);
+	cr_assert_eq(set(&o, "rate", "1G/s", msg), 0, "%s", msg);
+	cr_assert_eq(o.rate, 1ull << 30);
+	cr_assert_eq(set(&o, "log-interval", "0.5", msg), 0, "%s", msg);
+	cr_assert_float_eq(o.watch.interval_s, 0.5, 1e-12);
+	cr_assert_eq(set(&o, "pattern", "rand", msg), 0, "%s", msg);
+	cr_assert_eq(o.writer.pattern, DGEN_PATTERN_RAND);
+	cr_assert_eq(set(&o, "format", "npz", msg), 0, "%s", msg);
+	cr_assert_eq(o.tree.format, DGEN_FORMAT_NPZ);
+	cr_assert_eq(set(&o, "iopoll", NULL, msg), 0, "%s", msg);
+	cr_assert(o.writer.ring_flags & DGEN_RING_IOPOLL);
+	cr_assert_eq(set(&o, "trim", NULL, msg), 0, "%s", msg);
+	cr_assert(o.flags & DGEN_RUN_TRIM);
+	cr_assert_eq(set(&o, "fail-on", "slow,cliff", msg), 0, "%s", msg);
+	cr_assert_eq(o.watch.fail_on, DGEN_FAIL_SLOW | DGEN_FAIL_CLIFF);
+	cr_assert_eq(set(&o, "steady-state", NULL, msg), 0, "%s", msg);
+	cr_assert(o.watch.steady);
+	cr_assert_eq(set(&o, "stdout", NULL, msg), 0, "%s", msg);
+	cr_assert((o.flags & DGEN_RUN_FD) && o.fd == 1);
+	cr_assert_eq(set(&o, "verify-only", NULL, msg), 0, "%s", msg);
+	cr_assert_eq(o.mode, DGEN_RUN_VERIFY_ONLY);
+	cr_assert_eq(o.given, DGEN_GIVEN_PASSES | DGEN_GIVEN_VERIFY_ONLY |
+		     DGEN_GIVEN_WATCH);
+}
+
+/* A bad value is refused with a sentence that names the option. */
+Test(opts, refusals)
+{
+	static const struct {
+		const char *name, *value, *msg;
+	} cases[] = {
+		{ "size", "0", "--size 0: give a size of at least one block" },
+		{ "bs", "0", "--bs 0 is out of range: 1 to 1073741824" },
+		{ "qd", "x", "--qd 'x' is not a whole number" },
+		{ "size", "99999999999999999999", "--size '99999999999999999999' is too large: at most 2^64 - 1 bytes" },
+		{ "dedup", "0.5", "--dedup '0.5' is not a ratio: give a number of at least 1" },
+		{ "files", "0", "--files '0': give a whole number of at least 1" },
+		{ "max-report", "100001", "--max-report '100001' is out of range: 0 to 100000" },
+		{ "io-timeout", "-1", "--io-timeout '-1': give seconds up to 86400, or 0 for no timeout" },
+		{ "pattern", "zig", "--pattern 'zig': give seq or rand" },
+		{ "fail-on", "fast", "--fail-on 'fast': give slow, cliff, both (slow,cliff) or none" },
+		{ "time", "5x", "--time '5x' is not a duration: give seconds, or a number with s, m, h or d (e.g. 90s, 1.5h)" },
+	};
+	struct dgen_run_opts o;
+	char msg[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dgen_run_opts_init(&o);
+		cr_assert_eq(set(&o, cases[i].name, cases[i].value, msg),
+			     -EINVAL, "--%s %s", cases[i].name, cases[i].value);
+		cr_assert_str_eq(msg, cases[i].msg);
+		cr_assert_eq(o.given, 0, "a refused option is not recorded");
+	}
+	cr_assert_eq(set(&o, "no-such-option", "1", msg), -ENOENT);
+	cr_assert_eq(set(&o, "seed", NULL, msg), -EINVAL);
+	cr_assert_str_eq(msg, "--seed needs a value");
+}
+
+/* Every entry of the table has a name, and no two share one. */
+Test(opts, table)
+{
+	const struct dgen_opt *a, *b;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; (a = dgen_opt_at(i)); i++, n++) {
+		cr_assert(a->name && *a->name);
+		for (unsigned int j = 0; j < i; j++) {
+			b = dgen_opt_at(j);
+			cr_assert(strcmp(a->name, b->name), "%s twice", a->name);
+			cr_assert(!a->short_name || a->short_name != b->short_name,
+				  "-%c twice", a->short_name);
+		}
+	}
+	cr_assert_geq(n, 40, "the table lists every option of a run");
+}
+
+/* The rules between options, in the options' own words. */
+Test(opts, rules)
+{
+	static const char *const paths[] = { "null", "/dev/shm/a", "/dev/shm/./a" };
+	struct dgen_run_opts o;
+	char msg[512];
+
+	dgen_run_opts_init(&o);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert_str_eq(msg, "no target: give --dev PATH (a block device, a file or null)");
+	o.paths = paths;
+	o.npaths = 2;
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	o.npaths = 3;
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "are the same target"), "%s", msg);
+	o.npaths = 1;
+	cr_assert_eq(set(&o, "verify-only", NULL, msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert_str_eq(msg, "--verify-only needs --seed: the seed the run to check printed");
+	cr_assert_eq(set(&o, "seed", "7", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(set(&o, "verify", NULL, msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert_str_eq(msg, "--verify and --verify-only: give one (--verify writes first)");
+
+	dgen_run_opts_init(&o);
+	cr_assert_eq(set(&o, "dir", "/dev/shm/t", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert_str_eq(msg, "--dir needs --files N and --file-size SIZE");
+	cr_assert_eq(set(&o, "files", "3", msg), 0);
+	cr_assert_eq(set(&o, "file-size", "1000", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "is not a multiple of 4 KiB"), "%s", msg);
+	cr_assert_eq(set(&o, "format", "npz", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(set(&o, "log", "x.log", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "follow --dev targets"), "%s", msg);
+}
+
+/* A seed not given is drawn, and the run says so; a given one is kept. */
+Test(opts, seed)
+{
+	struct dgen_run_opts o;
+	char msg[512];
+
+	dgen_run_opts_init(&o);
+	cr_assert_eq(dgen_run_opts_seed(&o), 0);
+	cr_assert(o.flags & DGEN_RUN_SEED_DRAWN);
+	dgen_run_opts_init(&o);
+	cr_assert_eq(set(&o, "seed", "42", msg), 0);
+	cr_assert_eq(dgen_run_opts_seed(&o), 0);
+	cr_assert_eq(o.params.seed, 42);
+	cr_assert(!(o.flags & DGEN_RUN_SEED_DRAWN));
+}
