@@ -90,6 +90,10 @@ static int open_file(struct dgen_target *t, unsigned int flags, char *msg,
 		t->fd = open(t->path, O_RDWR | O_DIRECT | O_CREAT | O_EXCL |
 			     O_CLOEXEC, 0644);
 		t->created = t->fd >= 0;
+		/* Made by another opener in between (a rank of the same
+		 * fleet): it is there now, and not ours to have created. */
+		if (t->fd < 0 && errno == EEXIST)
+			t->fd = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
 	}
 	if (t->fd < 0) {
 		r = -errno;
