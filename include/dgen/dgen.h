@@ -10,6 +10,7 @@
 #define DGEN_VERSION_PATCH	0
 #define DGEN_VERSION_STRING	"0.1.0"
 
+#include <dgen/acked.h>
 #include <dgen/crc.h>
 #include <dgen/fdout.h>
 #include <dgen/fleet.h>
