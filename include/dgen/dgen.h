@@ -14,6 +14,7 @@
 #include <dgen/crc.h>
 #include <dgen/fdout.h>
 #include <dgen/fleet.h>
+#include <dgen/journal.h>
 #include <dgen/latency.h>
 #include <dgen/mismatch.h>
 #include <dgen/monitor.h>
