@@ -11,6 +11,7 @@
 #define DGEN_VERSION_STRING	"0.1.0"
 
 #include <dgen/acked.h>
+#include <dgen/crash.h>
 #include <dgen/crc.h>
 #include <dgen/fdout.h>
 #include <dgen/fleet.h>
