@@ -120,6 +120,15 @@ static inline void crash_teardown(void)
 		}
 }
 
+/*
+ * Skip the test, undoing what it made first: Criterion runs a suite's
+ * .fini after a failed test but not after a skipped one.
+ */
+#define crash_skip(...) do {						\
+		crash_teardown();					\
+		cr_skip_test(__VA_ARGS__);				\
+	} while (0)
+
 /* A journal path off the targets' devices: /var/tmp, not /dev/shm. */
 static inline const char *journal_path(const char *tag)
 {
@@ -449,7 +458,7 @@ static inline const char *cutfs_start(const char *backing, const char *mode,
 	if (fd < 0 && system("modprobe fuse 2>/dev/null") == 0)
 		fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		cr_skip_test("cannot open /dev/fuse: %s", strerror(errno));
+		crash_skip("cannot open /dev/fuse: %s", strerror(errno));
 	close(fd);
 	snprintf(made.mnt, sizeof(made.mnt), "/tmp/dgen-cutfs-XXXXXX");
 	cr_assert(mkdtemp(made.mnt));

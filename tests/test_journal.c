@@ -591,7 +591,7 @@ Test(journal, same_device_refused)
 	cr_assert_eq(file_make(var_file, 4 * MiB, 0), 0);
 	dev = loop_attach(var_file, 0);
 	if (!dev)
-		cr_skip_test("no loop device (root and the loop driver are needed)");
+		crash_skip("no loop device (root and the loop driver are needed)");
 	snprintf(made.loop, sizeof(made.loop), "%.*s", (int)sizeof(made.loop) - 1, dev);
 	cr_assert_eq(apart(journal, made.loop), -EXDEV);
 	loop_detach(made.loop);
@@ -684,14 +684,15 @@ Test(journal, partition_of_journal_disk)
 		 "(modprobe loop; true) 2>/dev/null; losetup -P -f --show %s 2>/dev/null", file);
 	dev = shell_line(cmd);
 	if (!dev)
-		cr_skip_test("no loop device (root and the loop driver are needed)");
+		crash_skip("no loop device (root and the loop driver are needed)");
 	snprintf(made.loop, sizeof(made.loop), "%.*s", (int)sizeof(made.loop) - 1, dev);
 	snprintf(p1, sizeof(p1), "%sp1", made.loop);
 	snprintf(p2, sizeof(p2), "%sp2", made.loop);
 	for (int i = 0; i < 500 && (stat(p1, &st) || stat(p2, &st)); i++)
 		nap_us(10000);
 	if (stat(p2, &st))
-		cr_skip_test("the loop device's partitions did not appear in /dev");
+		crash_skip("this kernel found no partitions on %s (no DOS partition table support?)",
+			   made.loop);
 	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F %s >/dev/null 2>&1", p1);
 	cr_assert_eq(system(cmd), 0, "mkfs.ext4 %s failed", p1);
 	cr_assert(mkdtemp(mnt));
@@ -699,7 +700,7 @@ Test(journal, partition_of_journal_disk)
 	mounted = system(cmd) == 0;
 	if (!mounted) {
 		rmdir(mnt);
-		cr_skip_test("cannot mount ext4 here");
+		crash_skip("cannot mount ext4 here");
 	}
 	snprintf(jpath, sizeof(jpath), "%s/journal.jsonl", mnt);
 	same_disk = apart(jpath, p2);
@@ -744,6 +745,17 @@ static void put_link(const char *to, const char *rel)
 	cr_assert_eq(symlink(to, path), 0, "%s", path);
 }
 
+static void drop_sysfs(void)
+{
+	char cmd[128];
+
+	if (!sysroot[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysroot);
+	cr_assert_eq(system(cmd), 0);
+	sysroot[0] = 0;
+}
+
 /* A block node for @maj:@min in the pretend tree (mknod needs root). */
 static const char *node(unsigned int maj, unsigned int min)
 {
@@ -752,8 +764,12 @@ static const char *node(unsigned int maj, unsigned int min)
 	char *p = path[next++ % 8];
 
 	snprintf(p, 128, "%s/node-%u-%u", sysroot, maj, min);
-	if (mknod(p, S_IFBLK | 0600, makedev(maj, min)) && errno != EEXIST)
-		cr_skip_test("mknod needs CAP_MKNOD: %s", strerror(errno));
+	if (mknod(p, S_IFBLK | 0600, makedev(maj, min)) && errno != EEXIST) {
+		int e = errno;
+
+		drop_sysfs();
+		crash_skip("mknod needs CAP_MKNOD: %s", strerror(e));
+	}
 	return p;
 }
 
@@ -790,16 +806,6 @@ static void pretend_sysfs(const char *backing)
 	setenv(DGEN_ENV_SYSFS_ROOT, sysroot, 1);
 }
 
-static void drop_sysfs(void)
-{
-	char cmd[128];
-
-	if (!sysroot[0])
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysroot);
-	cr_assert_eq(system(cmd), 0);
-	sysroot[0] = 0;
-}
 
 /*
  * A partition is its disk; two namespaces of one controller are one
