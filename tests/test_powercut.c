@@ -134,7 +134,7 @@ static void kill_case(const char *target, int random)
 
 	drive_fork(&d);
 	drive_wait(journal, 2, 3);
-	nap_us(rng_next() % 20000);
+	nap_us(rng_next() % 50000);
 	drive_kill(0);
 
 	v = check_target(journal, NULL, NULL, NULL, &res);
@@ -236,7 +236,7 @@ static void cut_case(int loop, int random)
 	d = drive_of(target, journal, random, DGEN_JOURNAL_PREV_UNKNOWN);
 	drive_fork(&d);
 	drive_wait(journal, 2, 3);
-	nap_us(rng_next() % 20000);
+	nap_us(rng_next() % 50000);
 	cutfs_cut();
 	drive_kill(1);
 	dropped = cutfs_status("dropped");
@@ -292,7 +292,7 @@ Test(powercut, lying_drive)
 	d.passes = 1;
 	drive_fork(&d);
 	drive_wait(journal, 1, 3);
-	nap_us(rng_next() % 20000);
+	nap_us(rng_next() % 50000);
 	cutfs_cut();
 	drive_kill(1);
 	cutfs_power_on();
