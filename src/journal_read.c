@@ -109,6 +109,7 @@ static int get_previous(struct reader *rd, uint32_t obj, const char *key,
 {
 	uint32_t i;
 
+	*p = DGEN_JOURNAL_PREV_UNKNOWN;
 	if (get(rd, obj, key, &i))
 		return -EINVAL;
 	for (unsigned int k = 0; k <= DGEN_JOURNAL_PREV_PASS; k++)
@@ -276,7 +277,7 @@ static int record_target(struct reader *rd, uint64_t *k, uint64_t *pass)
 
 static int on_pass(struct reader *rd)
 {
-	enum dgen_journal_previous prev;
+	enum dgen_journal_previous prev = DGEN_JOURNAL_PREV_UNKNOWN;
 	struct tstate *ts;
 	uint64_t k, pass;
 
