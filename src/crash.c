@@ -248,19 +248,21 @@ static int judge_chunk(struct check *c, const uint8_t *got, const uint8_t *want,
 	return 0;
 }
 
-/* Open the target to read: O_DIRECT when it takes it, else through the
- * page cache; an NVMe generic device as its block device. */
-static int open_target(const char *path, int *direct)
+/*
+ * Open the target to read: O_DIRECT when it takes it, else through the
+ * page cache; an NVMe generic device as its block device, whose path
+ * replaces *@path (kept in @blk).
+ */
+static int open_target(const char **path, char *blk, size_t len, int *direct)
 {
-	char blk[256];
 	int fd;
 
-	if (!dgen_nvme_generic_block(path, blk, sizeof(blk)))
-		path = blk;
-	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (!dgen_nvme_generic_block(*path, blk, len))
+		*path = blk;
+	fd = open(*path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	*direct = fd >= 0;
 	if (fd < 0 && errno == EINVAL)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(*path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -394,6 +396,7 @@ int dgen_crash_check(const struct dgen_journal_view *v, unsigned int k,
 	struct check c = { .res = res, .k = k };
 	double t0 = now_s();
 	const char *path;
+	char blk[256];
 	int fd, direct, r;
 
 	if (!o) {
@@ -429,7 +432,7 @@ int dgen_crash_check(const struct dgen_journal_view *v, unsigned int k,
 		c.known = (struct cursor) { t->prev.durable, t->prev.ndurable, 0 };
 	c.units = (struct units) { .base = t->offset, .unit = t->unit,
 				   .cur = UINT64_MAX };
-	fd = open_target(path, &direct);
+	fd = open_target(&path, blk, sizeof(blk), &direct);
 	if (fd < 0) {
 		r = dgen_refuse(fd, msg, msglen, "cannot open %s to read: %s", path,
 				strerror(-fd));
