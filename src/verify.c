@@ -39,6 +39,12 @@ const char *dgen_mismatch_kind_name(enum dgen_mismatch_kind kind)
 		return "stale";
 	case DGEN_MISMATCH_FOREIGN:
 		return "foreign";
+	case DGEN_MISMATCH_LOST:
+		return "lost";
+	case DGEN_MISMATCH_CORRUPT:
+		return "corrupt";
+	case DGEN_MISMATCH_TORN:
+		return "torn";
 	default:
 		return NULL;
 	}

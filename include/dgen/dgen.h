@@ -10,9 +10,12 @@
 #define DGEN_VERSION_PATCH	0
 #define DGEN_VERSION_STRING	"0.1.0"
 
+#include <dgen/acked.h>
+#include <dgen/crash.h>
 #include <dgen/crc.h>
 #include <dgen/fdout.h>
 #include <dgen/fleet.h>
+#include <dgen/journal.h>
 #include <dgen/latency.h>
 #include <dgen/mismatch.h>
 #include <dgen/monitor.h>

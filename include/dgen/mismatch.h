@@ -16,12 +16,24 @@
 extern "C" {
 #endif
 
-/* What a block that reads back wrong holds instead (doc/data-contract.md section 5). */
+/*
+ * What a block that reads back wrong holds instead (doc/data-contract.md
+ * section 5). DGEN_MISMATCH_KINDS counts the kinds a verify finds; the
+ * kinds after it name what a check after a crash finds (dgen/crash.h),
+ * judged against the crash journal rather than one expected stream.
+ */
 enum dgen_mismatch_kind {
 	DGEN_MISMATCH_ZEROED,		/* all zero bytes */
 	DGEN_MISMATCH_STALE,		/* the previous pass's bytes there */
 	DGEN_MISMATCH_FOREIGN,		/* anything else */
-	DGEN_MISMATCH_KINDS
+	DGEN_MISMATCH_KINDS,
+	/* After a crash (dgen_crash_check): */
+	DGEN_MISMATCH_LOST = DGEN_MISMATCH_KINDS, /* durable, yet not the
+					   pass's data */
+	DGEN_MISMATCH_CORRUPT,		/* neither the pass's data nor what it
+					   wrote over */
+	DGEN_MISMATCH_TORN,		/* not durable, part new and part old */
+	DGEN_MISMATCH_ALL_KINDS
 };
 
 #define DGEN_MAX_REPORT_DEFAULT		20u
@@ -38,7 +50,8 @@ struct dgen_verify_mismatch {
 					   offset + 512 k differs */
 };
 
-/* dgen_mismatch_kind_name - "zeroed", "stale", "foreign"; NULL otherwise. */
+/* dgen_mismatch_kind_name - "zeroed", "stale", "foreign", "lost",
+ * "corrupt", "torn"; NULL otherwise. */
 const char *dgen_mismatch_kind_name(enum dgen_mismatch_kind kind);
 
 /*
