@@ -64,6 +64,7 @@ static pid_t start(const char *args, const char *out, const char *err,
 		   int ignore)
 {
 	static char buf[1024];
+	sigset_t hold, old;
 	char *argv[40];
 	unsigned int n = 0;
 	pid_t pid;
@@ -73,8 +74,18 @@ static pid_t start(const char *args, const char *out, const char *err,
 	for (char *t = strtok(buf, " "); t && n < 39; t = strtok(NULL, " "))
 		argv[n++] = t;
 	argv[n] = NULL;
+	/*
+	 * The two signals are held from before the fork until the child has
+	 * set their disposition: one sent in between would otherwise find the
+	 * child with this process's disposition and kill it, where a shell's
+	 * `cmd &` child never runs unignored. A held signal that becomes
+	 * ignored is discarded.
+	 */
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigprocmask(SIG_BLOCK, &hold, &old);
 	pid = fork();
-	cr_assert_geq(pid, 0);
 	if (!pid) {
 		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -88,9 +99,12 @@ static pid_t start(const char *args, const char *out, const char *err,
 			signal(SIGINT, SIG_DFL);
 			signal(SIGTERM, SIG_DFL);
 		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		execv(argv[0], argv);
 		_exit(98);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	cr_assert_geq(pid, 0);
 	return pid;
 }
 
