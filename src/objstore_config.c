@@ -31,7 +31,7 @@
 
 /* Azurite's and the storage emulator's published account. */
 #define DEV_ACCOUNT	"devstoreaccount1"
-#define DEV_KEY		"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IpBuFMTVRQ7rW2tNKZ/Y7u+cLMgrAdJlNA0A56GbVw=="
+#define DEV_KEY		"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 #define DEV_ENDPOINT	"http://127.0.0.1:10000/" DEV_ACCOUNT
 
 void dgen_objstore_opts_init(struct dgen_objstore_opts *o)
