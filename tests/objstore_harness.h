@@ -252,6 +252,7 @@ struct h_proxy {
 	int stop;			/* atomic */
 	int live;			/* atomic: relay threads running */
 	int failed;			/* atomic: requests answered 503 */
+	FILE *record;			/* request heads, NUL-ended, or NULL */
 	pthread_mutex_t lock;
 	double next;			/* the token bucket's next free time */
 	pthread_t tid;
@@ -260,7 +261,42 @@ struct h_proxy {
 struct h_conn {
 	struct h_proxy *p;
 	int c, u;
+	/* Recording: the head being read, then the body's bytes to skip
+	 * (a request's body has a Content-Length: nothing here chunks). */
+	char head[16384];
+	size_t n;
+	uint64_t skip;
 };
+
+/* Follow the client's bytes @b (@n) and save each request's head. */
+static inline void h_record(struct h_conn *c, const char *b, size_t n)
+{
+	while (n) {
+		char *end, *cl;
+
+		if (c->skip) {
+			size_t k = c->skip < n ? (size_t)c->skip : n;
+
+			c->skip -= k;
+			b += k;
+			n -= k;
+			continue;
+		}
+		c->head[c->n < sizeof(c->head) - 1 ? c->n++ : c->n] = *b++;
+		n--;
+		c->head[c->n] = 0;
+		if (!(end = strstr(c->head, "\r\n\r\n")))
+			continue;
+		pthread_mutex_lock(&c->p->lock);
+		fwrite(c->head, 1, (size_t)(end - c->head) + 4, c->p->record);
+		fputc(0, c->p->record);
+		fflush(c->p->record);
+		pthread_mutex_unlock(&c->p->lock);
+		cl = strcasestr(c->head, "\r\ncontent-length:");
+		c->skip = cl ? strtoull(cl + 17, NULL, 10) : 0;
+		c->n = 0;
+	}
+}
 
 /* Book @n bytes on the shared bucket and sleep until they may go. */
 static inline void h_throttle(struct h_proxy *p, size_t n)
@@ -345,6 +381,8 @@ static inline void *h_relay(void *arg)
 				break;
 			}
 			h_throttle(p, (size_t)n);
+			if (!i && p->record)
+				h_record(c, buf, (size_t)n);
 			if (h_send_all(i ? c->c : c->u, buf, (size_t)n)) {
 				done = 1;
 				break;

@@ -17,6 +17,9 @@
  *   server_hung          a stopped server (SIGSTOP) likewise
  *   slow_endpoint        two endpoints, one behind a throttling proxy:
  *                        the verdict rule calls that one slow
+ *   sigv4_as_botocore    every request's SigV4 signature equals the one
+ *                        botocore (awscli's signer) computes for it
+ *                        (s3rver itself accepts any signature)
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -349,4 +352,49 @@ Test(s3, slow_endpoint)
 	cr_assert_eq(v[1].verdict, DGEN_VERDICT_SLOW, "%s", v[1].reason);
 	dgen_objstore_job_free(j);
 	dgen_objstore_free(s);
+}
+
+/*
+ * s3rver takes any signature, so the signatures are checked against
+ * botocore's: every request of a prepare, a tree, a multipart upload and
+ * a verify, recorded on the wire by the proxy, with a key that needs
+ * encoding and a session token.
+ */
+Test(s3, sigv4_as_botocore)
+{
+	struct dgen_objstore_job_opts o;
+	struct dgen_objstore_result res;
+	struct dgen_objstore_job *j;
+	struct dgen_objstore *s;
+	struct h_proxy p;
+	char ep[64], heads[512], cmd[1024];
+	const char *eps[] = { ep };
+
+	s3_start();
+	setenv("AWS_SESSION_TOKEN", "token/with+odd=chars", 1);
+	h_proxy_start(&p, port, 0, 0);
+	snprintf(heads, sizeof(heads), "%s/heads", h_scratch_dir());
+	p.record = fopen(heads, "w");
+	cr_assert(p.record);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", p.port);
+	s = j_store("s3://" BUCKET "/sig dir+x=y~", eps, 1, 0);
+	j_opts(&o, DGEN_MODE_WRITE, 2, 6 * MIB, 3);
+	o.part_size = 5 * MIB;
+	j_write(s, &o);
+	o.mode = DGEN_MODE_VERIFY;
+	j = j_run(s, &o, &res);
+	cr_assert_eq(res.error, 0, "%s", res.error_msg);
+	cr_assert_eq(res.mismatches + res.bad_objects, 0);
+	dgen_objstore_job_free(j);
+	dgen_objstore_free(s);
+	h_proxy_stop(&p);
+	fclose(p.record);
+	/* HEAD bucket, a listing, 2 x (create, 2 parts, complete), 4 GETs. */
+	snprintf(cmd, sizeof(cmd), "env -i PATH=/usr/bin:/bin /usr/bin/python3 '%s' '%s' S3RVER us-east-1 1>&2",
+		 DGEN_TESTS_DIR "/sigv4_check.py", heads);
+	cr_assert_eq(system(cmd), 0, "a signature differs from botocore's");
+	/* And the check can fail: under another secret every one differs. */
+	snprintf(cmd, sizeof(cmd), "env -i PATH=/usr/bin:/bin /usr/bin/python3 '%s' '%s' S3RVER2 us-east-1 >/dev/null",
+		 DGEN_TESTS_DIR "/sigv4_check.py", heads);
+	cr_assert_neq(system(cmd), 0, "botocore agreed under a wrong secret");
 }
