@@ -133,7 +133,8 @@ static int ours(const struct dgen_objstore *s,
 		return 0;
 	i = strtoull(f + 2, NULL, 10);
 	return i < o->objects &&
-	       os_key_of(s, 1, o->fanout, i, want, sizeof(want)) > 0 &&
+	       os_key_of(s, 1, o->fanout ? o->fanout : DGEN_TREE_FANOUT_DEFAULT,
+			 i, os_suffix(o), want, sizeof(want)) > 0 &&
 	       !strcmp(want, name);
 }
 

@@ -479,7 +479,7 @@ const char *dgen_objstore_endpoint(const struct dgen_objstore *s,
 }
 
 int os_key_of(const struct dgen_objstore *s, int tree, uint32_t fanout,
-	      uint64_t i, char *buf, size_t len)
+	      uint64_t i, const char *suffix, char *buf, size_t len)
 {
 	int n;
 
@@ -489,20 +489,28 @@ int os_key_of(const struct dgen_objstore *s, int tree, uint32_t fanout,
 	}
 	/* A tree at the bucket's top has keys d000/f000000. */
 	if (!*s->prefix) {
-		n = dgen_tree_path(buf, len, ".", fanout, i, NULL);
+		n = dgen_tree_path(buf, len, ".", fanout, i, suffix);
 		if (n < 0)
 			return n;
 		memmove(buf, buf + 2, (size_t)n - 1);
 		return n - 2;
 	}
-	return dgen_tree_path(buf, len, s->prefix, fanout, i, NULL);
+	return dgen_tree_path(buf, len, s->prefix, fanout, i, suffix);
+}
+
+const char *os_suffix(const struct dgen_objstore_job_opts *o)
+{
+	const char *s = o->tree ? dgen_format_suffix(o->format) : NULL;
+
+	return s ? s : "";
 }
 
 int dgen_objstore_key(const struct dgen_objstore *s,
 		      const struct dgen_objstore_job_opts *o, uint64_t i,
 		      char *buf, size_t len)
 {
-	return os_key_of(s, o->tree, o->fanout, i, buf, len);
+	return os_key_of(s, o->tree, o->fanout ? o->fanout :
+			 DGEN_TREE_FANOUT_DEFAULT, i, os_suffix(o), buf, len);
 }
 
 void os_base64(char *out, const unsigned char *in, size_t n)

@@ -103,9 +103,13 @@ int os_retryable(CURLcode code, long status);
 
 /* ===== Configuration (objstore_config.c) ===== */
 
-/* os_key_of - dgen_objstore_key without the checks. */
+/* os_key_of - dgen_objstore_key without the checks; a tree's keys end
+ * with @suffix. */
 int os_key_of(const struct dgen_objstore *s, int tree, uint32_t fanout,
-	      uint64_t i, char *buf, size_t len);
+	      uint64_t i, const char *suffix, char *buf, size_t len);
+
+/* os_suffix - the keys' suffix: the format's for a tree, else "". */
+const char *os_suffix(const struct dgen_objstore_job_opts *o);
 
 /* os_base64 - encode @n bytes of @in to @out (NUL-terminated). */
 void os_base64(char *out, const unsigned char *in, size_t n);

@@ -40,6 +40,7 @@ const char *dgen_objstore_bad_name(enum dgen_objstore_bad_kind k)
 	case DGEN_OBJSTORE_SHORT:	return "short";
 	case DGEN_OBJSTORE_LONG:	return "long";
 	case DGEN_OBJSTORE_CONTENT:	return "content";
+	case DGEN_OBJSTORE_FRAMING:	return "framing";
 	default:			return NULL;
 	}
 }
@@ -62,11 +63,18 @@ static int check_opts(const struct dgen_objstore *s,
 		return dgen_refuse(-EINVAL, msg, msglen,
 				   "%s: an object needs a key after the bucket",
 				   s->bucket);
+	if (!dgen_format_supported(o->format))
+		return dgen_refuse(-EOPNOTSUPP, msg, msglen,
+				   "format %s: this build has no HDF5 (meson -Dhdf5=enabled with libhdf5)",
+				   dgen_format_name(o->format) ?
+				   dgen_format_name(o->format) : "unknown");
 	if (ps < DGEN_OBJSTORE_PART_SIZE_MIN || ps > DGEN_OBJSTORE_PART_SIZE_MAX ||
 	    ps % (1u << 20))
 		return dgen_refuse(-EINVAL, msg, msglen,
 				   "part size %llu: whole MiB from 5 MiB to 5 GiB",
 				   (unsigned long long)ps);
+	/* A whole MiB is a whole number of blocks (a power of two up to
+	 * 1 MiB): no block is split between two requests. */
 	if (!o->threads || o->threads > DGEN_THREADS_MAX || !o->depth ||
 	    o->depth > 256)
 		return dgen_refuse(-EINVAL, msg, msglen,
@@ -78,6 +86,37 @@ static int check_opts(const struct dgen_objstore *s,
 				   (unsigned long long)o->objects, UINT32_MAX);
 	p.size = o->object_size;
 	return dgen_stream_params_check(&p, msg, msglen);
+}
+
+uint64_t os_unit_off(const struct dgen_objstore_job *j, uint32_t p)
+{
+	return dgen_fmt_src_offset(&j->shape, (uint64_t)p * j->part_size);
+}
+
+/*
+ * The shape of the job's objects: their size and where their parts begin,
+ * from a format source with no stream (HDF5: from libhdf5's layout).
+ */
+static int job_shape(struct dgen_objstore_job *j, char *msg, size_t msglen)
+{
+	const struct dgen_objstore_job_opts *o = &j->o;
+	int err = 0;
+
+#ifdef DGEN_HAVE_HDF5
+	if (o->format == DGEN_FORMAT_HDF5 &&
+	    (err = dgen_hdf5_template(&j->h5, o->object_size)))
+		return dgen_refuse(err, msg, msglen,
+				   "libhdf5 could not lay out an object of %llu bytes: %s",
+				   (unsigned long long)o->object_size,
+				   strerror(-err));
+#endif
+	err = dgen_fmt_src_init(&j->shape, o->format, NULL, o->object_size,
+				o->record_size, &j->h5);
+	if (err)
+		return dgen_refuse(err, msg, msglen, "objects of %llu bytes in %s: %s",
+				   (unsigned long long)o->object_size,
+				   dgen_format_name(o->format), strerror(-err));
+	return 0;
 }
 
 int dgen_objstore_job_new(struct dgen_objstore_job **out,
@@ -106,6 +145,11 @@ int dgen_objstore_job_new(struct dgen_objstore_job **out,
 	       DGEN_OBJSTORE_PARTS_MAX)
 		j->part_size += 1u << 20;
 	j->nparts = (uint32_t)((o->object_size + j->part_size - 1) / j->part_size);
+	err = job_shape(j, msg, msglen);
+	if (err) {
+		dgen_objstore_job_free(j);
+		return err;
+	}
 	j->E = s->nendpoints;
 	j->Q = o->depth;
 	j->T = o->threads;
@@ -155,12 +199,18 @@ void dgen_objstore_job_plan(const struct dgen_objstore_job *j,
 {
 	uint64_t req = (uint64_t)j->T * j->E * j->Q;
 
+	uint64_t part = 0;
+
+	/* The largest part, framing included. */
+	for (uint32_t p = 0; p < j->nparts; p++)
+		if (os_unit_off(j, p + 1) - os_unit_off(j, p) > part)
+			part = os_unit_off(j, p + 1) - os_unit_off(j, p);
 	*out = (struct dgen_objstore_plan) {
+		.object_bytes = j->shape.size,
 		.part_size = j->part_size, .parts = j->nparts,
 		.threads = j->T, .depth = j->Q, .endpoints = j->E,
 		.requests = req,
-		.memory_bound = req * (j->nparts > 1 ? j->part_size :
-				       j->o.object_size),
+		.memory_bound = req * part,
 		.memory = req * DGEN_OBJSTORE_CHUNK,
 	};
 }
@@ -182,32 +232,20 @@ static void obj_free(struct os_obj *o)
 	free(o);
 }
 
-/* The next object of endpoint @k, live (under its lock); NULL: none. */
+/*
+ * The next object of endpoint @k, live but not ready (under its lock);
+ * NULL: out of memory.
+ */
 static struct os_obj *obj_open(struct dgen_objstore_job *j, unsigned int k)
 {
 	struct os_ep *ep = &j->eps[k];
-	struct dgen_stream_params p = j->o.params;
-	struct os_obj *o;
+	struct os_obj *o = calloc(1, sizeof(*o));
 
-	if (ep->next >= ep->count)
-		return NULL;
-	o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
 	o->index = k + ep->next * j->E;
 	o->nparts = j->nparts;
 	o->held = o->past_end = UINT64_MAX;
-	p.size = j->o.object_size;
-	p.stream_id += o->index;
-	if (dgen_stream_new(&o->stream, &p, NULL, 0) ||
-	    (j->o.has_prev && (p.seed = j->o.prev_seed,
-			       dgen_stream_new(&o->prev, &p, NULL, 0))) ||
-	    (o->nparts > 1 && j->s->kind == DGEN_OBJSTORE_S3 &&
-	     j->o.mode == DGEN_MODE_WRITE &&
-	     !(o->etags = calloc(o->nparts, sizeof(*o->etags))))) {
-		obj_free(o);
-		return NULL;
-	}
 	/* Oldest first, so the dispenser finishes objects in order. */
 	ep->next++;
 	o->prev_live = ep->tail;
@@ -217,6 +255,30 @@ static struct os_obj *obj_open(struct dgen_objstore_job *j, unsigned int k)
 		ep->live = o;
 	ep->tail = o;
 	return o;
+}
+
+/*
+ * Make @o's streams and format source, out of the lock: an npz object's
+ * source reads the payload once for its CRC. Returns 0 or -errno.
+ */
+static int obj_make(struct dgen_objstore_job *j, struct os_obj *o)
+{
+	struct dgen_stream_params p = j->o.params;
+	int err;
+
+	p.size = j->o.object_size;
+	p.stream_id += o->index;
+	if ((err = dgen_stream_new(&o->stream, &p, NULL, 0)))
+		return err;
+	p.seed = j->o.prev_seed;
+	if (j->o.has_prev && (err = dgen_stream_new(&o->prev, &p, NULL, 0)))
+		return err;
+	if (o->nparts > 1 && j->s->kind == DGEN_OBJSTORE_S3 &&
+	    j->o.mode == DGEN_MODE_WRITE &&
+	    !(o->etags = calloc(o->nparts, sizeof(*o->etags))))
+		return -ENOMEM;
+	return dgen_fmt_src_init(&o->fmt, j->o.format, o->stream,
+				 j->o.object_size, j->o.record_size, &j->h5);
 }
 
 static void obj_unlink(struct os_ep *ep, struct os_obj *o)
@@ -236,11 +298,11 @@ static void give(struct dgen_objstore_job *j, struct os_req *r,
 		 struct os_obj *o, enum os_op op, uint32_t part)
 {
 	r->obj = o;
+	__atomic_store_n(&r->index, o->index, __ATOMIC_RELAXED);
 	r->op = op;
 	r->part = part;
-	r->off = op == OP_CREATE ? 0 : (uint64_t)part * j->part_size;
-	r->len = op == OP_CREATE ? 0 : j->o.object_size - r->off < j->part_size ?
-		 j->o.object_size - r->off : j->part_size;
+	r->off = op == OP_CREATE ? 0 : os_unit_off(j, part);
+	r->len = op == OP_CREATE ? 0 : os_unit_off(j, part + 1) - r->off;
 	o->inflight++;
 }
 
@@ -254,6 +316,10 @@ static int claim_live(struct dgen_objstore_job *j, struct os_ep *ep,
 	for (struct os_obj *o = ep->live; o; o = o->next_live) {
 		if (o->dispensed == o->nparts || o->failed)
 			continue;
+		if (!o->ready) {
+			*waiting = 1;
+			continue;
+		}
 		if (s3_multi && !o->created) {
 			if (o->creating) {
 				*waiting = 1;
@@ -275,7 +341,8 @@ enum os_claim os_claim(struct dgen_objstore_job *j, unsigned int k,
 {
 	struct os_ep *ep = &j->eps[k];
 	enum os_claim c = CLAIM_DONE;
-	int waiting = 0;
+	struct os_obj *made = NULL;
+	int waiting = 0, err;
 
 	if (os_stopping(j))
 		return CLAIM_DONE;
@@ -283,14 +350,32 @@ enum os_claim os_claim(struct dgen_objstore_job *j, unsigned int k,
 	if (claim_live(j, ep, r, &waiting)) {
 		c = CLAIM_UNIT;
 	} else if (ep->next < ep->count) {
-		if (!obj_open(j, k))
+		made = obj_open(j, k);
+		if (!made)
 			os_fail(j, NULL, -ENOMEM, "out of memory");
-		else if (claim_live(j, ep, r, &waiting))
-			c = CLAIM_UNIT;
+		else
+			c = CLAIM_WAIT;
 	} else if (waiting) {
 		c = CLAIM_WAIT;
 	}
 	pthread_mutex_unlock(&ep->lock);
+	if (!made)
+		return c;
+	/* The new object is made ready by its opener alone, out of the lock;
+	 * the others pass it by until then. */
+	err = obj_make(j, made);
+	pthread_mutex_lock(&ep->lock);
+	if (err) {
+		obj_unlink(ep, made);
+		os_fail(j, NULL, err, "cannot make an object's stream");
+	} else {
+		made->ready = 1;
+		if (claim_live(j, ep, r, &waiting))
+			c = CLAIM_UNIT;
+	}
+	pthread_mutex_unlock(&ep->lock);
+	if (err)
+		obj_free(made);
 	return c;
 }
 
@@ -308,6 +393,9 @@ static void fold_findings(struct os_req *r, struct os_obj *o)
 		o->first_kind = r->first_kind;
 	}
 	o->blocks += r->blocks;
+	if (r->framing && (!o->framing || r->first_framing < o->first_framing))
+		o->first_framing = r->first_framing;
+	o->framing += r->framing;
 }
 
 int os_unit_done(struct dgen_objstore_job *j, struct os_req *r, int ok)
@@ -433,6 +521,7 @@ void dgen_objstore_job_free(struct dgen_objstore_job *j)
 		free(j->w[t].st);
 	}
 	dgen_mismatch_keep_free(j->keep);
+	dgen_hdf5_template_free(&j->h5);
 	free(j->bad.v);
 	free(j->eps);
 	free(j->w);

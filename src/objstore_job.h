@@ -7,7 +7,9 @@
  * Work is cut into units: a whole object (one PUT, or one ranged GET
  * when verifying), or one part of it (an UploadPart or Put Block, a
  * ranged GET), plus the create and complete of an S3 multipart upload
- * and Azure's block list. Each endpoint has its own dispenser over its
+ * and Azure's block list. A part is a part size of payload, with the
+ * framing between (os_unit_off): no block, no format structure, is split
+ * between two requests, so each is judged once. Each endpoint has its own dispenser over its
  * objects (i = k, k + E, k + 2E, ... for endpoint k of E), so a slow
  * endpoint holds only its own requests; every worker keeps up to depth
  * requests in flight per endpoint.
@@ -19,6 +21,7 @@
 
 #include <dgen/rate.h>
 
+#include "format_impl.h"
 #include "objstore_impl.h"
 
 #define OS_ETAG_MAX	80		/* S3 ETags are quoted MD5s (34) */
@@ -36,18 +39,21 @@ enum os_op {
  * unit ends (or with the job). Guarded by its endpoint's lock. */
 struct os_obj {
 	uint64_t index;
+	int ready;			/* its stream and format are made */
 	uint32_t nparts, dispensed, done, inflight;
 	int creating, created;		/* S3 multipart upload */
 	int failed;
 	char *upload_id;
 	char (*etags)[OS_ETAG_MAX];	/* S3: one per part */
 	struct dgen_stream *stream, *prev;
+	struct dgen_fmt_src fmt;	/* its bytes (raw: the stream's) */
 	/* Verify: what its ranges found. */
 	int missing;
 	uint64_t held;			/* the size it holds; UINT64_MAX unknown */
 	uint64_t past_end;		/* lowest range start past its end */
 	uint64_t blocks, first_bad;
 	enum dgen_mismatch_kind first_kind;
+	uint64_t framing, first_framing;
 	struct os_obj *prev_live, *next_live;
 };
 
@@ -61,7 +67,7 @@ struct os_ep {
 struct os_tstat {
 	uint64_t bytes, objects, requests, retries, http_errors;
 	uint64_t first_ns, last_ns;
-	uint64_t mismatches, bad_sectors;
+	uint64_t mismatches, bad_sectors, framing;
 	uint64_t kinds[DGEN_MISMATCH_KINDS];
 	struct dgen_latency ttfb, total;
 } __attribute__((aligned(64)));
@@ -74,9 +80,11 @@ struct os_req {
 	struct curl_slist *hdrs;
 	enum os_op op;			/* valid while busy */
 	struct os_obj *obj;
+	uint64_t index;			/* atomic: its object's, for a watchdog */
 	uint32_t part;
 	uint64_t off, len;		/* object bytes of the unit */
 	uint64_t pos;			/* bytes moved in this unit */
+	struct dgen_fmt_cursor cur;	/* formatted: where fill stands */
 	unsigned int tries;
 	uint64_t first_ns, not_before;
 	uint64_t since;			/* atomic: this try's start; 0 idle */
@@ -95,6 +103,9 @@ struct os_req {
 	uint64_t cmp_base;		/* object offset of cmp[0] */
 	uint64_t blocks, first_bad;
 	enum dgen_mismatch_kind first_kind;
+	uint64_t last_block;		/* the last bad block (a block split
+					   by framing is judged in pieces) */
+	uint64_t framing, first_framing, last_framing; /* structures: +1 */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -122,6 +133,8 @@ struct dgen_objstore_job {
 	struct dgen_objstore_job_opts o;
 	uint64_t part_size;
 	uint32_t nparts;
+	struct dgen_fmt_src shape;	/* sizes and offsets, no stream */
+	struct dgen_fmt_template h5;	/* HDF5: what surrounds the payload */
 	unsigned int E, Q, T;
 	struct os_ep *eps;
 	struct os_worker *w;
@@ -150,6 +163,9 @@ enum os_claim os_claim(struct dgen_objstore_job *j, unsigned int ep,
  * finishes the object (and records its findings) when it was the last.
  */
 int os_unit_done(struct dgen_objstore_job *j, struct os_req *r, int ok);
+
+/* os_unit_off - the object offset where part @p begins (nparts: its end). */
+uint64_t os_unit_off(const struct dgen_objstore_job *j, uint32_t p);
 
 /* os_stopping - a stop, an abort or a failure ended the job's dispensing. */
 int os_stopping(const struct dgen_objstore_job *j);

@@ -82,7 +82,8 @@ int dgen_objstore_prepare(struct dgen_objstore *s,
 
 const char *dgen_objstore_bad_name(enum dgen_objstore_bad_kind k)
 {
-	static const char *const n[] = { "missing", "short", "long", "content" };
+	static const char *const n[] = { "missing", "short", "long", "content",
+					  "framing" };
 
 	return (unsigned int)k < DGEN_OBJSTORE_BAD_KINDS ? n[k] : NULL;
 }
@@ -145,9 +146,10 @@ int dgen_objstore_job_sample(const struct dgen_objstore_job *j,
 }
 
 void dgen_objstore_job_outstanding(const struct dgen_objstore_job *j,
-				   struct dgen_io_outstanding *out)
+				   struct dgen_io_outstanding *out,
+				   uint64_t *objects)
 {
-	(void)j, (void)out;
+	(void)j, (void)out, (void)objects;
 }
 
 void dgen_objstore_job_wait(struct dgen_objstore_job *j,

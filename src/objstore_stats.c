@@ -9,8 +9,11 @@
  * object's regenerated stream, by the writer's rule (src/verify.c): a
  * clean 16 KiB piece costs one fill and one memcmp, and only a piece that
  * differs is walked block by block; each bad block is zeroed, stale (the
- * previous pass's bytes) or foreign. An object's findings are folded
- * together when its last range ends: missing, short, long, or content.
+ * previous pass's bytes) or foreign. A formatted object's bytes are
+ * walked by segment: its payload judged so, its framing (headers, CRCs,
+ * directories) against what dgen_fmt_src makes, one finding per structure
+ * that differs. An object's findings are folded together when its last
+ * range ends: missing, short, long, content, or framing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +47,10 @@ static int on_mismatch(const struct dgen_mismatch *m, void *arg)
 		kind = DGEN_MISMATCH_STALE;
 	else
 		kind = DGEN_MISMATCH_FOREIGN;
+	/* A block split by a format's framing comes in pieces: once. */
+	if (c->r->blocks && m->block == c->r->last_block)
+		return 0;
+	c->r->last_block = m->block;
 	__atomic_store_n(&c->st->mismatches, c->st->mismatches + 1,
 			 __ATOMIC_RELAXED);
 	c->st->kinds[kind]++;
@@ -65,6 +72,50 @@ static int on_mismatch(const struct dgen_mismatch *m, void *arg)
 	return 0;
 }
 
+/*
+ * A formatted object's bytes in @r's buffer: each segment's piece against
+ * the bytes the source makes (one pass of generation: the cursor carries
+ * TFRecord's CRCs along), a payload piece that differs judged by block,
+ * a framing one counted once per structure.
+ */
+static void compare_fmt(struct dgen_objstore_job *j, struct os_req *r)
+{
+	const struct dgen_fmt_src *f = &r->obj->fmt;
+	_Alignas(64) uint8_t want[PIECE];
+	struct cmp_ctx c = {
+		.j = j, .r = r, .st = &j->w[r->worker].st[r->ep],
+	};
+
+	for (size_t at = 0; at < r->cmp_fill;) {
+		const uint64_t off = r->cmp_base + at;
+		struct dgen_fmt_span sp;
+		size_t n;
+
+		dgen_fmt_src_span(f, off, r->cmp_fill - at < PIECE ?
+				  r->cmp_fill - at : PIECE, &sp);
+		n = (size_t)sp.len;
+		if (dgen_fmt_src_fill(f, &r->cur, want, off, n) ||
+		    !memcmp(r->cmp + at, want, n)) {
+			at += n;
+			continue;
+		}
+		if (sp.payload) {
+			c.buf = r->cmp + at;
+			c.base = sp.pos;
+			dgen_stream_compare(r->obj->stream, r->cmp + at, sp.pos,
+					    n, on_mismatch, &c);
+		} else if (r->last_framing != sp.start + 1) {
+			if (!r->framing || sp.start < r->first_framing)
+				r->first_framing = sp.start;
+			r->framing++;
+			r->last_framing = sp.start + 1;
+			__atomic_store_n(&c.st->framing, c.st->framing + 1,
+					 __ATOMIC_RELAXED);
+		}
+		at += n;
+	}
+}
+
 void os_compare(struct dgen_objstore_job *j, struct os_req *r)
 {
 	const struct dgen_stream *s = r->obj->stream;
@@ -76,6 +127,10 @@ void os_compare(struct dgen_objstore_job *j, struct os_req *r)
 		.buf = r->cmp, .base = r->cmp_base,
 	};
 
+	if (j->o.format != DGEN_FORMAT_RAW) {
+		compare_fmt(j, r);
+		return;
+	}
 	if (B > PIECE) {
 		dgen_stream_compare(s, r->cmp, r->cmp_base, r->cmp_fill,
 				    on_mismatch, &c);
@@ -96,11 +151,12 @@ void os_compare(struct dgen_objstore_job *j, struct os_req *r)
 static int finding(const struct dgen_objstore_job *j, const struct os_obj *o,
 		   struct dgen_objstore_bad *b)
 {
-	const uint64_t size = j->o.object_size;
+	const uint64_t size = j->shape.size;
 
 	*b = (struct dgen_objstore_bad) { .object = o->index,
 		.held = o->held == UINT64_MAX ? 0 : o->held,
-		.blocks = o->blocks, .block_kind = o->first_kind };
+		.blocks = o->blocks, .block_kind = o->first_kind,
+		.framing = o->framing };
 	if (o->missing) {
 		b->kind = DGEN_OBJSTORE_MISSING;
 	} else if (o->held != UINT64_MAX && o->held < size) {
@@ -116,10 +172,15 @@ static int finding(const struct dgen_objstore_job *j, const struct os_obj *o,
 	} else if (o->blocks) {
 		b->kind = DGEN_OBJSTORE_CONTENT;
 		b->offset = o->first_bad;
+	} else if (o->framing) {
+		b->kind = DGEN_OBJSTORE_FRAMING;
+		b->offset = o->first_framing;
 	} else {
 		return 0;
 	}
-	if (o->blocks && o->first_bad < b->offset)
+	/* Raw: the first bad block may come before a size finding. */
+	if (o->blocks && j->o.format == DGEN_FORMAT_RAW &&
+	    o->first_bad < b->offset)
 		b->offset = o->first_bad;
 	return 1;
 }
@@ -185,8 +246,8 @@ void os_fail(struct dgen_objstore_job *j, struct os_req *r, int err,
 	}
 	res->error = err;
 	if (r && r->obj) {
-		os_key_of(j->s, j->o.tree, j->o.fanout, r->obj->index, key,
-			  sizeof(key));
+		os_key_of(j->s, j->o.tree, j->o.fanout, r->obj->index,
+			  os_suffix(&j->o), key, sizeof(key));
 		res->error_object = (int64_t)r->obj->index;
 		res->error_offset = r->off;
 		res->error_endpoint = (int)r->ep;
@@ -209,6 +270,8 @@ static void stat_add(struct dgen_objstore_stats *out, const struct os_tstat *t)
 	out->objects += __atomic_load_n(&t->objects, __ATOMIC_RELAXED);
 	out->requests += __atomic_load_n(&t->requests, __ATOMIC_RELAXED);
 	out->retries += __atomic_load_n(&t->retries, __ATOMIC_RELAXED);
+	out->mismatches += __atomic_load_n(&t->mismatches, __ATOMIC_RELAXED);
+	out->framing += __atomic_load_n(&t->framing, __ATOMIC_RELAXED);
 	out->http_errors += __atomic_load_n(&t->http_errors, __ATOMIC_RELAXED);
 	if (t->first_ns && (!out->first_ns || t->first_ns < out->first_ns))
 		out->first_ns = t->first_ns;
@@ -232,7 +295,8 @@ int dgen_objstore_job_sample(const struct dgen_objstore_job *j,
 }
 
 void dgen_objstore_job_outstanding(const struct dgen_objstore_job *j,
-				   struct dgen_io_outstanding *out)
+				   struct dgen_io_outstanding *out,
+				   uint64_t *objects)
 {
 	memset(out, 0, j->E * sizeof(*out));
 	for (unsigned int t = 0; t < j->T; t++)
@@ -245,6 +309,9 @@ void dgen_objstore_job_outstanding(const struct dgen_objstore_job *j,
 				o->since_ns = since;
 				o->offset = r->off;
 				o->len = (uint32_t)r->len;
+				if (objects)
+					objects[r->ep] = __atomic_load_n(&r->index,
+							__ATOMIC_RELAXED);
 			}
 		}
 }
@@ -283,6 +350,7 @@ void os_result(struct dgen_objstore_job *j)
 
 			stat_add(&all, st);
 			res->mismatches += st->mismatches;
+			res->framing += st->framing;
 			res->bad_sectors += st->bad_sectors;
 			for (unsigned int i = 0; i < DGEN_MISMATCH_KINDS; i++)
 				res->kinds[i] += st->kinds[i];

@@ -38,7 +38,7 @@ static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
 
 	if (__atomic_load_n(&r->j->abort, __ATOMIC_RELAXED))
 		return CURL_READFUNC_ABORT;
-	if (dgen_stream_fill(r->obj->stream, buf, r->off + r->pos, n))
+	if (dgen_fmt_src_fill(&r->obj->fmt, &r->cur, buf, r->off + r->pos, n))
 		return CURL_READFUNC_ABORT;
 	r->pos += n;
 	return n;
@@ -190,7 +190,8 @@ static int payload_sha(struct os_req *r, char *hex)
 		size_t n = r->len - at < DGEN_OBJSTORE_CHUNK ? (size_t)(r->len - at) :
 			   DGEN_OBJSTORE_CHUNK;
 
-		ok = !dgen_stream_fill(r->obj->stream, r->cmp, r->off + at, n) &&
+		ok = !dgen_fmt_src_fill(&r->obj->fmt, &r->cur, r->cmp,
+					r->off + at, n) &&
 		     EVP_DigestUpdate(c, r->cmp, n);
 	}
 	ok = ok && EVP_DigestFinal_ex(c, md, &mdlen);
@@ -212,7 +213,8 @@ static int req_setup(struct os_req *r)
 	size_t blen;
 	int err;
 
-	if (os_key_of(s, j->o.tree, j->o.fanout, r->obj->index, key, sizeof(key)) < 0)
+	if (os_key_of(s, j->o.tree, j->o.fanout, r->obj->index, os_suffix(&j->o),
+		      key, sizeof(key)) < 0)
 		return -ENAMETOOLONG;
 	curl_easy_reset(r->e);
 	os_http_common(s, r->e);
@@ -466,6 +468,8 @@ static int fill_slots(struct os_worker *w, uint64_t now)
 			r->cmp_base = r->off;
 			r->cmp_fill = 0;
 			r->blocks = 0;
+			r->framing = r->last_framing = 0;
+			r->cur = (struct dgen_fmt_cursor) { 0 };
 			r->not_before = r->op == OP_CREATE ? 0 :
 					dgen_rate_take(&j->rate, r->len, now);
 		}

@@ -9,7 +9,9 @@
  * keys are the paths a file tree gives its files (PREFIX/d000/f000003 for
  * object 3, dgen/tree.h). Object i holds stream (first stream id + i), so
  * any object can be regenerated and checked from the job's parameters,
- * with no stored copy.
+ * with no stored copy; in a dataset format (npz, TFRecord, HDF5) the
+ * stream is the payload, as in a tree's files, and the keys take the
+ * format's suffix.
  *
  * The client is libcurl's multi interface: each worker thread keeps up to
  * depth requests in flight per endpoint, and generates each PUT's bytes
@@ -52,6 +54,7 @@
 #include <dgen/mismatch.h>
 #include <dgen/sample.h>
 #include <dgen/stream.h>
+#include <dgen/tree.h>
 #include <dgen/writer.h>
 
 #ifdef __cplusplus
@@ -157,7 +160,11 @@ const char *dgen_objstore_endpoint(const struct dgen_objstore *s,
 struct dgen_objstore_job_opts {
 	enum dgen_writer_mode mode;	/* write, or read back and compare */
 	uint64_t objects;		/* how many */
-	uint64_t object_size;		/* bytes each (> 0) */
+	uint64_t object_size;		/* stream bytes each (> 0): the
+					   payload of a formatted object */
+	enum dgen_format format;	/* raw (the stream alone), or a dataset
+					   format around it (dgen/tree.h) */
+	uint32_t record_size;		/* TFRecord; 0: DGEN_RECORD_SIZE_DEFAULT */
 	int tree;			/* 1: object i's key is the tree path
 					   PREFIX/dXXX/fYYYYYY; 0: one object,
 					   the URL's key */
@@ -182,7 +189,8 @@ void dgen_objstore_job_opts_init(struct dgen_objstore_job_opts *o);
 
 /*
  * dgen_objstore_key - the key of object @i of a job with @o on @s into
- * @buf. Returns its length, or -ENAMETOOLONG.
+ * @buf (a tree's keys end with the format's suffix, ".npz"). Returns its
+ * length, or -ENAMETOOLONG.
  */
 int dgen_objstore_key(const struct dgen_objstore *s,
 		      const struct dgen_objstore_job_opts *o, uint64_t i,
@@ -208,7 +216,10 @@ int dgen_objstore_prepare(struct dgen_objstore *s,
 
 /* What a job will do, for a plan. */
 struct dgen_objstore_plan {
-	uint64_t part_size;		/* raised to fit DGEN_OBJSTORE_PARTS_MAX */
+	uint64_t object_bytes;		/* each object's bytes (format included) */
+	uint64_t part_size;		/* raised to fit DGEN_OBJSTORE_PARTS_MAX;
+					   of payload: a formatted object's
+					   parts also take the framing between */
 	uint32_t parts;			/* per object; 1: single PUTs */
 	uint32_t threads, depth, endpoints;
 	uint64_t requests;		/* in flight at most: threads x
@@ -224,6 +235,9 @@ struct dgen_objstore_stats {
 	uint64_t bytes;			/* payload bytes sent or received */
 	uint64_t objects;		/* objects done in full */
 	uint64_t requests;		/* data requests (PUT, part, GET) done */
+	uint64_t mismatches;		/* verify: bad blocks */
+	uint64_t framing;		/* verify: framing structures that
+					   differ (formatted objects) */
 	uint64_t retries;		/* tries after a retryable failure */
 	uint64_t http_errors;		/* answers of status 400 and up */
 	uint64_t first_ns, last_ns;	/* CLOCK_MONOTONIC: first request
@@ -239,10 +253,13 @@ enum dgen_objstore_bad_kind {
 	DGEN_OBJSTORE_SHORT,		/* fewer bytes than its size */
 	DGEN_OBJSTORE_LONG,		/* more bytes */
 	DGEN_OBJSTORE_CONTENT,		/* blocks differ (replaced content) */
+	DGEN_OBJSTORE_FRAMING,		/* only a format's headers, lengths or
+					   CRCs differ */
 	DGEN_OBJSTORE_BAD_KINDS
 };
 
-/* dgen_objstore_bad_name - "missing", "short", "long", "content". */
+/* dgen_objstore_bad_name - "missing", "short", "long", "content",
+ * "framing". */
 const char *dgen_objstore_bad_name(enum dgen_objstore_bad_kind k);
 
 struct dgen_objstore_bad {
@@ -251,9 +268,11 @@ struct dgen_objstore_bad {
 	uint64_t offset;		/* the first bad byte: 0 when missing,
 					   the end of what it holds when short,
 					   its size when long, the first bad
-					   block's offset */
+					   block's (a payload offset), or the
+					   first bad structure's */
 	uint64_t held;			/* bytes it holds (size kinds) */
 	uint64_t blocks;		/* blocks that differ */
+	uint64_t framing;		/* structures that differ */
 	enum dgen_mismatch_kind block_kind; /* of the first bad block */
 	unsigned int endpoint;
 };
@@ -265,6 +284,7 @@ struct dgen_objstore_result {
 	struct dgen_latency ttfb, total;
 	/* Verify. */
 	uint64_t mismatches;		/* blocks that differ */
+	uint64_t framing;		/* formats' structures that differ */
 	uint64_t kinds[DGEN_MISMATCH_KINDS];
 	uint64_t bad_sectors;
 	uint64_t bad_objects;		/* objects with any finding */
@@ -293,10 +313,14 @@ struct dgen_objstore_job;
  * dgen_objstore_job_new - prepare a job of @o on @s (which must outlive
  * it): check the sizes (verifying: the part size must be a multiple of
  * the dedup unit), raise the part size so an object takes at most
- * DGEN_OBJSTORE_PARTS_MAX parts, make the streams' parameters. Object i
- * goes to endpoint i mod endpoints.
+ * DGEN_OBJSTORE_PARTS_MAX parts, make the streams' parameters (HDF5: lay
+ * out the file with libhdf5 once). Object i goes to endpoint i mod
+ * endpoints. A formatted object's part p holds payload bytes [p, p + 1) x
+ * part size and the framing around them, so no block and no structure is
+ * split between two requests.
  *
- * Returns 0 and sets *@out, or -EINVAL with a sentence in @msg, or -ENOMEM.
+ * Returns 0 and sets *@out, or -EINVAL with a sentence in @msg,
+ * -EOPNOTSUPP (HDF5 without libhdf5), -EIO (libhdf5 failed) or -ENOMEM.
  */
 int dgen_objstore_job_new(struct dgen_objstore_job **out,
 			  struct dgen_objstore *s,
@@ -345,10 +369,12 @@ int dgen_objstore_job_sample(const struct dgen_objstore_job *j,
 /*
  * dgen_objstore_job_outstanding - per endpoint (@out: one entry each), its
  * oldest request in flight: since when (its current try), the object's
- * offset and length. For a watchdog.
+ * offset and length, and in @objects (one entry each, or NULL) the
+ * object's index. For a watchdog.
  */
 void dgen_objstore_job_outstanding(const struct dgen_objstore_job *j,
-				   struct dgen_io_outstanding *out);
+				   struct dgen_io_outstanding *out,
+				   uint64_t *objects);
 
 /*
  * dgen_objstore_job_wait - wait for the workers and fill @res (valid until
