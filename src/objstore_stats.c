@@ -156,7 +156,7 @@ static int finding(const struct dgen_objstore_job *j, const struct os_obj *o,
 	*b = (struct dgen_objstore_bad) { .object = o->index,
 		.held = o->held == UINT64_MAX ? 0 : o->held,
 		.blocks = o->blocks, .block_kind = o->first_kind,
-		.framing = o->framing };
+		.framing = o->framing, .framing_offset = o->first_framing };
 	if (o->missing) {
 		b->kind = DGEN_OBJSTORE_MISSING;
 	} else if (o->held != UINT64_MAX && o->held < size) {

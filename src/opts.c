@@ -137,6 +137,16 @@ static int set_fail_on(struct dgen_run_opts *o, const char *v, char *msg,
 	return 0;
 }
 
+static int set_endpoint(struct dgen_run_opts *o, const char *v, char *msg,
+			size_t msglen)
+{
+	if (o->objects.nendpoints == DGEN_OBJSTORE_ENDPOINTS_MAX)
+		return snprintf(msg, msglen, "--endpoint %s: at most %u endpoints",
+				v, DGEN_OBJSTORE_ENDPOINTS_MAX), -EINVAL;
+	o->objects.endpoints[o->objects.nendpoints++] = v;
+	return 0;
+}
+
 static int set_steady(struct dgen_run_opts *o, const char *v, char *msg,
 		      size_t msglen)
 {
@@ -194,6 +204,15 @@ static const struct opt_def defs[] = {
 	  DGEN_RUN_SHARED, NULL, NULL, NULL },
 	{ { "stonewall", 0, DGEN_OPT_FLAG, 0 }, 0, F(flags), W_U32, 0, 0, 0, 0,
 	  DGEN_RUN_STONEWALL, NULL, NULL, NULL },
+	{ { "endpoint", 0, DGEN_OPT_STRING, 1 }, DGEN_GIVEN_OBJECTS, 0, 0, 0, 0,
+	  0, 0, 0, NULL, NULL, set_endpoint },
+	{ { "part-size", 0, DGEN_OPT_SIZE, 1 }, DGEN_GIVEN_OBJECTS,
+	  F(objects.part_size), W_U64, DGEN_OBJSTORE_PART_SIZE_MIN,
+	  DGEN_OBJSTORE_PART_SIZE_MAX, 0, 0, 0, SIZE_BAD,
+	  "--%s %s is out of range: whole MiB from 5M (S3's smallest part) to 5G",
+	  NULL },
+	{ { "retries", 0, DGEN_OPT_COUNT, 1 }, DGEN_GIVEN_OBJECTS,
+	  F(objects.retries), W_U32, 0, 100, 0, 0, 0, NULL, NULL, NULL },
 	{ { "seed", 'S', DGEN_OPT_COUNT, 1 }, DGEN_GIVEN_SEED, F(params.seed),
 	  W_U64, 0, 0, 0, 0, 0,
 	  "--%s '%s' is not a whole number from 0 to 2^64 - 1", NULL, NULL },

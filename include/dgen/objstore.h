@@ -273,6 +273,7 @@ struct dgen_objstore_bad {
 	uint64_t held;			/* bytes it holds (size kinds) */
 	uint64_t blocks;		/* blocks that differ */
 	uint64_t framing;		/* structures that differ */
+	uint64_t framing_offset;	/* the first one's first byte */
 	enum dgen_mismatch_kind block_kind; /* of the first bad block */
 	unsigned int endpoint;
 };
