@@ -18,11 +18,11 @@
  * checking different files compare their payloads in parallel.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -163,15 +163,19 @@ static int read_part(int fd, uint64_t off, size_t n, uint8_t **out)
 
 int dgen_hdf5_template(struct dgen_fmt_template *t, uint64_t payload)
 {
-	int fd = memfd_create("dgen-hdf5", MFD_CLOEXEC), r;
+	const char *tmp = getenv("TMPDIR");
 	uint64_t off = 0;
-	char path[64];
+	char path[4096];
 	struct stat st;
+	int fd, r;
 
+	/* A scratch file of its own, sparse, gone once read: libhdf5 opens
+	 * by a name it resolves, which a memfd has not. */
 	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "%s/dgen-hdf5-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	pthread_mutex_lock(&h5_lock);
 	r = h5_layout(path, payload, &off);
 	if (r)
@@ -189,6 +193,7 @@ int dgen_hdf5_template(struct dgen_fmt_template *t, uint64_t payload)
 			      (size_t)((uint64_t)st.st_size - off - payload),
 			      &t->tail);
 	close(fd);
+	unlink(path);
 	if (r) {
 		dgen_hdf5_template_free(t);
 		return r;
