@@ -413,6 +413,7 @@ int dgen_objstore_new(struct dgen_objstore **out,
 	}
 	s->retries = o->retries;
 	s->io_timeout_s = o->io_timeout_s;
+	s->stall_s = o->stall_s > o->io_timeout_s ? o->stall_s : o->io_timeout_s;
 	s->flags = o->flags;
 	err = parse_url(s, o->url, msg, msglen);
 	if (!err)

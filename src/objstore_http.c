@@ -227,7 +227,7 @@ static int azure_headers(const struct dgen_objstore *s, const struct os_http *h,
 
 void os_http_common(const struct dgen_objstore *s, CURL *e)
 {
-	const long t = (long)(s->io_timeout_s * 1000.0);
+	const long t = (long)(s->stall_s * 1000.0);
 
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t);
@@ -235,7 +235,7 @@ void os_http_common(const struct dgen_objstore *s, CURL *e)
 	 * server ends the request, never the wait. */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-			 (long)(s->io_timeout_s + 0.999));
+			 (long)(s->stall_s + 0.999));
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)DGEN_OBJSTORE_CHUNK);
 	if (s->ca_file)

@@ -42,6 +42,7 @@ struct dgen_objstore {
 	unsigned int nendpoints;
 	unsigned int retries;
 	double io_timeout_s;
+	double stall_s;			/* a try's idle limit */
 	unsigned int flags;
 };
 

@@ -29,6 +29,7 @@
 #include "run_impl.h"
 
 #define NO_TIMEOUT_S	86400.0		/* --io-timeout 0: a day per request */
+#define STALL_MARGIN_S	1.5		/* curl's idle limit past the watchdog's */
 #define THREADS_MAX	16u		/* default: a thread per CPU, at most */
 
 const char *run_obj_name(const struct dgen_run *r, uint64_t i, char *buf,
@@ -111,6 +112,10 @@ static int store_new(struct dgen_run *r, char *msg, size_t msglen)
 	/* No timeout cannot bound a request: a day does. */
 	so.io_timeout_s = r->o.watch.io_timeout_s > 0 ?
 			  r->o.watch.io_timeout_s : NO_TIMEOUT_S;
+	/* Watched, a stalled request is the monitor's to name (a hang, as a
+	 * drive's); curl's own limit a second later is the backstop. */
+	if (r->o.flags & DGEN_RUN_WATCH)
+		so.stall_s = so.io_timeout_s + STALL_MARGIN_S;
 	err = dgen_objstore_new(&ob->store, &so, msg, msglen);
 	if (err)
 		return err;

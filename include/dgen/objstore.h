@@ -97,6 +97,10 @@ struct dgen_objstore_opts {
 					   retries stop this long after a
 					   request's first try (> 0) */
 	unsigned int flags;		/* DGEN_OBJSTORE_SIGNED_PAYLOAD */
+	double stall_s;			/* a try idle this long fails (0: the
+					   I/O timeout): longer lets a watchdog
+					   of the caller's (dgen/monitor.h) name
+					   a stalled request first */
 };
 
 /* dgen_objstore_opts_init - no URL, the configured endpoint, 5 retries,
