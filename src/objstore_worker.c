@@ -253,7 +253,8 @@ static int req_setup(struct os_req *r)
 		h.method = "POST";
 		h.body = "";
 		h.length = 0;
-		h.content_type = "application/xml";
+		/* S3 gives the object the create's Content-Type. */
+		h.content_type = "application/octet-stream";
 		h.q[h.nq++] = (struct os_param) { "uploads", "" };
 		break;
 	case OP_COMPLETE:
