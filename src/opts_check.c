@@ -188,12 +188,8 @@ static int check_objects(const struct dgen_run_opts *o, char *msg,
 		return BAD("--trim discards devices and files: objects are never deleted");
 	if (o->cpus || (o->flags & DGEN_RUN_DRY))
 		return BAD("--cpus and --dry-run plan --dev targets: objects go through HTTP threads, unplaced");
-	if (o->writer.io_size)
-		return BAD("--bs: objects go up in parts, give --part-size");
-	if (o->writer.ring_flags)
-		return BAD("--sqpoll and --iopoll are io_uring's: objects go through HTTP");
-	if (o->writer.pattern != DGEN_PATTERN_SEQ)
-		return BAD("--pattern rand: an object's bytes go in order");
+	if (o->given & DGEN_GIVEN_RING)
+		return BAD("--bs, --pattern, --sqpoll and --iopoll are io_uring's: objects go through HTTP in parts of --part-size, in order");
 	return 0;
 }
 

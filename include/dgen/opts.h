@@ -107,6 +107,9 @@ struct dgen_opt {
 						   --steady-state, --plot */
 #define DGEN_GIVEN_OBJECTS	(1u << 5)	/* any of --endpoint, --part-size,
 						   --retries */
+#define DGEN_GIVEN_RING		(1u << 6)	/* any of --bs, --pattern, --sqpoll,
+						   --iopoll: io_uring's, not an
+						   object store's */
 
 /* dgen_opt_at - option @i of the table; NULL past the last. */
 const struct dgen_opt *dgen_opt_at(unsigned int i);
