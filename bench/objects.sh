@@ -8,9 +8,11 @@
 # on 127.0.0.1 with its data on /dev/shm. Three cases, REPS rounds each,
 # interleaved; medians:
 #   many:  OBJECTS objects of OSIZE: dgen-objbench (THREADS threads, depth
-#          DEPTH) against `aws s3 cp --recursive` of the same bytes
-#          (made first with dgen-uring --stdout, not timed), awscli at its
-#          defaults (10 requests in flight);
+#          DEPTH), and dgen-uring --dir s3:// (a run: --threads THREADS
+#          --qd DEPTH, its report's write figures), against `aws s3 cp
+#          --recursive` of the same bytes (made first with dgen-uring
+#          --stdout, not timed), awscli at its defaults (10 requests in
+#          flight);
 #   big:   one object of BIG, 16 MiB parts on both sides (awscli's
 #          multipart_chunksize set to match);
 #   cpu:   one object of CSIZE in a single PUT: CPU seconds per GB of
@@ -93,6 +95,12 @@ for ((r = 1; r <= reps; r++)); do
 	echo "$j" | jq -r --arg r $r --arg s "$(echo "$c1 - $c0" | bc)" \
 		'"many dgen \($r) \(.gbps) \(.objects_per_s) \(.cpu_user_s + .cpu_sys_s) \(.cpu_s_per_gb) \($s)"'
 	c0=$(server_cpu)
+	j=$("$dgen" --dir s3://bench/tool/many --files "$objects" --file-size "$osize" \
+		--seed 1 --threads "$threads" --qd "$depth" --force --json)
+	c1=$(server_cpu)
+	echo "$j" | jq -r --arg r $r --arg s "$(echo "$c1 - $c0" | bc)" \
+		'"many tool \($r) \(.write.gbps) \(.write.objects_per_s) \(.cpu.user_s + .cpu.sys_s) \(.cpu.s_per_gb) \($s)"'
+	c0=$(server_cpu)
 	awsrun cp --recursive "$scratch/src/many" s3://bench/aws/many
 	c1=$(server_cpu)
 	read -r e u s < "$scratch/time"
@@ -127,7 +135,7 @@ for ((r = 1; r <= reps; r++)); do
 done | tee "$scratch/rows"
 echo "# medians: case tool GB/s objects/s cpu_s/GB server_cpu_s"
 for c in many big cpu; do
-	for t in dgen aws curl; do
+	for t in dgen tool aws curl; do
 		grep -q "^$c $t " "$scratch/rows" || continue
 		med() { grep "^$c $t " "$scratch/rows" | awk "{ print \$$1 }" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 		echo "$c $t $(med 4) $(med 5) $(med 7) $(med 8)"
