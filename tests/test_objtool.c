@@ -13,6 +13,8 @@
  *   verify_only_replaced  --verify-only clean, then an object replaced
  *                         through awscli is found (exit 1) and named with
  *                         its key, kind and offset
+ *   passes_stale          two verified passes; an object put back with
+ *                         pass 1's bytes through awscli is called stale
  *   server_killed         s3rver killed mid-run: exit 3 within the I/O
  *                         timeout, the key and the endpoint named
  *   slow_endpoint         two endpoints, one behind a throttling proxy:
@@ -207,6 +209,30 @@ Test(objtool, verify_only_replaced)
 	scratch(rep, sizeof(rep), "bad.json");
 	cr_assert_eq(tool(rep, "%s --verify-only --json", args), 1);
 	cr_assert(jq(rep, ".bad_objects == 1 and .bad_object_kinds.content == 1 and .bad_object_list[0].object == \"s3://" BUCKET "/v/d001/f000005\" and .bad_object_list[0].kind == \"content\" and .bad_object_list[0].offset == 0 and .mismatches == 64 and .foreign == 64 and .mismatch_list[0].target == \"s3://" BUCKET "/v/d001/f000005\""));
+}
+
+/*
+ * Two verified passes; then object 3 holds pass 1's bytes again, put back
+ * through awscli: --verify-only --pass 2 calls its blocks stale.
+ */
+Test(objtool, passes_stale)
+{
+	char rep[512], old[512];
+	const char *args = "--dir s3://" BUCKET "/p --files 6 --file-size 100000 --fanout 4 --seed 21";
+
+	s3_start();
+	scratch(rep, sizeof(rep), "rep.json");
+	cr_assert_eq(tool(rep, "%s --verify --passes 2 --threads 2 --json", args), 0);
+	cr_assert(jq(rep, ".status == \"ok\" and (.passes | length) == 2 and .passes[1].objects_verified == 6 and .endpoints[0].verify.objects == 12"));
+	scratch(old, sizeof(old), "old3");
+	cr_assert_eq(tool(old, "--stdout --size 100000 --seed 21 --stream 3"), 0);
+	cr_assert_eq(aws("cp %s s3://" BUCKET "/p/d000/f000003", old), 0);
+	scratch(rep, sizeof(rep), "stale.txt");
+	cr_assert_eq(tool(rep, "%s --verify-only --pass 2", args), 1);
+	/* 100000 bytes: 24 whole blocks and a tail, all pass 1's. */
+	cr_assert(holds(rep, "mismatches 25 (zeroed 0, stale 25, foreign 0)"));
+	cr_assert(holds(rep, "pass 2 s3://" BUCKET "/p/d000/f000003: content at offset 0 (25 bad blocks, the first stale)"));
+	cr_assert(holds(rep, "pass 2 s3://" BUCKET "/p/d000/f000003 offset 0: stale"));
 }
 
 Test(objtool, server_killed)
