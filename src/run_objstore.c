@@ -28,9 +28,9 @@
 
 #include "run_impl.h"
 
-#define NO_TIMEOUT_S	86400.0		/* --io-timeout 0: a day per request */
-#define STALL_MARGIN_S	1.5		/* curl's idle limit past the watchdog's */
-#define THREADS_MAX	16u		/* default: a thread per CPU, at most */
+#define NO_TIMEOUT_S	86400.0		/* --io-timeout 0: a day a request */
+#define STALL_MARGIN_S	1.5		/* curl's idle limit past the watch's */
+#define THREADS_MAX	16u		/* default: a thread a CPU, at most */
 
 const char *run_obj_name(const struct dgen_run *r, uint64_t i, char *buf,
 			 size_t len)
@@ -401,6 +401,17 @@ static void collect(struct dgen_run *r, struct dgen_objstore_job *j,
 	r->bytes_before += res->bytes;
 }
 
+/* The endpoint the phase failed on (a hang's, or its error's), or -1. */
+static int failed_endpoint(const struct dgen_run *r,
+			   const struct dgen_objstore_result *res)
+{
+	struct dgen_monitor_hang h;
+
+	if (r->hung && dgen_monitor_hang(r->monitor, &h))
+		return (int)h.target;
+	return res->error ? res->error_endpoint : -1;
+}
+
 int run_obj_phase(struct dgen_run *r, uint64_t pass,
 		  enum dgen_writer_mode mode, struct dgen_run_phase *ph,
 		  struct dgen_mismatch_keep *keep)
@@ -435,12 +446,8 @@ int run_obj_phase(struct dgen_run *r, uint64_t pass,
 			hang_error(r, j, mode);
 	}
 	dgen_objstore_job_wait(j, &res);
-	if (r->monitor && !err) {
-		struct dgen_monitor_hang h;
-
-		dgen_monitor_end(r->monitor, r->hung && dgen_monitor_hang(r->monitor, &h) ?
-				 (int)h.target : res.error ? res.error_endpoint : -1);
-	}
+	if (r->monitor && !err)
+		dgen_monitor_end(r->monitor, failed_endpoint(r, &res));
 	collect(r, j, pass, mode, &res, ph, keep);
 	if (err) {
 		run_error(r, err, -1, 0, "start", msg);
