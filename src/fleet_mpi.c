@@ -446,8 +446,9 @@ static void shared_extend(const struct dgen_run_opts *j, struct dgen_run *r)
 
 /*
  * Two ranks on one host writing one path (not --shared, not "null") would
- * overwrite each other: the higher rank is refused. Every rank sees the
- * same table, so every rank comes to the same answer.
+ * overwrite each other: the higher rank is refused; an object's URL names
+ * the same object from any host. Every rank sees the same table, so every
+ * rank comes to the same answer.
  */
 static void refuse_clashes(struct refusal *all, unsigned int n, int shared)
 {
@@ -458,15 +459,19 @@ static void refuse_clashes(struct refusal *all, unsigned int n, int shared)
 			if (!strcmp(p, DGEN_TARGET_NULL_PATH))
 				continue;
 			for (unsigned int h = 0; h <= i && !all[i].err; h++) {
-				if (strcmp(all[h].host, all[i].host))
+				if (strcmp(all[h].host, all[i].host) &&
+				    !dgen_objstore_url_is(p))
 					continue;
 				for (unsigned int q = 0; q < (h < i ? all[h].npaths : k); q++) {
 					if (strcmp(all[h].paths[q], p))
 						continue;
 					all[i].err = -EEXIST;
 					snprintf(all[i].msg, sizeof(all[i].msg),
-						 h < i ? "%s is rank %u's target too: put %%r in the path, or give --shared" :
-						 "%s is given twice", p, h);
+						 h == i ? "%s is given twice" :
+						 dgen_objstore_url_is(p) ?
+						 "%s is rank %u's object too: put %%r in its key" :
+						 "%s is rank %u's target too: put %%r in the path, or give --shared",
+						 p, h);
 					break;
 				}
 			}
@@ -533,7 +538,8 @@ static void rank_figures(struct dgen_fleet_rank *m,
 
 		m->written += ps->wr.bytes;
 		m->read += ps->vr.bytes;
-		m->mismatches += ps->vr.mismatches;
+		/* Objects: a missing or cut object has no bad block. */
+		m->mismatches += ps->vr.mismatches + ps->vr.bad_objects;
 		for (unsigned int i = 0; i < ps->vr.reported; i++) {
 			const struct dgen_verify_mismatch *x = &ps->list[i];
 			struct dgen_fleet_target *t;
@@ -627,6 +633,11 @@ int dgen_fleet_mpi_run(const struct dgen_run_opts *j, struct dgen_fleet_out *out
 	for (unsigned int k = 0; !j->tree.dir && k < j->npaths; k++) {
 		struct dgen_target_info i;
 
+		/* An object is no open target: its size is the one given. */
+		if (dgen_run_opts_objects(j)) {
+			m->targets[k].size = j->size;
+			continue;
+		}
 		dgen_run_target_info(out->run, k, &i);
 		m->targets[k].size = i.size;
 	}

@@ -123,12 +123,13 @@ int fleet_rank_plan(const struct dgen_run_opts *j, const struct fleet_share *h,
 	}
 	po.cpus = list;
 	po.threads = j->writer.threads ? j->writer.threads : ncores;
-	if (!o->npaths) {
-		/* Trees plan nothing: as many unpinned threads. */
+	if (!o->npaths || dgen_run_opts_objects(o)) {
+		/* Trees and objects plan nothing: as many unpinned threads
+		 * (objects: the run's own depth, and no I/O size). */
 		o->writer.threads = po.threads;
-		if (!o->writer.io_size)
+		if (!o->writer.io_size && !dgen_run_opts_objects(o))
 			o->writer.io_size = DGEN_IO_SIZE_DEFAULT;
-		if (!o->writer.queue_depth)
+		if (!o->writer.queue_depth && !dgen_run_opts_objects(o))
 			o->writer.queue_depth = DGEN_QUEUE_DEPTH_DEFAULT;
 		snprintf(m->cpus, sizeof(m->cpus), "%s", list);
 	} else {

@@ -18,9 +18,13 @@
  * checking different files compare their payloads in parallel.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -99,6 +103,104 @@ int dgen_format_hdf5_write(int fd, const struct dgen_stream *s,
 		h5_errors_clear();
 	pthread_mutex_unlock(&h5_lock);
 	return r;
+}
+
+/* ===== Objects: the bytes around a payload ===== */
+
+#define TEMPLATE_MAX	(64u << 10)
+
+/*
+ * The file for @payload bytes laid out for objects, at @path, without its
+ * data (a sparse file); the payload's file offset in *@off.
+ */
+static int h5_layout(const char *path, uint64_t payload, uint64_t *off)
+{
+	hid_t file = H5I_INVALID_HID, space = H5I_INVALID_HID,
+	      dcpl = H5I_INVALID_HID, dset = H5I_INVALID_HID;
+	hsize_t dims = payload;
+	haddr_t a;
+	int r = -EIO;
+
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	space = file >= 0 ? H5Screate_simple(1, &dims, NULL) : H5I_INVALID_HID;
+	dcpl = space >= 0 ? H5Pcreate(H5P_DATASET_CREATE) : H5I_INVALID_HID;
+	/* Space for the data at once and never filled: its place is known
+	 * before a byte of it exists, and the header holds no time. */
+	if (dcpl < 0 || H5Pset_layout(dcpl, H5D_CONTIGUOUS) < 0 ||
+	    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0 ||
+	    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0 ||
+	    H5Pset_obj_track_times(dcpl, 0) < 0)
+		goto out;
+	dset = H5Dcreate2(file, "data", H5T_STD_U8LE, space, H5P_DEFAULT,
+			  dcpl, H5P_DEFAULT);
+	if (dset < 0 || (a = H5Dget_offset(dset)) == HADDR_UNDEF)
+		goto out;
+	*off = a;
+	r = 0;
+out:
+	if (dset >= 0 && H5Dclose(dset) < 0)
+		r = -EIO;
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (space >= 0)
+		H5Sclose(space);
+	if (file >= 0 && H5Fclose(file) < 0)
+		r = -EIO;
+	return r;
+}
+
+/* Read [off, off + n) of @fd into a new buffer *@out. */
+static int read_part(int fd, uint64_t off, size_t n, uint8_t **out)
+{
+	*out = malloc(n ? n : 1);
+	if (!*out)
+		return -ENOMEM;
+	if (n && pread(fd, *out, n, (off_t)off) != (ssize_t)n)
+		return -EIO;
+	return 0;
+}
+
+int dgen_hdf5_template(struct dgen_fmt_template *t, uint64_t payload)
+{
+	const char *tmp = getenv("TMPDIR");
+	uint64_t off = 0;
+	char path[4096];
+	struct stat st;
+	int fd, r;
+
+	/* A scratch file of its own, sparse, gone once read: libhdf5 opens
+	 * by a name it resolves, which a memfd has not. */
+	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "%s/dgen-hdf5-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	pthread_mutex_lock(&h5_lock);
+	r = h5_layout(path, payload, &off);
+	if (r)
+		h5_errors_clear();
+	pthread_mutex_unlock(&h5_lock);
+	if (!r && fstat(fd, &st))
+		r = -errno;
+	if (!r && ((uint64_t)st.st_size < off + payload || off > TEMPLATE_MAX ||
+		   (uint64_t)st.st_size - off - payload > TEMPLATE_MAX))
+		r = -EOPNOTSUPP;
+	if (!r)
+		r = read_part(fd, 0, (size_t)off, &t->head);
+	if (!r)
+		r = read_part(fd, off + payload,
+			      (size_t)((uint64_t)st.st_size - off - payload),
+			      &t->tail);
+	close(fd);
+	unlink(path);
+	if (r) {
+		dgen_hdf5_template_free(t);
+		return r;
+	}
+	t->nhead = (size_t)off;
+	t->ntail = (size_t)((uint64_t)st.st_size - off - payload);
+	return 0;
 }
 
 /* ===== Reading back ===== */

@@ -46,6 +46,89 @@ size_t dgen_zip_end(uint8_t *h, uint64_t cd_off, size_t ch, int z64);
 /* dgen_tfrecord_header - a record's header for @len data bytes, to @h[12]. */
 void dgen_tfrecord_header(uint8_t *h, uint64_t len);
 
+/* ===== A file's bytes at any offset (format_src.c) ===== */
+
+/* What libhdf5 puts around a payload of one size (dgen_hdf5_template). */
+struct dgen_fmt_template {
+	uint8_t *head, *tail;		/* before and after the payload */
+	size_t nhead, ntail;
+};
+
+/* A dataset file of one stream, as segments made on demand. */
+struct dgen_fmt_src {
+	enum dgen_format f;
+	const struct dgen_stream *s;
+	uint64_t payload, size;		/* stream bytes; the file's bytes */
+	uint32_t record_size;		/* TFRecord */
+	const uint8_t *head, *tail;	/* npz, HDF5: around the payload */
+	size_t nhead, ntail;
+	uint8_t own[512];		/* npz: its headers, with their CRC */
+};
+
+/* Where a source was last asked (TFRecord: its record's data CRC so far);
+ * zeroed for a fresh one. One per sequence of requests, not shared. */
+struct dgen_fmt_cursor {
+	uint64_t at;
+	uint32_t crc;
+};
+
+/* A run of bytes within one segment (dgen_fmt_src_span). */
+struct dgen_fmt_span {
+	int payload;			/* stream bytes, else framing */
+	uint64_t len;			/* bytes of the run */
+	uint64_t pos;			/* payload: its stream offset */
+	uint64_t start;			/* framing: the structure's first byte */
+};
+
+/*
+ * dgen_fmt_src_init - the file of format @fmt around stream @s's bytes
+ * [0, @payload) (@s must outlive @f); HDF5 takes the template @t of that
+ * payload size (it must outlive @f). npz reads the payload once, for its
+ * CRC. With @s NULL, only the file's shape: its size, its segments, its
+ * offsets, not its bytes. Returns 0, -EINVAL, or the stream's error.
+ */
+int dgen_fmt_src_init(struct dgen_fmt_src *f, enum dgen_format fmt,
+		      const struct dgen_stream *s, uint64_t payload,
+		      uint32_t record_size, const struct dgen_fmt_template *t);
+
+/*
+ * dgen_fmt_src_fill - the file's bytes [@off, @off + @n) to @out, moving
+ * cursor @c along. Returns 0, or -EINVAL past the file's end.
+ */
+int dgen_fmt_src_fill(const struct dgen_fmt_src *f, struct dgen_fmt_cursor *c,
+		      void *out, uint64_t off, size_t n);
+
+/*
+ * dgen_fmt_src_span - the run of [@off, @off + @n) that starts at @off
+ * and stays in one segment, into @out. Returns out->payload.
+ */
+int dgen_fmt_src_span(const struct dgen_fmt_src *f, uint64_t off, uint64_t n,
+		      struct dgen_fmt_span *out);
+
+/*
+ * dgen_fmt_src_offset - the file offset where payload offset @q begins a
+ * piece: the payload byte itself, or, when @q starts a TFRecord record,
+ * its header; 0 for 0 and the file's size from the payload's end on. Pieces
+ * cut there keep every payload block and structure in one piece, when @q
+ * is a multiple of the block.
+ */
+uint64_t dgen_fmt_src_offset(const struct dgen_fmt_src *f, uint64_t q);
+
+#ifdef DGEN_HAVE_HDF5
+/*
+ * dgen_hdf5_template - what libhdf5 writes around a /data of @payload
+ * bytes laid out for objects (contiguous, allocated at once, no fill, no
+ * times, so every such file of that size has the same bytes around its
+ * payload): into @t (free with dgen_hdf5_template_free). Returns 0, -EIO
+ * (an HDF5 error), -EOPNOTSUPP (a layout with more than 64 KiB around the
+ * payload), or -ENOMEM.
+ */
+int dgen_hdf5_template(struct dgen_fmt_template *t, uint64_t payload);
+#endif
+
+/* dgen_hdf5_template_free - release what dgen_hdf5_template made. */
+void dgen_hdf5_template_free(struct dgen_fmt_template *t);
+
 #ifdef DGEN_HAVE_HDF5
 /*
  * dgen_format_hdf5_write - the HDF5 file for dgen_format_write, to the

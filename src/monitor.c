@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * monitor.c - sample a running writer per interval: rows, log, watchdog,
- * steady state, and the figures the report gives per target and phase
+ * monitor.c - sample a running source (a writer, an object store's job)
+ * per interval: rows, log, watchdog, steady state, and the figures the
+ * report gives per target and phase
  *
- * Counters are cumulative over the run: what finished writers did (base)
+ * Counters are cumulative over the run: what finished sources did (base)
  * plus what the attached one has done; an interval's row is the
  * difference from the last interval's end, so intervals run on across
- * passes and phases and no I/O is counted twice or lost between writers.
+ * passes and phases and no I/O is counted twice or lost between sources.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 #define WATCH_NS	100000000ull	/* the watchdog looks every 100 ms */
 
 struct mon_target {
-	uint64_t base_bytes, base_ios;	/* finished writers, all phases */
+	uint64_t base_bytes, base_ios;	/* finished sources, all phases */
 	struct dgen_latency base_lat;
 	uint64_t prev_bytes, prev_ios;	/* at the last interval's end */
 	struct dgen_latency prev_lat;
@@ -42,7 +43,8 @@ struct dgen_monitor {
 	struct dgen_target_sample *samp;	/* scratch, one per target */
 	struct dgen_io_outstanding *out;	/* scratch */
 	struct dgen_latency *lat;		/* scratch */
-	struct dgen_writer *w;
+	struct dgen_monitor_source src;
+	int attached;			/* src runs */
 	enum dgen_phase ph;
 	uint64_t pass;
 	uint64_t t0, tick_start, next_tick, next_watch, interval_ns;
@@ -120,15 +122,44 @@ void dgen_monitor_free(struct dgen_monitor *m)
 	free(m);
 }
 
-void dgen_monitor_begin(struct dgen_monitor *m, struct dgen_writer *w,
-			enum dgen_phase ph, uint64_t pass,
-			const uint64_t *sizes)
+void dgen_monitor_begin_source(struct dgen_monitor *m,
+			       const struct dgen_monitor_source *src,
+			       enum dgen_phase ph, uint64_t pass,
+			       const uint64_t *sizes)
 {
-	m->w = w;
+	m->src = *src;
+	m->attached = 1;
 	m->ph = ph;
 	m->pass = pass;
 	for (unsigned int k = 0; k < m->n; k++)
 		m->t[k].size = sizes ? sizes[k] : 0;
+}
+
+static int w_sample(void *w, unsigned int k, struct dgen_target_sample *out)
+{
+	return dgen_writer_sample(w, k, out);
+}
+
+static int w_outstanding(void *w, struct dgen_io_outstanding *out)
+{
+	return dgen_writer_outstanding(w, out);
+}
+
+static void w_stop(void *w)
+{
+	dgen_writer_stop(w);
+}
+
+void dgen_monitor_begin(struct dgen_monitor *m, struct dgen_writer *w,
+			enum dgen_phase ph, uint64_t pass,
+			const uint64_t *sizes)
+{
+	const struct dgen_monitor_source src = {
+		.sample = w_sample, .outstanding = w_outstanding,
+		.abandon = w_stop, .arg = w,
+	};
+
+	dgen_monitor_begin_source(m, &src, ph, pass, sizes);
 }
 
 double dgen_monitor_seconds(const struct dgen_monitor *m)
@@ -159,7 +190,7 @@ static void lat_sub(struct dgen_latency *d, const struct dgen_latency *a,
 	}
 }
 
-/* Target @k's run totals now: base plus the attached writer's sample. */
+/* Target @k's run totals now: base plus the attached source's sample. */
 static void cumulative(struct dgen_monitor *m, unsigned int k,
 		       uint64_t *bytes, uint64_t *ios, struct dgen_latency *lat)
 {
@@ -168,7 +199,7 @@ static void cumulative(struct dgen_monitor *m, unsigned int k,
 	*bytes = t->base_bytes;
 	*ios = t->base_ios;
 	*lat = t->base_lat;
-	if (m->w) {
+	if (m->attached) {
 		*bytes += m->samp[k].bytes;
 		*ios += m->samp[k].ios;
 		dgen_latency_merge(lat, &m->samp[k].lat);
@@ -177,10 +208,10 @@ static void cumulative(struct dgen_monitor *m, unsigned int k,
 
 static void sample_all(struct dgen_monitor *m)
 {
-	for (unsigned int k = 0; m->w && k < m->n; k++)
-		if (dgen_writer_sample(m->w, k, &m->samp[k]))
+	for (unsigned int k = 0; m->attached && k < m->n; k++)
+		if (m->src.sample(m->src.arg, k, &m->samp[k]))
 			memset(&m->samp[k], 0, sizeof(m->samp[k]));
-	if (!m->w || dgen_writer_outstanding(m->w, m->out))
+	if (!m->attached || m->src.outstanding(m->src.arg, m->out))
 		memset(m->out, 0, m->n * sizeof(*m->out));
 }
 
@@ -214,7 +245,7 @@ static void tick(struct dgen_monitor *m, uint64_t now, int full,
 		/* One that finished inside it: its rate over its own time,
 		 * unless that is a sliver of the interval (a few I/Os over
 		 * a few microseconds are no rate). */
-		if (m->w && !m->out[k].since_ns && m->samp[k].last_ns < now &&
+		if (m->attached && !m->out[k].since_ns && m->samp[k].last_ns < now &&
 		    m->samp[k].last_ns > m->tick_start + (now - m->tick_start) / 5 &&
 		    t->size && m->samp[k].bytes >= t->size)
 			end = m->samp[k].last_ns;
@@ -250,7 +281,7 @@ static void watchdog(struct dgen_monitor *m, uint64_t now, unsigned int *ev)
 {
 	const uint64_t limit = (uint64_t)(m->o.io_timeout_s * 1e9);
 
-	if (!m->w || dgen_writer_outstanding(m->w, m->out))
+	if (!m->attached || m->src.outstanding(m->src.arg, m->out))
 		return;
 	for (unsigned int k = 0; k < m->n; k++) {
 		const struct dgen_io_outstanding *io = &m->out[k];
@@ -326,7 +357,7 @@ void dgen_monitor_end(struct dgen_monitor *m, int error_target)
 {
 	struct dgen_monitor_phase *p;
 
-	if (!m->w)
+	if (!m->attached)
 		return;
 	sample_all(m);
 	if (m->nphases == m->cap) {
@@ -370,7 +401,7 @@ void dgen_monitor_end(struct dgen_monitor *m, int error_target)
 		t->base_ios += s->ios;
 		dgen_latency_merge(&t->base_lat, &s->lat);
 	}
-	m->w = NULL;
+	m->attached = 0;
 }
 
 void dgen_monitor_finish(struct dgen_monitor *m)

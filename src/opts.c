@@ -137,6 +137,16 @@ static int set_fail_on(struct dgen_run_opts *o, const char *v, char *msg,
 	return 0;
 }
 
+static int set_endpoint(struct dgen_run_opts *o, const char *v, char *msg,
+			size_t msglen)
+{
+	if (o->objects.nendpoints == DGEN_OBJSTORE_ENDPOINTS_MAX)
+		return snprintf(msg, msglen, "--endpoint %s: at most %u endpoints",
+				v, DGEN_OBJSTORE_ENDPOINTS_MAX), -EINVAL;
+	o->objects.endpoints[o->objects.nendpoints++] = v;
+	return 0;
+}
+
 static int set_steady(struct dgen_run_opts *o, const char *v, char *msg,
 		      size_t msglen)
 {
@@ -153,8 +163,8 @@ static const struct opt_def defs[] = {
 	  0, SIZE_BAD, NULL, NULL },
 	{ { "force", 'f', DGEN_OPT_FLAG, 0 }, 0, F(flags), W_U32, 0, 0, 0, 0,
 	  DGEN_RUN_FORCE, NULL, NULL, NULL },
-	{ { "bs", 'b', DGEN_OPT_SIZE, 1 }, 0, F(writer.io_size), W_U32, 1,
-	  DGEN_IO_SIZE_MAX, 0, 0, 0, SIZE_BAD, NULL, NULL },
+	{ { "bs", 'b', DGEN_OPT_SIZE, 1 }, DGEN_GIVEN_RING, F(writer.io_size),
+	  W_U32, 1, DGEN_IO_SIZE_MAX, 0, 0, 0, SIZE_BAD, NULL, NULL },
 	{ { "qd", 'q', DGEN_OPT_COUNT, 1 }, 0, F(writer.queue_depth), W_U32, 1,
 	  DGEN_QUEUE_DEPTH_MAX, 0, 0, 0, NULL, NULL, NULL },
 	{ { "threads", 't', DGEN_OPT_COUNT, 1 }, 0, F(writer.threads), W_U32, 1,
@@ -163,15 +173,18 @@ static const struct opt_def defs[] = {
 	  NULL, NULL, NULL },
 	{ { "dry-run", 'n', DGEN_OPT_FLAG, 0 }, 0, F(flags), W_U32, 0, 0, 0, 0,
 	  DGEN_RUN_DRY, NULL, NULL, NULL },
-	{ { "pattern", 'p', DGEN_OPT_CHOICE, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	{ { "pattern", 'p', DGEN_OPT_CHOICE, 1 }, DGEN_GIVEN_RING, 0, 0, 0, 0,
+	  0, 0, 0, NULL,
 	  NULL, set_pattern },
-	{ { "sqpoll", 0, DGEN_OPT_FLAG, 0 }, 0, F(writer.ring_flags), W_U32, 0,
+	{ { "sqpoll", 0, DGEN_OPT_FLAG, 0 }, DGEN_GIVEN_RING,
+	  F(writer.ring_flags), W_U32, 0,
 	  0, 0, 0, DGEN_RING_SQPOLL, NULL, NULL, NULL },
 	{ { "trim", 0, DGEN_OPT_FLAG, 0 }, 0, F(flags), W_U32, 0, 0, 0, 0,
 	  DGEN_RUN_TRIM, NULL, NULL, NULL },
 	{ { "trim-only", 0, DGEN_OPT_FLAG, 0 }, 0, F(flags), W_U32, 0, 0, 0, 0,
 	  DGEN_RUN_TRIM_ONLY, NULL, NULL, NULL },
-	{ { "iopoll", 0, DGEN_OPT_FLAG, 0 }, 0, F(writer.ring_flags), W_U32, 0,
+	{ { "iopoll", 0, DGEN_OPT_FLAG, 0 }, DGEN_GIVEN_RING,
+	  F(writer.ring_flags), W_U32, 0,
 	  0, 0, 0, DGEN_RING_IOPOLL, NULL, NULL, NULL },
 	{ { "dir", 0, DGEN_OPT_STRING, 1 }, 0, F(tree.dir), 0, 0, 0, 0, 0, 0,
 	  NULL, NULL, NULL },
@@ -194,6 +207,15 @@ static const struct opt_def defs[] = {
 	  DGEN_RUN_SHARED, NULL, NULL, NULL },
 	{ { "stonewall", 0, DGEN_OPT_FLAG, 0 }, 0, F(flags), W_U32, 0, 0, 0, 0,
 	  DGEN_RUN_STONEWALL, NULL, NULL, NULL },
+	{ { "endpoint", 0, DGEN_OPT_STRING, 1 }, DGEN_GIVEN_OBJECTS, 0, 0, 0, 0,
+	  0, 0, 0, NULL, NULL, set_endpoint },
+	{ { "part-size", 0, DGEN_OPT_SIZE, 1 }, DGEN_GIVEN_OBJECTS,
+	  F(objects.part_size), W_U64, DGEN_OBJSTORE_PART_SIZE_MIN,
+	  DGEN_OBJSTORE_PART_SIZE_MAX, 0, 0, 0, SIZE_BAD,
+	  "--%s %s is out of range: whole MiB from 5M (S3's smallest part) to 5G",
+	  NULL },
+	{ { "retries", 0, DGEN_OPT_COUNT, 1 }, DGEN_GIVEN_OBJECTS,
+	  F(objects.retries), W_U32, 0, 100, 0, 0, 0, NULL, NULL, NULL },
 	{ { "seed", 'S', DGEN_OPT_COUNT, 1 }, DGEN_GIVEN_SEED, F(params.seed),
 	  W_U64, 0, 0, 0, 0, 0,
 	  "--%s '%s' is not a whole number from 0 to 2^64 - 1", NULL, NULL },

@@ -92,11 +92,12 @@ static int check_passes(const struct dgen_run_opts *o, char *msg,
 static int check_kind(const struct dgen_run_opts *o, char *msg, size_t msglen)
 {
 	const int fd = !!(o->flags & DGEN_RUN_FD);
+	const int obj = dgen_run_opts_objects(o);
 	const char *dir = o->tree.dir;
 
-	if ((o->given & DGEN_GIVEN_WATCH) && (dir || fd) &&
+	if ((o->given & DGEN_GIVEN_WATCH) && ((dir && !obj) || fd) &&
 	    (o->watch.log || o->watch.plot || o->watch.steady))
-		return BAD("--log, --plot and --steady-state follow --dev targets; trees and stdout have no per-target view");
+		return BAD("--log, --plot and --steady-state follow --dev targets and object stores' endpoints; trees of files and stdout have no per-target view");
 	if (o->watch.steady && !(o->time_s > 0))
 		return BAD("--steady-state stops a timed run early: give --time DURATION too");
 	if (fd && (o->npaths || dir))
@@ -111,7 +112,8 @@ static int check_kind(const struct dgen_run_opts *o, char *msg, size_t msglen)
 		return BAD("--size is per target; a tree takes --file-size");
 	if ((dir || fd) && o->offset)
 		return BAD("--offset is for --dev targets: trees and stdout start at 0");
-	if (dir && o->tree.format == DGEN_FORMAT_RAW && o->tree.file_size % 4096)
+	if (dir && !obj && o->tree.format == DGEN_FORMAT_RAW &&
+	    o->tree.file_size % 4096)
 		return BAD("--file-size %llu is not a multiple of 4 KiB, which raw files need for O_DIRECT",
 			   (unsigned long long)o->tree.file_size);
 	return 0;
@@ -137,13 +139,68 @@ static int check_extras(const struct dgen_run_opts *o, char *msg,
 	return 0;
 }
 
+int dgen_run_opts_objects(const struct dgen_run_opts *o)
+{
+	if (o->tree.dir)
+		return dgen_objstore_url_is(o->tree.dir);
+	for (unsigned int k = 0; o->paths && k < o->npaths; k++)
+		if (dgen_objstore_url_is(o->paths[k]))
+			return 1;
+	return 0;
+}
+
+/* One object: one --dev URL, its --size, from its start. */
+static int check_object(const struct dgen_run_opts *o, char *msg,
+			size_t msglen)
+{
+	if (o->npaths != 1)
+		return BAD("--dev s3://BUCKET/KEY writes one object: give one --dev (a tree of objects is --dir s3://BUCKET/PREFIX --files N)");
+	if (!dgen_objstore_url_is(o->paths[0]))
+		return BAD("--dev %s: an object store's URL and files in one run: give them to runs of their own",
+			   o->paths[0]);
+	if (!o->size)
+		return BAD("--dev %s needs --size: the object's bytes",
+			   o->paths[0]);
+	if (o->offset)
+		return BAD("--offset: an object is written from its start");
+	if (o->flags & DGEN_RUN_SHARED)
+		return BAD("--shared cuts a device into slices: an object is written whole, by one rank (put %%r in its key)");
+	return 0;
+}
+
+/* Objects: the store's options, and none of the devices'. */
+static int check_objects(const struct dgen_run_opts *o, char *msg,
+			 size_t msglen)
+{
+	if (!dgen_run_opts_objects(o))
+		return o->given & DGEN_GIVEN_OBJECTS ?
+		       BAD("--endpoint, --part-size and --retries go with objects: --dev s3://BUCKET/KEY or --dir s3://BUCKET/PREFIX (or az://)") : 0;
+	if (o->objects.part_size % (1u << 20))
+		return BAD("--part-size %llu: give whole MiB, from 5M to 5G",
+			   (unsigned long long)o->objects.part_size);
+	if (o->paths) {
+		int err = check_object(o, msg, msglen);
+
+		if (err)
+			return err;
+	}
+	if (o->flags & (DGEN_RUN_TRIM | DGEN_RUN_TRIM_ONLY))
+		return BAD("--trim discards devices and files: objects are never deleted");
+	if (o->cpus || (o->flags & DGEN_RUN_DRY))
+		return BAD("--cpus and --dry-run plan --dev targets: objects go through HTTP threads, unplaced");
+	if (o->given & DGEN_GIVEN_RING)
+		return BAD("--bs, --pattern, --sqpoll and --iopoll are io_uring's: objects go through HTTP in parts of --part-size, in order");
+	return 0;
+}
+
 int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 			size_t msglen)
 {
 	struct dgen_stream_params p = o->params;
 	int err;
 
-	if ((err = check_kind(o, msg, msglen)) ||
+	if ((err = check_objects(o, msg, msglen)) ||
+	    (err = check_kind(o, msg, msglen)) ||
 	    (err = check_extras(o, msg, msglen)))
 		return err;
 	if (o->tree.dir && (err = check_passes(o, msg, msglen)))

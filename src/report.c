@@ -176,6 +176,13 @@ const char *rp_target(const struct rep *p, uint64_t k)
 	return dgen_run_target_name(p->r, k, b, sizeof(buf[0]));
 }
 
+const char *rp_watched(const struct rep *p, unsigned int k)
+{
+	if (p->r->watched && k < p->r->nwatched)
+		return p->r->watched[k];
+	return rp_target(p, k);
+}
+
 /*
  * A run is reported as passes when any pass option was given or set: a
  * plain write keeps the report it always had.
@@ -199,6 +206,8 @@ enum rp_kind rp_kind_of(const struct dgen_run *r,
 		return RP_TRIM;
 	if (o->flags & DGEN_RUN_FD)
 		return RP_STDOUT;
+	if (r->obj)
+		return RP_OBJECTS;
 	if (passes_run(o))
 		return RP_PASSES;
 	return o->tree.dir ? RP_TREE : RP_WRITE;
@@ -233,6 +242,9 @@ static int report(FILE *f, const struct dgen_run *r,
 		break;
 	case RP_FLEET:
 		rp_fleet(&p);
+		break;
+	case RP_OBJECTS:
+		rp_objects(&p);
 		break;
 	}
 	if (fflush(f) && !p.err)

@@ -10,6 +10,7 @@
  *   report_target.c	per target: figures, verdicts, health, discard
  *   report_jobs.c	a tree written once, stdout, trim only, a dry run
  *   report_fleet.c	a fleet's, on the rank that reports
+ *   report_objects.c	a run over objects: its store, endpoints, objects
  *   report_status.c	status and exit code, failures, progress lines
  * They read a run (run_impl.h) from above; nothing below calls them.
  */
@@ -31,6 +32,7 @@ enum rp_kind {
 	RP_TRIM,			/* discard only */
 	RP_DRY,				/* the plan only */
 	RP_FLEET,			/* a fleet's */
+	RP_OBJECTS,			/* any run over objects */
 };
 
 /* A report being written: where, from what, and the first write error. */
@@ -92,6 +94,10 @@ double rp_gbps(uint64_t bytes, double s);
 /* rp_target - target or file @k's path, in one of a few rotating buffers. */
 const char *rp_target(const struct rep *p, uint64_t k);
 
+/* rp_watched - the name of the monitor's target @k: a target's path, or
+ * an object store's endpoint. */
+const char *rp_watched(const struct rep *p, unsigned int k);
+
 /* rp_seed_human - "  seed N" and, drawn, how to repeat it; @who: "" or
  * " by rank 0". */
 void rp_seed_human(struct rep *p, const char *who);
@@ -102,6 +108,11 @@ void rp_seed_human(struct rep *p, const char *who);
  * with ",\n"; human: lines). @verify: the run read back. */
 void rp_figures_json(struct rep *p, unsigned int k, int verify);
 void rp_figures_human(struct rep *p, unsigned int k, int verify);
+
+/* The hang and verdict alone of the monitor's target @k (a target, or an
+ * object store's endpoint), as rp_figures_* give them. */
+void rp_verdict_json(struct rep *p, unsigned int k);
+void rp_verdict_human(struct rep *p, unsigned int k);
 
 /* Pass @n's figures per target, when the monitor recorded them. */
 void rp_pass_targets_json(struct rep *p, uint64_t n);
@@ -128,6 +139,26 @@ void rp_stdout(struct rep *p);
 void rp_trim(struct rep *p);
 void rp_dry(struct rep *p);
 void rp_fleet(struct rep *p);		/* report_fleet.c */
+
+/* ===== Pieces of the passes' reports (report_passes.c) ===== */
+
+/* rp_mode_name - "write", "write+verify" or "verify-only". */
+const char *rp_mode_name(enum dgen_run_mode m);
+
+/* rp_mismatch_list_json - "mismatch_list": the bad blocks kept, all
+ * passes (no newline after). */
+void rp_mismatch_list_json(struct rep *p);
+
+/* rp_mismatches_human - the bad blocks kept, @listed of @total, a line
+ * each. */
+void rp_mismatches_human(struct rep *p, uint64_t listed, uint64_t total);
+
+/* rp_kinds_human - " (zeroed N, stale N, foreign N)". */
+void rp_kinds_human(struct rep *p, const uint64_t *kinds);
+
+/* ===== Objects (report_objects.c) ===== */
+
+void rp_objects(struct rep *p);
 
 /* tree_where - where a tree's error happened: "PATH at offset N" (raw),
  * "PATH", or "" when no file's. */

@@ -35,7 +35,7 @@ static void sum(const struct dgen_run_result *res, struct totals *t)
 	}
 }
 
-static const char *mode_name(enum dgen_run_mode m)
+const char *rp_mode_name(enum dgen_run_mode m)
 {
 	return m == DGEN_RUN_VERIFY_ONLY ? "verify-only" :
 	       m == DGEN_RUN_WRITE_VERIFY ? "write+verify" : "write";
@@ -139,7 +139,7 @@ static void passes_json(struct rep *p)
 	}
 }
 
-static void mismatch_list_json(struct rep *p)
+void rp_mismatch_list_json(struct rep *p)
 {
 	const char *sep = "";
 
@@ -179,7 +179,7 @@ static void passes_report_json(struct rep *p)
 
 	sum(res, &t);
 	rp_head(p);
-	rp(p, "  \"mode\": \"%s\",\n", mode_name(o->mode));
+	rp(p, "  \"mode\": \"%s\",\n", rp_mode_name(o->mode));
 	rp(p, "  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
 	   (unsigned long long)o->params.seed,
 	   o->flags & DGEN_RUN_SEED_DRAWN ? "true" : "false");
@@ -215,7 +215,7 @@ static void passes_report_json(struct rep *p)
 	}
 	rp(p, "  \"bad_sectors\": %llu,\n  \"cpu\": { \"user_s\": %.6f, \"sys_s\": %.6f },\n",
 	   (unsigned long long)t.bad_sectors, res->user_s, res->sys_s);
-	mismatch_list_json(p);
+	rp_mismatch_list_json(p);
 	if (res->error) {
 		rp(p, ",\n  \"error\": { \"errno\": %d, \"message\": ", -res->error);
 		rp_str(p, strerror(-res->error));
@@ -230,7 +230,7 @@ static void passes_report_json(struct rep *p)
 	rp(p, "\n}\n");
 }
 
-static void kinds_human(struct rep *p, const uint64_t *kinds)
+void rp_kinds_human(struct rep *p, const uint64_t *kinds)
 {
 	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
 		rp(p, "%s%s %llu", k ? ", " : " (", dgen_mismatch_kind_name(k),
@@ -251,7 +251,7 @@ static void pass_human(struct rep *p, const struct dgen_run_pass *ps)
 		   (unsigned long long)ps->vr.bytes, ps->vr.seconds,
 		   rp_gbps(ps->vr.bytes, ps->vr.seconds),
 		   (unsigned long long)ps->vr.mismatches);
-		kinds_human(p, ps->vr.kinds);
+		rp_kinds_human(p, ps->vr.kinds);
 		if (ps->vr.framing)
 			rp(p, ", framing errors %llu",
 			   (unsigned long long)ps->vr.framing);
@@ -263,12 +263,12 @@ static void pass_human(struct rep *p, const struct dgen_run_pass *ps)
 		rp_pass_targets_human(p, ps->n);
 }
 
-static void mismatches_human(struct rep *p, const struct totals *t)
+void rp_mismatches_human(struct rep *p, uint64_t listed, uint64_t total)
 {
 	unsigned int shown = 0;
 
 	rp(p, "  mismatches (%llu of %llu listed: the first passes' lowest offsets; sectors of 512 B within the block):\n",
-	   (unsigned long long)t->listed, (unsigned long long)t->mismatches);
+	   (unsigned long long)listed, (unsigned long long)total);
 	for (unsigned int i = 0; i < p->res->npasses && shown < p->o->max_report; i++) {
 		const struct dgen_run_pass *ps = &p->res->passes[i];
 
@@ -298,7 +298,7 @@ static void passes_report_human(struct rep *p)
 
 	sum(res, &t);
 	rp(p, "dgen-uring %s: %s, %llu %s%s, %u thread%s, bs %s, qd %u, %s\n",
-	   DGEN_VERSION_STRING, mode_name(o->mode), (unsigned long long)n,
+	   DGEN_VERSION_STRING, rp_mode_name(o->mode), (unsigned long long)n,
 	   o->tree.dir ? "file" : "target", n > 1 ? "s" : "",
 	   o->writer.threads, o->writer.threads > 1 ? "s" : "",
 	   rp_size(o->writer.io_size, bs, sizeof(bs)), o->writer.queue_depth,
@@ -326,7 +326,7 @@ static void passes_report_human(struct rep *p)
 	   res->npasses, res->npasses == 1 ? "" : "es",
 	   (unsigned long long)t.written, (unsigned long long)t.verified,
 	   (unsigned long long)t.mismatches);
-	kinds_human(p, t.kinds);
+	rp_kinds_human(p, t.kinds);
 	rp(p, ", bad sectors %llu\n", (unsigned long long)t.bad_sectors);
 	if (t.framing)
 		rp(p, "  framing errors: %llu (headers, lengths or CRCs around the payload), the first in %s at byte %llu\n",
@@ -334,7 +334,7 @@ static void passes_report_human(struct rep *p)
 		   rp_target(p, (uint64_t)res->framing_target),
 		   (unsigned long long)res->framing_offset);
 	if (t.mismatches)
-		mismatches_human(p, &t);
+		rp_mismatches_human(p, t.listed, t.mismatches);
 	rp_watch_human(p);
 	rp(p, "  cpu: user %.3f s, sys %.3f s\n", res->user_s, res->sys_s);
 	rp(p, "  ring: %s", t.ring ? "" : "plain (no optional features)");

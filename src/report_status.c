@@ -26,7 +26,7 @@ static int verdict_fails(const struct dgen_run *r)
 {
 	const unsigned int f = r->o.watch.fail_on;
 
-	for (unsigned int k = 0; r->verdicts && k < r->ntargets; k++)
+	for (unsigned int k = 0; r->verdicts && k < r->nwatched; k++)
 		if (((f & DGEN_FAIL_SLOW) && r->verdicts[k].slow) ||
 		    ((f & DGEN_FAIL_CLIFF) && r->verdicts[k].ncliffs))
 			return 1;
@@ -41,7 +41,8 @@ static int targets_status(const struct dgen_run *r,
 	int rc = DGEN_EXIT_OK;
 
 	for (unsigned int i = 0; i < res->npasses; i++)
-		bad += res->passes[i].vr.mismatches + res->passes[i].vr.framing;
+		bad += res->passes[i].vr.mismatches + res->passes[i].vr.framing +
+		       res->passes[i].vr.bad_objects;
 	*st = "ok";
 	if (res->hung) {
 		*st = "hung";
@@ -185,6 +186,8 @@ static double share_done(const struct dgen_run *r,
 		pass = o->tree.files * o->tree.file_size;
 	if (o->flags & DGEN_RUN_FD)
 		pass = o->size;
+	if (r->obj)
+		pass = r->obj->objects * r->obj->plan.object_bytes;
 	if (o->mode == DGEN_RUN_WRITE_VERIFY)
 		pass *= 2;
 	passes = o->mode == DGEN_RUN_VERIFY_ONLY ? 1 : o->passes ? o->passes : 1;
@@ -201,7 +204,7 @@ static void live_line(struct rep *p, const struct dgen_run_progress *pr,
 		      double rate)
 {
 	const struct dgen_run *r = p->r;
-	const int slow = r->monitor && r->ntargets > 1 ?
+	const int slow = r->monitor && r->nwatched > 1 ?
 			 dgen_monitor_slowest(r->monitor) : -1;
 	uint64_t total;
 	double done = share_done(r, pr, &total), left;
@@ -220,7 +223,7 @@ static void live_line(struct rep *p, const struct dgen_run_progress *pr,
 	if (r->o.mode != DGEN_RUN_WRITE)
 		rp(p, "  mismatches %llu", (unsigned long long)pr->mismatches);
 	if (slow >= 0)
-		rp(p, "  slowest %s %.3f GB/s", rp_target(p, (uint64_t)slow),
+		rp(p, "  slowest %s %.3f GB/s", rp_watched(p, (unsigned int)slow),
 		   dgen_monitor_rate(r->monitor, (unsigned int)slow));
 	rp(p, "\033[K");
 }
@@ -235,22 +238,23 @@ static void targets_part(struct rep *p, int json)
 		return;
 	slow = dgen_monitor_slowest(m);
 	if (!json) {
-		if (slow >= 0 && p->r->ntargets > 1)
-			rp(p, "  slowest %s %.3f GB/s", rp_target(p, (uint64_t)slow),
+		if (slow >= 0 && p->r->nwatched > 1)
+			rp(p, "  slowest %s %.3f GB/s",
+			   rp_watched(p, (unsigned int)slow),
 			   dgen_monitor_rate(m, (unsigned int)slow));
 		return;
 	}
 	rp(p, ", \"targets\": [");
-	for (unsigned int k = 0; k < p->r->ntargets; k++) {
+	for (unsigned int k = 0; k < p->r->nwatched; k++) {
 		double g = dgen_monitor_rate(m, k);
 
 		rp(p, k ? ", {\"path\": " : "{\"path\": ");
-		rp_str(p, rp_target(p, k));
+		rp_str(p, rp_watched(p, k));
 		rp(p, ", \"gbps\": %.3f}", g > 0 ? g : 0);
 	}
 	rp(p, "], \"slowest\": ");
 	if (slow >= 0)
-		rp_str(p, rp_target(p, (uint64_t)slow));
+		rp_str(p, rp_watched(p, (unsigned int)slow));
 	else
 		rp(p, "null");
 }

@@ -31,10 +31,7 @@ static void figures_human(struct rep *p, const char *what,
 void rp_figures_json(struct rep *p, unsigned int k, int verify)
 {
 	const struct dgen_monitor *m = p->r->monitor;
-	const struct dgen_target_verdict *v = p->r->verdicts ?
-					      &p->r->verdicts[k] : NULL;
 	struct dgen_target_figures f;
-	struct dgen_monitor_hang h;
 
 	if (!m)
 		return;
@@ -53,6 +50,18 @@ void rp_figures_json(struct rep *p, unsigned int k, int verify)
 		figures_json(p, &f);
 		rp(p, " },\n");
 	}
+	rp_verdict_json(p, k);
+}
+
+void rp_verdict_json(struct rep *p, unsigned int k)
+{
+	const struct dgen_monitor *m = p->r->monitor;
+	const struct dgen_target_verdict *v = p->r->verdicts ?
+					      &p->r->verdicts[k] : NULL;
+	struct dgen_monitor_hang h;
+
+	if (!m)
+		return;
 	if (dgen_monitor_hang(m, &h) && h.target == k)
 		rp(p, "      \"error\": \"timeout\", \"hang\": { \"offset\": %llu, \"len\": %u, \"seconds\": %.3f, \"at_s\": %.3f },\n",
 		   (unsigned long long)h.offset, h.len, h.seconds, h.at_s);
@@ -73,10 +82,7 @@ void rp_figures_json(struct rep *p, unsigned int k, int verify)
 void rp_figures_human(struct rep *p, unsigned int k, int verify)
 {
 	const struct dgen_monitor *m = p->r->monitor;
-	const struct dgen_target_verdict *v = p->r->verdicts ?
-					      &p->r->verdicts[k] : NULL;
 	struct dgen_target_figures f, rd;
-	struct dgen_monitor_hang h;
 
 	if (!m)
 		return;
@@ -87,6 +93,18 @@ void rp_figures_human(struct rep *p, unsigned int k, int verify)
 		figures_human(p, "write", &f);
 	if (verify && rd.bytes)
 		figures_human(p, "verify", &rd);
+	rp_verdict_human(p, k);
+}
+
+void rp_verdict_human(struct rep *p, unsigned int k)
+{
+	const struct dgen_monitor *m = p->r->monitor;
+	const struct dgen_target_verdict *v = p->r->verdicts ?
+					      &p->r->verdicts[k] : NULL;
+	struct dgen_monitor_hang h;
+
+	if (!m)
+		return;
 	if (dgen_monitor_hang(m, &h) && h.target == k)
 		rp(p, "    hung: %u bytes at offset %llu outstanding for %.1f s\n",
 		   h.len, (unsigned long long)h.offset, h.seconds);
@@ -107,7 +125,7 @@ void rp_pass_targets_json(struct rep *p, uint64_t n)
 	unsigned int np = p->r->monitor ?
 			  dgen_monitor_phases(p->r->monitor, &ph) : 0;
 
-	if (!np)
+	if (!np || !p->r->ntargets)
 		return;
 	rp(p, ", \"targets\": [");
 	for (unsigned int k = 0; k < p->r->ntargets; k++) {
@@ -162,7 +180,7 @@ void rp_watch_json(struct rep *p)
 		   st->o.window, st->o.range, st->o.slope);
 	if (dgen_monitor_hang(m, &h)) {
 		rp(p, ",\n  \"hang\": { \"error\": \"timeout\", \"target\": ");
-		rp_str(p, rp_target(p, h.target));
+		rp_str(p, rp_watched(p, h.target));
 		rp(p, ", \"offset\": %llu, \"len\": %u, \"seconds\": %.3f, \"at_s\": %.3f }",
 		   (unsigned long long)h.offset, h.len, h.seconds, h.at_s);
 	}

@@ -11,6 +11,10 @@
  * is counted as far as it went and not verified (which units reached the
  * target is then unknown).
  *
+ * The phases of a run over objects are run_objstore.c's, of a tree of
+ * files run_tree.c's, of a descriptor run_fd.c's; the engine's, over
+ * target paths, run_phase.c's.
+ *
  * Around the passes, as the flags ask, dgen_run_new reads the machine and
  * plans the threads (run_place.c), makes the monitor (run_monitor.c) and
  * the first phase's engine, so that everything refusable is refused before
@@ -29,6 +33,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dgen/opts.h>
+
 #include "clock.h"
 #include "run_impl.h"
 
@@ -44,6 +50,7 @@ void dgen_run_opts_init(struct dgen_run_opts *o)
 	o->watch.interval_s = 1;
 	o->watch.io_timeout_s = DGEN_IO_TIMEOUT_DEFAULT;
 	dgen_steady_opts_init(&o->watch.steady_opts);
+	o->objects.retries = DGEN_OBJSTORE_RETRIES_DEFAULT;
 }
 
 const struct dgen_run_opts *dgen_run_opts_get(const struct dgen_run *r)
@@ -56,6 +63,8 @@ const char *dgen_run_target_name(const struct dgen_run *r, uint64_t k,
 {
 	struct dgen_target_info i;
 
+	if (r->obj)
+		return run_obj_name(r, k, buf, len);
 	if (r->o.tree.dir)
 		return run_tree_name(r, k, buf, len);
 	if (k < r->ntargets) {
@@ -142,7 +151,7 @@ static int make_streams(struct dgen_run *r, uint64_t p,
 /* What @o asks that no run can do. 0, or -EINVAL with @msg. */
 static int opts_check(const struct dgen_run_opts *o, char *msg, size_t msglen)
 {
-	const int fd = !!(o->flags & DGEN_RUN_FD);
+	const int fd = !!(o->flags & DGEN_RUN_FD), obj = dgen_run_opts_objects(o);
 
 	if ((!!o->paths + !!o->tree.dir + fd) != 1 || (o->paths && !o->npaths) ||
 	    (o->tree.dir && (!o->tree.files || !o->tree.file_size))) {
@@ -153,10 +162,14 @@ static int opts_check(const struct dgen_run_opts *o, char *msg, size_t msglen)
 		snprintf(msg, msglen, "a stream to a descriptor is written once: it cannot be read back");
 		return -EINVAL;
 	}
-	if ((o->flags & (DGEN_RUN_PLACE | DGEN_RUN_WATCH | DGEN_RUN_HEALTH |
+	if ((o->flags & (DGEN_RUN_PLACE | DGEN_RUN_HEALTH |
 			 DGEN_RUN_HEALTH_PASSES | DGEN_RUN_TRIM |
-			 DGEN_RUN_TRIM_ONLY | DGEN_RUN_DRY)) && !o->paths) {
-		snprintf(msg, msglen, "planning, watching, health and discard take target paths");
+			 DGEN_RUN_TRIM_ONLY | DGEN_RUN_DRY)) && (!o->paths || obj)) {
+		snprintf(msg, msglen, "planning, health and discard take device or file paths");
+		return -EINVAL;
+	}
+	if ((o->flags & DGEN_RUN_WATCH) && !o->paths && !obj) {
+		snprintf(msg, msglen, "watching takes target paths or objects");
 		return -EINVAL;
 	}
 	if (o->stream_size && (!o->paths || o->offset + o->size < o->offset ||
@@ -234,7 +247,7 @@ static int paths_new(struct dgen_run *r, char *msg, size_t msglen)
 	if (!err)
 		err = verify_check(r, msg, msglen);
 	if (!err && (f & DGEN_RUN_WATCH))
-		err = run_monitor_new(r, msg, msglen);
+		err = run_monitor_targets(r, msg, msglen);
 	if (!err)
 		err = run_drive_check(r, msg, msglen);
 	if (!err && !(f & DGEN_RUN_TRIM_ONLY))
@@ -263,7 +276,7 @@ int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
 		if (!r->o.tree.record_size)
 			r->o.tree.record_size = DGEN_RECORD_SIZE_DEFAULT;
 	}
-	r->ntargets = o->paths ? o->npaths : 0;
+	r->ntargets = o->paths && !dgen_run_opts_objects(o) ? o->npaths : 0;
 	if (!r->o.pass)
 		r->o.pass = 1;
 	dgen_rate_init(&r->rate, o->rate);
@@ -273,7 +286,9 @@ int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
 	r->target_bytes = calloc(r->ntargets + 1, sizeof(*r->target_bytes));
 	if (!r->targets || !r->streams || !r->prev || !r->target_bytes)
 		goto oom;
-	if (o->paths) {
+	if (dgen_run_opts_objects(o)) {
+		err = run_obj_check(r, msg, msglen);
+	} else if (o->paths) {
 		err = paths_new(r, msg, msglen);
 	} else {
 		run_place_defaults(r);
@@ -308,6 +323,8 @@ void dgen_run_free(struct dgen_run *r)
 		return;
 	run_monitor_free(r);
 	run_drive_free(r);
+	/* An object store's requests are always dropped and waited for. */
+	run_obj_free(r);
 	for (unsigned int i = 0; i < r->npasses; i++)
 		free((void *)r->passes[i].list);
 	free(r->passes);
@@ -385,7 +402,9 @@ static int run_phase(struct dgen_run *r, struct dgen_run_pass *p,
 		run_error(r, err, -1, 0, "start", "out of memory");
 		return err;
 	}
-	if (r->o.flags & DGEN_RUN_FD)
+	if (r->obj)
+		err = run_obj_phase(r, p->n, mode, ph, keep);
+	else if (r->o.flags & DGEN_RUN_FD)
 		err = run_fd_phase(r, p);
 	else if (r->o.tree.dir)
 		err = run_tree_phase(r, p->n, mode, ph, keep);
@@ -501,6 +520,7 @@ int dgen_run_monitor_set(struct dgen_run *r, struct dgen_monitor *m)
 	if (!r->ntargets || r->own_monitor)
 		return -EINVAL;
 	r->monitor = m;
+	r->nwatched = r->ntargets;	/* named as the targets are */
 	/* The first engine was made without per-target figures: the phase
 	 * makes it again with them. */
 	dgen_writer_free(r->ready);

@@ -4,6 +4,7 @@
  *
  * The files call downwards only, in this order:
  *   run.c		the passes, dgen_run_new/exec/free
+ *   run_objstore.c	the phases over objects (one, or a tree)
  *   run_tree.c		the phases over a tree of files
  *   run_fd.c		the phase of one stream to a descriptor
  *   run_phase.c	one phase through the engine, and the watch every
@@ -29,6 +30,39 @@
 
 #define RUN_POLL_NS	10000000ull	/* how often the run's thread looks */
 
+/* What objects did in one kind of phase (writes or reads), all passes. */
+struct run_obj_fig {
+	struct dgen_objstore_stats st;	/* summed; first_ns, last_ns unused */
+	double seconds;			/* each phase's first request to its
+					   last answer, summed */
+	int phases;			/* phases of that kind that ran */
+};
+
+/* A bad object of a pass, as the run keeps them (the first max_report). */
+struct run_obj_bad {
+	uint64_t pass;
+	struct dgen_objstore_bad b;
+};
+
+/* A run over objects (run_objstore.c): the store and what it did. */
+struct run_obj {
+	struct dgen_objstore *store;
+	struct dgen_objstore_info info;
+	struct dgen_objstore_plan plan;	/* pass 1's job's */
+	const char *url;		/* the tree's directory or the one path */
+	int tree;			/* a tree of objects, else one */
+	uint64_t objects, size;		/* how many; payload bytes each */
+	unsigned int nendpoints;
+	const char **endpoints;		/* their URLs, as the monitor names them */
+	struct run_obj_fig (*ep)[2];	/* per endpoint, per enum
+					   dgen_writer_mode */
+	struct run_obj_fig all[2];
+	uint64_t bad_kinds[DGEN_OBJSTORE_BAD_KINDS];
+	struct run_obj_bad *bad;	/* the first passes', lowest objects */
+	unsigned int nbad;
+	int error_endpoint, error_http;	/* the run's error's; -1, 0: none */
+};
+
 struct dgen_run {
 	struct dgen_run_opts o;		/* o.tree.fanout, record_size set */
 	struct dgen_target **targets;	/* paths: open for the whole run */
@@ -45,6 +79,9 @@ struct dgen_run {
 	struct dgen_run_result *res;	/* errors go here while running */
 	int stop;			/* atomic: dgen_run_stop */
 	struct dgen_monitor *monitor;	/* dgen_run_monitor_set, DGEN_RUN_WATCH */
+	const char **watched;		/* DGEN_RUN_WATCH: the monitor's targets'
+					   names (paths, or endpoints) */
+	unsigned int nwatched;
 	int hung, steady;		/* the monitor's verdicts on the run */
 	struct dgen_writer *ready;	/* the first engine phase's writer,
 					   made by dgen_run_new */
@@ -61,6 +98,7 @@ struct dgen_run {
 	struct dgen_nvme_watch *health;
 	struct dgen_discard_result *trim;
 	struct dgen_stream *fd_stream;	/* DGEN_RUN_FD */
+	struct run_obj *obj;		/* objects, else NULL */
 };
 
 /* run_stopping - dgen_run_stop was called or the caller's flag is set. */
@@ -136,6 +174,21 @@ int run_engine_phase(struct dgen_run *r, uint64_t pass,
 		     const struct dgen_stream *const *prev,
 		     unsigned int n, uint64_t first);
 
+/* run_obj_check - dgen_run_new's part for objects. */
+int run_obj_check(struct dgen_run *r, char *msg, size_t msglen);
+
+/* run_obj_phase - one phase of pass @pass over every object. */
+int run_obj_phase(struct dgen_run *r, uint64_t pass,
+		  enum dgen_writer_mode mode, struct dgen_run_phase *ph,
+		  struct dgen_mismatch_keep *keep);
+
+/* run_obj_name - object @i's URL into @buf. */
+const char *run_obj_name(const struct dgen_run *r, uint64_t i, char *buf,
+			 size_t len);
+
+/* run_obj_free - the store and what the run kept of its objects. */
+void run_obj_free(struct dgen_run *r);
+
 /* run_tree_name - file @i's path into @buf (a placeholder when too long). */
 const char *run_tree_name(const struct dgen_run *r, uint64_t i, char *buf,
 			  size_t len);
@@ -176,9 +229,14 @@ void run_place_threads(struct dgen_run *r, const struct dgen_writer *w);
 
 /*
  * run_monitor_new - DGEN_RUN_WATCH: open the log and make the monitor for
- * the open targets. 0 or -errno with @msg.
+ * @n targets named @names (kept for the run) of cohorts @kinds (NULL: one).
+ * 0 or -errno with @msg.
  */
-int run_monitor_new(struct dgen_run *r, char *msg, size_t msglen);
+int run_monitor_new(struct dgen_run *r, const char *const *names,
+		    const int *kinds, unsigned int n, char *msg, size_t msglen);
+
+/* run_monitor_targets - run_monitor_new for the open target paths. */
+int run_monitor_targets(struct dgen_run *r, char *msg, size_t msglen);
 
 /* run_monitor_event - the monitor said @ev: keep the hang or steady state
  * and say so (notice). Returns non-zero on a hang. */

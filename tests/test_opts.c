@@ -87,7 +87,7 @@ Test(opts, fields)
 	cr_assert_eq(set(&o, "verify-only", NULL, msg), 0, "%s", msg);
 	cr_assert_eq(o.mode, DGEN_RUN_VERIFY_ONLY);
 	cr_assert_eq(o.given, DGEN_GIVEN_PASSES | DGEN_GIVEN_VERIFY_ONLY |
-		     DGEN_GIVEN_WATCH);
+		     DGEN_GIVEN_WATCH | DGEN_GIVEN_RING);
 }
 
 /* A bad value is refused with a sentence that names the option. */
@@ -180,6 +180,75 @@ Test(opts, rules)
 	cr_assert_eq(set(&o, "log", "x.log", msg), 0);
 	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
 	cr_assert(strstr(msg, "follow --dev targets"), "%s", msg);
+}
+
+/* Objects: the store's options with them alone, io_uring's not at all. */
+Test(opts, objects)
+{
+	static const char *const one[] = { "s3://b/k" };
+	static const char *const two[] = { "s3://b/k", "/dev/shm/f" };
+	struct dgen_run_opts o;
+	char msg[512], ep[40][40];
+
+	dgen_run_opts_init(&o);
+	o.paths = two + 1;
+	o.npaths = 1;
+	cr_assert(!dgen_run_opts_objects(&o));
+	cr_assert_eq(set(&o, "endpoint", "http://127.0.0.1:9000", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "--endpoint, --part-size and --retries go with objects"), "%s", msg);
+	o.paths = one;
+	cr_assert(dgen_run_opts_objects(&o));
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert_str_eq(msg, "--dev s3://b/k needs --size: the object's bytes");
+	cr_assert_eq(set(&o, "size", "1M", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(o.objects.nendpoints, 1);
+	/* The monitor's options follow endpoints; a file beside is refused. */
+	cr_assert_eq(set(&o, "log", "x.log", msg), 0);
+	cr_assert_eq(set(&o, "plot", "x.svg", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	o.paths = two;
+	o.npaths = 2;
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "writes one object"), "%s", msg);
+	o.npaths = 1;
+	cr_assert_eq(set(&o, "bs", "64K", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "are io_uring's"), "%s", msg);
+	dgen_run_opts_init(&o);
+	cr_assert_eq(set(&o, "dir", "az://c/p", msg), 0);
+	cr_assert_eq(set(&o, "files", "3", msg), 0);
+	cr_assert_eq(set(&o, "file-size", "1000", msg), 0);
+	/* No 4 KiB rule: objects take no O_DIRECT. */
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(set(&o, "trim", NULL, msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "objects are never deleted"), "%s", msg);
+	/* The values: whole MiB from 5M, up to 100 retries, 32 endpoints. */
+	dgen_run_opts_init(&o);
+	cr_assert_eq(o.objects.retries, DGEN_OBJSTORE_RETRIES_DEFAULT);
+	cr_assert_eq(set(&o, "part-size", "4M", msg), -EINVAL);
+	cr_assert(strstr(msg, "whole MiB from 5M"), "%s", msg);
+	cr_assert_eq(set(&o, "part-size", "8M", msg), 0);
+	cr_assert_eq(o.objects.part_size, 8u << 20);
+	cr_assert_eq(set(&o, "retries", "101", msg), -EINVAL);
+	cr_assert_eq(set(&o, "retries", "0", msg), 0);
+	cr_assert_eq(o.objects.retries, 0);
+	for (unsigned int k = 0; k < DGEN_OBJSTORE_ENDPOINTS_MAX; k++) {
+		snprintf(ep[k], sizeof(ep[k]), "http://127.0.0.1:%u", 9000 + k);
+		cr_assert_eq(set(&o, "endpoint", ep[k], msg), 0);
+	}
+	cr_assert_eq(set(&o, "endpoint", "http://127.0.0.1:1", msg), -EINVAL);
+	cr_assert(strstr(msg, "at most 32 endpoints"), "%s", msg);
+	cr_assert_str_eq(o.objects.endpoints[31], ep[31]);
+	o.paths = one;
+	o.npaths = 1;
+	o.size = 1 << 20;
+	cr_assert_eq(set(&o, "part-size", "5.5M", msg), -EINVAL);
+	o.objects.part_size = (11u << 19);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "give whole MiB"), "%s", msg);
 }
 
 /* A seed not given is drawn, and the run says so; a given one is kept. */

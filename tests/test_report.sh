@@ -9,17 +9,21 @@
 # --steady-state, trees raw and npz with framing errors, a read error, a
 # hang; a tree written once, and one that fills its filesystem; stdout to
 # a pipe and to /dev/full; --trim-only; a fleet of files and of trees
-# under mpirun when built with MPI), then tests/report_keys.py checks
+# under mpirun when built with MPI; objects on s3rver and Azurite: a tree
+# written once, one object verified, two endpoints with a log and a plot,
+# bad objects, a framing error, --time with --steady-state, a server
+# killed and one stopped), then tests/report_keys.py checks
 # every report's keys against the document, both ways. I/O errors and
 # hangs come from tests/eiofs (FUSE): a range that fails, or whose I/O
 # waits until a gate file holds data.
 #
-# usage: test_report.sh DGEN_URING EIOFS DOC built|not-built
+# usage: test_report.sh DGEN_URING EIOFS DOC built|not-built [NPM_CACHE]
 set -u
 TOOL=$1
 EIOFS=$2
 DOC=$3
 MPI=${4:-not-built}
+NPM=${5:-}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (FUSE mounts, a small tmpfs)"; exit 77; }
 [ -c /dev/fuse ] || modprobe fuse 2>/dev/null
 [ -c /dev/fuse ] || { echo "SKIP: no /dev/fuse"; exit 77; }
@@ -29,7 +33,9 @@ R=$D/reports
 M=$D/mnt
 mkdir -p "$R" "$M" "$D/small"
 EP=
+SERVERS=
 cleanup() {
+	for s in $SERVERS; do obj_kill "$s"; done
 	[ -n "$EP" ] && { umount "$M" 2>/dev/null || umount -l "$M"; wait "$EP" 2>/dev/null; }
 	umount "$D/small" 2>/dev/null
 	rm -rf "$D"
@@ -84,6 +90,72 @@ hang() {
 	umount_eiofs
 }
 
+# objects_bg NAME WANT SERVER SIGNAL ARGS...: a run over objects in the
+# background; SIGNAL hits its server once it has begun; it must end with
+# WANT within --io-timeout (a wide bound).
+objects_bg() {
+	local name=$1 want=$2 srv=$3 sig=$4 pid rc t0
+	shift 4
+	"$TOOL" "$@" --json >"$R/objects.$name.json" 2>"$D/err" &
+	pid=$!
+	sleep 1.5
+	kill -"$sig" "$srv"
+	t0=$(date +%s)
+	wait $pid
+	rc=$?
+	[ "$rc" = "$want" ] || fail "objects $name: exit $rc, not $want: $(cat "$D/err")"
+	[ $(($(date +%s) - t0)) -lt 30 ] || fail "objects $name: not ended within the bound"
+}
+
+# Every kind of run over objects the report has keys for.
+objects_reports() {
+	local s3 s3b az conn E
+	obj_s3rver "$D/s3" rep || return 1
+	s3=$OBJ_PID
+	SERVERS="$SERVERS $s3"
+	E="--endpoint http://127.0.0.1:$OBJ_PORT"
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \
+	       AWS_DEFAULT_REGION=us-east-1 HOME="$D"
+	run objects tree 0 --dir s3://rep/t --files 3 --fanout 2 --file-size 16K $S $E
+	run objects one 0 --dev s3://rep/one --size 6M --part-size 5M $S $E --verify
+	run objects endpoints 0 --dir s3://rep/two --files 4 --file-size 64K $S $E \
+		--endpoint "http://localhost:$OBJ_PORT" --log "$D/olog" --plot "$D/o.svg" --verify
+	run objects steady 0 --dir s3://rep/st --files 32 --file-size 64K $S $E \
+		--time 1.5 --steady-state --log-interval 0.1 --rate 4M
+	# Bad objects: one replaced by another stream's bytes, one missing;
+	# an npz object whose header lost a byte.
+	"$TOOL" --stdout --size 16K --seed 42 --stream 7 >"$D/other" 2>/dev/null
+	/usr/bin/aws --endpoint-url "http://127.0.0.1:$OBJ_PORT" s3 cp --only-show-errors \
+		"$D/other" s3://rep/t/d000/f000001 || fail "aws s3 cp"
+	run objects bad 1 --dir s3://rep/t --files 4 --fanout 2 --file-size 16K $S $E --verify-only
+	run objects npz 0 --dir s3://rep/z --files 2 --file-size 10000 --format npz $S $E
+	/usr/bin/aws --endpoint-url "http://127.0.0.1:$OBJ_PORT" s3 cp --only-show-errors \
+		s3://rep/z/d000/f000001.npz "$D/z.npz" || fail "aws s3 cp"
+	printf '\377' | dd of="$D/z.npz" bs=1 seek=20 conv=notrunc status=none
+	/usr/bin/aws --endpoint-url "http://127.0.0.1:$OBJ_PORT" s3 cp --only-show-errors \
+		"$D/z.npz" s3://rep/z/d000/f000001.npz || fail "aws s3 cp"
+	run objects framing 1 --dir s3://rep/z --files 2 --file-size 10000 --format npz $S $E --verify-only
+	# A server killed, one stopped: an error, a hang.
+	obj_s3rver "$D/s3b" rep || return 1
+	s3b=$OBJ_PID
+	SERVERS="$SERVERS $s3b"
+	objects_bg error 3 "$s3b" KILL --dir s3://rep/e --files 400 --file-size 64K $S \
+		--endpoint "http://127.0.0.1:$OBJ_PORT" --rate 1M --io-timeout 5
+	obj_s3rver "$D/s3c" rep || return 1
+	SERVERS="$SERVERS $OBJ_PID"
+	objects_bg hung 3 "$OBJ_PID" STOP --dir s3://rep/h --files 400 --file-size 64K $S \
+		--endpoint "http://127.0.0.1:$OBJ_PORT" --rate 1M --io-timeout 1
+	obj_kill "$OBJ_PID"
+	# Azure: a container made with the SDK, a tree verified.
+	obj_azurite "$D/az" || return 1
+	az=$OBJ_PID
+	SERVERS="$SERVERS $az"
+	conn="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$OBJ_PORT/devstoreaccount1;"
+	/usr/bin/python3 -c "from azure.storage.blob import BlobServiceClient as B; B.from_connection_string('$conn').create_container('rep')" ||
+		fail "the Azure SDK could not make the container"
+	AZURE_STORAGE_CONNECTION_STRING=$conn run objects azure 0 --dir az://rep/t --files 3 --file-size 16K $S --verify
+}
+
 S="--seed 42 --threads 1"
 # --- write ---
 run write plain 0 --dev "$D/w1" --dev null --size 2M $S --bs 256K
@@ -132,6 +204,17 @@ if [ "$MPI" = built ] && command -v mpirun >/dev/null; then
 else
 	SKIP="--skip fleet"
 	echo "fleet: not built with MPI, not checked"
+fi
+# --- objects ---
+# shellcheck source=tests/objstore_servers.sh
+. "$(dirname "$0")/objstore_servers.sh"
+if [ -n "$NPM" ] && obj_npm "$NPM"; then
+	objects_reports || fail "objects: a server did not start"
+elif [ $? = 2 ]; then
+	fail "objects: npm could not install the servers"
+else
+	SKIP="$SKIP --skip objects"
+	echo "objects: npm is absent (Debian: nodejs, npm), not checked"
 fi
 # shellcheck disable=SC2086
 python3 "$(dirname "$0")/report_keys.py" $SKIP "$DOC" "$R"/*.json || FAILS=$((FAILS + 1))

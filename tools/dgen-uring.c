@@ -98,6 +98,22 @@ static void usage(FILE *f)
 "                          the pipe ends the run with status 0\n"
 "      --no-splice         stdout: write(2), not vmsplice(2), to a pipe\n"
 "\n"
+"Object stores (S3, Azure Blob; doc/objects.md):\n"
+"      --dev s3://BUCKET/KEY --size SIZE   one object (az://CONTAINER/KEY:\n"
+"                          Azure); --dir s3://BUCKET/PREFIX --files N\n"
+"                          --file-size SIZE: a tree of objects, keys as the\n"
+"                          tree's paths (a format's with its suffix); AWS_*\n"
+"                          and ~/.aws, or AZURE_STORAGE_*; --threads and\n"
+"                          --qd: threads, requests per thread and endpoint\n"
+"      --endpoint URL      an endpoint; repeat it: objects spread over them,\n"
+"                          figures and a verdict for each (default: the\n"
+"                          configured one)\n"
+"      --part-size SIZE    objects above it go up in parts, whole MiB from 5M\n"
+"                          (default 16M); memory: threads x endpoints x qd x\n"
+"                          1 MiB\n"
+"      --retries N         tries after a 503, 500 or broken connection (5);\n"
+"                          --io-timeout bounds each request\n"
+"\n"
 "Fleets (started by an MPI launcher, mpirun or srun, in a build with MPI):\n"
 "                          each rank writes its --dev targets or --dir tree,\n"
 "                          %%r (rank), %%h (short host name) and %%%%\n"
@@ -134,8 +150,8 @@ static void usage(FILE *f)
 "      --status-interval SECONDS  a status line on stderr per interval\n"
 "      --max-report N      mismatches of the run listed in detail (default 20)\n"
 "\n"
-"Per target, of --dev targets (figures and a verdict per target in every\n"
-"report: ok, slow, cliff or hung):\n"
+"Per target, of --dev targets and of object stores' endpoints (figures and\n"
+"a verdict per target in every report: ok, slow, cliff or hung):\n"
 "      --log FILE          JSON lines, one per target per interval, flushed\n"
 "                          as each interval ends\n"
 "      --log-interval SECONDS  the interval (default 1; fractions allowed)\n"
@@ -363,6 +379,11 @@ static void status_opts(struct dgen_run_opts *o, struct tool *t, int json)
  */
 static void target_opts(struct dgen_run_opts *o)
 {
+	/* Objects: each endpoint is watched as a drive is. */
+	if (dgen_run_opts_objects(o)) {
+		o->flags |= DGEN_RUN_WATCH;
+		return;
+	}
 	if (!o->paths)
 		return;
 	o->flags |= DGEN_RUN_PLACE;
@@ -406,7 +427,8 @@ static int run_plain(struct dgen_run_opts *o, struct tool *t, int json)
 	}
 	/* On a terminal the seed shows at once: a run killed hard can still
 	 * be verified. Otherwise the report carries it. */
-	if ((o->flags & DGEN_RUN_SEED_DRAWN) && o->paths &&
+	if ((o->flags & DGEN_RUN_SEED_DRAWN) &&
+	    (o->paths || dgen_run_opts_objects(o)) &&
 	    !(o->flags & (DGEN_RUN_DRY | DGEN_RUN_TRIM_ONLY)) &&
 	    isatty(STDERR_FILENO))
 		fprintf(stderr, "dgen-uring: seed %llu (drawn at random)\n",

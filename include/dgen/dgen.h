@@ -21,6 +21,7 @@
 #include <dgen/monitor.h>
 #include <dgen/discard.h>
 #include <dgen/numa.h>
+#include <dgen/objstore.h>
 #include <dgen/nvme.h>
 #include <dgen/opts.h>
 #include <dgen/placement.h>

@@ -3,14 +3,18 @@
  * dgen/monitor.h - watch a run's targets while it goes: interval rows and
  * their log, per-target figures per phase, the I/O watchdog, steady state
  *
- * A monitor lives for a whole run (all its passes and phases); each writer
- * of the run is attached while it runs (dgen_monitor_begin ... _end) and
- * made with dgen_writer_opts.target_stats set. The caller's wait loop
- * calls dgen_monitor_poll often (every 10 ms is fine): once per interval
- * it samples the writer (dgen/sample.h), adds one row per target to the
- * series, writes and flushes them to the log, and feeds the steady-state
- * test; every poll past 100 ms it looks for an I/O older than the timeout.
- * Nothing here runs on the writer's threads.
+ * A monitor lives for a whole run (all its passes and phases); each
+ * source of figures of the run is attached while it runs
+ * (dgen_monitor_begin_source ... _end): a writer made with
+ * dgen_writer_opts.target_stats set (dgen_monitor_begin), or anything
+ * else that can say, per watched target, what it has done and what it has
+ * had in flight longest (an object store's job, whose targets are its
+ * endpoints). The caller's wait loop calls dgen_monitor_poll often (every
+ * 10 ms is fine): once per interval it samples the source (dgen/sample.h),
+ * adds one row per target to the series, writes and flushes them to the
+ * log, and feeds the steady-state test; every poll past 100 ms it looks
+ * for an I/O older than the timeout. Nothing here runs on the source's
+ * threads.
  */
 #ifndef DGEN_MONITOR_H
 #define DGEN_MONITOR_H
@@ -87,9 +91,38 @@ int dgen_monitor_new(struct dgen_monitor **out,
 void dgen_monitor_free(struct dgen_monitor *m);
 
 /*
- * dgen_monitor_begin - @w (started, with target_stats, its targets those
- * of the monitor in order) runs phase @ph of pass @pass; @sizes: the
- * bytes each target has to do in it.
+ * What a monitor asks of the source it watches, from the caller's thread
+ * while the source's own threads run. Target k is the monitor's target k.
+ */
+struct dgen_monitor_source {
+	/* Target @k's figures so far (all of this source's, never reset):
+	   0, or a negative errno (the sample then counts as nothing). */
+	int (*sample)(void *arg, unsigned int k,
+		      struct dgen_target_sample *out);
+	/* Each target's oldest I/O in flight (@out: one per target; since_ns
+	   0 for none): 0, or a negative errno (then none is watched). */
+	int (*outstanding)(void *arg, struct dgen_io_outstanding *out);
+	/* Give up on what is in flight, without waiting for it (after a
+	   hang); the caller of the monitor calls it, never the monitor. */
+	void (*abandon)(void *arg);
+	void *arg;
+};
+
+/*
+ * dgen_monitor_begin_source - @src (its targets those of the monitor, in
+ * order; copied) runs phase @ph of pass @pass; @sizes: the bytes each
+ * target has to do in it.
+ */
+void dgen_monitor_begin_source(struct dgen_monitor *m,
+			       const struct dgen_monitor_source *src,
+			       enum dgen_phase ph, uint64_t pass,
+			       const uint64_t *sizes);
+
+/*
+ * dgen_monitor_begin - dgen_monitor_begin_source for the writer @w
+ * (started, with target_stats, its targets those of the monitor in
+ * order): dgen_writer_sample, dgen_writer_outstanding; abandon is a stop
+ * (dgen_writer_abandon needs the result it fills).
  */
 void dgen_monitor_begin(struct dgen_monitor *m, struct dgen_writer *w,
 			enum dgen_phase ph, uint64_t pass,
@@ -99,7 +132,7 @@ void dgen_monitor_begin(struct dgen_monitor *m, struct dgen_writer *w,
 unsigned int dgen_monitor_poll(struct dgen_monitor *m);
 
 /*
- * dgen_monitor_end - the attached writer has finished (waited for, or
+ * dgen_monitor_end - the attached source has finished (waited for, or
  * abandoned): take its final figures as the phase's. @error_target: the
  * target whose I/O failed, or -1.
  */

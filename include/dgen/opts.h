@@ -105,6 +105,11 @@ struct dgen_opt {
 #define DGEN_GIVEN_WATCH	(1u << 4)	/* any of --log, --log-interval,
 						   --io-timeout, --fail-on,
 						   --steady-state, --plot */
+#define DGEN_GIVEN_OBJECTS	(1u << 5)	/* any of --endpoint, --part-size,
+						   --retries */
+#define DGEN_GIVEN_RING		(1u << 6)	/* any of --bs, --pattern, --sqpoll,
+						   --iopoll: io_uring's, not an
+						   object store's */
 
 /* dgen_opt_at - option @i of the table; NULL past the last. */
 const struct dgen_opt *dgen_opt_at(unsigned int i);
@@ -127,12 +132,20 @@ int dgen_run_opts_set(struct dgen_run_opts *o, const char *name,
  * one kind of target (paths, a tree, a descriptor) with what goes with
  * it, --verify and --verify-only apart, --verify-only with --seed and one
  * pass, --trim not with what is to be read, the per-target options on
- * paths, no target given twice, the stream parameters. Nothing is
+ * paths, no target given twice, the stream parameters, the object
+ * store's options with objects and the device options not. Nothing is
  * touched. Returns 0, or -EINVAL with a sentence in @msg that names the
  * options.
  */
 int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 			size_t msglen);
+
+/*
+ * dgen_run_opts_objects - 1 when @o's targets are objects: its tree's
+ * directory, or one of its target paths, is an object store's URL
+ * (s3://, az://; dgen/objstore.h). Else 0.
+ */
+int dgen_run_opts_objects(const struct dgen_run_opts *o);
 
 /*
  * dgen_run_opts_seed - when no seed was given (DGEN_GIVEN_SEED), draw one

@@ -4,8 +4,9 @@
  *
  * A run is what dgen-uring does with any command line, as a library call:
  * a sequence of passes over a set of targets (block devices, files, null),
- * over a tree of files (raw, or a dataset format), or one stream to a
- * file descriptor (stdout). Pass p writes every target or file with the
+ * over a tree of files (raw, or a dataset format), over objects in an S3
+ * bucket or an Azure Blob container (one object, or a tree of them;
+ * dgen/objstore.h), or one stream to a file descriptor (stdout). Pass p writes every target or file with the
  * streams of seed dgen_pass_seed(seed, p), and, verifying, reads
  * everything back and judges it against them, with pass p - 1's streams
  * to tell stale blocks. Around the passes, as the flags ask: a plan of
@@ -31,6 +32,7 @@
 #include <dgen/fdout.h>
 #include <dgen/mismatch.h>
 #include <dgen/monitor.h>
+#include <dgen/objstore.h>
 #include <dgen/stream.h>
 #include <dgen/target.h>
 #include <dgen/tree.h>
@@ -46,7 +48,8 @@ enum dgen_run_mode {
 	DGEN_RUN_VERIFY_ONLY,		/* read back one pass written earlier */
 };
 
-/* A tree of files (dgen/tree.h) as a run's targets. */
+/* A tree of files (dgen/tree.h) as a run's targets; a tree of objects
+ * when dir is an object store's URL (struct dgen_run_objects). */
 struct dgen_run_tree {
 	const char *dir;
 	uint64_t files;
@@ -107,6 +110,31 @@ struct dgen_run_watch {
 	int steady;			/* stop once throughput is steady */
 	struct dgen_steady_opts steady_opts;
 	unsigned int fail_on;		/* DGEN_FAIL_*: the exit status says so */
+};
+
+/*
+ * Objects as a run's targets (dgen/objstore.h). A run whose one target
+ * path is an object store's URL, s3://BUCKET/KEY or az://CONTAINER/KEY,
+ * writes that object (size bytes, offset 0); a run whose tree directory is
+ * one, s3://BUCKET/PREFIX, writes a tree of objects whose keys are the
+ * tree's paths under PREFIX (a dataset format's with its suffix). The
+ * engine is libcurl's (dgen_objstore_job): writer.threads threads, each
+ * with writer.queue_depth requests in flight per endpoint (0: the
+ * defaults, CPUs and DGEN_OBJSTORE_DEPTH_DEFAULT), watch.io_timeout_s
+ * bounding each request (0: a day), rate the run's cap. Existing keys are
+ * refused unless DGEN_RUN_FORCE (which replaces them; nothing is ever
+ * deleted); verify-only reads whatever is there: a missing object is a
+ * bad object. DGEN_RUN_WATCH watches the endpoints as a run over paths
+ * watches its targets.
+ */
+struct dgen_run_objects {
+	const char *endpoints[DGEN_OBJSTORE_ENDPOINTS_MAX]; /* URLs; objects
+					   spread over them (none: the
+					   configured one) */
+	unsigned int nendpoints;
+	uint64_t part_size;		/* 0: DGEN_OBJSTORE_PART_SIZE_DEFAULT */
+	unsigned int retries;		/* tries after a retryable failure */
+	unsigned int flags;		/* DGEN_OBJSTORE_SIGNED_PAYLOAD */
 };
 
 /*
@@ -208,10 +236,13 @@ struct dgen_run_opts {
 	/* DGEN_GIVEN_*: the options dgen_run_opts_set was given (dgen/opts.h),
 	   for the rules that depend on what was asked, not its value. */
 	unsigned int given;
+	/* Objects: the store's endpoints, parts and retries. */
+	struct dgen_run_objects objects;
 };
 
 /* dgen_run_opts_init - one pass of writing, 20 mismatches kept, no cap;
- * the watch's defaults (1 s, DGEN_IO_TIMEOUT_DEFAULT, no log). */
+ * the watch's defaults (1 s, DGEN_IO_TIMEOUT_DEFAULT, no log); objects:
+ * the configured endpoint, DGEN_OBJSTORE_RETRIES_DEFAULT. */
 void dgen_run_opts_init(struct dgen_run_opts *o);
 
 /* What one phase (writing or reading back) of a pass did. */
@@ -222,9 +253,13 @@ struct dgen_run_phase {
 	uint64_t bad_sectors;
 	uint64_t framing;		/* formatted files: framing errors */
 	uint64_t files;			/* trees: files done in full */
-	uint64_t ops;			/* engine: I/Os completed in full */
+	uint64_t ops;			/* engine: I/Os completed in full;
+					   objects: data requests */
 	uint64_t short_writes;		/* engine: completions that did less */
-	uint64_t retries;		/* engine: resubmissions (-EAGAIN) */
+	uint64_t retries;		/* engine: resubmissions (-EAGAIN);
+					   objects: retried requests */
+	uint64_t bad_objects;		/* objects: missing, short, long or
+					   with bad blocks or framing */
 	double seconds;
 	unsigned int reported;		/* entries of the pass's list */
 	unsigned int ring_features;	/* DGEN_RING_* the writer used */
@@ -300,14 +335,17 @@ struct dgen_run;
  * (DGEN_RUN_WATCH), check that each target can discard (DGEN_RUN_TRIM);
  * or prepare the tree (make its directories, refuse existing files unless
  * DGEN_RUN_FORCE; verify-only: every file must be there, a raw one at its
- * size); or, for DGEN_RUN_FD, the stream. Verifying, the I/O size must be
+ * size); or, for objects, read the store's configuration, check the
+ * bucket answers and (writing) that no key exists unless DGEN_RUN_FORCE;
+ * or, for DGEN_RUN_FD, the stream. Verifying, the I/O size must be
  * a multiple of the dedup unit (raw targets). @o is copied; its paths,
  * tree directory, plan, log and plot names and progress argument must
  * outlive the run.
  *
  * Returns 0 and sets *@out, or a negative errno with a sentence in @msg:
  * -EINVAL, -EEXIST, -ENOENT, -ENOSPC, -EOPNOTSUPP, or what
- * dgen_target_open, dgen_plan_new_paths or dgen_tree_prepare returned.
+ * dgen_target_open, dgen_plan_new_paths, dgen_tree_prepare,
+ * dgen_objstore_new or dgen_objstore_prepare returned.
  */
 int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
 		 char *msg, size_t msglen);
@@ -350,8 +388,9 @@ int dgen_run_monitor_set(struct dgen_run *r, struct dgen_monitor *m);
 void dgen_run_stop(struct dgen_run *r);
 
 /*
- * dgen_run_target_name - the path of target or file @k into @buf;
- * returns @buf (a "(file N)" placeholder for a path too long).
+ * dgen_run_target_name - the path of target or file @k into @buf (an
+ * object's URL, s3://BUCKET/KEY); returns @buf (a "(file N)" placeholder
+ * for a path too long).
  */
 const char *dgen_run_target_name(const struct dgen_run *r, uint64_t k,
 				 char *buf, size_t len);
