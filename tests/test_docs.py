@@ -55,6 +55,7 @@
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -284,11 +285,18 @@ def run_file(path, cmds, loops, scratch):
     with open(os.path.join(res, 'script.sh'), 'w') as f:
         f.write('\n'.join(script) + '\n')
     t0 = time.monotonic()
+    # Its own process group, so a hung command and its children can all be
+    # killed (and the loop devices let go) when time is up.
+    proc = subprocess.Popen(['bash', os.path.join(res, 'script.sh')], stdin=subprocess.DEVNULL,
+                            start_new_session=True)
     try:
-        subprocess.run(['bash', os.path.join(res, 'script.sh')], stdin=subprocess.DEVNULL,
-                       timeout=FILE_TIMEOUT, start_new_session=True)
+        proc.wait(timeout=FILE_TIMEOUT)
     except subprocess.TimeoutExpired:
         fail(f'{path}: its commands did not finish in {FILE_TIMEOUT} s')
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     print(f'{path}: {len(ran)} commands in {time.monotonic() - t0:.1f} s')
     for n, line, cmd, real, status, shown in ran:
         try:
@@ -328,6 +336,8 @@ def readme_setup(blocks):
 
 
 def main():
+    # meson's timeout sends SIGTERM: unwind, so the loop devices go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if os.geteuid() != 0:
         print('SKIP: not root (the commands write loop devices)')
         return 77
