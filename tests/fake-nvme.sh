@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # fake-nvme.sh - a pretend NVMe drive on a chosen NUMA node, for
-# `dgen-uring --dry-run` on a pretend machine (the README's example)
+# `dgen-uring --dry-run` on a pretend machine (doc/placement.md's example)
 #
 #   tests/fake-nvme.sh DIR NAME MAJ:MIN NODE
 #

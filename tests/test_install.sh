@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # test_install.sh - install the project to a temporary prefix and use it the
-# way someone outside the tree would: build the README's example
+# way someone outside the tree would: build doc/library.md's example
 # (examples/dgen-example.c) with `pkg-config --cflags --libs dgen`, run it,
 # link it against the static library too, and check that the programs, the
 # headers and the man pages are where they belong.
@@ -75,13 +75,13 @@ check_output() {
 	grep -q 'compared: 0 blocks differ$' <<<"$out" || fail "compare failed in: $out"
 }
 
-# The README shows the example verbatim, below a marker line.
+# doc/library.md shows the example verbatim, below a marker line.
 awk '/^<!-- examples\/dgen-example.c/ { f = 1; getline; next }
-     f && /^```$/ { exit } f' "$src/README.md" >"$tmp/readme-example.c"
-cmp -s "$tmp/readme-example.c" "$src/examples/dgen-example.c" ||
-	fail "README.md does not show examples/dgen-example.c verbatim: $(diff "$tmp/readme-example.c" "$src/examples/dgen-example.c" | head -5)"
+     f && /^```$/ { exit } f' "$src/doc/library.md" >"$tmp/doc-example.c"
+cmp -s "$tmp/doc-example.c" "$src/examples/dgen-example.c" ||
+	fail "doc/library.md does not show examples/dgen-example.c verbatim: $(diff "$tmp/doc-example.c" "$src/examples/dgen-example.c" | head -5)"
 
-# The README's command, word for word apart from the names.
+# doc/library.md's command, word for word apart from the names.
 cd "$tmp"
 cp "$src/examples/dgen-example.c" example.c
 # shellcheck disable=SC2046
