@@ -25,4 +25,12 @@ struct dgen_target {
  */
 int dgen_target_prepare(struct dgen_target *t);
 
+/*
+ * dgen_target_refuse_signed - unless @flags force or only read, refuse
+ * the open @fd of @path when libblkid finds a signature on it: -EEXIST
+ * with every signature and its offset in @msg, as wipefs lists them.
+ */
+int dgen_target_refuse_signed(int fd, const char *path, unsigned int flags,
+			      char *msg, size_t msglen);
+
 #endif /* DGEN_TARGET_IMPL_H */
