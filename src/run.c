@@ -37,6 +37,7 @@
 
 #include "clock.h"
 #include "run_impl.h"
+#include "target_ident.h"
 
 void dgen_run_opts_init(struct dgen_run_opts *o)
 {
@@ -101,6 +102,11 @@ static int open_targets(struct dgen_run *r, char *msg, size_t msglen)
 			     o->flags & DGEN_RUN_FORCE ? DGEN_TARGET_FORCE : 0;
 	int err;
 
+	/* Before any is opened: O_EXCL would call a second name "in use". */
+	err = dgen_target_ident_check((const char *const *)o->paths,
+				      r->ntargets, msg, msglen);
+	if (err)
+		return err;
 	for (unsigned int k = 0; k < r->ntargets; k++) {
 		struct dgen_target_info i;
 		struct stat st;

