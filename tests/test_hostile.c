@@ -118,3 +118,25 @@ Test(hostile, dash_is_stdout_alone)
 	cr_expect_neq(access(dash, F_OK), 0, "a file named - was made");
 	cr_assert_eq(chdir(cwd), 0);
 }
+
+/* A target that failed (ENOSPC on a full tmpfs) is `error`, not `ok`. */
+Test(hostile, failed_target_verdict_is_error)
+{
+	char dir[] = "/tmp/dgen-full-XXXXXX", path[64];
+
+	cr_assert(mkdtemp(dir));
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=1M")) {
+		rmdir(dir);
+		cr_skip_test("cannot mount a tmpfs here (needs root)");
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	tool(&r, "--dev %s --size 4M --seed 6 --json", path);
+	unlink(path);
+	if (umount(dir))
+		umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	cr_expect_eq(r.code, 3, "%s", r.err);
+	cr_expect(strstr(r.err, "No space left"), "%s", r.err);
+	cr_expect(strstr(r.out, "\"verdict\": \"error\""), "%s", r.out);
+	cr_expect_null(strstr(r.out, "\"verdict\": \"ok\""), "%s", r.out);
+}
