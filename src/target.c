@@ -97,6 +97,12 @@ static int open_file(struct dgen_target *t, unsigned int flags, char *msg,
 		t->fd = open(t->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	else
 		t->fd = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (t->fd < 0 && errno == ENOENT && (flags & DGEN_TARGET_NOCREATE) &&
+	    !(flags & DGEN_TARGET_READ)) {
+		/* Would be made empty, with the sector as its alignment. */
+		t->info.dio_offset_align = t->info.dio_mem_align = DGEN_SECTOR_SIZE;
+		return 0;
+	}
 	if (t->fd < 0 && errno == ENOENT && !(flags & DGEN_TARGET_READ)) {
 		t->fd = open(t->path, O_RDWR | O_DIRECT | O_CREAT | O_EXCL |
 			     O_CLOEXEC, 0644);

@@ -7,6 +7,12 @@
 
 #include <dgen/target.h>
 
+/*
+ * Open as the real open would, but make no file: a missing one passes as
+ * empty (a dry run's checks, run.c). Not public: only the run dries.
+ */
+#define DGEN_TARGET_NOCREATE	(1u << 31)
+
 struct dgen_target {
 	struct dgen_target_info info;
 	char *path;

@@ -140,3 +140,55 @@ Test(hostile, failed_target_verdict_is_error)
 	cr_expect(strstr(r.out, "\"verdict\": \"error\""), "%s", r.out);
 	cr_expect_null(strstr(r.out, "\"verdict\": \"ok\""), "%s", r.out);
 }
+
+/*
+ * --dry-run refuses what the real run would, with its exit status: a
+ * signed file and loop device, a mounted device, a missing device; and
+ * with --force or on a plain file, plans (exit 0), making no file.
+ */
+Test(hostile, dry_run_refuses_as_the_run_does)
+{
+	const char *img = scratch_path("dry-ext4"), *fresh = scratch_path("dry-new");
+	char dir[] = "/tmp/dgen-drymnt-XXXXXX", cmd[512], *dev;
+	uint64_t h;
+
+	cr_assert_eq(file_make(img, 16 * MiB, 0), 0);
+	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F %s >/dev/null 2>&1", img);
+	if (system(cmd)) {
+		unlink(img);
+		cr_skip_test("no mkfs.ext4");
+	}
+	h = path_hash(img);
+	tool(&r, "--dev %s --size 1M --dry-run", img);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "ext4 at offset 0x438"), "%s", r.err);
+	tool(&r, "--dev %s --size 1M --dry-run --force", img);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "dry run"), "%s", r.out);
+	tool(&r, "--dev %s --size 1M --dry-run", "/dev/dgen-no-such-disk");
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "no such device"), "%s", r.err);
+	tool(&r, "--dev %s --size 1M --dry-run", fresh);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_neq(access(fresh, F_OK), 0, "--dry-run made a file");
+	dev = loop_attach(img, 0);
+	if (dev) {
+		snprintf(cmd, sizeof(cmd), "%s", dev);
+		tool(&r, "--dev %s --size 1M --dry-run", cmd);
+		cr_expect_eq(r.code, 2, "%s", r.err);
+		cr_expect(strstr(r.err, "ext4"), "%s", r.err);
+		cr_assert(mkdtemp(dir));
+		if (!mount(cmd, dir, "ext4", 0, NULL)) {
+			tool(&r, "--dev %s --size 1M --dry-run --force", cmd);
+			cr_expect_eq(r.code, 2, "%s", r.err);
+			cr_expect(strstr(r.err, "in use"), "%s", r.err);
+			if (umount(dir))
+				umount2(dir, MNT_DETACH);
+			h = path_hash(img);	/* the mount wrote its times */
+		}
+		rmdir(dir);
+		loop_detach(cmd);
+	}
+	cr_expect_eq(path_hash(img), h, "a dry run wrote");
+	unlink(img);
+}
