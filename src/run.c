@@ -122,6 +122,8 @@ static int open_targets(struct dgen_run *r, char *msg, size_t msglen)
 		}
 		err = dgen_target_open(&r->targets[k], o->paths[k], o->offset,
 				       o->size, flags, msg, msglen);
+		if (!err && (o->writer.ring_flags & DGEN_RING_IOPOLL))
+			err = dgen_target_poll_check(r->targets[k], msg, msglen);
 		if (err)
 			return err;
 		dgen_target_info_get(r->targets[k], &i);

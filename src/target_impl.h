@@ -39,4 +39,13 @@ int dgen_target_prepare(struct dgen_target *t);
 int dgen_target_refuse_signed(int fd, const char *path, unsigned int flags,
 			      char *msg, size_t msglen);
 
+/*
+ * dgen_target_poll_check - refuse the open target @t for polled I/O
+ * (--iopoll) where it cannot take it: a block device without poll queues,
+ * a file on tmpfs, FUSE and the like. 0 where it can or cannot be told;
+ * -EOPNOTSUPP with a sentence in @msg (target_poll.c).
+ */
+int dgen_target_poll_check(const struct dgen_target *t, char *msg,
+			   size_t msglen);
+
 #endif /* DGEN_TARGET_IMPL_H */

@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "writer_helpers.h"
 #include "toolrun.h"
@@ -191,4 +192,45 @@ Test(hostile, dry_run_refuses_as_the_run_does)
 	}
 	cr_expect_eq(path_hash(img), h, "a dry run wrote");
 	unlink(img);
+}
+
+/*
+ * --iopoll where polled I/O cannot be done (a loop device has no poll
+ * queues; tmpfs cannot poll) is refused with 2 before anything runs,
+ * where it failed every write with EOPNOTSUPP and exit 3.
+ */
+Test(hostile, iopoll_without_poll_queues_refused)
+{
+	const char *backing = scratch_path("poll");
+	char *dev, d[512], q[128];
+	struct stat st;
+	uint64_t h;
+
+	cr_assert_eq(file_make(backing, 4 * MiB, 0x3c), 0);
+	h = path_hash(backing);
+	if (!strncmp(scratch_dir(), "/dev/shm", 8)) {
+		tool(&r, "--dev %s --size 1M --seed 7 --iopoll", backing);
+		cr_expect_eq(r.code, 2, "%s", r.err);
+		cr_expect(strstr(r.err, "tmpfs") && strstr(r.err, "cannot poll"),
+			  "%s", r.err);
+		cr_expect_eq(path_hash(backing), h);
+	}
+	dev = loop_attach(backing, 0);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	snprintf(d, sizeof(d), "%s", dev);
+	cr_assert_eq(stat(d, &st), 0);
+	snprintf(q, sizeof(q), "/sys/dev/block/%u:%u/queue/io_poll",
+		 major(st.st_rdev), minor(st.st_rdev));
+	tool(&r, "--dev %s --size 1M --seed 7 --iopoll", d);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "no poll queues") && strstr(r.err, q),
+		  "%s", r.err);
+	tool(&r, "--dev %s --size 1M --seed 7 --iopoll --dry-run", d);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect_eq(path_hash(backing), h, "refused, yet written");
+	loop_detach(d);
+	unlink(backing);
 }
