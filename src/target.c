@@ -44,12 +44,7 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 			return dgen_refuse(r, msg, msglen,
 					   "%s is in use (mounted, or held by a filesystem, LVM, md, a device mapper or another program): refusing to write to it",
 					   t->path);
-		if (r == -EROFS || r == -EACCES || r == -EPERM)
-			return dgen_refuse(-EROFS, msg, msglen,
-					   "%s is read-only (%s): cannot write to it",
-					   t->path, strerror(-r));
-		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
-				   strerror(-r));
+		return dgen_target_open_refusal(t, r, flags, msg, msglen);
 	}
 	if (!(flags & DGEN_TARGET_READ) && ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
 		return dgen_refuse(-EROFS, msg, msglen,
@@ -118,13 +113,7 @@ static int open_file(struct dgen_target *t, unsigned int flags, char *msg,
 			return dgen_refuse(r, msg, msglen,
 					   "%s: its filesystem does not support O_DIRECT",
 					   t->path);
-		if (r == -EROFS || r == -EACCES || r == -EPERM ||
-		    r == -ETXTBSY)
-			return dgen_refuse(-EROFS, msg, msglen,
-					   "%s is read-only (%s): cannot write to it",
-					   t->path, strerror(-r));
-		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
-				   strerror(-r));
+		return dgen_target_open_refusal(t, r, flags, msg, msglen);
 	}
 	/* A file can hold an image (of a filesystem, a disk) as a device
 	 * does: one that was there is probed as a device is. */

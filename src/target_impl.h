@@ -48,4 +48,13 @@ int dgen_target_refuse_signed(int fd, const char *path, unsigned int flags,
 int dgen_target_poll_check(const struct dgen_target *t, char *msg,
 			   size_t msglen);
 
+/*
+ * dgen_target_open_refusal - the sentence for open(2)'s error @err (a
+ * negative errno) on @t opened with @flags: read-only, permission denied
+ * with its cause (mode bits and uid, chattr +i or +a, a security
+ * module), a running program's file, or the bare error. Returns @err.
+ */
+int dgen_target_open_refusal(const struct dgen_target *t, int err,
+			     unsigned int flags, char *msg, size_t msglen);
+
 #endif /* DGEN_TARGET_IMPL_H */

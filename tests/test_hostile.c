@@ -234,3 +234,57 @@ Test(hostile, iopoll_without_poll_queues_refused)
 	loop_detach(d);
 	unlink(backing);
 }
+
+/* @args as uid/gid 65534 (nobody), through setpriv; the exit code. */
+static int tool_as_nobody(const char *args)
+{
+	char cmd[2048], *err = scratch_path("nobody-err");
+
+	snprintf(cmd, sizeof(cmd),
+		 "setpriv --reuid 65534 --regid 65534 --clear-groups %s %s >/dev/null 2>%s",
+		 DGEN_URING_PATH, args, err);
+	r.code = code_of(system(cmd));
+	slurp(err, r.err, sizeof(r.err));
+	return r.code;
+}
+
+/*
+ * Permission is not read-only: a file this user may not write says
+ * "permission denied" with the mode and uid, an immutable one says so
+ * (EPERM even to root), a read-only filesystem says read-only, and a
+ * --verify-only that may not read says read, not write.
+ */
+Test(hostile, permission_is_not_read_only)
+{
+	const char *path = scratch_path("perm");
+	char args[512], cmd[512];
+
+	cr_assert_eq(file_make(path, 4 * MiB, 0x3c), 0);
+	cr_assert_eq(chmod(path, 0644), 0);
+	if (geteuid() != 0 || system("command -v setpriv >/dev/null")) {
+		unlink(path);
+		cr_skip_test("needs root and setpriv to run as another user");
+	}
+	snprintf(args, sizeof(args), "--dev %s --size 1M --seed 8", path);
+	tool_as_nobody(args);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "permission denied") && strstr(r.err, "uid 65534") &&
+		  strstr(r.err, "mode 0644") && !strstr(r.err, "read-only"),
+		  "%s", r.err);
+	cr_assert_eq(chmod(path, 0600), 0);
+	snprintf(args, sizeof(args), "--dev %s --size 1M --seed 8 --verify-only", path);
+	tool_as_nobody(args);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "permission denied") && strstr(r.err, "may not read") &&
+		  !strstr(r.err, "write"), "%s", r.err);
+	snprintf(cmd, sizeof(cmd), "chattr +i %s 2>/dev/null", path);
+	if (!system(cmd)) {
+		tool(&r, "--dev %s --size 1M --seed 8", path);
+		cr_expect_eq(r.code, 2, "%s", r.err);
+		cr_expect(strstr(r.err, "permission denied") && strstr(r.err, "immutable") &&
+			  !strstr(r.err, "read-only"), "%s", r.err);
+		snprintf(cmd, sizeof(cmd), "chattr -i %s", path);
+		cr_assert_eq(system(cmd), 0);
+	}
+	unlink(path);
+}

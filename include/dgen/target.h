@@ -65,6 +65,7 @@ struct dgen_target_info {
  *
  * Returns 0 and sets *@out, or a negative errno with a sentence for a user
  * in @msg (at most @msglen bytes): -EBUSY (in use), -EROFS (read-only),
+ * -EACCES or -EPERM (permission denied, its cause named), -ETXTBSY,
  * -EEXIST (signature found), -ENOSPC (smaller than offset + size),
  * -EINVAL (unaligned, zero size, unsupported file type or no O_DIRECT),
  * -ENODEV (a missing name, or a regular file, in devtmpfs such as /dev:
