@@ -288,3 +288,36 @@ Test(hostile, permission_is_not_read_only)
 	}
 	unlink(path);
 }
+
+/*
+ * A verify whose every block is foreign (another seed, another compress
+ * ratio) hints that the parameters differ and prints those it used; a
+ * verify with a few foreign blocks among good ones does not.
+ */
+Test(hostile, all_foreign_verify_hints_at_parameters)
+{
+	const char *path = scratch_path("foreign");
+	int fd;
+
+	tool(&r, "--dev %s --size 4M --seed 9", path);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	tool(&r, "--dev %s --size 4M --seed 10 --verify-only --json", path);
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "probably differ") && strstr(r.err, "--seed 10") &&
+		  strstr(r.err, "--dedup 1") && strstr(r.err, "--compress 1") &&
+		  strstr(r.err, "--dedup-unit 4096") && strstr(r.err, "--bs ") &&
+		  strstr(r.err, "stream format"), "%s", r.err);
+	tool(&r, "--dev %s --size 4M --seed 9 --compress 3 --verify-only", path);
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "probably differ") && strstr(r.err, "--compress 3"),
+		  "%s", r.err);
+	/* The right parameters, with 64 KiB overwritten: a few bad blocks. */
+	fd = open(path, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pwrite(fd, path, 16, 65536), 16);
+	close(fd);
+	tool(&r, "--dev %s --size 4M --seed 9 --verify-only", path);
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect_null(strstr(r.err, "probably differ"), "%s", r.err);
+	unlink(path);
+}
