@@ -11,6 +11,9 @@
  * `wipefs --no-act` does), so that a second copy of one kind (GPT's
  * backup header) and whatever lies under it are listed too.
  *
+ * A read error stops libblkid: a run goes ahead where the first 68 KiB
+ * can be read, so that a drive's bad sector is the run's I/O error.
+ *
  * libblkid reads through the page cache at any offset and length, which
  * an O_DIRECT descriptor refuses: it gets a descriptor of its own of the
  * same open file (/proc/self/fd), so a device held O_EXCL is not opened
@@ -26,6 +29,10 @@
 #include <unistd.h>
 
 #include <dgen/target.h>
+
+/* The first bytes, as far as btrfs's superblock (64 KiB in): all but a
+ * few signatures (GPT's backup, md 0.90, ZFS labels) are in them. */
+#define PROBE_HEAD	(68u << 10)
 
 /* Append "TYPE at offset 0xOFF (USAGE)" to @out, comma-separated. */
 static void found_add(char *out, size_t outlen, size_t *at, int n,
@@ -61,6 +68,27 @@ static int found_one(blkid_probe pr, const char **type, const char **off,
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * libblkid stops at a read that fails, anywhere it looks (the end of a
+ * device, 1 MiB in). A drive under test may well have bad sectors: what
+ * a run would meet there is its I/O error to report (exit 3), not a
+ * refusal. Only a device whose first sectors, where nearly every
+ * signature lives, cannot be read is refused: nothing can be said of it.
+ */
+static int head_readable(int fd)
+{
+	char *buf = malloc(PROBE_HEAD);
+	ssize_t got;
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	got = pread(fd, buf, PROBE_HEAD, 0);
+	err = got < 0 ? -errno : 0;
+	free(buf);
+	return err;
 }
 
 static blkid_probe probe_new(int fd)
@@ -110,9 +138,9 @@ int dgen_target_probe(int fd, char *found, size_t foundlen)
 			break;
 	}
 	blkid_free_probe(pr);
-	close(rfd);
 	/* 1: no more signatures; -1: a read failed (errno, or EIO). */
 	if (r < 0 && !n)
-		return errno ? -errno : -EIO;
+		n = head_readable(rfd);
+	close(rfd);
 	return n;
 }

@@ -90,8 +90,9 @@ void dgen_target_info_get(const struct dgen_target *t,
  *
  * Writes "TYPE at offset 0xOFF (USAGE)" for each, comma-separated, to
  * @found (at most @foundlen bytes; NULL allowed). Returns the number of
- * signatures found (0: none), or a negative errno when the device cannot
- * be read.
+ * signatures found (0: none), or a negative errno when its first 68 KiB
+ * cannot be read (a read error further in ends the probe with what it
+ * found: a bad sector there is a run's I/O error, not a refusal).
  */
 int dgen_target_probe(int fd, char *found, size_t foundlen);
 
