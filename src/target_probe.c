@@ -91,23 +91,18 @@ static int head_readable(int fd)
 	return err;
 }
 
-static blkid_probe probe_new(int fd)
+/* The probe, as wipefs sets it up; 0, or -1 when @fd cannot be probed. */
+static int probe_setup(blkid_probe pr, int fd)
 {
-	blkid_probe pr = blkid_new_probe();
-
-	if (!pr)
-		return NULL;
-	if (blkid_probe_set_device(pr, fd, 0, 0)) {
-		blkid_free_probe(pr);
-		return NULL;
-	}
+	if (blkid_probe_set_device(pr, fd, 0, 0))
+		return -1;
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_MAGIC |
 		BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE | BLKID_SUBLKS_BADCSUM);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC |
 					 BLKID_PARTS_FORCE_GPT);
-	return pr;
+	return 0;
 }
 
 int dgen_target_probe(int fd, char *found, size_t foundlen)
@@ -124,12 +119,15 @@ int dgen_target_probe(int fd, char *found, size_t foundlen)
 	rfd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (rfd < 0)
 		return -errno;
-	pr = probe_new(rfd);
+	pr = blkid_new_probe();
 	if (!pr) {
 		close(rfd);
 		return -ENOMEM;
 	}
-	while ((r = blkid_do_probe(pr)) == 0) {
+	/* Not probed at all (libblkid refused the descriptor): as a read
+	 * error, refused only when the first sectors cannot be read. */
+	r = probe_setup(pr, rfd);
+	while (!r && (r = blkid_do_probe(pr)) == 0) {
 		if (!found_one(pr, &type, &off, &usage))
 			continue;
 		found_add(found, foundlen, &at, n++, type, off, usage);
