@@ -5,7 +5,8 @@
  * Paths are compared by what they name, not by how they are spelled
  * (opts_check.c already resolves links and dots): a file is its st_dev
  * and st_ino, which a hard link or a bind mount shares; a block device
- * is its st_rdev, and a loop device is also the file under it, read from
+ * is its st_rdev (a partition overlaps its disk: sysfs names the disk),
+ * and a loop device is also the file under it, read from
  * the driver (LOOP_GET_STATUS64's lo_device and lo_inode, which hold
  * even when that file was renamed) or, where the device cannot be
  * opened, from sysfs (/sys/dev/block/M:m/loop/backing_file). Two
@@ -35,7 +36,29 @@ struct ident {
 	ino_t ino;
 	int backed;			/* a block device with a backing file */
 	dev_t rdev;			/* a block device's */
+	dev_t disk;			/* a partition's whole disk; 0 */
 };
+
+/* The whole disk of partition @rdev (sysfs: its parent's dev), or 0. */
+static dev_t part_disk(dev_t rdev)
+{
+	char path[128], line[32];
+	unsigned int ma, mi;
+	FILE *f;
+
+	if (dgen_pathf(path, sizeof(path), "/sys/dev/block/%u:%u/partition",
+		       major(rdev), minor(rdev)) || access(path, F_OK) ||
+	    dgen_pathf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev",
+		       major(rdev), minor(rdev)))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "%u:%u", &ma, &mi) != 2)
+		ma = mi = 0;
+	fclose(f);
+	return ma || mi ? makedev(ma, mi) : 0;
+}
 
 /* The kernel's new_encode_dev(), as LOOP_GET_STATUS64 gives lo_device. */
 static dev_t loop_dev_decode(uint64_t d)
@@ -95,6 +118,7 @@ static void ident_get(const char *path, struct ident *id)
 	if (S_ISBLK(st.st_mode)) {
 		id->kind = 'b';
 		id->rdev = st.st_rdev;
+		id->disk = part_disk(st.st_rdev);
 		loop_backing(path, st.st_rdev, id);
 	} else if (S_ISREG(st.st_mode)) {
 		id->kind = 'f';
@@ -111,6 +135,10 @@ static const char *ident_same(const struct ident *a, const struct ident *b)
 
 	if (a->kind == 'b' && b->kind == 'b' && a->rdev == b->rdev)
 		return "one block device";
+	/* A disk and its partition overlap: two streams on the same bytes. */
+	if (a->kind == 'b' && b->kind == 'b' &&
+	    ((a->disk && a->disk == b->rdev) || (b->disk && b->disk == a->rdev)))
+		return "a disk and a partition of it";
 	if (!fa || !fb || a->dev != b->dev || a->ino != b->ino)
 		return NULL;
 	if (a->kind == 'f' && b->kind == 'f')

@@ -12,7 +12,8 @@
  * target under two names: one file (st_dev and st_ino: a hard link, a
  * bind mount), one block device (st_rdev: two nodes), or a loop device
  * and its backing file (or two loop devices over one file). Paths that do
- * not exist yet and the null target have no identity and pass.
+ * not exist yet and the null target have no identity and pass. A disk
+ * and a partition of it overlap, and are refused too.
  *
  * Returns 0, or -EINVAL with both names and why in @msg.
  */

@@ -321,3 +321,48 @@ Test(hostile, all_foreign_verify_hints_at_parameters)
 	cr_expect_null(strstr(r.err, "probably differ"), "%s", r.err);
 	unlink(path);
 }
+
+/* A disk and a partition of it overlap: refused, with both names. */
+Test(hostile, disk_and_its_partition_overlap)
+{
+	const char *backing = scratch_path("parts");
+	char cmd[600], d[512], p1[520];
+	struct stat st;
+	char *dev;
+
+	cr_assert_eq(file_make(backing, 16 * MiB, 0), 0);
+	snprintf(cmd, sizeof(cmd), "echo 'start=2048, size=8192, type=83' | sfdisk -q --wipe never %s >/dev/null 2>&1",
+		 backing);
+	if (system(cmd)) {
+		unlink(backing);
+		cr_skip_test("no sfdisk");
+	}
+	snprintf(cmd, sizeof(cmd), "losetup -P -f --show %s 2>/dev/null", backing);
+	dev = shell_line(cmd);
+	if (!dev) {
+		unlink(backing);
+		cr_skip_test("cannot attach a loop device here");
+	}
+	snprintf(d, sizeof(d), "%s", dev);
+	snprintf(p1, sizeof(p1), "%sp1", d);
+	for (int i = 0; i < 100 && stat(p1, &st); i++)
+		usleep(10000);
+	/* A kernel without the DOS parser: partx adds it (BLKPG). */
+	snprintf(cmd, sizeof(cmd), "partx -a %s 2>/dev/null", d);
+	if (stat(p1, &st) && !system(cmd))
+		for (int i = 0; i < 300 && stat(p1, &st); i++)
+			usleep(10000);
+	if (stat(p1, &st)) {
+		loop_detach(d);
+		unlink(backing);
+		cr_skip_test("this kernel found no partition on %s (no DOS partition support?)", d);
+	}
+	same_refused(d, p1, backing, "a disk and a partition of it");
+	same_refused(p1, d, backing, "a disk and a partition of it");
+	snprintf(cmd, sizeof(cmd), "partx -d %s 2>/dev/null", d);
+	if (system(cmd)) {
+		/* detaching the loop device drops its partitions too */
+	}
+	loop_detach(d);
+	unlink(backing);
+}
