@@ -271,6 +271,7 @@ void dgen_fleet_merge(const struct dgen_fleet_rank *ranks, unsigned int n,
 		in[i].p99_us = (double)dgen_latency_percentile(&ranks[i].latency, 99) / 1e3;
 		in[i].valid = !ranks[i].lost &&
 			      ranks[i].written + ranks[i].read > 0;
+		in[i].error = ranks[i].error != 0;
 	}
 	dgen_verdicts(in, n, NULL, NULL, verdicts);
 	for (unsigned int i = 0; i < n; i++)

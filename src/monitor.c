@@ -454,12 +454,16 @@ void dgen_monitor_verdicts(const struct dgen_monitor *m,
 			ph = DGEN_PHASE_VERIFY;
 	for (unsigned int k = 0; k < m->n; k++) {
 		struct dgen_target_figures f;
+		uint64_t errors = 0;
 
 		dgen_monitor_figures(m, k, ph, &f);
+		for (unsigned int i = 0; i < DGEN_PHASES; i++)
+			errors += m->t[k].ph_errors[i];
 		in[k] = (struct dgen_verdict_input) {
 			.gbps = f.gbps, .p99_us = f.lat_p99_us,
 			.kind = m->kinds[k], .valid = f.bytes > 0 && f.seconds > 0,
 			.hung = m->t[k].hung, .unhealthy = m->t[k].unhealthy,
+			.error = errors > 0,
 		};
 	}
 	dgen_verdicts(in, m->n, m->series, &m->o.verdict_opts, out);

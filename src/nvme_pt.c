@@ -67,7 +67,6 @@ int dgen_nvme_pt_open(struct dgen_target *t, unsigned int flags, char *msg,
 	struct dgen_target_info *i = &t->info;
 	const int rd = flags & DGEN_TARGET_READ;
 	char blk[4096];
-	const char *sig;
 	uint64_t bytes;
 	int lbs, nsid, bnsid, r;
 
@@ -119,15 +118,7 @@ int dgen_nvme_pt_open(struct dgen_target *t, unsigned int flags, char *msg,
 	/* The kernel maps the buffer's pages for the command: page-aligned
 	 * buffers, which the writer's are, satisfy NVMe's PRP rules. */
 	i->dio_mem_align = 4096;
-	sig = dgen_target_probe(t->hold_fd, bytes, &r);
-	if (r)
-		return dgen_refuse(r, msg, msglen, "cannot read the first sectors of %s: %s",
-				   blk, strerror(-r));
-	if (sig && !(flags & (DGEN_TARGET_FORCE | DGEN_TARGET_READ)))
-		return dgen_refuse(-EEXIST, msg, msglen,
-				   "%s holds a %s: refusing to overwrite it (wipe it, or give --force to write anyway)",
-				   t->path, sig);
-	return 0;
+	return dgen_target_refuse_signed(t->hold_fd, t->path, flags, msg, msglen);
 }
 
 void dgen_nvme_pt_prep(struct io_uring_sqe *sqe, const struct dgen_target *t,

@@ -49,6 +49,13 @@ static int check_distinct(const struct dgen_run_opts *o, char *msg,
 
 	if (!real)
 		return BAD("out of memory");
+	/* "-" is stdout, as for dd and tar; alone, the tool made it
+	 * --stdout: never a file named "-" beside other targets. */
+	for (unsigned int k = 0; k < o->npaths; k++)
+		if (!strcmp(o->paths[k], "-")) {
+			free(real);
+			return BAD("--dev - is standard output, which is written alone: give it as the only target (for a file named -, write ./-)");
+		}
 	for (unsigned int k = 0; k < o->npaths; k++)
 		real[k] = canonical(o->paths[k]);
 	for (unsigned int k = 0; k < o->npaths && !err; k++) {

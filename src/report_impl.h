@@ -153,6 +153,13 @@ void rp_mismatch_list_json(struct rep *p);
  * each. */
 void rp_mismatches_human(struct rep *p, uint64_t listed, uint64_t total);
 
+/*
+ * rp_foreign_hint - when a verify's mismatches are all foreign and nearly
+ * every block (report_hint.c), a line that the seed or data options
+ * probably differ from the write's, with the ones used.
+ */
+void rp_foreign_hint(struct rep *p, const char *prefix);
+
 /* rp_kinds_human - " (zeroed N, stale N, foreign N)". */
 void rp_kinds_human(struct rep *p, const uint64_t *kinds);
 

@@ -162,6 +162,8 @@ int dgen_report_errors(FILE *f, const char *prefix, const struct dgen_run *r,
 			   strerror(-res->error),
 			   iopoll_hint(res->error, r->o.writer.ring_flags));
 	}
+	if (kind != RP_FLEET && kind != RP_TRIM && kind != RP_DRY)
+		rp_foreign_hint(&p, prefix);
 	if (fflush(f) && !p.err)
 		p.err = errno ? -errno : -EIO;
 	return p.err;

@@ -37,6 +37,8 @@
 
 #include "clock.h"
 #include "run_impl.h"
+#include "target_ident.h"
+#include "target_impl.h"
 
 void dgen_run_opts_init(struct dgen_run_opts *o)
 {
@@ -97,10 +99,16 @@ static int open_targets(struct dgen_run *r, char *msg, size_t msglen)
 {
 	const struct dgen_run_opts *o = &r->o;
 	const int vo = o->mode == DGEN_RUN_VERIFY_ONLY;
-	unsigned int flags = vo ? DGEN_TARGET_READ :
-			     o->flags & DGEN_RUN_FORCE ? DGEN_TARGET_FORCE : 0;
+	unsigned int flags = (vo ? DGEN_TARGET_READ :
+			      o->flags & DGEN_RUN_FORCE ? DGEN_TARGET_FORCE : 0) |
+			     (o->flags & DGEN_RUN_DRY ? DGEN_TARGET_NOCREATE : 0);
 	int err;
 
+	/* Before any is opened: O_EXCL would call a second name "in use". */
+	err = dgen_target_ident_check((const char *const *)o->paths,
+				      r->ntargets, msg, msglen);
+	if (err)
+		return err;
 	for (unsigned int k = 0; k < r->ntargets; k++) {
 		struct dgen_target_info i;
 		struct stat st;
@@ -114,6 +122,8 @@ static int open_targets(struct dgen_run *r, char *msg, size_t msglen)
 		}
 		err = dgen_target_open(&r->targets[k], o->paths[k], o->offset,
 				       o->size, flags, msg, msglen);
+		if (!err && (o->writer.ring_flags & DGEN_RING_IOPOLL))
+			err = dgen_target_poll_check(r->targets[k], msg, msglen);
 		if (err)
 			return err;
 		dgen_target_info_get(r->targets[k], &i);
@@ -225,6 +235,27 @@ static int first_engine(struct dgen_run *r, char *msg, size_t msglen)
 	return err;
 }
 
+/*
+ * A dry run plans for the paths, then opens them as the real run would
+ * (making no file) and closes them again, so that it refuses what the
+ * real run would refuse (mounted, signed, missing or unopenable,
+ * read-only, too small), with its message and exit status. A pretend
+ * machine's devices are not this one's: they are planned for, unopened.
+ */
+static int dry_check(struct dgen_run *r, char *msg, size_t msglen)
+{
+	int err = run_place_plan(r, NULL, msg, msglen);
+
+	if (err || !r->topo || !r->topo->this_system)
+		return err;
+	err = open_targets(r, msg, msglen);
+	for (unsigned int k = 0; k < r->ntargets; k++) {
+		dgen_target_close(r->targets[k]);
+		r->targets[k] = NULL;
+	}
+	return err;
+}
+
 /* dgen_run_new's part for target paths, in the order that refuses early. */
 static int paths_new(struct dgen_run *r, char *msg, size_t msglen)
 {
@@ -236,7 +267,7 @@ static int paths_new(struct dgen_run *r, char *msg, size_t msglen)
 	    (err = run_place_machine(r, msg, msglen)))
 		return err;
 	if (f & DGEN_RUN_DRY)
-		return run_place_plan(r, NULL, msg, msglen);
+		return dry_check(r, msg, msglen);
 	if ((err = open_targets(r, msg, msglen)))
 		return err;
 	if (f & DGEN_RUN_PLACE)

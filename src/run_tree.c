@@ -163,10 +163,12 @@ static int batch_open(struct dgen_run *r, struct batch *b, uint64_t p,
 	for (b->n = 0; b->n < n; b->n++) {
 		uint64_t i = first + b->n;
 
+		/* The tree's files are the run's own, made by its first
+		 * pass: not probed for signatures (DGEN_TARGET_FORCE). */
 		err = dgen_target_open(&b->targets[b->n], run_tree_path(r, i),
 				       0, t->file_size,
-				       mode == DGEN_MODE_VERIFY ? DGEN_TARGET_READ : 0,
-				       msg, sizeof(msg));
+				       mode == DGEN_MODE_VERIFY ? DGEN_TARGET_READ :
+				       DGEN_TARGET_FORCE, msg, sizeof(msg));
 		if (!err)
 			err = run_stream_new(r, &b->streams[b->n], p, id0 + i,
 					     t->file_size, msg, sizeof(msg));

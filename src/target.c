@@ -6,8 +6,9 @@
  * target as it was: block devices are opened O_EXCL (the kernel then
  * refuses a device that is mounted or claimed by LVM, md, a mapper or
  * another O_EXCL opener), probed for signatures (target_probe.c), and
- * sized; files are opened O_DIRECT but only extended once every target
- * has passed (dgen_target_prepare). No file is made or used in devtmpfs:
+ * sized; files are opened O_DIRECT, an existing one probed as a device
+ * is, but only extended once every target has passed
+ * (dgen_target_prepare). No file is made or used in devtmpfs:
  * a name there is a device, and a missing one is refused as such.
  */
 #include <errno.h>
@@ -32,7 +33,6 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 		      char *msg, size_t msglen)
 {
 	struct dgen_target_info *i = &t->info;
-	const char *sig;
 	uint64_t bytes;
 	int lbs, ro = 0, r;
 
@@ -44,12 +44,7 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 			return dgen_refuse(r, msg, msglen,
 					   "%s is in use (mounted, or held by a filesystem, LVM, md, a device mapper or another program): refusing to write to it",
 					   t->path);
-		if (r == -EROFS || r == -EACCES || r == -EPERM)
-			return dgen_refuse(-EROFS, msg, msglen,
-					   "%s is read-only (%s): cannot write to it",
-					   t->path, strerror(-r));
-		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
-				   strerror(-r));
+		return dgen_target_open_refusal(t, r, flags, msg, msglen);
 	}
 	if (!(flags & DGEN_TARGET_READ) && ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
 		return dgen_refuse(-EROFS, msg, msglen,
@@ -66,14 +61,25 @@ static int open_block(struct dgen_target *t, unsigned int flags,
 	i->dio_offset_align = (uint32_t)lbs;
 	i->dio_mem_align = (uint32_t)lbs;
 
-	sig = dgen_target_probe(t->fd, bytes, &r);
-	if (r)
-		return dgen_refuse(r, msg, msglen, "cannot read the first sectors of %s: %s",
-				   t->path, strerror(-r));
-	if (sig && !(flags & (DGEN_TARGET_FORCE | DGEN_TARGET_READ)))
+	return dgen_target_refuse_signed(t->fd, t->path, flags, msg, msglen);
+}
+
+int dgen_target_refuse_signed(int fd, const char *path, unsigned int flags,
+			      char *msg, size_t msglen)
+{
+	char found[400];
+	int n;
+
+	if (flags & (DGEN_TARGET_FORCE | DGEN_TARGET_READ))
+		return 0;
+	n = dgen_target_probe(fd, found, sizeof(found));
+	if (n < 0)
+		return dgen_refuse(n, msg, msglen, "cannot read %s to look for signatures: %s",
+				   path, strerror(-n));
+	if (n)
 		return dgen_refuse(-EEXIST, msg, msglen,
-				   "%s holds a %s: refusing to overwrite it (wipe it, or open it forced to write anyway)",
-				   t->path, sig);
+				   "%s holds %s: refusing to overwrite %s (wipefs -a erases signatures)",
+				   path, found, n > 1 ? "them" : "it");
 	return 0;
 }
 
@@ -86,6 +92,12 @@ static int open_file(struct dgen_target *t, unsigned int flags, char *msg,
 		t->fd = open(t->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	else
 		t->fd = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (t->fd < 0 && errno == ENOENT && (flags & DGEN_TARGET_NOCREATE) &&
+	    !(flags & DGEN_TARGET_READ)) {
+		/* Would be made empty, with the sector as its alignment. */
+		t->info.dio_offset_align = t->info.dio_mem_align = DGEN_SECTOR_SIZE;
+		return 0;
+	}
 	if (t->fd < 0 && errno == ENOENT && !(flags & DGEN_TARGET_READ)) {
 		t->fd = open(t->path, O_RDWR | O_DIRECT | O_CREAT | O_EXCL |
 			     O_CLOEXEC, 0644);
@@ -101,15 +113,12 @@ static int open_file(struct dgen_target *t, unsigned int flags, char *msg,
 			return dgen_refuse(r, msg, msglen,
 					   "%s: its filesystem does not support O_DIRECT",
 					   t->path);
-		if (r == -EROFS || r == -EACCES || r == -EPERM ||
-		    r == -ETXTBSY)
-			return dgen_refuse(-EROFS, msg, msglen,
-					   "%s is read-only (%s): cannot write to it",
-					   t->path, strerror(-r));
-		return dgen_refuse(r, msg, msglen, "cannot open %s: %s", t->path,
-				   strerror(-r));
+		return dgen_target_open_refusal(t, r, flags, msg, msglen);
 	}
-	return 0;
+	/* A file can hold an image (of a filesystem, a disk) as a device
+	 * does: one that was there is probed as a device is. */
+	return t->created ? 0 :
+	       dgen_target_refuse_signed(t->fd, t->path, flags, msg, msglen);
 }
 
 /* Size and O_DIRECT alignment; statx reports the alignment since 6.1. */

@@ -2,118 +2,143 @@
 /*
  * target_probe.c - signatures of filesystems, volumes and partition tables
  *
- * Before a block device (or an NVMe namespace, nvme_pt.c) is written, its
- * first sectors are read and compared with the magic numbers libblkid
- * knows, so a disk that holds something is refused unless forced. Both
- * kinds of target call this one probe; it calls nothing of theirs.
+ * Before a block device, an NVMe namespace (nvme_pt.c) or an existing
+ * regular file is written, libblkid looks for every signature it knows,
+ * the way wipefs(8) lists them: superblocks (filesystems, swap, RAID and
+ * LVM members, LUKS, bluestore, ZFS, ...) with bad checksums too, and
+ * partition tables, each with its magic's offset. After each find the
+ * magic is hidden in libblkid's buffer and the prober steps back (as
+ * `wipefs --no-act` does), so that a second copy of one kind (GPT's
+ * backup header) and whatever lies under it are listed too.
+ *
+ * A read error stops libblkid: a run goes ahead where the first 68 KiB
+ * can be read, so that a drive's bad sector is the run's I/O error.
+ *
+ * libblkid reads through the page cache at any offset and length, which
+ * an O_DIRECT descriptor refuses: it gets a descriptor of its own of the
+ * same open file (/proc/self/fd), so a device held O_EXCL is not opened
+ * by name a second time.
  */
+#include <blkid/blkid.h>
 #include <errno.h>
-#include <stdint.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <dgen/stream.h>
 #include <dgen/target.h>
 
-/* btrfs keeps its superblock at 64 KiB: its magic is the farthest we read. */
-#define PROBE_LEN	(68u << 10)
-#define PROBE_ALIGN	4096u
+/* The first bytes, as far as btrfs's superblock (64 KiB in): all but a
+ * few signatures (GPT's backup, md 0.90, ZFS labels) are in them. */
+#define PROBE_HEAD	(68u << 10)
 
-static int has(const uint8_t *b, size_t blen, size_t at, const char *magic,
-	       size_t mlen)
+/* Append "TYPE at offset 0xOFF (USAGE)" to @out, comma-separated. */
+static void found_add(char *out, size_t outlen, size_t *at, int n,
+		      const char *type, const char *off, const char *usage)
 {
-	return at + mlen <= blen && !memcmp(b + at, magic, mlen);
+	int w;
+
+	if (!out || *at >= outlen)
+		return;
+	w = snprintf(out + *at, outlen - *at, "%s%s at offset 0x%" PRIx64 "%s%s%s",
+		     n ? ", " : "", type, (uint64_t)strtoull(off, NULL, 10),
+		     usage ? " (" : "", usage ? usage : "", usage ? ")" : "");
+	if (w > 0)
+		*at += (size_t)w;
 }
 
-static uint32_t le32(const uint8_t *p)
+/* The signature libblkid just found, as type, magic offset and usage. */
+static int found_one(blkid_probe pr, const char **type, const char **off,
+		     const char **usage)
 {
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+	*usage = NULL;
+	if (!blkid_probe_lookup_value(pr, "TYPE", type, NULL)) {
+		if (blkid_probe_lookup_value(pr, "SBMAGIC_OFFSET", off, NULL))
+			*off = "0";
+		if (blkid_probe_lookup_value(pr, "USAGE", usage, NULL))
+			*usage = NULL;
+		return 1;
+	}
+	if (!blkid_probe_lookup_value(pr, "PTTYPE", type, NULL)) {
+		if (blkid_probe_lookup_value(pr, "PTMAGIC_OFFSET", off, NULL))
+			*off = "0";
+		*usage = "partition table";
+		return 1;
+	}
+	return 0;
 }
 
 /*
- * An MBR (or a boot sector of a partitioned disk) ends in 55 AA and has a
- * partition table whose boot flags are 0x00 or 0x80 and with at least one
- * used entry: the test fdisk and libblkid apply, which random data passes
- * with odds of 2^-16 x (1/128)^4 only.
+ * libblkid stops at a read that fails, anywhere it looks (the end of a
+ * device, 1 MiB in). A drive under test may well have bad sectors: what
+ * a run would meet there is its I/O error to report (exit 3), not a
+ * refusal. Only a device whose first sectors, where nearly every
+ * signature lives, cannot be read is refused: nothing can be said of it.
  */
-static int is_mbr(const uint8_t *b, size_t blen)
+static int head_readable(int fd)
 {
-	int used = 0;
+	char *buf = malloc(PROBE_HEAD);
+	ssize_t got;
+	int err;
 
-	if (blen < 512 || b[510] != 0x55 || b[511] != 0xaa)
-		return 0;
-	for (int i = 0; i < 4; i++) {
-		const uint8_t *e = b + 446 + 16 * i;
-
-		if (e[0] != 0 && e[0] != 0x80)
-			return 0;
-		used |= e[4] != 0;
-	}
-	return used;
+	if (!buf)
+		return -ENOMEM;
+	got = pread(fd, buf, PROBE_HEAD, 0);
+	err = got < 0 ? -errno : 0;
+	free(buf);
+	return err;
 }
 
-/* Signatures from libblkid's probers: (offset, magic), first match wins. */
-static const char *probe_buf(const uint8_t *b, size_t len)
+/* The probe, as wipefs sets it up; 0, or -1 when @fd cannot be probed. */
+static int probe_setup(blkid_probe pr, int fd)
 {
-	static const struct {
-		uint32_t at;
-		const char *magic;
-		uint8_t mlen;
-		const char *name;
-	} sig[] = {
-		{ 0, "XFSB", 4, "XFS filesystem" },
-		{ 0, "LUKS\xba\xbe", 6, "LUKS encrypted volume" },
-		{ 3, "NTFS    ", 8, "NTFS filesystem" },
-		{ 54, "FAT1", 4, "FAT filesystem" },
-		{ 82, "FAT32   ", 8, "FAT filesystem" },
-		{ 512, "EFI PART", 8, "GPT partition table" },
-		{ 4096, "EFI PART", 8, "GPT partition table" },
-		{ 512, "LABELONE", 8, "LVM physical volume" },
-		{ 1024, "LABELONE", 8, "LVM physical volume" },
-		{ 4086, "SWAPSPACE2", 10, "swap area" },
-		{ 4086, "SWAP-SPACE", 10, "swap area" },
-		{ 32769, "CD001", 5, "ISO 9660 filesystem" },
-		{ 65600, "_BHRfS_M", 8, "btrfs filesystem" },
-	};
-
-	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++)
-		if (has(b, len, sig[i].at, sig[i].magic, sig[i].mlen))
-			return sig[i].name;
-	/* ext2/3/4: magic EF53 at 1080, and a sane s_log_block_size (<= 64K). */
-	if (len >= 2048 && b[1080] == 0x53 && b[1081] == 0xef &&
-	    le32(b + 1048) <= 6)
-		return "ext2/3/4 filesystem";
-	/* md RAID superblock 1.1 (at 0) or 1.2 (at 4 KiB). */
-	if ((len >= 4 && le32(b) == 0xa92b4efc) ||
-	    (len >= 4100 && le32(b + 4096) == 0xa92b4efc))
-		return "Linux md RAID member";
-	if (is_mbr(b, len))
-		return "MBR partition table";
-	return NULL;
+	if (blkid_probe_set_device(pr, fd, 0, 0))
+		return -1;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_MAGIC |
+		BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE | BLKID_SUBLKS_BADCSUM);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC |
+					 BLKID_PARTS_FORCE_GPT);
+	return 0;
 }
 
-const char *dgen_target_probe(int fd, uint64_t len, int *err)
+int dgen_target_probe(int fd, char *found, size_t foundlen)
 {
-	const char *name = NULL;
-	uint8_t *b;
-	ssize_t n;
+	const char *type, *off, *usage;
+	blkid_probe pr;
+	char self[64];
+	size_t at = 0;
+	int rfd, n = 0, r;
 
-	*err = 0;
-	if (len > PROBE_LEN)
-		len = PROBE_LEN;
-	len &= ~(uint64_t)(DGEN_SECTOR_SIZE - 1);
-	if (!len)
-		return NULL;
-	if (posix_memalign((void **)&b, PROBE_ALIGN, PROBE_LEN)) {
-		*err = -ENOMEM;
-		return NULL;
+	if (found && foundlen)
+		*found = 0;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	rfd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (rfd < 0)
+		return -errno;
+	pr = blkid_new_probe();
+	if (!pr) {
+		close(rfd);
+		return -ENOMEM;
 	}
-	n = pread(fd, b, len, 0);
-	if (n < 0)
-		*err = -errno;
-	else
-		name = probe_buf(b, (size_t)n);
-	free(b);
-	return name;
+	/* Not probed at all (libblkid refused the descriptor): as a read
+	 * error, refused only when the first sectors cannot be read. */
+	r = probe_setup(pr, rfd);
+	while (!r && (r = blkid_do_probe(pr)) == 0) {
+		if (!found_one(pr, &type, &off, &usage))
+			continue;
+		found_add(found, foundlen, &at, n++, type, off, usage);
+		/* Hidden in memory only (dryrun): nothing is written. */
+		if (blkid_do_wipe(pr, 1))
+			break;
+	}
+	blkid_free_probe(pr);
+	/* 1: no more signatures; -1: a read failed (errno, or EIO). */
+	if (r < 0 && !n)
+		n = head_readable(rfd);
+	close(rfd);
+	return n;
 }

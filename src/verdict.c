@@ -18,7 +18,7 @@
 const char *dgen_verdict_name(enum dgen_verdict v)
 {
 	static const char *const names[] = {
-		"ok", "slow", "cliff", "unhealthy", "hung",
+		"ok", "slow", "cliff", "unhealthy", "error", "hung",
 	};
 
 	return (unsigned int)v < sizeof(names) / sizeof(names[0]) ?
@@ -231,6 +231,9 @@ void dgen_verdicts(const struct dgen_verdict_input *in, unsigned int n,
 		if (in[k].unhealthy && len < sizeof(v->reason))
 			len += (size_t)snprintf(v->reason + len, sizeof(v->reason) - len,
 						"the device reports itself unhealthy; ");
+		if (in[k].error && !in[k].hung && len < sizeof(v->reason))
+			len += (size_t)snprintf(v->reason + len, sizeof(v->reason) - len,
+						"an I/O failed; ");
 		if (in[k].hung && len < sizeof(v->reason))
 			len += (size_t)snprintf(v->reason + len, sizeof(v->reason) - len,
 						"an I/O timed out; ");
@@ -239,6 +242,7 @@ void dgen_verdicts(const struct dgen_verdict_input *in, unsigned int n,
 		if (len >= 2 && v->reason[len - 2] == ';')
 			v->reason[len - 2] = 0;
 		v->verdict = in[k].hung ? DGEN_VERDICT_HUNG :
+			     in[k].error ? DGEN_VERDICT_ERROR :
 			     in[k].unhealthy ? DGEN_VERDICT_UNHEALTHY :
 			     v->ncliffs ? DGEN_VERDICT_CLIFF :
 			     v->slow ? DGEN_VERDICT_SLOW : DGEN_VERDICT_OK;

@@ -247,3 +247,21 @@ Test(cliff, verdicts_carry_them)
 	cr_expect(strstr(v[0].reason, "cliff"), "%s", v[0].reason);
 	dgen_series_free(s);
 }
+
+/* A target whose I/O failed did not do its job, however fast: error. */
+Test(slow, failed_target_is_error)
+{
+	struct dgen_verdict_input in[] = {
+		{ .gbps = 9, .p99_us = 1, .valid = 1, .error = 1 },
+		{ .gbps = 1, .p99_us = 1, .valid = 1 },
+		{ .gbps = 1, .p99_us = 1, .valid = 1, .error = 1, .hung = 1 },
+	};
+	struct dgen_target_verdict v[3];
+
+	dgen_verdicts(in, 3, NULL, NULL, v);
+	cr_expect_eq(v[0].verdict, DGEN_VERDICT_ERROR);
+	cr_expect(strstr(v[0].reason, "I/O failed"), "%s", v[0].reason);
+	cr_expect_eq(v[1].verdict, DGEN_VERDICT_OK);
+	cr_expect_eq(v[2].verdict, DGEN_VERDICT_HUNG);
+	cr_expect_str_eq(dgen_verdict_name(DGEN_VERDICT_ERROR), "error");
+}

@@ -28,7 +28,7 @@ enum dgen_target_type {
 					   passthrough (IORING_OP_URING_CMD) */
 };
 
-/* Write to a block device even if it carries a known signature. */
+/* Write to a block device or file even if it carries a known signature. */
 #define DGEN_TARGET_FORCE	(1u << 0)
 /*
  * Open to read back only (verify): read-only, never created or extended,
@@ -65,6 +65,7 @@ struct dgen_target_info {
  *
  * Returns 0 and sets *@out, or a negative errno with a sentence for a user
  * in @msg (at most @msglen bytes): -EBUSY (in use), -EROFS (read-only),
+ * -EACCES or -EPERM (permission denied, its cause named), -ETXTBSY,
  * -EEXIST (signature found), -ENOSPC (smaller than offset + size),
  * -EINVAL (unaligned, zero size, unsupported file type or no O_DIRECT),
  * -ENODEV (a missing name, or a regular file, in devtmpfs such as /dev:
@@ -82,15 +83,18 @@ void dgen_target_info_get(const struct dgen_target *t,
 			  struct dgen_target_info *out);
 
 /*
- * dgen_target_probe - look for a filesystem, volume or partition table
- * signature in the first 68 KiB of the open file descriptor @fd (read with
- * an O_DIRECT-safe buffer, @len bytes of device at most).
+ * dgen_target_probe - list the signatures libblkid finds in the open file
+ * or block device @fd (which may be O_DIRECT: it is read through a
+ * descriptor of its own): every filesystem, swap area, RAID, LVM or LUKS
+ * member, bluestore label and partition table, as wipefs(8) lists them.
  *
- * Returns the name of the signature found ("ext2/3/4", "GPT partition
- * table", ...), NULL when there is none, and sets *@err to 0 or to the
- * negative errno of a failed read.
+ * Writes "TYPE at offset 0xOFF (USAGE)" for each, comma-separated, to
+ * @found (at most @foundlen bytes; NULL allowed). Returns the number of
+ * signatures found (0: none), or a negative errno when its first 68 KiB
+ * cannot be read (a read error further in ends the probe with what it
+ * found: a bad sector there is a run's I/O error, not a refusal).
  */
-const char *dgen_target_probe(int fd, uint64_t len, int *err);
+int dgen_target_probe(int fd, char *found, size_t foundlen);
 
 #ifdef __cplusplus
 }

@@ -26,8 +26,9 @@
  * the tail of a run (a cliff needs cliff_window intervals from its start).
  * before_gbps is that median, after_gbps the window's median.
  *
- * hung: an I/O outstanding longer than --io-timeout (an event of the
- * series). unhealthy: the device itself says so (NVMe health, where known).
+ * error: an I/O of the target failed (ENOSPC, EIO, ...): whatever its
+ * rate, it did not do its job. hung: an I/O outstanding longer than
+ * --io-timeout (an event of the series). unhealthy: the device itself says so (NVMe health, where known).
  */
 #ifndef DGEN_VERDICT_H
 #define DGEN_VERDICT_H
@@ -45,10 +46,11 @@ enum dgen_verdict {
 	DGEN_VERDICT_SLOW,
 	DGEN_VERDICT_CLIFF,
 	DGEN_VERDICT_UNHEALTHY,
+	DGEN_VERDICT_ERROR,		/* an I/O failed: ENOSPC, EIO, ... */
 	DGEN_VERDICT_HUNG,		/* the most severe last */
 };
 
-/* dgen_verdict_name - "ok", "slow", "cliff", "unhealthy", "hung". */
+/* dgen_verdict_name - "ok", "slow", "cliff", "unhealthy", "error", "hung". */
 const char *dgen_verdict_name(enum dgen_verdict v);
 
 struct dgen_verdict_opts {
@@ -84,6 +86,7 @@ struct dgen_verdict_input {
 	int kind;			/* cohort: only equal kinds compare */
 	int valid;			/* 0: wrote nothing, left out */
 	int hung;			/* an I/O of it timed out */
+	int error;			/* an I/O of it failed */
 	int unhealthy;			/* the device reports itself failing */
 };
 

@@ -309,7 +309,7 @@ j=$(section "$o" pt_tc)
 [ "$(jq '.zeroed' <<< "$j")" = 2048 ] && [ "$(jq '.mismatches' <<< "$j")" = 2048 ] ||
 	fail "pt_tc: $(jq -c '{mismatches, zeroed, stale, foreign}' <<< "$j"), expected the 2048 trimmed blocks zeroed, the rest intact"
 expect_rc "$o" pt_sig 2
-section "$o" pt_sig | grep -q 'holds a ext2/3/4 filesystem' || fail "pt_sig: no signature refusal"
+section "$o" pt_sig | grep -q 'holds ext2 at offset 0x438 (filesystem)' || fail "pt_sig: no signature refusal"
 expect_rc "$o" pt_held 2
 section "$o" pt_held | grep -q 'is in use' || fail "pt_held: a mounted namespace was not refused"
 expect_rc "$o" pt_wv 0
