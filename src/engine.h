@@ -51,8 +51,8 @@ struct eng_aio {
 	struct iocb **queued;		/* prepared, not yet submitted */
 	unsigned int nqueued;
 	struct io_event *ev;		/* one io_getevents' answer */
-	struct eng_done *ready;		/* completions not yet reaped: NOPs,
-					   refused submits, cancels */
+	struct eng_done *ready;		/* completions not yet reaped (data:
+					   the iocb, which holds its entry) */
 	unsigned int nready;
 	unsigned int inflight;		/* submitted, not yet completed */
 };

@@ -33,7 +33,7 @@ unsigned int aio_reap(struct dgen_eng *e, struct eng_done *out,
 int aio_cancel(struct dgen_eng *e);
 void aio_exit(struct dgen_eng *e);
 
-enum { CB_FREE, CB_QUEUED, CB_FLIGHT };
+enum { CB_FREE, CB_QUEUED, CB_FLIGHT, CB_READY };
 
 static void aio_free_arrays(struct eng_aio *a)
 {
@@ -87,12 +87,13 @@ static void cb_put(struct eng_aio *a, struct iocb *cb)
 	a->free[a->nfree++] = i;
 }
 
-/* @cb is done without the kernel: @res is its completion. */
+/* @cb is done, with @res: it holds its entry until reaped, so the ready
+ * list never holds more than the entries. */
 static void cb_ready(struct eng_aio *a, struct iocb *cb, int res)
 {
-	a->ready[a->nready].data = cb->data;
+	a->busy[cb - a->cbs] = CB_READY;
+	a->ready[a->nready].data = cb;
 	a->ready[a->nready++].res = res;
-	cb_put(a, cb);
 }
 
 int aio_prep(struct dgen_eng *e, enum eng_op op, int fd, void *buf,
@@ -157,10 +158,10 @@ static int aio_collect(struct dgen_eng *e, unsigned int min_nr)
 {
 	struct eng_aio *a = &e->aio;
 	struct timespec ts = { min_nr ? 1 : 0, 0 };
-	unsigned int room = e->entries - a->nready;
+	unsigned int room = a->inflight;
 	int n;
 
-	if (!a->inflight || !room)
+	if (!a->inflight)
 		return 0;
 	if (min_nr > a->inflight)
 		min_nr = a->inflight;
@@ -206,7 +207,13 @@ unsigned int aio_reap(struct dgen_eng *e, struct eng_done *out,
 	if (!a->nready && aio_collect(e, 0) < 0)
 		return 0;
 	n = a->nready < max ? a->nready : max;
-	memcpy(out, a->ready, n * sizeof(*out));
+	for (unsigned int j = 0; j < n; j++) {
+		struct iocb *cb = a->ready[j].data;
+
+		out[j].data = cb->data;
+		out[j].res = a->ready[j].res;
+		cb_put(a, cb);
+	}
 	a->nready -= n;
 	memmove(a->ready, a->ready + n, a->nready * sizeof(*a->ready));
 	return n;
