@@ -8,16 +8,18 @@
 # on io_uring, and each report says libaio and why.
 #
 # A write equal to --stdout of its stream; --verify-only clean, then a
-# flipped byte found (exit 1); --passes 2 --verify; a raw tree; two loop
+# flipped byte found (exit 1); --passes 2 --verify; a raw tree; --rate
+# with --trim; a fleet of two ranks under mpirun (when built); two loop
 # devices, one throttled (cgroup io.max or blkio) and judged slow; a loop
 # device throttled to 4 KiB/s reported hung within --io-timeout (exit 3);
 # explicit --engine io_uring exits 3 naming the filter, --sqpoll and
 # --iopoll are refused (exit 2); -n (ENOSYS) names a missing io_uring.
 #
-# usage: test_container.sh DGEN_URING NORING
+# usage: test_container.sh DGEN_URING NORING built|not-built (MPI)
 set -u
 TOOL=$1
 NORING=$2
+MPI=${3:-not-built}
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 "$NORING" true 2>/dev/null || { echo "SKIP: seccomp filters cannot be installed here"; exit 77; }
 D=$(mktemp -d /dev/shm/dgen-container.XXXXXX)
@@ -105,6 +107,44 @@ rc=$?
 libaio_said tree
 [ "$(find "$D/tree" -type f | wc -l)" = 12 ] || fail "tree: not 12 files"
 rm -rf "$D/tree"
+
+# ===== A rate cap and a discard =====
+nr --dev "$D/r" --size 8M --rate 16M --trim --json
+rc=$?
+[ "$rc" = 0 ] || fail "rate + trim: exit $rc: $(cat "$D/err")"
+libaio_said rate
+python3 - "$D/out" <<'PY' || fail "rate + trim: $(head -c 1500 "$D/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d['targets'][0]
+assert t['trim']['how'] == 'punch hole' and t['trim']['bytes'] == 8 << 20, t['trim']
+assert d['bytes_written'] == 8 << 20 and d['seconds'] >= 0.4, (d['bytes_written'], d['seconds'])
+PY
+rm -f "$D/r"
+
+# ===== A fleet under mpirun, each rank on libaio =====
+if [ "$MPI" = built ] && command -v mpirun >/dev/null; then
+	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+	export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+	export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_plm_rsh_agent=
+	timeout -k 5 120 mpirun -n 2 "$NORING" "$TOOL" --dev "$D/f%r" --size 4M --seed 5 --verify --json >"$D/out" 2>"$D/err"
+	rc=$?
+	[ "$rc" = 0 ] || fail "fleet: exit $rc: $(cat "$D/err")"
+	libaio_said fleet
+	python3 -c "
+import json
+d = json.load(open('$D/out'))
+assert d['written'] == d['read'] == 8 << 20 and d['mismatches'] == 0, d
+" || fail "fleet: $(head -c 800 "$D/out")"
+	for r in 0 1; do
+		"$TOOL" --stdout --size 4M --seed 5 --stream $r 2>/dev/null | cmp -s - "$D/f$r" ||
+			fail "fleet: rank $r's file differs from --stdout of stream $r"
+	done
+	rm -f "$D"/f?
+	[ "$FAILS" = 0 ] && ok "fleet of 2 ranks on libaio: written, verified, each file its stream"
+else
+	echo "skip: fleet (no mpirun, or built without MPI)"
+fi
 
 # ===== What needs io_uring =====
 nr --dev "$D/c" --size 4M --engine io_uring --json
