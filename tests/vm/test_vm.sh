@@ -146,6 +146,8 @@ job pt_wv dgen-uring --dev $g --seed 17 --verify --force --json
 # falls back to libaio and says why; health is read as on io_uring.
 l=$(drive DGL) || exit 1
 job aio_wv sh -c 'echo 2 > /proc/sys/kernel/io_uring_disabled && dgen-uring --dev $0 --seed 28 --verify --json; r=$?; echo 0 > /proc/sys/kernel/io_uring_disabled; exit $r' $l
+# Passthrough needs io_uring: refused on libaio, with a sentence.
+job aio_pt sh -c 'echo 2 > /proc/sys/kernel/io_uring_disabled && dgen-uring --dev $0 --size 1M --seed 1; r=$?; echo 0 > /proc/sys/kernel/io_uring_disabled; exit $r' $g
 JOB
 mkdir -p "$work/o612"
 flip_in_pass2 "$work/o612/results.txt" "$work/qmp.sock" c5 &
@@ -336,6 +338,10 @@ section "$o" aio_wv | grep -q 'io_uring_disabled is 2.*writing with libaio' ||
 	fail "aio_wv: no notice naming the sysctl on stderr"
 same_as_stream "$L" 32M 28 0
 ok "kernel.io_uring_disabled=2: write + verify of a namespace on libaio, health in the report, the image equals --stdout"
+expect_rc "$o" aio_pt 2
+section "$o" aio_pt | grep -q 'NVMe passthrough device.*libaio' ||
+	fail "aio_pt: passthrough on libaio not refused with its sentence: $(section "$o" aio_pt | tail -n 5)"
+ok "kernel.io_uring_disabled=2: passthrough (/dev/ngXnY) is refused, exit 2"
 
 # ----- 6.1: Debian 12's own kernel -----
 C=$work/c.img F=$work/f.img
