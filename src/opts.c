@@ -155,6 +155,18 @@ static int set_steady(struct dgen_run_opts *o, const char *v, char *msg,
 	       -EINVAL : 0;
 }
 
+static int set_engine(struct dgen_run_opts *o, const char *v, char *msg,
+		      size_t msglen)
+{
+	for (int e = DGEN_ENGINE_AUTO; e <= DGEN_ENGINE_LIBAIO; e++)
+		if (!strcmp(v, dgen_engine_name((enum dgen_engine)e))) {
+			o->writer.engine = (enum dgen_engine)e;
+			return 0;
+		}
+	return snprintf(msg, msglen, "--engine '%s': give auto, io_uring or libaio", v),
+	       -EINVAL;
+}
+
 /* The table, in the order of dgen-uring --help. */
 static const struct opt_def defs[] = {
 	{ { "size", 's', DGEN_OPT_SIZE, 1 }, 0, F(size), W_U64, 1, 0, 0, 0, 0,
@@ -273,6 +285,8 @@ static const struct opt_def defs[] = {
 	  0, 0, 0, NULL, NULL, set_steady },
 	{ { "plot", 0, DGEN_OPT_STRING, 1 }, DGEN_GIVEN_WATCH, F(watch.plot), 0,
 	  0, 0, 0, 0, 0, NULL, NULL, NULL },
+	{ { "engine", 0, DGEN_OPT_CHOICE, 1 }, DGEN_GIVEN_RING, 0, 0, 0, 0, 0,
+	  0, 0, NULL, NULL, set_engine },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))

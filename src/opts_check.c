@@ -126,6 +126,26 @@ static int check_kind(const struct dgen_run_opts *o, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * --engine libaio against what only io_uring has. An engine that auto
+ * picks is checked once picked (dgen_run_new): polling would be dropped
+ * silently otherwise, and a burn-in asked to poll should not run without.
+ */
+static int check_engine(const struct dgen_run_opts *o, char *msg,
+			size_t msglen)
+{
+	const unsigned int f = o->writer.ring_flags;
+
+	if (o->writer.engine == DGEN_ENGINE_LIBAIO &&
+	    (f & (DGEN_RING_SQPOLL | DGEN_RING_IOPOLL)))
+		return BAD("--%s needs io_uring: libaio has no %s; give --engine io_uring (or auto), or drop it",
+			   f & DGEN_RING_SQPOLL ? "sqpoll" : "iopoll",
+			   f & DGEN_RING_SQPOLL ? "submission thread" : "polled completions");
+	if (o->writer.engine != DGEN_ENGINE_AUTO && (o->flags & DGEN_RUN_FD))
+		return BAD("--engine picks how --dev targets and trees are written: stdout is written with write(2) and splice");
+	return 0;
+}
+
 /* --trim, --cpus and --dry-run against the kind of run. */
 static int check_extras(const struct dgen_run_opts *o, char *msg,
 			size_t msglen)
@@ -143,7 +163,7 @@ static int check_extras(const struct dgen_run_opts *o, char *msg,
 		return BAD("--trim discards what --verify-only is to read: give one");
 	if ((o->flags & DGEN_RUN_TRIM_ONLY) && (o->given & DGEN_GIVEN_PASSES))
 		return BAD("--trim-only writes nothing: it takes no verify or burn-in option");
-	return 0;
+	return check_engine(o, msg, msglen);
 }
 
 int dgen_run_opts_objects(const struct dgen_run_opts *o)
@@ -196,7 +216,7 @@ static int check_objects(const struct dgen_run_opts *o, char *msg,
 	if (o->cpus || (o->flags & DGEN_RUN_DRY))
 		return BAD("--cpus and --dry-run plan --dev targets: objects go through HTTP threads, unplaced");
 	if (o->given & DGEN_GIVEN_RING)
-		return BAD("--bs, --pattern, --sqpoll and --iopoll are io_uring's: objects go through HTTP in parts of --part-size, in order");
+		return BAD("--bs, --pattern, --sqpoll, --iopoll and --engine are io_uring's: objects go through HTTP in parts of --part-size, in order");
 	return 0;
 }
 

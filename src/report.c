@@ -61,6 +61,20 @@ void rp_head(struct rep *p)
 	   DGEN_VERSION_STRING, DGEN_REPORT_VERSION, p->status);
 }
 
+void rp_engine(struct rep *p)
+{
+	const char *why;
+	enum dgen_engine e = dgen_run_engine(p->r, &why);
+
+	if (p->json) {
+		rp(p, "  \"engine\": \"%s\",\n  \"engine_reason\": ", dgen_engine_name(e));
+		rp_str(p, why);
+		rp(p, ",\n");
+	} else {
+		rp(p, "  engine: %s (%s)\n", dgen_engine_name(e), why);
+	}
+}
+
 void rp_seed_human(struct rep *p, const char *who)
 {
 	const int drawn = !!(p->o->flags & DGEN_RUN_SEED_DRAWN);

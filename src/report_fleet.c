@@ -126,6 +126,7 @@ static void fleet_json(struct rep *p, const struct dgen_fleet_summary *s,
 	const struct dgen_run_opts *o = fl->o;
 
 	rp_head(p);
+	rp_engine(p);
 	rp(p, "  \"mpi\": { \"ranks\": %u, \"shared\": %s, \"stonewall\": %s, \"rate_scope\": \"fleet\", \"rate\": %llu },\n",
 	   fl->nranks, o->flags & DGEN_RUN_SHARED ? "true" : "false",
 	   o->flags & DGEN_RUN_STONEWALL ? "true" : "false",
@@ -209,6 +210,7 @@ static void fleet_human(struct rep *p, const struct dgen_fleet_summary *s,
 	   o->flags & DGEN_RUN_STONEWALL ? ", stonewall" : "", m->threads,
 	   m->threads > 1 ? "s" : "", m->io_size, m->queue_depth);
 	rp_seed_human(p, " by rank 0");
+	rp_engine(p);
 	if (o->rate)
 		rp(p, "  rate: %llu bytes/s for the whole fleet (%u ranks share it)\n",
 		   (unsigned long long)o->rate, fl->nranks);

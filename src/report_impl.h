@@ -60,6 +60,10 @@ void rp_str(struct rep *p, const char *s);
 /* rp_head - the JSON report's first members, up to and with "status". */
 void rp_head(struct rep *p);
 
+/* rp_engine - the run's engine and why: "engine" and "engine_reason"
+ * members (JSON), or an "engine:" line. */
+void rp_engine(struct rep *p);
+
 #define RP_STREAM_ID		(1u << 0)	/* "stream_id" */
 #define RP_STREAM_SIZE		(1u << 1)	/* "size" */
 

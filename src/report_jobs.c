@@ -45,6 +45,7 @@ static void tree_json(struct rep *p, const struct dgen_run_phase *ph,
 	char where[4200];
 
 	rp_head(p);
+	rp_engine(p);
 	rp(p, "  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
 	   (unsigned long long)o->params.seed,
 	   o->flags & DGEN_RUN_SEED_DRAWN ? "true" : "false");
@@ -100,6 +101,7 @@ static void tree_human(struct rep *p, const struct dgen_run_phase *ph,
 	if (t->format == DGEN_FORMAT_RAW) {
 		rp(p, "  writer runs: %u (files open at once: at most %u)\n",
 		   ph->writer_runs, DGEN_RUN_BATCH_MAX);
+		rp_engine(p);
 		rp(p, "  ring: %s", ph->ring_features ? "" : "plain (no optional features)");
 		rp_ring(p, ph->ring_features, "%s ", "");
 		rp(p, "\n");

@@ -179,6 +179,7 @@ static void passes_report_json(struct rep *p)
 
 	sum(res, &t);
 	rp_head(p);
+	rp_engine(p);
 	rp(p, "  \"mode\": \"%s\",\n", rp_mode_name(o->mode));
 	rp(p, "  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
 	   (unsigned long long)o->params.seed,
@@ -337,6 +338,7 @@ static void passes_report_human(struct rep *p)
 		rp_mismatches_human(p, t.listed, t.mismatches);
 	rp_watch_human(p);
 	rp(p, "  cpu: user %.3f s, sys %.3f s\n", res->user_s, res->sys_s);
+	rp_engine(p);
 	rp(p, "  ring: %s", t.ring ? "" : "plain (no optional features)");
 	rp_ring(p, t.ring, "%s", " ");
 	rp(p, "\n  status: %s", p->status);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "engine.h"
 #include "report_impl.h"
 
 /* A stop asked for, during the run or since (a signal's flag). */
@@ -107,7 +108,20 @@ static const char *iopoll_hint(int err, unsigned int ring_flags)
 	       " (--iopoll needs a device with polled queues, e.g. nvme with poll_queues set)" : "";
 }
 
-/* A plain write's: the target and offset, or the ring that failed. */
+/* The engine that failed, with what is known of why (engine.h). */
+static void engine_failed(struct rep *p, const char *prefix, int err)
+{
+	const struct dgen_writer_opts *o = &p->o->writer;
+	enum dgen_engine e = dgen_run_engine(p->r, NULL);
+	char why[640];
+
+	eng_explain(err, e, (uint64_t)o->threads * o->queue_depth, why,
+		    sizeof(why));
+	rp(p, "%s%s failed: %s%s\n", prefix, e == DGEN_ENGINE_LIBAIO ?
+	   "libaio" : "io_uring", strerror(-err), why);
+}
+
+/* A plain write's: the target and offset, or the engine that failed. */
 static void write_errors(struct rep *p, const char *prefix)
 {
 	const struct dgen_run_result *res = p->res;
@@ -121,9 +135,7 @@ static void write_errors(struct rep *p, const char *prefix)
 		   (unsigned long long)res->error_offset, strerror(-err),
 		   iopoll_hint(err, p->o->writer.ring_flags));
 	else
-		rp(p, "%sio_uring failed: %s%s\n", prefix, strerror(-err),
-		   err == -EPERM || err == -ENOSYS ?
-		   " (io_uring is unavailable here: see the sysctl kernel.io_uring_disabled)" : "");
+		engine_failed(p, prefix, err);
 }
 
 int dgen_report_errors(FILE *f, const char *prefix, const struct dgen_run *r,

@@ -217,6 +217,7 @@ static void write_json(struct rep *p)
 	const double cpu = res->user_s + res->sys_s;
 
 	rp_head(p);
+	rp_engine(p);
 	rp(p, "  \"seed\": %llu,\n  \"seed_drawn\": %s,\n",
 	   (unsigned long long)o->params.seed,
 	   o->flags & DGEN_RUN_SEED_DRAWN ? "true" : "false");
@@ -303,6 +304,7 @@ static void write_human(struct rep *p)
 	   res->sys_s, ph->bytes ? (res->user_s + res->sys_s) /
 	   ((double)ph->bytes / 1e9) : 0);
 	place_human(p);
+	rp_engine(p);
 	rp(p, "  ring: %s", ph->ring_features ? "" : "plain (no optional features)");
 	rp_ring(p, ph->ring_features, "%s", " ");
 	rp(p, "\n  status: %s", p->status);

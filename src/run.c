@@ -311,6 +311,11 @@ int dgen_run_new(struct dgen_run **out, const struct dgen_run_opts *o,
 	if (!r->o.pass)
 		r->o.pass = 1;
 	dgen_rate_init(&r->rate, o->rate);
+	err = run_engine_pick(r, msg, msglen);
+	if (err) {
+		dgen_run_free(r);
+		return err;
+	}
 	r->targets = calloc(r->ntargets + 1, sizeof(*r->targets));
 	r->streams = calloc(r->ntargets + 1, sizeof(*r->streams));
 	r->prev = calloc(r->ntargets + 1, sizeof(*r->prev));

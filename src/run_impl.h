@@ -99,7 +99,18 @@ struct dgen_run {
 	struct dgen_discard_result *trim;
 	struct dgen_stream *fd_stream;	/* DGEN_RUN_FD */
 	struct run_obj *obj;		/* objects, else NULL */
+	/* The engine every writer of the run takes (run_engine.c), decided
+	   once by dgen_run_new, and why. */
+	enum dgen_engine engine;
+	char engine_why[512];
 };
+
+/*
+ * run_engine_pick - decide the run's engine once (o.writer.engine is set
+ * to it): io_uring, or libaio where auto finds io_uring blocked, said in
+ * one notice. Refuses (-EOPNOTSUPP, @msg) what needs io_uring on libaio.
+ */
+int run_engine_pick(struct dgen_run *r, char *msg, size_t msglen);
 
 /* run_stopping - dgen_run_stop was called or the caller's flag is set. */
 int run_stopping(const struct dgen_run *r);

@@ -4,7 +4,7 @@
  * threads' start and end, and what the run did
  *
  * A writer runs worker threads (writer_loop.c) that generate into
- * registered buffers and write them with io_uring (writer_uring.c), each
+ * their buffers and write them with io_uring or libaio (writer_io.c), each
  * its share of every target's units (writer_split.c); writer_impl.h says
  * how the files divide the work. Here the options are checked before
  * anything is made, the threads started with no signals, and their
@@ -78,6 +78,40 @@ static int verify_setup(struct dgen_writer *w,
 			       o->max_report);
 }
 
+/*
+ * The engine of @o (AUTO: picked here; a run picks once and passes its
+ * choice), and what only io_uring does refused on libaio. Returns the
+ * engine or -errno with a sentence.
+ */
+static int engine_check(const struct dgen_writer_opts *o,
+			struct dgen_target *const *targets, unsigned int n,
+			char *msg, size_t msglen)
+{
+	enum dgen_engine e = o->engine;
+	char why[512];
+	int r;
+
+	if (e == DGEN_ENGINE_AUTO) {
+		r = dgen_engine_pick(e, why, sizeof(why));
+		/* io_uring failing otherwise fails at its ring, with its cause. */
+		e = r < 0 ? DGEN_ENGINE_IO_URING : (enum dgen_engine)r;
+	}
+	if (e != DGEN_ENGINE_IO_URING && e != DGEN_ENGINE_LIBAIO)
+		return dgen_refuse(-EINVAL, msg, msglen, "unknown engine %d", (int)e);
+	if (e == DGEN_ENGINE_IO_URING)
+		return e;
+	for (unsigned int k = 0; k < n; k++)
+		if (targets[k]->info.type == DGEN_TARGET_NVME)
+			return dgen_refuse(-EOPNOTSUPP, msg, msglen,
+					   "%s is an NVMe passthrough device: its commands go through io_uring, and this run has libaio; give the block device (/dev/nvmeXnY) instead",
+					   targets[k]->info.path);
+	if (o->ring_flags & (DGEN_RING_SQPOLL | DGEN_RING_IOPOLL))
+		return dgen_refuse(-EOPNOTSUPP, msg, msglen,
+				   "--%s needs io_uring, and this run has libaio",
+				   o->ring_flags & DGEN_RING_SQPOLL ? "sqpoll" : "iopoll");
+	return e;
+}
+
 int dgen_writer_new(struct dgen_writer **out,
 		    const struct dgen_writer_opts *o,
 		    struct dgen_target *const *targets,
@@ -137,11 +171,15 @@ int dgen_writer_new(struct dgen_writer **out,
 	for (unsigned int k = 0; k < n; k++)
 		if (targets[k]->info.type == DGEN_TARGET_NVME)
 			w_pt = DGEN_RING_URING_CMD;
+	r = engine_check(o, targets, n, msg, msglen);
+	if (r < 0)
+		return r;
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->o = *o;
+	w->o.engine = (enum dgen_engine)r;
 	w->n = n;
 	w->uring_cmd = w_pt;
 	w->buf_align = align;

@@ -8,25 +8,22 @@
  *                   submit, complete (short writes, retries, accounting)
  *   writer_split.c  the work split: which units each thread writes, in
  *                   which order
- *   writer_uring.c  the io_uring engine: the ring and its registrations,
- *                   SQEs (NVMe passthrough too), CQEs, the cancel after a
- *                   wake-up
+ *   writer_io.c     a worker's I/O on its engine (engine.h: io_uring or
+ *                   libaio): units as engine I/Os (NVMe passthrough on
+ *                   io_uring too), completions, the cancel after a wake-up
  *   writer_fault.h  test-only faults in completions (DGEN_FAULT_*)
  *   writer_place.c  a placement plan's part (writer_place.h)
  *
  * Calls go one way: sample.c uses writer.c's API, writer.c starts and
  * frees the workers of writer_loop.c, which takes its units from
- * writer_split.c and does its I/O through writer_uring.c's uring_* calls;
- * nothing calls back up. Those uring_* calls are the whole engine, and
- * all it needs to know of a worker is its slots: another engine (libaio)
- * would offer the same calls (set up and register, queue a unit's rest,
- * submit, reap completions as bytes or -errno, tear down) over state of
- * its own in the worker.
+ * writer_split.c and does its I/O through writer_io.c's wio_* calls,
+ * which put it on the worker's engine (engine.h); nothing calls back up.
+ * The engine is the run's choice, made once (dgen_engine_pick): every
+ * worker of every phase has the same kind.
  */
 #ifndef DGEN_WRITER_IMPL_H
 #define DGEN_WRITER_IMPL_H
 
-#include <liburing.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -34,6 +31,7 @@
 #include <dgen/rate.h>
 #include <dgen/writer.h>
 
+#include "engine.h"
 #include "verify_impl.h"
 #include "wstats.h"
 #include "writer_place.h"
@@ -73,20 +71,14 @@ struct walk {
 	uint32_t io;			/* the target's unit size */
 };
 
-/* A completion as the engine hands it over: bytes done, or -errno. */
-struct wdone {
-	struct slot *s;
-	int res;
-};
-
 struct worker {
 	_Alignas(CACHE_LINE) struct dgen_writer *w;
 	unsigned int id;
 	pthread_t tid;
-	/* The io_uring engine's (writer_uring.c): */
-	struct io_uring ring;
-	int ring_ok;
-	unsigned int features;		/* DGEN_RING_* in use */
+	/* Its engine's (writer_io.c): */
+	struct dgen_eng eng;
+	unsigned int features;		/* DGEN_RING_* in use (atomic: read by
+					   dgen_writer_abandon) */
 	int *file_index;		/* per target: the fixed file index or
 					   the fd; -1: null target */
 	uint8_t *mem;
@@ -96,7 +88,7 @@ struct worker {
 	unsigned int nfree, inflight;
 	unsigned int *pending;		/* new units queued, not yet submitted */
 	unsigned int npending;
-	struct wdone *done;		/* one reap's completions */
+	struct eng_done *done;		/* one reap's completions: slots */
 	struct walk *walks;
 	unsigned int next_target;
 	struct dgen_latency lat;
@@ -155,42 +147,45 @@ void split_init(struct worker *wk, unsigned int k);
  */
 int split_next(struct worker *wk, unsigned int *target, uint64_t *pos);
 
-/* ===== The io_uring engine (writer_uring.c) ===== */
+/* ===== Its I/O on the engine (writer_io.c) ===== */
 
 /*
- * uring_init - @wk's ring for @qd writes in flight, with the best flags
- * the kernel takes (ring.c) and those the options ask for. Run on the
- * worker's own thread. Returns 0 or -errno.
+ * wio_init - @wk's engine, of the writer's kind, for @qd I/Os in flight,
+ * with the ring flags the options ask for. Run on the worker's own
+ * thread. Returns 0 or -errno.
  */
-int uring_init(struct worker *wk, unsigned int qd);
+int wio_init(struct worker *wk, unsigned int qd);
 
 /*
- * uring_register - register the @qd buffers @iov and the @nfd target
- * files @fds where the kernel lets it (a memlock limit may not), and
- * set wk->file_index from the per-target indexes into @fds (-1: null).
+ * wio_register - register the @qd buffers @iov and the @nfd target
+ * files @fds where the engine can (a memlock limit may not let io_uring;
+ * libaio has nothing to register), and set wk->file_index from the
+ * per-target indexes into @fds (-1: null) to what the engine names
+ * files by.
  */
-void uring_register(struct worker *wk, const struct iovec *iov,
-		    unsigned int qd, const int *fds, unsigned int nfd);
+void wio_register(struct worker *wk, const struct iovec *iov,
+		  unsigned int qd, const int *fds, unsigned int nfd);
 
-/* uring_queue - queue the rest of @s's unit, from s->done to s->len. */
-void uring_queue(struct worker *wk, struct slot *s);
+/* wio_queue - queue the rest of @s's unit, from s->done to s->len. */
+void wio_queue(struct worker *wk, struct slot *s);
 
-/* uring_submit - hand what is queued to the kernel, waiting for @wait_nr
- * completions. Returns what io_uring_submit(_and_wait) does. */
-int uring_submit(struct worker *wk, unsigned int wait_nr);
+/* wio_submit - hand what is queued to the kernel, waiting for @wait_nr
+ * completions. Returns >= 0, or -errno when the engine failed. */
+int wio_submit(struct worker *wk, unsigned int wait_nr);
 
 /*
- * uring_reap - move up to @max completions ready in the ring to @out, as
- * bytes done or -errno; a wake-up (dgen_writer_abandon) is answered here.
- * Returns the count.
+ * wio_reap - move up to @max completions ready to @out, as bytes done or
+ * -errno; a wake-up (dgen_writer_abandon) is answered here with a
+ * cancel. Returns the count.
  */
-unsigned int uring_reap(struct worker *wk, struct wdone *out,
-			unsigned int max);
+unsigned int wio_reap(struct worker *wk, struct eng_done *out,
+		      unsigned int max);
 
-/* uring_fd - the ring's fd, for dgen_writer_abandon's wake-up. */
-int uring_fd(const struct worker *wk);
+/* wio_fd - the fd for dgen_writer_abandon's wake-up; -1: none (libaio
+ * wakes by itself every second). */
+int wio_fd(const struct worker *wk);
 
-/* uring_exit - tear the ring down (if made), files first. */
-void uring_exit(struct worker *wk);
+/* wio_exit - tear the engine down (if made), files first. */
+void wio_exit(struct worker *wk);
 
 #endif /* DGEN_WRITER_IMPL_H */

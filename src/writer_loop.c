@@ -9,7 +9,7 @@
  * completion, account it and put its buffer back. Generation of one buffer
  * thus overlaps the writes of the others in flight, and a thread never
  * holds more than queue depth buffers. Which units it writes comes from
- * writer_split.c; the I/O itself from the engine (writer_uring.c).
+ * writer_split.c; the I/O itself from the engine (writer_io.c, engine.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -73,7 +73,7 @@ static int worker_alloc(struct worker *wk, unsigned int qd, uint32_t io,
 	return 0;
 }
 
-/* Ring, buffers, registrations: what the loop needs before the first write. */
+/* Engine, buffers, registrations: what the loop needs before the first write. */
 static int worker_setup(struct worker *wk)
 {
 	const struct dgen_writer *w = wk->w;
@@ -84,14 +84,14 @@ static int worker_setup(struct worker *wk)
 	unsigned int nfd = 0;
 	int *fds = NULL, r;
 
-	/* Pin and prefer the node before the ring exists: its memory is
-	 * allocated by the kernel on behalf of this thread. */
+	/* Pin and prefer the node before the engine exists: a ring's memory
+	 * is allocated by the kernel on behalf of this thread. */
 	if (plan) {
 		r = place_enter(&wk->place, &plan->threads[wk->id]);
 		if (r < 0)
 			return r;
 	}
-	r = uring_init(wk, qd);
+	r = wio_init(wk, qd);
 	if (r < 0)
 		return r;
 	r = worker_alloc(wk, qd, io, &iov);
@@ -110,9 +110,9 @@ static int worker_setup(struct worker *wk)
 		}
 		split_init(wk, k);
 	}
-	uring_register(wk, iov, qd, fds, nfd);
+	wio_register(wk, iov, qd, fds, nfd);
 	if (wk->ws)
-		r = wstats_thread_setup(w->stats, wk->id, qd, uring_fd(wk));
+		r = wstats_thread_setup(w->stats, wk->id, qd, wio_fd(wk));
 err:
 	free(iov);
 	free(fds);
@@ -160,7 +160,7 @@ static int submit(struct worker *wk, unsigned int wait_nr)
 		}
 		wk->npending = 0;
 	}
-	return uring_submit(wk, wait_nr);
+	return wio_submit(wk, wait_nr);
 }
 
 /*
@@ -184,7 +184,7 @@ static void complete(struct worker *wk, struct slot *s, int res,
 				       left, i->dio_offset_align);
 	if (res == -EAGAIN || res == -EINTR) {
 		wk->retries++;
-		uring_queue(wk, s);
+		wio_queue(wk, s);
 		return;
 	}
 	if (res == 0)
@@ -205,7 +205,7 @@ static void complete(struct worker *wk, struct slot *s, int res,
 		wstats_bytes(wk->ws, s->target, (uint64_t)res);
 	if (s->done < s->len) {
 		wk->short_writes++;
-		uring_queue(wk, s);
+		wio_queue(wk, s);
 		return;
 	}
 	wk->ops++;
@@ -267,12 +267,13 @@ static void fill_free(struct worker *wk)
 		 * own cost, as writing to null is the generator's. */
 		if (w->o.mode == DGEN_MODE_WRITE || wk->file_index[target] < 0)
 			dgen_stream_fill(w->streams[target], s->buf, pos, s->len);
-		uring_queue(wk, s);
+		wio_queue(wk, s);
 		wk->pending[wk->npending++] = s->index;
 		wk->inflight++;
 		queued += s->len;
 		/* With no buffer left to fill, the wait in worker_loop
-		 * submits: one io_uring_enter per round of buffers. */
+		 * submits: one io_uring_enter (io_submit) per round of
+		 * buffers. */
 		if (queued >= SUBMIT_BYTES && wk->nfree &&
 		    wk->file_index[target] >= 0) {
 			submit(wk, 0);
@@ -294,15 +295,15 @@ static void worker_loop(struct worker *wk)
 			break;
 		r = submit(wk, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
-			/* The ring itself failed: writes in flight cannot be
-			 * reaped, so stop without them. */
+			/* The engine itself failed: writes in flight cannot
+			 * be reaped, so stop without them. */
 			set_error(wk, r, -1, 0);
 			break;
 		}
 		now = dgen_clock_ns();
-		n = uring_reap(wk, wk->done, max);
+		n = wio_reap(wk, wk->done, max);
 		for (unsigned int j = 0; j < n; j++)
-			complete(wk, wk->done[j].s, wk->done[j].res, now);
+			complete(wk, wk->done[j].data, wk->done[j].res, now);
 	}
 }
 
@@ -316,7 +317,7 @@ void *writer_worker_main(void *arg)
 		set_error(wk, r, -1, 0);
 	else
 		worker_loop(wk);
-	uring_exit(wk);
+	wio_exit(wk);
 	wk->t_end = dgen_clock_ns();
 	__atomic_fetch_sub(&wk->w->running, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -324,7 +325,7 @@ void *writer_worker_main(void *arg)
 
 void writer_worker_free(struct worker *wk)
 {
-	uring_exit(wk);
+	wio_exit(wk);
 	if (wk->place.buf.addr)
 		place_free(&wk->place);
 	else

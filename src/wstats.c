@@ -147,12 +147,16 @@ void wstats_outstanding(const struct wstats *s, struct dgen_io_outstanding *out)
  */
 void wstats_wake(const struct wstats *s)
 {
-	int *fds = malloc(s->threads * sizeof(*fds));
+	int *fds = malloc(s->threads * sizeof(*fds)), any = 0;
 
 	if (!fds)
 		return;
-	for (unsigned int t = 0; t < s->threads; t++)
+	for (unsigned int t = 0; t < s->threads; t++) {
 		fds[t] = __atomic_load_n(&s->th[t].ring_fd, __ATOMIC_RELAXED);
-	dgen_ring_wake(fds, s->threads, WSTATS_WAKE);
+		any |= fds[t] >= 0;
+	}
+	/* libaio's workers have no ring (-1): they look every second. */
+	if (any)
+		dgen_ring_wake(fds, s->threads, WSTATS_WAKE);
 	free(fds);
 }

@@ -16,7 +16,7 @@
 #include <dgen/sample.h>
 
 /* A CQE with this user_data is no I/O: a wake-up or a cancel's answer. */
-#define WSTATS_WAKE	((uint64_t)-1)
+#define WSTATS_WAKE	((uint64_t)-1)	/* engine.h's ENG_WAKE */
 
 struct wstats_tgt {
 	uint64_t bytes, ios, first_ns, last_ns;

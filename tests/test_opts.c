@@ -266,3 +266,32 @@ Test(opts, seed)
 	cr_assert_eq(o.params.seed, 42);
 	cr_assert(!(o.flags & DGEN_RUN_SEED_DRAWN));
 }
+
+/* --engine: its words, auto by default, and what libaio cannot do. */
+Test(opts, engine)
+{
+	static const char *const one[] = { "/dev/shm/x" };
+	struct dgen_run_opts o;
+	char msg[512];
+
+	dgen_run_opts_init(&o);
+	cr_assert_eq(o.writer.engine, DGEN_ENGINE_AUTO);
+	cr_assert_eq(set(&o, "engine", "libaio", msg), 0);
+	cr_assert_eq(o.writer.engine, DGEN_ENGINE_LIBAIO);
+	cr_assert_eq(set(&o, "engine", "io_uring", msg), 0);
+	cr_assert_eq(o.writer.engine, DGEN_ENGINE_IO_URING);
+	cr_assert_eq(set(&o, "engine", "spdk", msg), -EINVAL);
+	cr_assert_str_eq(msg, "--engine 'spdk': give auto, io_uring or libaio");
+	o.paths = one;
+	o.npaths = 1;
+	cr_assert_eq(set(&o, "engine", "libaio", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(set(&o, "iopoll", NULL, msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "--iopoll needs io_uring"), "%s", msg);
+	cr_assert_eq(set(&o, "sqpoll", NULL, msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "--sqpoll needs io_uring"), "%s", msg);
+	cr_assert_str_eq(dgen_engine_name(DGEN_ENGINE_AUTO), "auto");
+	cr_assert_null(dgen_engine_name((enum dgen_engine)7));
+}

@@ -414,6 +414,16 @@ struct dgen_target *dgen_run_target(const struct dgen_run *r, unsigned int k);
 const struct dgen_run_opts *dgen_run_opts_get(const struct dgen_run *r);
 
 /*
+ * dgen_run_engine - the engine every writer of @r takes, decided once by
+ * dgen_run_new (o.writer.engine: auto picks io_uring where a ring can be
+ * made, libaio where the kernel refuses one), and in *@why (when not NULL;
+ * valid until dgen_run_free) a sentence saying why: asked for, io_uring
+ * available, or the cause that blocks io_uring (a seccomp filter, the
+ * sysctl kernel.io_uring_disabled, a kernel without it).
+ */
+enum dgen_engine dgen_run_engine(const struct dgen_run *r, const char **why);
+
+/*
  * dgen_run_free - close the targets and release @r; NULL is allowed. After
  * a hang (res->hung) the abandoned engine may still use what the run
  * made, so only what it cannot reach is released: the caller should leave

@@ -56,6 +56,34 @@ enum dgen_write_pattern {
  */
 const char *dgen_ring_feature_name(unsigned int feature);
 
+/*
+ * The engine under the writer: io_uring, or libaio (io_submit and
+ * io_getevents on O_DIRECT files) where io_uring is blocked (a seccomp
+ * filter such as Docker's default profile, kernel.io_uring_disabled, a
+ * kernel without it). DGEN_ENGINE_AUTO takes io_uring when a ring can be
+ * made and libaio otherwise.
+ */
+enum dgen_engine {
+	DGEN_ENGINE_AUTO,
+	DGEN_ENGINE_IO_URING,
+	DGEN_ENGINE_LIBAIO,
+};
+
+/* dgen_engine_name - "auto", "io_uring" or "libaio"; NULL for others. */
+const char *dgen_engine_name(enum dgen_engine e);
+
+/*
+ * dgen_engine_pick - the engine to run for @want, decided once: AUTO
+ * makes a small ring and takes io_uring if it can, libaio if the kernel
+ * refuses it (EPERM, EACCES, ENOSYS). @why gets a sentence without a
+ * newline: why this engine, and when io_uring cannot start, the cause
+ * found (a seccomp filter, the sysctl kernel.io_uring_disabled and its
+ * value, a kernel without io_uring). Returns DGEN_ENGINE_IO_URING or
+ * DGEN_ENGINE_LIBAIO; for @want IO_URING that cannot start, the negative
+ * errno of the ring's setup (the run then fails with @why as its cause).
+ */
+int dgen_engine_pick(enum dgen_engine want, char *why, size_t whylen);
+
 #define DGEN_IO_SIZE_DEFAULT		(1u << 20)
 #define DGEN_IO_SIZE_MAX		(1u << 30)
 #define DGEN_QUEUE_DEPTH_DEFAULT	32u
@@ -98,6 +126,7 @@ struct dgen_writer_opts {
 	unsigned int mem_flags;		/* DGEN_MEM_NO_* for the plan's buffers */
 	unsigned int target_stats;	/* 1: keep per-target figures and the
 					   I/O in flight (dgen/sample.h) */
+	enum dgen_engine engine;	/* AUTO: dgen_engine_pick's, per writer */
 };
 
 /* dgen_writer_opts_init - defaults: 1 MiB, depth 32, 1 thread, seq,

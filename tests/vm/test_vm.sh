@@ -104,6 +104,8 @@ T=$work/t.img P=$work/p.img H=$work/h.img
 truncate -s 32M "$T"
 truncate -s 32M "$P"
 truncate -s 16M "$H"
+L=$work/l.img
+truncate -s 32M "$L"
 cat > "$work/job612.sh" <<'JOB'
 a=$(drive DGA) && b=$(drive DGB) && w=$(drive DGW) && t=$(drive DGT) || exit 1
 echo "drives $a $b $w $t"
@@ -140,6 +142,12 @@ mkdir -p /mnt && mount -t ext2 $p /mnt || exit 1
 job pt_held dgen-uring --dev $g --seed 17 --force
 umount /mnt
 job pt_wv dgen-uring --dev $g --seed 17 --verify --force --json
+# io_uring off for the whole host (kernel.io_uring_disabled=2): the run
+# falls back to libaio and says why; health is read as on io_uring.
+l=$(drive DGL) || exit 1
+job aio_wv sh -c 'echo 2 > /proc/sys/kernel/io_uring_disabled && dgen-uring --dev $0 --seed 28 --verify --json; r=$?; echo 0 > /proc/sys/kernel/io_uring_disabled; exit $r' $l
+# Passthrough needs io_uring: refused on libaio, with a sentence.
+job aio_pt sh -c 'echo 2 > /proc/sys/kernel/io_uring_disabled && dgen-uring --dev $0 --size 1M --seed 1; r=$?; echo 0 > /proc/sys/kernel/io_uring_disabled; exit $r' $g
 JOB
 mkdir -p "$work/o612"
 flip_in_pass2 "$work/o612/results.txt" "$work/qmp.sock" c5 &
@@ -147,7 +155,7 @@ flipper=$!
 boot "$work/o612" 6.12 -n -j "$work/job612.sh" -Q "$work/qmp.sock" \
 	-d "serial=DGA,img=$A" -d "serial=DGB,img=$B,lbs=4096,node=1" \
 	-d "serial=DGW,img=$W,warn=2" -d "serial=DGT,img=$T" -d "serial=DGP,img=$P" \
-	-d "serial=DGH,img=$H"
+	-d "serial=DGH,img=$H" -d "serial=DGL,img=$L"
 wait $flipper || true
 flipper=
 o=$work/o612
@@ -318,6 +326,22 @@ jq -e '.mismatches == 0 and .bytes_verified == 33554432' <<< "$j" >/dev/null || 
 same_as_stream "$P" 32M 17 0
 check_ptpoll "$o" pt_poll
 ok "NVMe passthrough (/dev/ngXnY): write, verify, polled write + verify, trim, signature and held checks; the image equals --stdout"
+
+expect_rc "$o" aio_wv 0
+j=$(section "$o" aio_wv | sed -n '/^{/,$p')
+jq -e '.engine == "libaio" and (.engine_reason | test("io_uring_disabled is 2"))
+	and .mismatches == 0 and .bytes_verified == 33554432
+	and .targets[0].nvme.serial == "DGL" and .targets[0].health.verdict == "ok"
+	and .targets[0].health.during.host_write_commands >= 64' <<< "$j" >/dev/null ||
+	fail "aio_wv: $(jq -c '{engine, engine_reason, mismatches, bytes_verified, health: .targets[0].health.verdict}' <<< "$j" 2>&1 || section "$o" aio_wv | tail -n 20)"
+section "$o" aio_wv | grep -q 'io_uring_disabled is 2.*writing with libaio' ||
+	fail "aio_wv: no notice naming the sysctl on stderr"
+same_as_stream "$L" 32M 28 0
+ok "kernel.io_uring_disabled=2: write + verify of a namespace on libaio, health in the report, the image equals --stdout"
+expect_rc "$o" aio_pt 2
+section "$o" aio_pt | grep -q 'NVMe passthrough device.*libaio' ||
+	fail "aio_pt: passthrough on libaio not refused with its sentence: $(section "$o" aio_pt | tail -n 5)"
+ok "kernel.io_uring_disabled=2: passthrough (/dev/ngXnY) is refused, exit 2"
 
 # ----- 6.1: Debian 12's own kernel -----
 C=$work/c.img F=$work/f.img
