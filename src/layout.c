@@ -77,7 +77,7 @@ static uint64_t row_target(unsigned int i)
 }
 
 /* rho: the random bytes per sector for @c, in 32.32 fixed point. */
-static uint64_t sector_random(double c)
+uint64_t dgen_sector_random(double c)
 {
 	uint64_t T, T0, T1, r0, r1;
 	unsigned int i;
@@ -136,9 +136,10 @@ static double tail_error(const struct tail_goal *t, uint64_t F)
 }
 
 /* The default or asked window, in bytes, before rounding to pieces. */
-static uint64_t window_bytes(const struct dgen_stream_params *p)
+uint64_t dgen_window_bytes(const struct dgen_stream_params *p)
 {
-	double units = floor(DGEN_DEDUP_WINDOW_UNITS * p->dedup_ratio);
+	double units = floor((p->dedup_skew > 0.0 ? DGEN_SKEW_WINDOW_UNITS :
+			      DGEN_DEDUP_WINDOW_UNITS) * p->dedup_ratio);
 
 	if (p->dedup_window)
 		return p->dedup_window;
@@ -152,7 +153,7 @@ static void dedup_plan(struct dgen_stream *s)
 	const struct dgen_stream_params *p = &s->p;
 	const uint32_t B = p->dedup_unit;
 	const double d = p->dedup_ratio;
-	uint64_t W = window_bytes(p), span = W < p->size ? W : p->size;
+	uint64_t W = dgen_window_bytes(p), span = W < p->size ? W : p->size;
 	uint64_t G = DGEN_UNIT_MAX, k, rem, kp, n, all, whole_distinct;
 	struct tail_goal goal;
 	double best;
@@ -225,7 +226,7 @@ void dgen_layout_compute(struct dgen_stream *s)
 	s->unit_shift = (uint32_t)__builtin_ctz(B);
 	s->blocks = (p->size + B - 1) >> s->unit_shift;
 	dedup_plan(s);
-	s->rho = sector_random(p->compress_ratio);
+	s->rho = dgen_sector_random(p->compress_ratio);
 	s->compress_expect = s->rho == (uint64_t)DGEN_SECTOR_SIZE << 32 ?
 			     1.0 : p->compress_ratio;
 }
@@ -255,6 +256,17 @@ static uint64_t repeat_source(uint64_t j, uint64_t n, uint64_t Dp)
 	return avail - span + (((m * 0x9e3779b97f4a7c15ull) >> 32) * span >> 32);
 }
 
+uint64_t dgen_layout_local(const uint32_t *slot, uint64_t j, uint64_t Wp,
+			   uint64_t Dp)
+{
+	uint64_t n;
+
+	if (slot)
+		return slot[j];
+	n = ceil_frac(j, Dp, Wp);
+	return ceil_frac(j + 1, Dp, Wp) > n ? n : repeat_source(j, n, Dp);
+}
+
 uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 {
 	const uint64_t k = s->piece_blocks;
@@ -262,12 +274,19 @@ uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 	uint64_t w = piece / s->win_pieces, j = piece % s->win_pieces;
 	uint64_t base = w * s->win_distinct;
 	uint64_t Wp = s->win_pieces, Dp = s->win_distinct, n;
+	const uint32_t *slot = s->shape[0].slot;
 	int is_new;
 
 	if (w == s->full_windows && s->tail_pieces) {
 		/* The last, shorter window has its own count. */
 		Wp = s->tail_pieces;
 		Dp = s->tail_distinct;
+		slot = s->shape[1].slot;
+	}
+	if (slot && piece != s->whole_pieces) {
+		/* Skewed copies: the window's table (layout_v3.c). */
+		*u = (base + slot[j]) * k + b;
+		return k - b;
 	}
 	n = ceil_frac(j, Dp, Wp);
 	is_new = ceil_frac(j + 1, Dp, Wp) > n;
@@ -303,5 +322,20 @@ void dgen_stream_layout_get(const struct dgen_stream *s,
 		.window_pieces = s->win_pieces,
 		.window_distinct = s->win_distinct,
 		.sector_random = __builtin_ldexp((double)s->rho, -32),
+		.mix_ratio = s->mix_count ? s->mix_expect : 0.0,
+		.top1_share = s->top1,
 	};
+	if (s->mix_count) {
+		/* The mix's mean over its weights. */
+		double r = 0.0;
+
+		for (unsigned int i = 0; i < s->mix_count; i++)
+			r += s->p.mix.weight[i] *
+			     __builtin_ldexp((double)s->mix_rho[i], -32);
+		out->compress_ratio = s->mix_expect;
+		out->sector_random = r;
+		out->zero_bytes = sectors * DGEN_SECTOR_SIZE -
+				  (uint64_t)((double)sectors * r);
+	}
+	out->format_version = dgen_stream_params_format(&s->p);
 }
