@@ -324,6 +324,7 @@ void dgen_stream_layout_get(const struct dgen_stream *s,
 		.sector_random = __builtin_ldexp((double)s->rho, -32),
 		.mix_ratio = s->mix_count ? s->mix_expect : 0.0,
 		.top1_share = s->top1,
+		.mix_share_gap = s->mix_gap,
 	};
 	if (s->mix_count) {
 		/* The mix's mean over its weights. */

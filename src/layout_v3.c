@@ -27,11 +27,13 @@
  * under Hall's condition no repeat slot finds every entered piece spent.
  *
  * Compress mix. The Dp k distinct blocks of a window shape are visited in
- * an affine pseudo-random order and each takes the class furthest behind
- * its quota, weighing a block by the references its piece gets in the
- * window (copies carry their source's ratio). So every window holds each
- * ratio's share of all its blocks, copies included, to within the weight
- * of one block: exact shares however skewed the copies.
+ * order and each takes the class furthest behind its quota (plus a drawn
+ * jitter of up to one block, so the classes follow no pattern), weighing
+ * a block by the references its piece gets in the window (copies carry
+ * their source's ratio). So every window holds each ratio's share of all
+ * its blocks, copies included, to within the weight of about two blocks,
+ * however skewed the copies; and every piece alone holds the shares to
+ * within two of its blocks, so a prefix of a window holds them too.
  */
 #include <errno.h>
 #include <math.h>
@@ -247,17 +249,6 @@ out:
 	return err;
 }
 
-static uint64_t gcd64(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /* The weights of the mix in 1/2^32, summing to 2^32 exactly. */
 static void mix_quotas(const struct dgen_compress_mix *m, uint64_t *q)
 {
@@ -286,7 +277,7 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 	uint64_t q[DGEN_COMPRESS_MIX_MAX], acc[DGEN_COMPRESS_MIX_MAX] = { 0 };
 	uint32_t *refs = calloc(Dp, sizeof(*refs));
 	uint64_t rng = s->root ^ TWEAK_MIX ^ tag;
-	uint64_t j, t, a, idx, cum = 0;
+	uint64_t j, t, idx, cum = 0;
 
 	sh->cls = malloc(M);
 	if (!refs || !sh->cls) {
@@ -296,21 +287,19 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 	mix_quotas(&s->p.mix, q);
 	for (j = 0; j < Wp; j++)
 		refs[dgen_layout_local(sh->slot, j, Wp, Dp)]++;
-	/* A stride near M / phi, coprime to M: an affine permutation. */
-	a = (uint64_t)(((unsigned __int128)M * 0x9e3779b97f4a7c15ull) >> 64) | 1;
-	while (gcd64(a, M) != 1)
-		a += 2;
-	a %= M;
-	idx = splitmix64(&rng) % M;
-	for (t = 0; t < M; t++) {
-		uint64_t wt = refs[idx / k];
+	for (idx = 0; idx < M; idx++) {
+		uint64_t wt = refs[idx / k], r = 0;
 		__int128 best_def = 0;
 		unsigned int i, best = 0;
 
 		for (i = 0; i < nc; i++) {
-			__int128 def = (__int128)q[i] * (cum + wt) -
-				       ((__int128)acc[i] << 32);
+			__int128 def;
 
+			/* Behind by up to one block more, drawn: no pattern. */
+			r = i & 1 ? r >> 32 : splitmix64(&rng);
+			def = (__int128)q[i] * (cum + wt) -
+			      ((__int128)acc[i] << 32) +
+			      (__int128)(wt * (r & 0xffffffffu));
 			if (!i || def > best_def) {
 				best_def = def;
 				best = i;
@@ -319,9 +308,13 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		sh->cls[idx] = (uint8_t)best;
 		acc[best] += wt;
 		cum += wt;
-		idx += a;
-		if (idx >= M)
-			idx -= M;
+	}
+	for (t = 0; t < nc; t++) {
+		double gap = fabs((double)acc[t] / (double)cum -
+				  __builtin_ldexp((double)q[t], -32));
+
+		if (gap > s->mix_gap)
+			s->mix_gap = gap;
 	}
 	free(refs);
 	return 0;

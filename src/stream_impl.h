@@ -61,6 +61,7 @@ struct dgen_stream {
 	uint64_t mix_rho[DGEN_COMPRESS_MIX_MAX];	/* rho of each class */
 	double mix_expect;		/* 1 / sum(w_i / c_i) */
 	double top1;			/* the top 1% share (v3 streams) */
+	double mix_gap;			/* the worst window share gap */
 };
 
 /* dgen_layout_compute - derive the layout fields of @s from s->p. */

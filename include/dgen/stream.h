@@ -202,6 +202,10 @@ struct dgen_stream_layout {
 	double mix_ratio;		/* 1 / sum(w_i / c_i) of a compress mix */
 	double top1_share;		/* share of all blocks held by the most
 					   referenced 1% of distinct blocks */
+	double mix_share_gap;		/* the largest gap, in any window, between
+					   a ratio's share of the blocks and its
+					   weight (< 0.01 unless one block weighs
+					   about 1% of its window) */
 };
 
 /* dgen_stream_layout_get - the layout derived from the parameters of @s. */
