@@ -155,6 +155,28 @@ static int set_steady(struct dgen_run_opts *o, const char *v, char *msg,
 	       -EINVAL : 0;
 }
 
+static int set_compress_mix(struct dgen_run_opts *o, const char *v,
+			    char *msg, size_t msglen)
+{
+	char why[256];
+
+	if (dgen_compress_mix_parse(&o->params.mix, v, why, sizeof(why)))
+		return snprintf(msg, msglen, "--compress-mix: %s", why), -EINVAL;
+	return 0;
+}
+
+static int set_dedup_skew(struct dgen_run_opts *o, const char *v, char *msg,
+			  size_t msglen)
+{
+	double s;
+
+	if (dgen_parse_ratio(v, &s) || s < 0.0 || s > DGEN_DEDUP_SKEW_MAX)
+		return snprintf(msg, msglen, "--dedup-skew '%s': give a Zipf exponent from 0 (even copies) to %g",
+				v, DGEN_DEDUP_SKEW_MAX), -EINVAL;
+	o->params.dedup_skew = s;
+	return 0;
+}
+
 /* The table, in the order of dgen-uring --help. */
 static const struct opt_def defs[] = {
 	{ { "size", 's', DGEN_OPT_SIZE, 1 }, 0, F(size), W_U64, 1, 0, 0, 0, 0,
@@ -273,6 +295,10 @@ static const struct opt_def defs[] = {
 	  0, 0, 0, NULL, NULL, set_steady },
 	{ { "plot", 0, DGEN_OPT_STRING, 1 }, DGEN_GIVEN_WATCH, F(watch.plot), 0,
 	  0, 0, 0, 0, 0, NULL, NULL, NULL },
+	{ { "compress-mix", 0, DGEN_OPT_SPEC, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	  NULL, set_compress_mix },
+	{ { "dedup-skew", 0, DGEN_OPT_RATIO, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	  NULL, set_dedup_skew },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))

@@ -217,6 +217,8 @@ int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 		if ((o->flags & DGEN_RUN_SHARED) && !o->size)
 			return BAD("--shared needs --size: the bytes of the one stream all ranks share");
 	}
+	if (p.mix.count && p.compress_ratio != 1.0)
+		return BAD("--compress and --compress-mix: give one (a mix gives each block its ratio)");
 	p.size = 1;
 	return dgen_stream_params_check(&p, msg, msglen) ? -EINVAL : 0;
 }

@@ -91,7 +91,49 @@ static void stream_window(struct rep *p, const struct dgen_stream_params *sp,
 	dgen_stream_layout_get(s, &lay);
 	rp(p, ", \"dedup_window\": %llu, \"dedup_exact_unit\": %u",
 	   (unsigned long long)lay.dedup_window, lay.dedup_exact_unit);
+	if (sp->mix.count)
+		rp(p, ", \"mix_ratio\": %.6f, \"mix_share_gap\": %.6f",
+		   lay.mix_ratio, lay.mix_share_gap);
+	if (lay.format_version == DGEN_STREAM_FORMAT_V3)
+		rp(p, ", \"top1_share\": %.6f", lay.top1_share);
 	dgen_stream_free(s);
+}
+
+/* The v3 parameters (doc/data-contract.md section 7), as given. */
+static void stream_v3(struct rep *p, const struct dgen_stream_params *sp)
+{
+	char mix[DGEN_COMPRESS_MIX_MAX * 40];
+
+	if (dgen_stream_params_format(sp) != DGEN_STREAM_FORMAT_V3)
+		return;
+	rp(p, ", \"compress_mix\": ");
+	rp_str(p, dgen_compress_mix_format(&sp->mix, mix, sizeof(mix)));
+	rp(p, ", \"dedup_skew\": %.17g", sp->dedup_skew);
+}
+
+void rp_v3_human(struct rep *p, const struct dgen_stream_params *sp,
+		 uint64_t size, const char *indent)
+{
+	struct dgen_stream_params q = *sp;
+	struct dgen_stream_layout lay;
+	struct dgen_stream *s;
+	char mix[DGEN_COMPRESS_MIX_MAX * 40];
+
+	if (dgen_stream_params_format(sp) != DGEN_STREAM_FORMAT_V3)
+		return;
+	if (size)
+		q.size = size;
+	if (!q.size || dgen_stream_new(&s, &q, NULL, 0) < 0)
+		return;
+	dgen_stream_layout_get(s, &lay);
+	dgen_stream_free(s);
+	rp(p, "%sformat 3:", indent);
+	if (sp->mix.count)
+		rp(p, " compress mix %s (ratio %.4f, shares within %.2f%% in every window);",
+		   dgen_compress_mix_format(&sp->mix, mix, sizeof(mix)),
+		   lay.mix_ratio, 100.0 * lay.mix_share_gap);
+	rp(p, " dedup skew %g: the most used 1%% of distinct blocks hold %.2f%% of all blocks\n",
+	   sp->dedup_skew, 100.0 * lay.top1_share);
 }
 
 void rp_stream(struct rep *p, const struct dgen_stream_params *sp,
@@ -104,7 +146,8 @@ void rp_stream(struct rep *p, const struct dgen_stream_params *sp,
 		rp(p, ", \"size\": %llu", (unsigned long long)size);
 	rp(p, ", \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"format_version\": %d",
 	   sp->dedup_ratio, sp->dedup_unit, sp->compress_ratio,
-	   DGEN_STREAM_FORMAT_VERSION);
+	   dgen_stream_params_format(sp));
+	stream_v3(p, sp);
 	stream_window(p, sp, seed, id, size);
 }
 
