@@ -104,7 +104,10 @@ void dgen_stream_params_init(struct dgen_stream_params *p);
  * Returns 0, or -EINVAL when a value is out of range: d or c below 1, NaN or
  * infinite; c above DGEN_COMPRESS_RATIO_MAX; B not a power of two or outside
  * 512 B .. 1 MiB; a dedup window (when set) holding fewer than 50 d blocks;
- * size 0; an unknown or unsupported kernel name.
+ * size 0; an unknown or unsupported kernel name; a compress mix that
+ * dgen_compress_mix_parse would refuse, a dedup skew outside 0 ..
+ * DGEN_DEDUP_SKEW_MAX, or either with a window (within the stream) of more
+ * than 2^24 blocks.
  * On -EINVAL, when @msg is not NULL, a sentence a user can act on (naming the
  * value and the accepted range) is written to @msg (at most @msglen bytes,
  * NUL-terminated).
