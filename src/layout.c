@@ -267,13 +267,62 @@ uint64_t dgen_layout_local(const uint32_t *slot, uint64_t j, uint64_t Wp,
 	return ceil_frac(j + 1, Dp, Wp) > n ? n : repeat_source(j, n, Dp);
 }
 
+/*
+ * Dedup across targets (doc/data-contract.md section 7.3): row w (window
+ * w of every target) holds T Dp distinct pieces, target t's new ones at
+ * row base + t Dp + n on its own schedule. A repeat slot copies one of
+ * the pieces every target has entered before it, excluding the newest:
+ * up to half a window back, along the golden-ratio sequence of
+ * (repeat number, target), so (T - 1) / T of the copies come from other
+ * targets and the row's union holds T Dp distinct pieces, exactly d.
+ */
+static uint64_t scope_source(const struct dgen_stream *s, uint64_t t,
+			     uint64_t j, uint64_t n, uint64_t Dp)
+{
+	const uint64_t T = s->p.scope_targets;
+	uint64_t span = (Dp + 1) / 2, lo, pool, idx, h;
+
+	if (span > (n > 1 ? n - 1 : 1))
+		span = n > 1 ? n - 1 : 1;
+	lo = n > 1 ? n - 1 - span : 0;
+	pool = T * span;
+	h = (((j - n) * T + t) * 0x9e3779b97f4a7c15ull) >> 32;
+	idx = (uint64_t)(((unsigned __int128)h * pool) >> 32);
+	return (idx % T) * Dp + lo + idx / T;
+}
+
+double dgen_layout_cross(const struct dgen_stream *s)
+{
+	const uint64_t T = s->p.scope_targets;
+	uint64_t copies = 0, cross = 0, t;
+
+	for (unsigned int h = 0; h < 2 * T && T > 1; h++) {
+		/* Each shape (whole windows, the last) of each target t. */
+		uint64_t Wp = h & 1 ? s->tail_pieces : s->win_pieces;
+		uint64_t Dp = h & 1 ? s->tail_distinct : s->win_distinct;
+		uint64_t times = h & 1 ? !!s->tail_pieces : s->full_windows, j;
+
+		t = h / 2;
+		for (j = 0; times && j < Wp; j++) {
+			uint64_t n = ceil_frac(j, Dp, Wp);
+
+			if (ceil_frac(j + 1, Dp, Wp) > n)
+				continue;
+			copies += times;
+			cross += times * (scope_source(s, t, j, n, Dp) / Dp != t);
+		}
+	}
+	return copies ? (double)cross / (double)copies : 0.0;
+}
+
 uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 {
 	const uint64_t k = s->piece_blocks;
+	const uint64_t T = s->p.scope_targets > 1 ? s->p.scope_targets : 1;
 	uint64_t piece = i / k, b = i % k;
 	uint64_t w = piece / s->win_pieces, j = piece % s->win_pieces;
-	uint64_t base = w * s->win_distinct;
-	uint64_t Wp = s->win_pieces, Dp = s->win_distinct, n;
+	uint64_t base = w * T * s->win_distinct;
+	uint64_t Wp = s->win_pieces, Dp = s->win_distinct, n, own;
 	const uint32_t *slot = s->shape[0].slot;
 	int is_new;
 
@@ -283,6 +332,7 @@ uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 		Dp = s->tail_distinct;
 		slot = s->shape[1].slot;
 	}
+	own = T > 1 ? s->p.scope_index * Dp : 0;
 	if (slot && piece != s->whole_pieces) {
 		/* Skewed copies: the window's table (layout_v3.c). */
 		*u = (base + slot[j]) * k + b;
@@ -293,12 +343,19 @@ uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 	if (piece == s->whole_pieces) {
 		/* The partial last piece: F fresh blocks, then copies. */
 		if (b < s->fresh) {
-			*u = (base + n) * k + b;
+			/* In a domain, after the row's T Dp whole pieces. */
+			*u = (T > 1 && s->tail_pieces ?
+			      base + T * Dp + s->p.scope_index : base + own + n) * k + b;
 			return s->fresh - b;
 		}
 		is_new = 0;
 	}
-	*u = (base + (is_new ? n : repeat_source(j, n, Dp))) * k + b;
+	if (is_new)
+		*u = (base + own + n) * k + b;
+	else if (T > 1 && piece != s->whole_pieces)
+		*u = (base + scope_source(s, s->p.scope_index, j, n, Dp)) * k + b;
+	else
+		*u = (base + own + repeat_source(j, n, Dp)) * k + b;
 	return k - b;
 }
 
@@ -325,6 +382,7 @@ void dgen_stream_layout_get(const struct dgen_stream *s,
 		.mix_ratio = s->mix_count ? s->mix_expect : 0.0,
 		.top1_share = s->top1,
 		.mix_share_gap = s->mix_gap,
+		.cross_share = dgen_layout_cross(s),
 	};
 	if (s->mix_count) {
 		/* The mix's mean over its weights. */

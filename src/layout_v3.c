@@ -441,7 +441,8 @@ int dgen_layout_v3(struct dgen_stream *s)
 			    (err = mix_shape(s, &s->shape[h], h)))
 				return err;
 	}
-	return top1_share(s);
+	/* A domain's references span its targets: no one stream's share. */
+	return p->scope_targets > 1 ? 0 : top1_share(s);
 }
 
 void dgen_layout_v3_free(struct dgen_stream *s)

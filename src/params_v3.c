@@ -24,7 +24,8 @@
 
 unsigned int dgen_stream_params_format(const struct dgen_stream_params *p)
 {
-	return p->mix.count || p->dedup_skew > 0.0 ? DGEN_STREAM_FORMAT_V3 :
+	return p->mix.count || p->dedup_skew > 0.0 || p->scope_targets > 1 ||
+	       p->dedup_scope ? DGEN_STREAM_FORMAT_V3 :
 	       DGEN_STREAM_FORMAT_VERSION;
 }
 
@@ -128,6 +129,21 @@ int dgen_params_v3_check(const struct dgen_stream_params *p, char *msg,
 		return dgen_refuse(-EINVAL, msg, msglen,
 			"dedup skew %g is out of range: from 0 (even copies) to %g",
 			p->dedup_skew, DGEN_DEDUP_SKEW_MAX);
+	if (p->dedup_scope > DGEN_DEDUP_SCOPE_RUN)
+		return dgen_refuse(-EINVAL, msg, msglen,
+			"dedup scope %u is unknown: target (0) or run (1)",
+			p->dedup_scope);
+	if (p->scope_targets > 1 && p->scope_index >= p->scope_targets)
+		return dgen_refuse(-EINVAL, msg, msglen,
+			"scope index %u is not one of the %u targets of the dedup domain",
+			p->scope_index, p->scope_targets);
+	if (p->scope_targets > 1 && p->scope_index > p->stream_id)
+		return dgen_refuse(-EINVAL, msg, msglen,
+			"scope index %u is above stream id %llu: the domain's streams are stream_id - scope_index onwards",
+			p->scope_index, (unsigned long long)p->stream_id);
+	if (p->scope_targets > 1 && (m->count || p->dedup_skew > 0.0))
+		return dgen_refuse(-EINVAL, msg, msglen,
+			"dedup across targets does not take a compress mix or skewed copies yet: give --dedup-scope run alone, or those alone");
 	if ((m->count || p->dedup_skew > 0.0) && p->dedup_unit) {
 		uint64_t W = dgen_window_bytes(p);
 

@@ -35,7 +35,9 @@ int dgen_stream_new(struct dgen_stream **out,
 	s->p = *p;
 	s->kernel = dgen_kernel_find(p->kernel);
 	s->p.kernel = s->kernel->name;
-	s->root = dgen_stream_root(p->seed, p->stream_id);
+	/* A dedup domain's targets share one key chain (layout.c). */
+	s->root = dgen_stream_root(p->seed, p->scope_targets > 1 ?
+				   p->stream_id - p->scope_index : p->stream_id);
 	dgen_layout_compute(s);
 	r = dgen_layout_v3(s);
 	if (r) {

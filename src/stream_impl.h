@@ -87,6 +87,13 @@ uint64_t dgen_sector_random(double c);
 uint64_t dgen_layout_local(const uint32_t *slot, uint64_t j, uint64_t Wp,
 			   uint64_t Dp);
 
+/*
+ * dgen_layout_cross - in a dedup domain (scope_targets >= 2), the share
+ * of the domain's copies (its T targets') whose source is another target;
+ * else 0.
+ */
+double dgen_layout_cross(const struct dgen_stream *s);
+
 /* dgen_params_v3_check - the checks of the v3 fields (params_v3.c). */
 int dgen_params_v3_check(const struct dgen_stream_params *p, char *msg,
 			 size_t msglen);

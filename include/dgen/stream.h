@@ -89,6 +89,22 @@ struct dgen_stream_params {
 	struct dgen_compress_mix mix;	/* count > 0: replaces compress_ratio */
 	double dedup_skew;		/* s, 0 .. DGEN_DEDUP_SKEW_MAX: copies
 					   follow Zipf(s) in each window */
+	/*
+	 * Dedup across targets (contract 7.3): with scope_targets T >= 2,
+	 * streams stream_id - scope_index + 0 .. T - 1 of one seed form one
+	 * dedup domain, this one being target scope_index (< T); all T
+	 * must have the same size and parameters. 0 or 1: the stream alone.
+	 */
+	uint32_t scope_targets;
+	uint32_t scope_index;
+	unsigned int dedup_scope;	/* enum dgen_dedup_scope (the option;
+					   the run fills the two above) */
+};
+
+/* --dedup-scope: whose blocks a stream's copies may repeat. */
+enum dgen_dedup_scope {
+	DGEN_DEDUP_SCOPE_TARGET = 0,	/* its own (default) */
+	DGEN_DEDUP_SCOPE_RUN = 1,	/* every target of the run or fleet */
 };
 
 /*
@@ -205,6 +221,8 @@ struct dgen_stream_layout {
 	double mix_ratio;		/* 1 / sum(w_i / c_i) of a compress mix */
 	double top1_share;		/* share of all blocks held by the most
 					   referenced 1% of distinct blocks */
+	double cross_share;		/* scope run: share of the domain's copies
+					   whose source is in another target */
 	double mix_share_gap;		/* the largest gap, in any window, between
 					   a ratio's share of the blocks and its
 					   weight (< 0.01 unless one block weighs
