@@ -177,6 +177,19 @@ static int set_dedup_skew(struct dgen_run_opts *o, const char *v, char *msg,
 	return 0;
 }
 
+static int set_dedup_scope(struct dgen_run_opts *o, const char *v,
+			   char *msg, size_t msglen)
+{
+	if (!strcmp(v, "target"))
+		o->params.dedup_scope = DGEN_DEDUP_SCOPE_TARGET;
+	else if (!strcmp(v, "run"))
+		o->params.dedup_scope = DGEN_DEDUP_SCOPE_RUN;
+	else
+		return snprintf(msg, msglen, "--dedup-scope '%s': give target (each target its own copies) or run (the run's targets, every rank's, as one)",
+				v), -EINVAL;
+	return 0;
+}
+
 /* The table, in the order of dgen-uring --help. */
 static const struct opt_def defs[] = {
 	{ { "size", 's', DGEN_OPT_SIZE, 1 }, 0, F(size), W_U64, 1, 0, 0, 0, 0,
@@ -299,6 +312,8 @@ static const struct opt_def defs[] = {
 	  NULL, set_compress_mix },
 	{ { "dedup-skew", 0, DGEN_OPT_RATIO, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
 	  NULL, set_dedup_skew },
+	{ { "dedup-scope", 0, DGEN_OPT_CHOICE, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	  NULL, set_dedup_scope },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))

@@ -217,6 +217,17 @@ int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 		if ((o->flags & DGEN_RUN_SHARED) && !o->size)
 			return BAD("--shared needs --size: the bytes of the one stream all ranks share");
 	}
+	if (p.dedup_scope == DGEN_DEDUP_SCOPE_RUN) {
+		if (o->tree.dir || (o->flags & DGEN_RUN_FD) ||
+		    dgen_run_opts_objects(o))
+			return BAD("--dedup-scope run joins --dev targets (and every rank's): trees, objects and stdout keep their own copies");
+		if (!o->size)
+			return BAD("--dedup-scope run needs --size: the targets of one dedup domain have one size");
+		if (o->flags & DGEN_RUN_SHARED)
+			return BAD("--dedup-scope run and --shared: --shared already writes one stream across the ranks");
+		if (p.mix.count || p.dedup_skew > 0.0)
+			return BAD("--dedup-scope run does not take --compress-mix or --dedup-skew yet: give it alone, or them alone");
+	}
 	if (p.mix.count && p.compress_ratio != 1.0)
 		return BAD("--compress and --compress-mix: give one (a mix gives each block its ratio)");
 	p.size = 1;

@@ -199,6 +199,8 @@ run write v3 0 --dev "$D/w1" --size 2M $S $V3
 run passes v3tree 0 --dir "$D/t3" --files 2 --file-size 16K $S $V3 --verify
 run tree v3 0 --dir "$D/t3t" --files 2 --file-size 16K $S $V3
 run passes v3 0 --dev "$D/v" --size 2M $S $V3 --verify
+run write v3scope 0 --dev "$D/w1" --dev "$D/w2" --size 2M $S --dedup 2 --dedup-scope run
+run passes v3scope 0 --dev "$D/w1" --dev "$D/w2" --size 2M $S --dedup 2 --dedup-scope run --verify
 "$TOOL" --stdout --size 1M --seed 5 $V3 --json 2>"$R/stdout.v3.json" | cat >/dev/null
 # --- fleet ---
 SKIP=
@@ -212,6 +214,8 @@ if [ "$MPI" = built ] && command -v mpirun >/dev/null; then
 		fail "fleet of trees: $(cat "$D/err")"
 	timeout -k 5 120 mpirun -n 2 "$TOOL" --dev "$D/f%r" --size 1M $S $V3 --json >"$R/fleet.v3.json" 2>"$D/err" ||
 		fail "fleet of files, format 3: $(cat "$D/err")"
+	timeout -k 5 120 mpirun -n 2 "$TOOL" --dev "$D/f%r" --size 1M $S --dedup 2 --dedup-scope run --json >"$R/fleet.v3scope.json" 2>"$D/err" ||
+		fail "fleet of files, one dedup domain: $(cat "$D/err")"
 else
 	SKIP="--skip fleet"
 	echo "fleet: not built with MPI, not checked"

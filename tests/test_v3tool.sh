@@ -81,5 +81,29 @@ for d in i['dedup']:
         print('dedup at %7d: %.4f' % (d['unit'], d['ratio']))
         assert abs(d['ratio'] / s['dedup_ratio'] - 1) <= 0.01, d
 PY
+# --dedup-scope run: three files, one dedup domain. Verified together;
+# their union (cat) holds d at every chunk size up to the exact unit, and
+# over half of the copies come from another file.
+S3="--size 16M --seed 80 --dedup 3 --dedup-scope run"
+"$TOOL" --dev "$D/s0" --dev "$D/s1" --dev "$D/s2" $S3 --verify --json >"$D/s.json" 2>"$D/err" ||
+	fail "a dedup domain of three files: exit $?: $(cat "$D/err")"
+"$TOOL" --dev "$D/s0" --dev "$D/s1" --dev "$D/s2" $S3 --verify-only >"$D/out" 2>&1 ||
+	fail "verify-only of the domain: exit $?: $(tail -3 "$D/out")"
+cat "$D/s0" "$D/s1" "$D/s2" >"$D/union"
+"$INSPECT" --json "$D/union" >"$D/u.json" 2>"$D/err" || fail "dgen-inspect: $(cat "$D/err")"
+python3 - "$D/s.json" "$D/u.json" <<'PY' || fail "the domain's measures"
+import json, sys
+ts = json.load(open(sys.argv[1]))['targets']
+u = json.load(open(sys.argv[2]))
+assert [t['stream']['scope_index'] for t in ts] == [0, 1, 2], ts
+s = ts[0]['stream']
+assert s['scope_targets'] == 3 and s['dedup_scope'] == 'run', s
+print('cross share %.4f (floor %.4f)' % (s['cross_share'], 0.6 * (1 - 1 / 3)))
+assert s['cross_share'] >= 0.6 * (1 - 1 / 3)
+for d in u['dedup']:
+    if d['unit'] <= s['dedup_exact_unit']:
+        print('union dedup at %7d: %.4f' % (d['unit'], d['ratio']))
+        assert abs(d['ratio'] / 3 - 1) <= 0.01, d
+PY
 [ $FAILS = 0 ] || exit 1
 echo "ok"

@@ -142,6 +142,8 @@ static void usage(FILE *f)
 "                          Wi summing to 1; stream format 3)\n"
 "      --dedup-skew S      copies follow Zipf(S) in each window, 0 to 3\n"
 "                          (default 0: even; window max(256M, 256 x dedup M))\n"
+"      --dedup-scope WHO   target (default) or run: the run's --dev targets,\n"
+"                          every rank's, are one dedup domain (needs --size)\n"
 "\n"
 "Verify and burn-in, of --dev targets or a --dir tree (SIZE/s and durations\n"
 "as below):\n"
