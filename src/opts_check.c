@@ -227,6 +227,14 @@ int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 			return BAD("--dedup-scope run and --shared: --shared already writes one stream across the ranks");
 		if (p.mix.count || p.dedup_skew > 0.0)
 			return BAD("--dedup-scope run does not take --compress-mix or --dedup-skew yet: give it alone, or them alone");
+		if (p.scope_targets &&
+		    (uint64_t)p.scope_index + o->npaths > p.scope_targets)
+			return BAD("--dedup-scope run:%u:%u: %u targets from index %u pass the domain's %u",
+				   p.scope_targets, p.scope_index, o->npaths,
+				   p.scope_index, p.scope_targets);
+		if (p.scope_index > p.stream_id)
+			return BAD("--dedup-scope run:%u:%u: give --stream (the first target's id in the report) of at least %u",
+				   p.scope_targets, p.scope_index, p.scope_index);
 	}
 	if (p.mix.count && p.compress_ratio != 1.0)
 		return BAD("--compress and --compress-mix: give one (a mix gives each block its ratio)");

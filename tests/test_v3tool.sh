@@ -105,5 +105,14 @@ for d in u['dedup']:
         print('union dedup at %7d: %.4f' % (d['unit'], d['ratio']))
         assert abs(d['ratio'] / 3 - 1) <= 0.01, d
 PY
+# One target of the domain alone, from the report: its stream id, and
+# --dedup-scope run:T:I with its scope_targets and scope_index.
+"$TOOL" --dev "$D/s1" --stream 1 --dedup-scope run:3:1 --size 16M --seed 80 --dedup 3 \
+	--verify-only >"$D/out" 2>&1 ||
+	fail "target 1 alone: exit $?: $(tail -3 "$D/out")"
+"$TOOL" --dev "$D/s1" --stream 1 --dedup-scope run --size 16M --seed 80 --dedup 3 \
+	--verify-only >"$D/out" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "target 1 alone as a domain of one: exit $rc, not 1"
 [ $FAILS = 0 ] || exit 1
 echo "ok"
