@@ -291,6 +291,16 @@ static uint64_t scope_source(const struct dgen_stream *s, uint64_t t,
 	return (idx % T) * Dp + lo + idx / T;
 }
 
+uint64_t dgen_layout_domain_local(const struct dgen_stream *s, uint64_t t,
+				  uint64_t j, uint64_t Wp, uint64_t Dp)
+{
+	uint64_t n = ceil_frac(j, Dp, Wp);
+
+	if (ceil_frac(j + 1, Dp, Wp) > n)
+		return n;
+	return scope_source(s, t, j, n, Dp) % Dp;
+}
+
 double dgen_layout_cross(const struct dgen_stream *s)
 {
 	const uint64_t T = s->p.scope_targets;

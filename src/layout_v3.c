@@ -267,12 +267,56 @@ static void mix_quotas(const struct dgen_compress_mix *m, uint64_t *q)
 	q[top] += (1ull << 32) - total;
 }
 
+/*
+ * In a dedup domain the table serves every target's pieces, weighed by
+ * the domain's references; each target's windows are then off by what
+ * their own references make of it: the largest gap, over the targets.
+ */
+static int domain_gap(struct dgen_stream *s, const struct dgen_shape *sh,
+		      const uint64_t *q)
+{
+	const uint64_t Wp = sh->pieces, Dp = sh->distinct, k = s->piece_blocks;
+	const unsigned int nc = s->mix_count;
+	uint32_t *cnt = calloc(Dp * nc, sizeof(*cnt));
+	uint32_t *refs = calloc(Dp, sizeof(*refs));
+	uint64_t t, j, n;
+	unsigned int c;
+
+	if (!cnt || !refs) {
+		free(cnt);
+		free(refs);
+		return -ENOMEM;
+	}
+	for (n = 0; n < Dp * k; n++)
+		cnt[n / k * nc + sh->cls[n]]++;
+	for (t = 0; t < s->p.scope_targets; t++) {
+		memset(refs, 0, Dp * sizeof(*refs));
+		for (j = 0; j < Wp; j++)
+			refs[dgen_layout_domain_local(s, t, j, Wp, Dp)]++;
+		for (c = 0; c < nc; c++) {
+			uint64_t held = 0;
+			double gap;
+
+			for (n = 0; n < Dp; n++)
+				held += (uint64_t)refs[n] * cnt[n * nc + c];
+			gap = fabs((double)held / (double)(Wp * k) -
+				   __builtin_ldexp((double)q[c], -32));
+			if (gap > s->mix_gap)
+				s->mix_gap = gap;
+		}
+	}
+	free(cnt);
+	free(refs);
+	return 0;
+}
+
 /* The class table of shape @sh: each block the class furthest behind. */
 static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		     uint64_t tag)
 {
 	const uint64_t Wp = sh->pieces, Dp = sh->distinct, k = s->piece_blocks;
 	const uint64_t M = Dp * k;
+	const uint64_t T = s->p.scope_targets > 1 ? s->p.scope_targets : 1;
 	const unsigned int nc = s->mix_count;
 	uint64_t q[DGEN_COMPRESS_MIX_MAX], acc[DGEN_COMPRESS_MIX_MAX] = { 0 };
 	uint32_t *refs = calloc(Dp, sizeof(*refs));
@@ -285,8 +329,15 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		return -ENOMEM;
 	}
 	mix_quotas(&s->p.mix, q);
-	for (j = 0; j < Wp; j++)
-		refs[dgen_layout_local(sh->slot, j, Wp, Dp)]++;
+	if (T > 1) {
+		/* A domain: every target's references to local piece n. */
+		for (t = 0; t < T; t++)
+			for (j = 0; j < Wp; j++)
+				refs[dgen_layout_domain_local(s, t, j, Wp, Dp)]++;
+	} else {
+		for (j = 0; j < Wp; j++)
+			refs[dgen_layout_local(sh->slot, j, Wp, Dp)]++;
+	}
 	for (idx = 0; idx < M; idx++) {
 		uint64_t wt = refs[idx / k], r = 0;
 		__int128 best_def = 0;
@@ -309,6 +360,9 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		acc[best] += wt;
 		cum += wt;
 	}
+	free(refs);
+	if (T > 1)
+		return domain_gap(s, sh, q);
 	for (t = 0; t < nc; t++) {
 		double gap = fabs((double)acc[t] / (double)cum -
 				  __builtin_ldexp((double)q[t], -32));
@@ -316,23 +370,25 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		if (gap > s->mix_gap)
 			s->mix_gap = gap;
 	}
-	free(refs);
 	return 0;
 }
 
 unsigned int dgen_block_class(const struct dgen_stream *s, uint64_t u)
 {
 	const uint64_t k = s->piece_blocks;
-	uint64_t pd = u / k, b = u % k, w = pd / s->win_distinct;
-	uint64_t n = pd - w * s->win_distinct, x, acc = 0;
+	/* A row of windows holds T Dp pieces, T Dt in the last (layout.c). */
+	const uint64_t T = s->p.scope_targets > 1 ? s->p.scope_targets : 1;
+	const uint64_t row = T * s->win_distinct;
+	uint64_t pd = u / k, b = u % k, w = pd / row;
+	uint64_t n = pd - w * row, x, acc = 0;
 	const struct dgen_compress_mix *m = &s->p.mix;
 	unsigned int i;
 
 	if (w < s->full_windows)
-		return s->shape[0].cls[n * k + b];
-	n = pd - s->full_windows * s->win_distinct;
-	if (s->shape[1].cls && n < s->shape[1].distinct)
-		return s->shape[1].cls[n * k + b];
+		return s->shape[0].cls[n % s->win_distinct * k + b];
+	n = pd - s->full_windows * row;
+	if (s->shape[1].cls && n < T * s->shape[1].distinct)
+		return s->shape[1].cls[n % s->shape[1].distinct * k + b];
 	/*
 	 * The fresh blocks of a partial last piece (less than one piece of
 	 * the stream): the golden-ratio sequence of u against the weights.
