@@ -292,7 +292,8 @@ static int domain_gap(struct dgen_stream *s, const struct dgen_shape *sh,
 	for (t = 0; t < s->p.scope_targets; t++) {
 		memset(refs, 0, Dp * sizeof(*refs));
 		for (j = 0; j < Wp; j++)
-			refs[dgen_layout_domain_local(s, t, j, Wp, Dp)]++;
+			refs[dgen_layout_domain_piece(s, sh->slot, t, j, Wp,
+						      Dp) % Dp]++;
 		for (c = 0; c < nc; c++) {
 			uint64_t held = 0;
 			double gap;
@@ -333,7 +334,8 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		/* A domain: every target's references to local piece n. */
 		for (t = 0; t < T; t++)
 			for (j = 0; j < Wp; j++)
-				refs[dgen_layout_domain_local(s, t, j, Wp, Dp)]++;
+				refs[dgen_layout_domain_piece(s, sh->slot, t,
+							      j, Wp, Dp) % Dp]++;
 	} else {
 		for (j = 0; j < Wp; j++)
 			refs[dgen_layout_local(sh->slot, j, Wp, Dp)]++;
@@ -409,17 +411,25 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Sorted reference counts of the local pieces of shape @sh, or NULL. */
-static uint32_t *shape_refs(const struct dgen_shape *sh)
+/*
+ * Sorted reference counts of the pieces of shape @sh (in a domain, of
+ * the row: its T targets' pieces from all its targets' slots), or NULL.
+ */
+static uint32_t *shape_refs(const struct dgen_stream *s,
+			    const struct dgen_shape *sh, uint64_t T)
 {
-	uint32_t *refs = calloc(sh->distinct ? sh->distinct : 1, sizeof(*refs));
-	uint64_t j;
+	uint32_t *refs = calloc(T * sh->distinct + 1, sizeof(*refs));
+	uint64_t j, t;
 
 	if (!refs)
 		return NULL;
-	for (j = 0; j < sh->pieces; j++)
-		refs[dgen_layout_local(sh->slot, j, sh->pieces, sh->distinct)]++;
-	qsort(refs, sh->distinct, sizeof(*refs), cmp_desc);
+	for (t = 0; t < T; t++)
+		for (j = 0; j < sh->pieces; j++)
+			refs[T > 1 ? dgen_layout_domain_piece(s, sh->slot, t, j,
+							      sh->pieces, sh->distinct) :
+			     dgen_layout_local(sh->slot, j, sh->pieces,
+					       sh->distinct)]++;
+	qsort(refs, T * sh->distinct, sizeof(*refs), cmp_desc);
 	return refs;
 }
 
@@ -432,9 +442,11 @@ static uint32_t *shape_refs(const struct dgen_shape *sh)
 static int top1_share(struct dgen_stream *s)
 {
 	const uint64_t k = s->piece_blocks;
-	uint32_t *r0 = shape_refs(&s->shape[0]);
-	uint32_t *r1 = s->shape[1].pieces ? shape_refs(&s->shape[1]) : NULL;
-	uint64_t i0 = 0, i1 = 0, take = s->distinct / 100, held = 0;
+	const uint64_t T = s->p.scope_targets > 1 ? s->p.scope_targets : 1;
+	uint32_t *r0 = shape_refs(s, &s->shape[0], T);
+	uint32_t *r1 = s->shape[1].pieces ? shape_refs(s, &s->shape[1], T) : NULL;
+	const uint64_t d0 = T * s->shape[0].distinct, d1 = T * s->shape[1].distinct;
+	uint64_t i0 = 0, i1 = 0, take = T * s->distinct / 100, held = 0;
 
 	if (!r0 || (s->shape[1].pieces && !r1)) {
 		free(r0);
@@ -444,11 +456,11 @@ static int top1_share(struct dgen_stream *s)
 	if (!take)
 		take = 1;
 	while (take) {
-		int from0 = s->full_windows && i0 < s->shape[0].distinct &&
-			    (!r1 || i1 >= s->shape[1].distinct || r0[i0] >= r1[i1]);
+		int from0 = s->full_windows && i0 < d0 &&
+			    (!r1 || i1 >= d1 || r0[i0] >= r1[i1]);
 		uint64_t n, refs;
 
-		if (!from0 && (!r1 || i1 >= s->shape[1].distinct))
+		if (!from0 && (!r1 || i1 >= d1))
 			break;
 		n = from0 ? s->full_windows * k : k;
 		refs = from0 ? r0[i0++] : r1[i1++];
@@ -457,7 +469,7 @@ static int top1_share(struct dgen_stream *s)
 		held += n * refs;
 		take -= n;
 	}
-	s->top1 = (double)held / (double)s->blocks;
+	s->top1 = (double)held / (double)(T * s->blocks);
 	free(r0);
 	free(r1);
 	return 0;
@@ -497,8 +509,7 @@ int dgen_layout_v3(struct dgen_stream *s)
 			    (err = mix_shape(s, &s->shape[h], h)))
 				return err;
 	}
-	/* A domain's references span its targets: no one stream's share. */
-	return p->scope_targets > 1 ? 0 : top1_share(s);
+	return top1_share(s);
 }
 
 void dgen_layout_v3_free(struct dgen_stream *s)

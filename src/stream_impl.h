@@ -88,11 +88,13 @@ uint64_t dgen_layout_local(const uint32_t *slot, uint64_t j, uint64_t Wp,
 			   uint64_t Dp);
 
 /*
- * dgen_layout_domain_local - in a dedup domain, the local piece (0 .. Dp -
- * 1, of whichever target) that slot @j of target @t's window carries.
+ * dgen_layout_domain_piece - in a dedup domain, the piece t' Dp + n' of
+ * the row (target t', its local piece n') that slot @j of target @t's
+ * window carries; @slot: the shape's skew table, or NULL (layout.c).
  */
-uint64_t dgen_layout_domain_local(const struct dgen_stream *s, uint64_t t,
-				  uint64_t j, uint64_t Wp, uint64_t Dp);
+uint64_t dgen_layout_domain_piece(const struct dgen_stream *s,
+				  const uint32_t *slot, uint64_t t, uint64_t j,
+				  uint64_t Wp, uint64_t Dp);
 
 /*
  * dgen_layout_cross - in a dedup domain (scope_targets >= 2), the share
