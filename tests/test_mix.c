@@ -278,7 +278,10 @@ ParameterizedTest(struct mix_case *mc, mix, shares_and_ratios)
 	dgen_stream_free(s);
 }
 
-/* A mixed, skewed stream of random shape: B, d, skew, mix of 2..6. */
+/*
+ * A mixed, skewed stream of random shape: B, d, skew, mix of 2..6, and
+ * one time in three a target of a dedup domain.
+ */
 static struct dgen_stream_params random_v3(struct test_rng *r)
 {
 	static const double cs[] = { 1.0, 1.3, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0,
@@ -293,6 +296,11 @@ static struct dgen_stream_params random_v3(struct test_rng *r)
 	p.seed = test_rng_next(r);
 	p.stream_id = test_rng_below(r, 8);
 	p.dedup_skew = test_rng_below(r, 3) ? 3.0 * test_rng_unit(r) : 0.0;
+	if (!test_rng_below(r, 3)) {	/* one target of a dedup domain */
+		p.scope_targets = (uint32_t)test_rng_range(r, 2, 5);
+		p.scope_index = (uint32_t)test_rng_below(r, p.scope_targets);
+		p.stream_id += p.scope_index;
+	}
 	p.mix.count = n;
 	for (i = 0; i < n; i++) {
 		p.mix.ratio[i] = cs[test_rng_below(r, sizeof(cs) / sizeof(cs[0]))];
