@@ -26,6 +26,12 @@
  * which spreads each piece's copies evenly over the rest of its window;
  * under Hall's condition no repeat slot finds every entered piece spent.
  *
+ * The counts take one libm call, pow(), whose result glibc gives within
+ * 0.52 ulp (not always correctly rounded): a count changes only if
+ * A r^-s falls within an ulp of a rounding edge, but a libm that rounds
+ * differently there would make other bytes. Everything else here is
+ * integer arithmetic or exact IEEE operations.
+ *
  * Compress mix. The Dp k distinct blocks of a window shape are visited in
  * order and each takes the class furthest behind its quota (plus a drawn
  * jitter of up to one block, so the classes follow no pattern), weighing
