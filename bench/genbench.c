@@ -78,6 +78,9 @@ static double arg_compress;
 static uint64_t arg_buffer;
 static int arg_csv;
 static int arg_no_fio;
+static struct dgen_compress_mix arg_mix;	/* count 0: --compress's c */
+static double arg_skew;
+static double mix_ratio;		/* 1 / sum(w / c) of arg_mix */
 
 /* One measured cell, kept for the summary. */
 struct cell {
@@ -198,6 +201,12 @@ static int measure_cell(struct cell *cell, const char *kernel,
 	p.dedup_ratio = cell->d;
 	p.compress_ratio = cell->c;
 	p.kernel = kernel;
+	p.dedup_skew = arg_skew;
+	if (arg_mix.count) {
+		/* The cell's c is the mix's ratio, for fio and the table. */
+		p.mix = arg_mix;
+		p.compress_ratio = 1.0;
+	}
 	r = dgen_stream_new(&s, &p, msg, sizeof(msg));
 	if (r) {
 		fprintf(stderr, "dgen-genbench: kernel %s, d %g, c %g: %s\n",
@@ -421,6 +430,9 @@ static void usage(FILE *f)
 	for (i = 0; i < ARRAY_SIZE(buffer_sizes); i++)
 		fprintf(f, " %s", size_str(buffer_sizes[i], sz, sizeof(sz)));
 	fprintf(f, ")\n"
+		"      --compress-mix C1:W1,...  a mix of ratios per block instead of -c\n"
+		"                     (the c column and fio's ratio are 1 / sum(W / C))\n"
+		"      --dedup-skew S Zipf copies, 0 to 3 (give -d above 1)\n"
 		"      --csv          CSV on stdout with best and median rates; the header\n"
 		"                     and summary go to stderr\n"
 		"      --no-fio       do not run fio\n"
@@ -465,6 +477,8 @@ static int parse_args(int argc, char **argv)
 		{ "buffer",	required_argument,	NULL, 'b' },
 		{ "csv",	no_argument,		NULL, 'C' },
 		{ "no-fio",	no_argument,		NULL, 'F' },
+		{ "compress-mix", required_argument,	NULL, 'M' },
+		{ "dedup-skew",	required_argument,	NULL, 'K' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ 0 }
 	};
@@ -514,6 +528,28 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'F':
 			arg_no_fio = 1;
+			break;
+		case 'M': {
+			char msg[256];
+			double inv = 0.0;
+
+			if (dgen_compress_mix_parse(&arg_mix, optarg, msg,
+						    sizeof(msg))) {
+				fprintf(stderr, "dgen-genbench: --compress-mix: %s\n", msg);
+				return -EINVAL;
+			}
+			for (unsigned int i = 0; i < arg_mix.count; i++)
+				inv += arg_mix.weight[i] / arg_mix.ratio[i];
+			mix_ratio = 1.0 / inv;
+			break;
+		}
+		case 'K':
+			if (dgen_parse_ratio(optarg, &arg_skew) || arg_skew < 0 ||
+			    arg_skew > DGEN_DEDUP_SKEW_MAX) {
+				fprintf(stderr, "dgen-genbench: --dedup-skew %s: give 0 to %g\n",
+					optarg, DGEN_DEDUP_SKEW_MAX);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -586,6 +622,8 @@ int main(int argc, char **argv)
 		dl = &arg_dedup;
 		nd = 1;
 	}
+	if (arg_mix.count)
+		arg_compress = mix_ratio;
 	if (arg_compress) {
 		cl = &arg_compress;
 		nc = 1;

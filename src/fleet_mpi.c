@@ -413,6 +413,12 @@ static int rank_opts(const struct dgen_run_opts *j, struct dgen_fleet_out *out,
 			return err;
 		}
 	}
+	if (j->params.dedup_scope == DGEN_DEDUP_SCOPE_RUN &&
+	    !j->params.scope_targets) {
+		/* Every rank's targets: one dedup domain, ids from base on. */
+		o->params.scope_targets = out->size * j->npaths;
+		o->params.scope_index = out->rank * j->npaths;
+	}
 	m->ntargets = j->npaths;
 	for (unsigned int k = 0; k < j->npaths; k++) {
 		struct dgen_fleet_target *t = &m->targets[k];

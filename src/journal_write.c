@@ -199,6 +199,10 @@ static int target_check(const struct dgen_journal_target *t, unsigned int k,
 	    t->offset + t->size < t->offset)
 		return dgen_refuse(-EINVAL, msg, msglen,
 				   "journal target %u: a path, and an offset, size and unit in whole 512-byte sectors are needed", k);
+	if (dgen_stream_params_format(&t->stream) != DGEN_STREAM_FORMAT_VERSION)
+		return dgen_refuse(-EINVAL, msg, msglen,
+				   "journal target %u: a compress mix or skewed copies (stream format %u) are not journaled yet; the journal records format %u streams",
+				   k, DGEN_STREAM_FORMAT_V3, DGEN_STREAM_FORMAT_VERSION);
 	r = dgen_stream_view_new(&s, &t->stream, t->stream_origin, why, sizeof(why));
 	if (r)
 		return dgen_refuse(r, msg, msglen, "journal target %u: %s", k, why);

@@ -77,7 +77,7 @@ static uint64_t row_target(unsigned int i)
 }
 
 /* rho: the random bytes per sector for @c, in 32.32 fixed point. */
-static uint64_t sector_random(double c)
+uint64_t dgen_sector_random(double c)
 {
 	uint64_t T, T0, T1, r0, r1;
 	unsigned int i;
@@ -136,9 +136,10 @@ static double tail_error(const struct tail_goal *t, uint64_t F)
 }
 
 /* The default or asked window, in bytes, before rounding to pieces. */
-static uint64_t window_bytes(const struct dgen_stream_params *p)
+uint64_t dgen_window_bytes(const struct dgen_stream_params *p)
 {
-	double units = floor(DGEN_DEDUP_WINDOW_UNITS * p->dedup_ratio);
+	double units = floor((p->dedup_skew > 0.0 ? DGEN_SKEW_WINDOW_UNITS :
+			      DGEN_DEDUP_WINDOW_UNITS) * p->dedup_ratio);
 
 	if (p->dedup_window)
 		return p->dedup_window;
@@ -152,7 +153,7 @@ static void dedup_plan(struct dgen_stream *s)
 	const struct dgen_stream_params *p = &s->p;
 	const uint32_t B = p->dedup_unit;
 	const double d = p->dedup_ratio;
-	uint64_t W = window_bytes(p), span = W < p->size ? W : p->size;
+	uint64_t W = dgen_window_bytes(p), span = W < p->size ? W : p->size;
 	uint64_t G = DGEN_UNIT_MAX, k, rem, kp, n, all, whole_distinct;
 	struct tail_goal goal;
 	double best;
@@ -225,7 +226,7 @@ void dgen_layout_compute(struct dgen_stream *s)
 	s->unit_shift = (uint32_t)__builtin_ctz(B);
 	s->blocks = (p->size + B - 1) >> s->unit_shift;
 	dedup_plan(s);
-	s->rho = sector_random(p->compress_ratio);
+	s->rho = dgen_sector_random(p->compress_ratio);
 	s->compress_expect = s->rho == (uint64_t)DGEN_SECTOR_SIZE << 32 ?
 			     1.0 : p->compress_ratio;
 }
@@ -255,31 +256,139 @@ static uint64_t repeat_source(uint64_t j, uint64_t n, uint64_t Dp)
 	return avail - span + (((m * 0x9e3779b97f4a7c15ull) >> 32) * span >> 32);
 }
 
+uint64_t dgen_layout_local(const uint32_t *slot, uint64_t j, uint64_t Wp,
+			   uint64_t Dp)
+{
+	uint64_t n;
+
+	if (slot)
+		return slot[j];
+	n = ceil_frac(j, Dp, Wp);
+	return ceil_frac(j + 1, Dp, Wp) > n ? n : repeat_source(j, n, Dp);
+}
+
+/*
+ * Dedup across targets (doc/data-contract.md section 7.3): row w (window
+ * w of every target) holds T Dp distinct pieces, target t's new ones at
+ * row base + t Dp + n on its own schedule. A repeat slot copies one of
+ * the pieces every target has entered before it, excluding the newest:
+ * up to half a window back, along the golden-ratio sequence of
+ * (repeat number, target), so (T - 1) / T of the copies come from other
+ * targets and the row's union holds T Dp distinct pieces, exactly d.
+ */
+static uint64_t scope_source(const struct dgen_stream *s, uint64_t t,
+			     uint64_t j, uint64_t n, uint64_t Dp)
+{
+	const uint64_t T = s->p.scope_targets;
+	uint64_t span = (Dp + 1) / 2, lo, pool, idx, h;
+
+	if (span > (n > 1 ? n - 1 : 1))
+		span = n > 1 ? n - 1 : 1;
+	lo = n > 1 ? n - 1 - span : 0;
+	pool = T * span;
+	h = (((j - n) * T + t) * 0x9e3779b97f4a7c15ull) >> 32;
+	idx = (uint64_t)(((unsigned __int128)h * pool) >> 32);
+	return (idx % T) * Dp + lo + idx / T;
+}
+
+/*
+ * Skewed copies in a domain: the skew table (the same in every target,
+ * the domain sharing one key chain) names the local piece; the target it
+ * is taken from is drawn along the golden-ratio sequence of (slot,
+ * target). Every target enters local piece n at the same slot, so the
+ * copy follows its source in every target, and each target's Zipf counts
+ * spread over the T pieces of each rank.
+ */
+static uint64_t skew_target(const struct dgen_stream *s, uint64_t t,
+			    uint64_t j)
+{
+	const uint64_t T = s->p.scope_targets;
+	uint64_t h = ((j * T + t) * 0x9e3779b97f4a7c15ull) >> 32;
+
+	return (uint64_t)(((unsigned __int128)h * T) >> 32);
+}
+
+uint64_t dgen_layout_domain_piece(const struct dgen_stream *s,
+				  const uint32_t *slot, uint64_t t, uint64_t j,
+				  uint64_t Wp, uint64_t Dp)
+{
+	uint64_t n = ceil_frac(j, Dp, Wp);
+
+	if (ceil_frac(j + 1, Dp, Wp) > n)
+		return t * Dp + n;
+	if (slot)
+		return skew_target(s, t, j) * Dp + slot[j];
+	return scope_source(s, t, j, n, Dp);
+}
+
+double dgen_layout_cross(const struct dgen_stream *s)
+{
+	const uint64_t T = s->p.scope_targets;
+	uint64_t copies = 0, cross = 0, t;
+
+	for (unsigned int h = 0; h < 2 * T && T > 1; h++) {
+		/* Each shape (whole windows, the last) of each target t. */
+		uint64_t Wp = h & 1 ? s->tail_pieces : s->win_pieces;
+		uint64_t Dp = h & 1 ? s->tail_distinct : s->win_distinct;
+		uint64_t times = h & 1 ? !!s->tail_pieces : s->full_windows, j;
+		const uint32_t *slot = s->shape[h & 1].slot;
+
+		t = h / 2;
+		for (j = 0; times && j < Wp; j++) {
+			uint64_t n = ceil_frac(j, Dp, Wp);
+
+			if (ceil_frac(j + 1, Dp, Wp) > n)
+				continue;
+			copies += times;
+			cross += times * (dgen_layout_domain_piece(s, slot, t, j,
+								   Wp, Dp) / Dp != t);
+		}
+	}
+	return copies ? (double)cross / (double)copies : 0.0;
+}
+
 uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 {
 	const uint64_t k = s->piece_blocks;
+	const uint64_t T = s->p.scope_targets > 1 ? s->p.scope_targets : 1;
 	uint64_t piece = i / k, b = i % k;
 	uint64_t w = piece / s->win_pieces, j = piece % s->win_pieces;
-	uint64_t base = w * s->win_distinct;
-	uint64_t Wp = s->win_pieces, Dp = s->win_distinct, n;
+	uint64_t base = w * T * s->win_distinct;
+	uint64_t Wp = s->win_pieces, Dp = s->win_distinct, n, own;
+	const uint32_t *slot = s->shape[0].slot;
 	int is_new;
 
 	if (w == s->full_windows && s->tail_pieces) {
 		/* The last, shorter window has its own count. */
 		Wp = s->tail_pieces;
 		Dp = s->tail_distinct;
+		slot = s->shape[1].slot;
+	}
+	own = T > 1 ? s->p.scope_index * Dp : 0;
+	if (slot && piece != s->whole_pieces) {
+		/* Skewed copies: the window's table (layout_v3.c). */
+		*u = (base + (T > 1 ? dgen_layout_domain_piece(s, slot,
+				s->p.scope_index, j, Wp, Dp) : slot[j])) * k + b;
+		return k - b;
 	}
 	n = ceil_frac(j, Dp, Wp);
 	is_new = ceil_frac(j + 1, Dp, Wp) > n;
 	if (piece == s->whole_pieces) {
 		/* The partial last piece: F fresh blocks, then copies. */
 		if (b < s->fresh) {
-			*u = (base + n) * k + b;
+			/* In a domain, after the row's T Dp whole pieces. */
+			*u = (T > 1 && s->tail_pieces ?
+			      base + T * Dp + s->p.scope_index : base + own + n) * k + b;
 			return s->fresh - b;
 		}
 		is_new = 0;
 	}
-	*u = (base + (is_new ? n : repeat_source(j, n, Dp))) * k + b;
+	if (is_new)
+		*u = (base + own + n) * k + b;
+	else if (T > 1 && piece != s->whole_pieces)
+		*u = (base + scope_source(s, s->p.scope_index, j, n, Dp)) * k + b;
+	else
+		*u = (base + own + repeat_source(j, n, Dp)) * k + b;
 	return k - b;
 }
 
@@ -303,5 +412,22 @@ void dgen_stream_layout_get(const struct dgen_stream *s,
 		.window_pieces = s->win_pieces,
 		.window_distinct = s->win_distinct,
 		.sector_random = __builtin_ldexp((double)s->rho, -32),
+		.mix_ratio = s->mix_count ? s->mix_expect : 0.0,
+		.top1_share = s->top1,
+		.mix_share_gap = s->mix_gap,
+		.cross_share = dgen_layout_cross(s),
 	};
+	if (s->mix_count) {
+		/* The mix's mean over its weights. */
+		double r = 0.0;
+
+		for (unsigned int i = 0; i < s->mix_count; i++)
+			r += s->p.mix.weight[i] *
+			     __builtin_ldexp((double)s->mix_rho[i], -32);
+		out->compress_ratio = s->mix_expect;
+		out->sector_random = r;
+		out->zero_bytes = sectors * DGEN_SECTOR_SIZE -
+				  (uint64_t)((double)sectors * r);
+	}
+	out->format_version = dgen_stream_params_format(&s->p);
 }

@@ -167,6 +167,58 @@ static int set_engine(struct dgen_run_opts *o, const char *v, char *msg,
 	       -EINVAL;
 }
 
+static int set_compress_mix(struct dgen_run_opts *o, const char *v,
+			    char *msg, size_t msglen)
+{
+	char why[256];
+
+	if (dgen_compress_mix_parse(&o->params.mix, v, why, sizeof(why)))
+		return snprintf(msg, msglen, "--compress-mix: %s", why), -EINVAL;
+	return 0;
+}
+
+static int set_dedup_skew(struct dgen_run_opts *o, const char *v, char *msg,
+			  size_t msglen)
+{
+	double s;
+
+	if (dgen_parse_ratio(v, &s) || s < 0.0 || s > DGEN_DEDUP_SKEW_MAX)
+		return snprintf(msg, msglen, "--dedup-skew '%s': give a Zipf exponent from 0 (even copies) to %g",
+				v, DGEN_DEDUP_SKEW_MAX), -EINVAL;
+	o->params.dedup_skew = s;
+	return 0;
+}
+
+/*
+ * --dedup-scope target|run|run:T:I. The last names the domain outright:
+ * this run's first target is target I of a domain of T, so a part of a
+ * domain (one target, say) is verified alone with the report's
+ * scope_targets and scope_index.
+ */
+static int set_dedup_scope(struct dgen_run_opts *o, const char *v,
+			   char *msg, size_t msglen)
+{
+	unsigned int T, I;
+	char end;
+
+	o->params.scope_targets = 0;
+	o->params.scope_index = 0;
+	if (!strcmp(v, "target")) {
+		o->params.dedup_scope = DGEN_DEDUP_SCOPE_TARGET;
+	} else if (!strcmp(v, "run")) {
+		o->params.dedup_scope = DGEN_DEDUP_SCOPE_RUN;
+	} else if (sscanf(v, "run:%u:%u%c", &T, &I, &end) == 2 && T >= 2 &&
+		   I < T && T <= 1u << 20) {
+		o->params.dedup_scope = DGEN_DEDUP_SCOPE_RUN;
+		o->params.scope_targets = T;
+		o->params.scope_index = I;
+	} else {
+		return snprintf(msg, msglen, "--dedup-scope '%s': give target (each target its own copies), run (the run's targets, every rank's, as one) or run:T:I (this run's first target is target I of a domain of T, to verify part of one)",
+				v), -EINVAL;
+	}
+	return 0;
+}
+
 /* The table, in the order of dgen-uring --help. */
 static const struct opt_def defs[] = {
 	{ { "size", 's', DGEN_OPT_SIZE, 1 }, 0, F(size), W_U64, 1, 0, 0, 0, 0,
@@ -287,6 +339,12 @@ static const struct opt_def defs[] = {
 	  0, 0, 0, 0, 0, NULL, NULL, NULL },
 	{ { "engine", 0, DGEN_OPT_CHOICE, 1 }, DGEN_GIVEN_RING, 0, 0, 0, 0, 0,
 	  0, 0, NULL, NULL, set_engine },
+	{ { "compress-mix", 0, DGEN_OPT_SPEC, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	  NULL, set_compress_mix },
+	{ { "dedup-skew", 0, DGEN_OPT_RATIO, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	  NULL, set_dedup_skew },
+	{ { "dedup-scope", 0, DGEN_OPT_CHOICE, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	  NULL, set_dedup_scope },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))

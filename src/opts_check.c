@@ -244,6 +244,25 @@ int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 		if ((o->flags & DGEN_RUN_SHARED) && !o->size)
 			return BAD("--shared needs --size: the bytes of the one stream all ranks share");
 	}
+	if (p.dedup_scope == DGEN_DEDUP_SCOPE_RUN) {
+		if (o->tree.dir || (o->flags & DGEN_RUN_FD) ||
+		    dgen_run_opts_objects(o))
+			return BAD("--dedup-scope run joins --dev targets (and every rank's): trees, objects and stdout keep their own copies");
+		if (!o->size)
+			return BAD("--dedup-scope run needs --size: the targets of one dedup domain have one size");
+		if (o->flags & DGEN_RUN_SHARED)
+			return BAD("--dedup-scope run and --shared: --shared already writes one stream across the ranks");
+		if (p.scope_targets &&
+		    (uint64_t)p.scope_index + o->npaths > p.scope_targets)
+			return BAD("--dedup-scope run:%u:%u: %u targets from index %u pass the domain's %u",
+				   p.scope_targets, p.scope_index, o->npaths,
+				   p.scope_index, p.scope_targets);
+		if (p.scope_index > p.stream_id)
+			return BAD("--dedup-scope run:%u:%u: give --stream (the first target's id in the report) of at least %u",
+				   p.scope_targets, p.scope_index, p.scope_index);
+	}
+	if (p.mix.count && p.compress_ratio != 1.0)
+		return BAD("--compress and --compress-mix: give one (a mix gives each block its ratio)");
 	p.size = 1;
 	return dgen_stream_params_check(&p, msg, msglen) ? -EINVAL : 0;
 }

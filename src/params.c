@@ -14,6 +14,7 @@
 
 #include "kernel.h"
 #include "refuse.h"
+#include "stream_impl.h"
 
 void dgen_stream_params_init(struct dgen_stream_params *p)
 {
@@ -35,6 +36,7 @@ int dgen_stream_params_check(const struct dgen_stream_params *p,
 {
 	uint32_t B = p->dedup_unit;
 	double d = p->dedup_ratio, c = p->compress_ratio;
+	int r;
 
 	if (p->size == 0)
 		return dgen_refuse(-EINVAL, msg, msglen,
@@ -68,6 +70,9 @@ int dgen_stream_params_check(const struct dgen_stream_params *p,
 			      "dedup window %llu bytes is too small for dedup ratio %g with %u-byte blocks: it must hold at least 50 d blocks (%llu bytes)",
 			      (unsigned long long)p->dedup_window, d, B,
 			      (unsigned long long)ceil(50.0 * d) * B);
+	r = dgen_params_v3_check(p, msg, msglen);
+	if (r)
+		return r;
 	if (!dgen_kernel_find(p->kernel))
 		return dgen_refuse(-EINVAL, msg, msglen,
 			      "kernel '%s' is unknown or this CPU cannot run it (known here: see dgen_kernel_name)",

@@ -85,6 +85,25 @@ void rp_seed_human(struct rep *p, const char *who)
 }
 
 /*
+ * A target's place in its run's dedup domain (--dedup-scope run): the
+ * run's params name the domain and the first target's index (a fleet's
+ * rank sets both; a run alone has its targets), @id names the target.
+ */
+static void scope_fill(const struct rep *p, struct dgen_stream_params *q,
+		       const struct dgen_stream_params *sp, uint64_t id)
+{
+	const struct dgen_stream_params *run = p->o ? &p->o->params : sp;
+
+	if (q->dedup_scope != DGEN_DEDUP_SCOPE_RUN)
+		return;
+	if (sp->scope_targets > 1)	/* a fleet's: from its first id */
+		run = sp;
+	if (!q->scope_targets && p->r)
+		q->scope_targets = p->r->ntargets;
+	q->scope_index = run->scope_index + (uint32_t)(id - run->stream_id);
+}
+
+/*
  * The dedup window a stream of these parameters really has (the default is
  * derived from d and the size), from the library's own layout; nothing when
  * the size is not known.
@@ -98,6 +117,7 @@ static void stream_window(struct rep *p, const struct dgen_stream_params *sp,
 
 	q.seed = seed;
 	q.stream_id = id;
+	scope_fill(p, &q, sp, id);
 	if (size)
 		q.size = size;
 	if (!q.size || dgen_stream_new(&s, &q, NULL, 0) < 0)
@@ -105,7 +125,58 @@ static void stream_window(struct rep *p, const struct dgen_stream_params *sp,
 	dgen_stream_layout_get(s, &lay);
 	rp(p, ", \"dedup_window\": %llu, \"dedup_exact_unit\": %u",
 	   (unsigned long long)lay.dedup_window, lay.dedup_exact_unit);
+	if (sp->mix.count)
+		rp(p, ", \"mix_ratio\": %.6f, \"mix_share_gap\": %.6f",
+		   lay.mix_ratio, lay.mix_share_gap);
+	if (lay.format_version == DGEN_STREAM_FORMAT_V3)
+		rp(p, ", \"top1_share\": %.6f", lay.top1_share);
+	if (q.scope_targets > 1)
+		rp(p, ", \"scope_targets\": %u, \"scope_index\": %u, \"cross_share\": %.6f",
+		   q.scope_targets, q.scope_index, lay.cross_share);
 	dgen_stream_free(s);
+}
+
+/* The v3 parameters (doc/data-contract.md section 7), as given. */
+static void stream_v3(struct rep *p, const struct dgen_stream_params *sp)
+{
+	char mix[DGEN_COMPRESS_MIX_MAX * 40];
+
+	if (dgen_stream_params_format(sp) != DGEN_STREAM_FORMAT_V3)
+		return;
+	rp(p, ", \"compress_mix\": ");
+	rp_str(p, dgen_compress_mix_format(&sp->mix, mix, sizeof(mix)));
+	rp(p, ", \"dedup_skew\": %.17g, \"dedup_scope\": \"%s\"", sp->dedup_skew,
+	   sp->dedup_scope == DGEN_DEDUP_SCOPE_RUN ? "run" : "target");
+}
+
+void rp_v3_human(struct rep *p, const struct dgen_stream_params *sp,
+		 uint64_t id, uint64_t size, const char *indent)
+{
+	struct dgen_stream_params q = *sp;
+	struct dgen_stream_layout lay;
+	struct dgen_stream *s;
+	char mix[DGEN_COMPRESS_MIX_MAX * 40];
+
+	if (dgen_stream_params_format(sp) != DGEN_STREAM_FORMAT_V3)
+		return;
+	q.stream_id = id;
+	scope_fill(p, &q, sp, id);
+	if (size)
+		q.size = size;
+	if (!q.size || dgen_stream_new(&s, &q, NULL, 0) < 0)
+		return;
+	dgen_stream_layout_get(s, &lay);
+	dgen_stream_free(s);
+	rp(p, "%sformat 3:", indent);
+	if (sp->mix.count)
+		rp(p, " compress mix %s (ratio %.4f, shares within %.2f%% in every window);",
+		   dgen_compress_mix_format(&sp->mix, mix, sizeof(mix)),
+		   lay.mix_ratio, 100.0 * lay.mix_share_gap);
+	if (q.scope_targets > 1)
+		rp(p, " dedup across %u targets (this one %u): %.1f%% of the copies come from another target;",
+		   q.scope_targets, q.scope_index, 100.0 * lay.cross_share);
+	rp(p, " dedup skew %g: the most used 1%% of distinct blocks hold %.2f%% of all blocks\n",
+	   sp->dedup_skew, 100.0 * lay.top1_share);
 }
 
 void rp_stream(struct rep *p, const struct dgen_stream_params *sp,
@@ -118,7 +189,8 @@ void rp_stream(struct rep *p, const struct dgen_stream_params *sp,
 		rp(p, ", \"size\": %llu", (unsigned long long)size);
 	rp(p, ", \"dedup_ratio\": %.17g, \"dedup_unit\": %u, \"compress_ratio\": %.17g, \"format_version\": %d",
 	   sp->dedup_ratio, sp->dedup_unit, sp->compress_ratio,
-	   DGEN_STREAM_FORMAT_VERSION);
+	   dgen_stream_params_format(sp));
+	stream_v3(p, sp);
 	stream_window(p, sp, seed, id, size);
 }
 

@@ -74,7 +74,11 @@ static void rank_json(struct rep *p, const struct dgen_fleet_rank *r,
 {
 	const struct dgen_run_opts *o = p->res->fleet->o;
 	const int shared = !!(o->flags & DGEN_RUN_SHARED);
+	struct dgen_stream_params dom = o->params;
 
+	/* --dedup-scope run: every rank's targets, from the fleet's first id. */
+	if (dom.dedup_scope == DGEN_DEDUP_SCOPE_RUN)
+		dom.scope_targets = p->res->fleet->nranks * r->ntargets;
 	rp(p, "    { \"rank\": %u, \"host\": ", r->rank);
 	rp_str(p, r->host);
 	rp(p, ", \"status\": \"%s\", \"verdict\": \"%s\", \"slow\": %s, \"reason\": ",
@@ -111,7 +115,7 @@ static void rank_json(struct rep *p, const struct dgen_fleet_rank *r,
 		   (unsigned long long)t->offset, (unsigned long long)t->size,
 		   (unsigned long long)t->stream_origin,
 		   (unsigned long long)t->mismatches);
-		rp_stream(p, &o->params, o->params.seed, t->stream_id,
+		rp_stream(p, &dom, o->params.seed, t->stream_id,
 			  shared ? o->size : t->size,
 			  RP_STREAM_ID | RP_STREAM_SIZE);
 		rp(p, " } }%s\n", k + 1 < r->ntargets ? "," : "");

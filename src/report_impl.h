@@ -76,6 +76,15 @@ void rp_engine(struct rep *p);
 void rp_stream(struct rep *p, const struct dgen_stream_params *sp,
 	       uint64_t seed, uint64_t id, uint64_t size, unsigned int fields);
 
+/*
+ * rp_v3_human - for a stream of format 3 (id @id), one line after
+ * @indent: its compress mix and ratio, its skew and top 1% share, or its
+ * dedup domain (a stream of @size bytes, or sp->size when 0); nothing for
+ * other streams.
+ */
+void rp_v3_human(struct rep *p, const struct dgen_stream_params *sp,
+		 uint64_t id, uint64_t size, const char *indent);
+
 /* rp_latency - { "min", "mean", "p50", "p99", "p99.9", "max" } in us. */
 void rp_latency(struct rep *p, const struct dgen_latency *l);
 

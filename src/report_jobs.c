@@ -93,7 +93,8 @@ static void tree_human(struct rep *p, const struct dgen_run_phase *ph,
 	   (unsigned long long)first, (unsigned long long)(first + t->files - 1),
 	   (unsigned long long)first, o->params.dedup_ratio,
 	   o->params.dedup_unit, o->params.compress_ratio,
-	   DGEN_STREAM_FORMAT_VERSION);
+	   dgen_stream_params_format(&o->params));
+	rp_v3_human(p, &o->params, o->params.stream_id, t->file_size, "  ");
 	rp(p, "  write: %llu files, %llu bytes in %.3f s (%.3f s with making the files), %.3f GB/s, %.0f files/s\n",
 	   (unsigned long long)ph->files, (unsigned long long)ph->bytes,
 	   ph->seconds, p->res->wall_seconds, rp_gbps(ph->bytes, ph->seconds),
@@ -167,7 +168,8 @@ void rp_stdout(struct rep *p)
 	rp_seed_human(p, "");
 	rp(p, "    stream %llu: dedup %g (unit %u), compress %g, stream format %d\n",
 	   (unsigned long long)sp->stream_id, sp->dedup_ratio, sp->dedup_unit,
-	   sp->compress_ratio, DGEN_STREAM_FORMAT_VERSION);
+	   sp->compress_ratio, dgen_stream_params_format(sp));
+	rp_v3_human(p, sp, sp->stream_id, 0, "    ");
 	rp(p, "  write: %llu bytes in %.3f s, %.3f GB/s\n",
 	   (unsigned long long)fd->bytes, fd->seconds, gbps);
 	rp(p, "  status: %s", p->status);

@@ -375,7 +375,7 @@ static void head_human(struct rep *p)
 		rp(p, "  stream %llu: ", (unsigned long long)sp->stream_id);
 	rp(p, "dedup %g (unit %u), compress %g, stream format %d%s\n",
 	   sp->dedup_ratio, sp->dedup_unit, sp->compress_ratio,
-	   DGEN_STREAM_FORMAT_VERSION, p->o->tree.format != DGEN_FORMAT_RAW &&
+	   dgen_stream_params_format(sp), p->o->tree.format != DGEN_FORMAT_RAW &&
 	   ob->tree ? "; offsets below are payload offsets" : "");
 }
 

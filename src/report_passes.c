@@ -87,7 +87,8 @@ static void tree_part(struct rep *p)
 	rp(p, "    streams %llu..%llu (file i: stream %llu + i): dedup %g (unit %u), compress %g, stream format %d; offsets below are payload offsets\n",
 	   (unsigned long long)first, (unsigned long long)(first + t->files - 1),
 	   (unsigned long long)first, sp->dedup_ratio, sp->dedup_unit,
-	   sp->compress_ratio, DGEN_STREAM_FORMAT_VERSION);
+	   sp->compress_ratio, dgen_stream_params_format(sp));
+	rp_v3_human(p, sp, sp->stream_id, t->file_size, "    ");
 }
 
 static void targets_json(struct rep *p)
@@ -316,7 +317,8 @@ static void passes_report_human(struct rep *p)
 		   (unsigned long long)i.size);
 		rp(p, "    stream %llu: dedup %g (unit %u), compress %g, stream format %d\n",
 		   (unsigned long long)(sp->stream_id + k), sp->dedup_ratio,
-		   sp->dedup_unit, sp->compress_ratio, DGEN_STREAM_FORMAT_VERSION);
+		   sp->dedup_unit, sp->compress_ratio, dgen_stream_params_format(sp));
+		rp_v3_human(p, sp, sp->stream_id + k, i.size, "      ");
 		rp_trim_human(p, k);
 		rp_health_human(p, k);
 		rp_figures_human(p, k, o->mode != DGEN_RUN_WRITE);

@@ -274,6 +274,7 @@ static void targets_human(struct rep *p)
 		   sp.dedup_ratio, lay.dedup_ratio, sp.dedup_unit,
 		   (unsigned long long)lay.dedup_window, lay.dedup_exact_unit,
 		   sp.compress_ratio, lay.compress_ratio, lay.kernel);
+		rp_v3_human(p, &sp, sp.stream_id, 0, "    ");
 		rp_trim_human(p, k);
 		rp_health_human(p, k);
 		rp_figures_human(p, k, 0);

@@ -30,6 +30,16 @@ int run_stream_new(const struct dgen_run *r, struct dgen_stream **out,
 	sp.seed = dgen_pass_seed(r->o.params.seed, n);
 	sp.stream_id = id;
 	sp.size = size;
+	if (sp.dedup_scope == DGEN_DEDUP_SCOPE_RUN) {
+		/*
+		 * The run's targets are one dedup domain; a fleet's rank has
+		 * set the domain (all ranks' targets) and its first index.
+		 */
+		sp.scope_targets = r->o.params.scope_targets ?
+				   r->o.params.scope_targets : r->ntargets;
+		sp.scope_index = r->o.params.scope_index +
+				 (uint32_t)(id - r->o.params.stream_id);
+	}
 	if (r->o.stream_size && r->ntargets) {
 		sp.size = r->o.stream_size;
 		return dgen_stream_view_new(out, &sp, r->o.stream_origin, msg,

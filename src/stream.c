@@ -35,8 +35,15 @@ int dgen_stream_new(struct dgen_stream **out,
 	s->p = *p;
 	s->kernel = dgen_kernel_find(p->kernel);
 	s->p.kernel = s->kernel->name;
-	s->root = dgen_stream_root(p->seed, p->stream_id);
+	/* A dedup domain's targets share one key chain (layout.c). */
+	s->root = dgen_stream_root(p->seed, p->scope_targets > 1 ?
+				   p->stream_id - p->scope_index : p->stream_id);
 	dgen_layout_compute(s);
+	r = dgen_layout_v3(s);
+	if (r) {
+		dgen_stream_free(s);
+		return r;
+	}
 	*out = s;
 	return 0;
 }
@@ -62,6 +69,8 @@ int dgen_stream_view_new(struct dgen_stream **out,
 
 void dgen_stream_free(struct dgen_stream *s)
 {
+	if (s)
+		dgen_layout_v3_free(s);
 	free(s);
 }
 
@@ -72,9 +81,9 @@ dgen_stream_params_get(const struct dgen_stream *s)
 }
 
 /* The fraction q rho mod 2^32 at the start of distinct sector @q. */
-static uint64_t sector_frac(const struct dgen_stream *s, uint64_t q)
+static uint64_t sector_frac(uint64_t rho, uint64_t q)
 {
-	return (uint64_t)((unsigned __int128)q * s->rho) & 0xffffffffu;
+	return (uint64_t)((unsigned __int128)q * rho) & 0xffffffffu;
 }
 
 /*
@@ -83,7 +92,7 @@ static uint64_t sector_frac(const struct dgen_stream *s, uint64_t q)
  */
 static void fill_sectors(const struct dgen_stream *s, uint8_t *dst,
 			 const struct dgen_block_key *key, uint64_t u,
-			 uint32_t pos, uint32_t len)
+			 uint64_t rho, uint32_t pos, uint32_t len)
 {
 	const uint32_t end = pos + len;
 	uint64_t q0 = (u << s->unit_shift) / DGEN_SECTOR_SIZE;
@@ -91,13 +100,13 @@ static void fill_sectors(const struct dgen_stream *s, uint8_t *dst,
 	while (pos < end) {
 		uint32_t sec = pos & ~(DGEN_SECTOR_SIZE - 1);
 		uint64_t q = q0 + sec / DGEN_SECTOR_SIZE;
-		uint64_t frac = sector_frac(s, q);
+		uint64_t frac = sector_frac(rho, q);
 
 		if (sec == pos && end - pos >= DGEN_SECTOR_SIZE) {
 			uint32_t count = (end - pos) / DGEN_SECTOR_SIZE;
 
 			s->kernel->fill_sectors(dst, key, pos, count, frac,
-						s->rho, (unsigned int)(q & 1));
+						rho, (unsigned int)(q & 1));
 			dst += count * DGEN_SECTOR_SIZE;
 			pos += count * DGEN_SECTOR_SIZE;
 		} else {
@@ -105,7 +114,7 @@ static void fill_sectors(const struct dgen_stream *s, uint8_t *dst,
 			uint32_t to = end - sec < DGEN_SECTOR_SIZE ?
 				      end - sec : DGEN_SECTOR_SIZE;
 
-			s->kernel->fill_sectors(buf, key, sec, 1, frac, s->rho,
+			s->kernel->fill_sectors(buf, key, sec, 1, frac, rho,
 						(unsigned int)(q & 1));
 			memcpy(dst, buf + (pos - sec), to - (pos - sec));
 			dst += to - (pos - sec);
@@ -114,11 +123,28 @@ static void fill_sectors(const struct dgen_stream *s, uint8_t *dst,
 	}
 }
 
+/*
+ * How many of the @run blocks from distinct block @u on share its rho:
+ * all of them in a one-ratio stream; in a mix, those of its class.
+ */
+static uint64_t same_rho(const struct dgen_stream *s, uint64_t u,
+			 uint64_t run, uint64_t *rho)
+{
+	uint64_t n = 1;
+
+	*rho = dgen_block_rho(s, u);
+	if (!s->mix_count)
+		return run;
+	while (n < run && dgen_block_rho(s, u + n) == *rho)
+		n++;
+	return n;
+}
+
 void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len)
 {
 	const uint32_t B = s->p.dedup_unit;
-	const int plain = s->rho == (uint64_t)DGEN_SECTOR_SIZE << 32;
+	const uint64_t plain_rho = (uint64_t)DGEN_SECTOR_SIZE << 32;
 	const int fast = B >= DGEN_SEGMENT_BYTES;
 	uint64_t i = offset >> s->unit_shift;
 	uint32_t pos = (uint32_t)(offset & (B - 1));
@@ -130,21 +156,22 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		while (len && run) {
 			uint32_t n = len < B - pos ? (uint32_t)len : B - pos;
 			struct dgen_block_key key;
+			uint64_t rho = dgen_block_rho(s, u);
 
 			if (fast && pos == 0 && len >= B) {
-				/* Whole blocks: one call. */
-				uint64_t count = len >> s->unit_shift;
+				/* Whole blocks of one rho: one call. */
+				uint64_t count = same_rho(s, u,
+					run < len >> s->unit_shift ? run :
+					len >> s->unit_shift, &rho);
 
-				if (count > run)
-					count = run;
-				if (plain)
+				if (rho == plain_rho)
 					s->kernel->fill_blocks(dst, s->root, u,
 							       count, B);
 				else
 					s->kernel->fill_sector_blocks(dst, s->root, u,
-						count, B, sector_frac(s, (u << s->unit_shift) /
+						count, B, sector_frac(rho, (u << s->unit_shift) /
 								      DGEN_SECTOR_SIZE),
-						s->rho);
+						rho);
 				dst += count << s->unit_shift;
 				len -= count << s->unit_shift;
 				i += count;
@@ -153,10 +180,10 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 				continue;
 			}
 			dgen_block_key_derive(&key, s->root, u);
-			if (plain)
+			if (rho == plain_rho)
 				s->kernel->fill(dst, &key, pos, n, 0);
 			else
-				fill_sectors(s, dst, &key, u, pos, n);
+				fill_sectors(s, dst, &key, u, rho, pos, n);
 			dst += n;
 			len -= n;
 			pos = 0;

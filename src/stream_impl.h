@@ -47,6 +47,21 @@ struct dgen_stream {
 	double compress_expect;		/* the model's ratio for rho */
 	uint64_t origin;		/* a view's first byte (dgen_stream_view_new);
 					   only the public fill and compare add it */
+	/*
+	 * Contract version 3 (layout_v3.c): tables per window shape, 0 the
+	 * whole windows', 1 the last, shorter window's; NULL when unused.
+	 */
+	struct dgen_shape {
+		uint64_t pieces, distinct;	/* its Wp and Dp */
+		uint32_t *slot;			/* skewed: slot j's local piece */
+		uint8_t *cls;			/* mixed: class of local block
+						   n k + b (piece n, block b) */
+	} shape[2];
+	unsigned int mix_count;		/* classes of the mix; 0: none */
+	uint64_t mix_rho[DGEN_COMPRESS_MIX_MAX];	/* rho of each class */
+	double mix_expect;		/* 1 / sum(w_i / c_i) */
+	double top1;			/* the top 1% share (v3 streams) */
+	double mix_gap;			/* the worst window share gap */
 };
 
 /* dgen_layout_compute - derive the layout fields of @s from s->p. */
@@ -57,6 +72,57 @@ void dgen_layout_compute(struct dgen_stream *s);
  * many blocks from @i on carry u, u + 1, ... without a jump (layout.c).
  */
 uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u);
+
+/* The default or asked window of @p in bytes, before rounding (layout.c). */
+uint64_t dgen_window_bytes(const struct dgen_stream_params *p);
+
+/* rho for compress ratio @c: random bytes per sector, 32.32 (layout.c). */
+uint64_t dgen_sector_random(double c);
+
+/*
+ * dgen_layout_local - the local piece (0 .. Dp - 1, in order of first use)
+ * that slot @j of a window of @Wp pieces with @Dp distinct carries, from
+ * the skew table @slot when there is one, else the even layout (layout.c).
+ */
+uint64_t dgen_layout_local(const uint32_t *slot, uint64_t j, uint64_t Wp,
+			   uint64_t Dp);
+
+/*
+ * dgen_layout_domain_piece - in a dedup domain, the piece t' Dp + n' of
+ * the row (target t', its local piece n') that slot @j of target @t's
+ * window carries; @slot: the shape's skew table, or NULL (layout.c).
+ */
+uint64_t dgen_layout_domain_piece(const struct dgen_stream *s,
+				  const uint32_t *slot, uint64_t t, uint64_t j,
+				  uint64_t Wp, uint64_t Dp);
+
+/*
+ * dgen_layout_cross - in a dedup domain (scope_targets >= 2), the share
+ * of the domain's copies (its T targets') whose source is another target;
+ * else 0.
+ */
+double dgen_layout_cross(const struct dgen_stream *s);
+
+/* dgen_params_v3_check - the checks of the v3 fields (params_v3.c). */
+int dgen_params_v3_check(const struct dgen_stream_params *p, char *msg,
+			 size_t msglen);
+
+/*
+ * dgen_layout_v3 - build the tables of a mixed or skewed stream and its
+ * mix ratio and top 1% share (layout_v3.c); 0 or -ENOMEM.
+ * dgen_layout_v3_free releases them.
+ */
+int dgen_layout_v3(struct dgen_stream *s);
+void dgen_layout_v3_free(struct dgen_stream *s);
+
+/* dgen_block_class - the mix class of distinct block @u (layout_v3.c). */
+unsigned int dgen_block_class(const struct dgen_stream *s, uint64_t u);
+
+/* The rho of distinct block @u: its class's in a mix, else the stream's. */
+static inline uint64_t dgen_block_rho(const struct dgen_stream *s, uint64_t u)
+{
+	return s->mix_count ? s->mix_rho[dgen_block_class(s, u)] : s->rho;
+}
 
 /* dgen_fill_range - dgen_stream_fill without the range check. */
 void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,

@@ -135,6 +135,8 @@ objects_reports() {
 	/usr/bin/aws --endpoint-url "http://127.0.0.1:$OBJ_PORT" s3 cp --only-show-errors \
 		"$D/z.npz" s3://rep/z/d000/f000001.npz || fail "aws s3 cp"
 	run objects framing 1 --dir s3://rep/z --files 2 --file-size 10000 --format npz $S $E --verify-only
+	run objects v3tree 0 --dir s3://rep/v3 --files 2 --file-size 16K $S $E $V3
+	run objects v3one 0 --dev s3://rep/v3one --size 6M --part-size 5M $S $E $V3 --verify
 	# A server killed, one stopped: an error, a hang.
 	obj_s3rver "$D/s3b" rep || return 1
 	s3b=$OBJ_PID
@@ -191,6 +193,15 @@ run tree full 3 --dir "$D/small/t" --files 8 --file-size 16K $S
 sed -n '/^{/,$p' "$D/err" >"$R/stdout.full.json"
 # --- trim-only ---
 run trim-only files 0 --dev "$D/w1" --dev "$D/w2" --size 2M --trim-only
+# --- format 3: a compress mix and skewed copies, in every stream object ---
+V3="--dedup 2 --compress-mix 1:0.5,4:0.5 --dedup-skew 1"
+run write v3 0 --dev "$D/w1" --size 2M $S $V3
+run passes v3tree 0 --dir "$D/t3" --files 2 --file-size 16K $S $V3 --verify
+run tree v3 0 --dir "$D/t3t" --files 2 --file-size 16K $S $V3
+run passes v3 0 --dev "$D/v" --size 2M $S $V3 --verify
+run write v3scope 0 --dev "$D/w1" --dev "$D/w2" --size 2M $S --dedup 2 --dedup-scope run
+run passes v3scope 0 --dev "$D/w1" --dev "$D/w2" --size 2M $S --dedup 2 --dedup-scope run --verify
+"$TOOL" --stdout --size 1M --seed 5 $V3 --json 2>"$R/stdout.v3.json" | cat >/dev/null
 # --- fleet ---
 SKIP=
 if [ "$MPI" = built ] && command -v mpirun >/dev/null; then
@@ -201,6 +212,10 @@ if [ "$MPI" = built ] && command -v mpirun >/dev/null; then
 		fail "fleet of files: $(cat "$D/err")"
 	timeout -k 5 120 mpirun -n 2 "$TOOL" --dir "$D/ft%r" --files 2 --file-size 8K $S --verify --json >"$R/fleet.trees.json" 2>"$D/err" ||
 		fail "fleet of trees: $(cat "$D/err")"
+	timeout -k 5 120 mpirun -n 2 "$TOOL" --dev "$D/f%r" --size 1M $S $V3 --json >"$R/fleet.v3.json" 2>"$D/err" ||
+		fail "fleet of files, format 3: $(cat "$D/err")"
+	timeout -k 5 120 mpirun -n 2 "$TOOL" --dev "$D/f%r" --size 1M $S --dedup 2 --dedup-scope run --json >"$R/fleet.v3scope.json" 2>"$D/err" ||
+		fail "fleet of files, one dedup domain: $(cat "$D/err")"
 else
 	SKIP="--skip fleet"
 	echo "fleet: not built with MPI, not checked"

@@ -27,6 +27,12 @@ extern "C" {
  * Version 2: per-sector compression layout, dedup ratio on every window.
  */
 #define DGEN_STREAM_FORMAT_VERSION	2
+/*
+ * Version 3 (contract version 3): a compress mix or skewed copies. Only
+ * streams that use them are format 3; all others keep format 2's bytes
+ * and number (dgen_stream_params_format says which a stream is).
+ */
+#define DGEN_STREAM_FORMAT_V3		3
 
 #define DGEN_DEDUP_UNIT_DEFAULT		4096u
 /* Unused since format 2 (see compress_chunk below); kept for the API. */
@@ -44,6 +50,27 @@ extern "C" {
  * within 1% of d at every granularity up to 1 MiB.
  */
 #define DGEN_DEDUP_WINDOW_UNITS		64u
+/* A compress mix holds at most this many ratio:weight pairs. */
+#define DGEN_COMPRESS_MIX_MAX		16u
+/* The highest Zipf exponent of skewed copies. */
+#define DGEN_DEDUP_SKEW_MAX		3.0
+/*
+ * The default window of a skewed stream holds this many distinct 1 MiB
+ * pieces (256 d MiB), so its most referenced 1% are whole pieces (at
+ * DGEN_DEDUP_WINDOW_UNITS distinct pieces the top 1% would be part of one).
+ */
+#define DGEN_SKEW_WINDOW_UNITS		256u
+
+/*
+ * A compress mix (contract version 3): distinct blocks take ratio[i] in
+ * the share weight[i] of every dedup window. count 0: no mix, the stream
+ * has the one compress_ratio.
+ */
+struct dgen_compress_mix {
+	unsigned int count;
+	double ratio[DGEN_COMPRESS_MIX_MAX];	/* each as compress_ratio */
+	double weight[DGEN_COMPRESS_MIX_MAX];	/* > 0, summing to 1 */
+};
 
 struct dgen_stream_params {
 	uint64_t seed;
@@ -56,7 +83,28 @@ struct dgen_stream_params {
 	double compress_ratio;		/* c, 1 <= c <= DGEN_COMPRESS_RATIO_MAX */
 	const char *kernel;		/* NULL: the best kernel for this CPU */
 	uint64_t dedup_window;		/* W in bytes; 0: the default,
-					   max(64 MiB, 64 d MiB) */
+					   max(64 MiB, 64 d MiB), or
+					   max(256 MiB, 256 d MiB) skewed */
+	/* Contract version 3; zero for a format 2 stream. */
+	struct dgen_compress_mix mix;	/* count > 0: replaces compress_ratio */
+	double dedup_skew;		/* s, 0 .. DGEN_DEDUP_SKEW_MAX: copies
+					   follow Zipf(s) in each window */
+	/*
+	 * Dedup across targets (contract 7.3): with scope_targets T >= 2,
+	 * streams stream_id - scope_index + 0 .. T - 1 of one seed form one
+	 * dedup domain, this one being target scope_index (< T); all T
+	 * must have the same size and parameters. 0 or 1: the stream alone.
+	 */
+	uint32_t scope_targets;
+	uint32_t scope_index;
+	unsigned int dedup_scope;	/* enum dgen_dedup_scope (the option;
+					   the run fills the two above) */
+};
+
+/* --dedup-scope: whose blocks a stream's copies may repeat. */
+enum dgen_dedup_scope {
+	DGEN_DEDUP_SCOPE_TARGET = 0,	/* its own (default) */
+	DGEN_DEDUP_SCOPE_RUN = 1,	/* every target of the run or fleet */
 };
 
 /*
@@ -72,13 +120,41 @@ void dgen_stream_params_init(struct dgen_stream_params *p);
  * Returns 0, or -EINVAL when a value is out of range: d or c below 1, NaN or
  * infinite; c above DGEN_COMPRESS_RATIO_MAX; B not a power of two or outside
  * 512 B .. 1 MiB; a dedup window (when set) holding fewer than 50 d blocks;
- * size 0; an unknown or unsupported kernel name.
+ * size 0; an unknown or unsupported kernel name; a compress mix that
+ * dgen_compress_mix_parse would refuse, a dedup skew outside 0 ..
+ * DGEN_DEDUP_SKEW_MAX, or either with a window (within the stream) of more
+ * than 2^24 blocks.
  * On -EINVAL, when @msg is not NULL, a sentence a user can act on (naming the
  * value and the accepted range) is written to @msg (at most @msglen bytes,
  * NUL-terminated).
  */
 int dgen_stream_params_check(const struct dgen_stream_params *p,
 			     char *msg, size_t msglen);
+
+/*
+ * dgen_stream_params_format - the stream format @p's bytes follow:
+ * DGEN_STREAM_FORMAT_V3 with a compress mix or skewed copies, else
+ * DGEN_STREAM_FORMAT_VERSION. Reports print this one.
+ */
+unsigned int dgen_stream_params_format(const struct dgen_stream_params *p);
+
+/*
+ * dgen_compress_mix_parse - read "c1:w1,...,ck:wk" into @mix.
+ *
+ * Returns 0, or -EINVAL with a sentence in @msg: a pair that is not two
+ * numbers, more than DGEN_COMPRESS_MIX_MAX pairs, a ratio below 1 or above
+ * DGEN_COMPRESS_RATIO_MAX, a weight not above 0, weights whose sum is not
+ * 1 (within 0.001).
+ */
+int dgen_compress_mix_parse(struct dgen_compress_mix *mix, const char *spec,
+			    char *msg, size_t msglen);
+
+/*
+ * dgen_compress_mix_format - write @mix as dgen_compress_mix_parse reads
+ * it (each number to 17 significant digits) to @buf; returns @buf.
+ */
+char *dgen_compress_mix_format(const struct dgen_compress_mix *mix,
+			       char *buf, size_t len);
 
 /* ===== Streams ===== */
 
@@ -141,6 +217,16 @@ struct dgen_stream_layout {
 	uint64_t window_pieces;		/* W / G */
 	uint64_t window_distinct;	/* distinct pieces per window */
 	double sector_random;		/* mean random bytes per 512-byte sector */
+	/* Contract version 3 (0 when not in use). */
+	double mix_ratio;		/* 1 / sum(w_i / c_i) of a compress mix */
+	double top1_share;		/* share of all blocks held by the most
+					   referenced 1% of distinct blocks */
+	double cross_share;		/* scope run: share of the domain's copies
+					   whose source is in another target */
+	double mix_share_gap;		/* the largest gap, in any window, between
+					   a ratio's share of the blocks and its
+					   weight (< 0.01 unless one block weighs
+					   about 1% of its window) */
 };
 
 /* dgen_stream_layout_get - the layout derived from the parameters of @s. */
