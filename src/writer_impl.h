@@ -73,10 +73,19 @@ struct walk {
 	uint32_t io;			/* the target's unit size */
 };
 
-/* A completion as the engine hands it over: bytes done, or -errno. */
+/* A flush in flight (writer_flush.c): its target and snapshot. */
+struct wflush {
+	unsigned int target;
+	uint64_t ticket;
+	uint64_t t_submit;		/* ns */
+};
+
+/* A completion as the engine hands it over: bytes done, or -errno; or,
+ * with s NULL, the flush f's 0 or -errno. */
 struct wdone {
 	struct slot *s;
 	int res;
+	struct wflush *f;
 };
 
 struct worker {
@@ -109,6 +118,7 @@ struct worker {
 	struct dgen_verify_counts vc;	/* verify mode: what it found */
 	struct place_state place;	/* with a plan: where it ran, its buffers */
 	struct wstats_thread *ws;	/* target_stats: its counters (wstats.h) */
+	unsigned int flushing;		/* flushes in flight (writer_flush.c) */
 };
 
 struct dgen_writer {
@@ -192,5 +202,31 @@ int uring_fd(const struct worker *wk);
 
 /* uring_exit - tear the ring down (if made), files first. */
 void uring_exit(struct worker *wk);
+
+/*
+ * uring_flush - queue a flush of target @k tagged @f: fdatasync of its
+ * file or block device, an NVMe Flush on passthrough, a NOP on null. Its
+ * completion comes back from uring_reap with s NULL and f set. Returns 0
+ * or -EBUSY when no SQE is free even after a submit.
+ */
+int uring_flush(struct worker *wk, unsigned int k, struct wflush *f);
+
+/* ===== Flushes for power-loss verify (writer_flush.c) ===== */
+
+/*
+ * writer_acked - @s's unit was acknowledged in full: mark it in the
+ * tracker and, when its target is due, snapshot and issue a flush (with
+ * --fua, record the snapshot as durable at once). Returns 0, or -errno
+ * (a journal that cannot be written): the writer stops with it.
+ */
+int writer_acked(struct worker *wk, const struct slot *s);
+
+/*
+ * writer_flush_done - the flush @f completed with @res (0 or -errno): its
+ * snapshot is durable and journaled, or, failed, forgotten. Frees @f.
+ * Returns 0, or -errno with the target in *@target (-1: the journal).
+ */
+int writer_flush_done(struct worker *wk, struct wflush *f, int res,
+		      int *target);
 
 #endif /* DGEN_WRITER_IMPL_H */

@@ -218,7 +218,20 @@ static void complete(struct worker *wk, struct slot *s, int res,
 	if (w->verify)
 		dgen_verify_unit(w->verify, &wk->vc, s->target, i->offset,
 				 s->buf, s->pos, s->len);
+	if (w->o.acked && w->o.mode == DGEN_MODE_WRITE &&
+	    (res = writer_acked(wk, s)) < 0)
+		set_error(wk, res, -1, 0);
 	release(wk, s);
+}
+
+/* A flush's completion (writer_flush.c); a failed one stops the writer. */
+static void flushed(struct worker *wk, struct wdone *d)
+{
+	int target, r = writer_flush_done(wk, d->f, d->res, &target);
+
+	if (r)
+		set_error(wk, r, target, target < 0 ? 0 :
+			  wk->w->targets[target]->info.offset);
 }
 
 /*
@@ -290,7 +303,7 @@ static void worker_loop(struct worker *wk)
 
 	for (;;) {
 		fill_free(wk);
-		if (!wk->inflight)
+		if (!wk->inflight && !wk->flushing)
 			break;
 		r = submit(wk, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
@@ -302,7 +315,10 @@ static void worker_loop(struct worker *wk)
 		now = dgen_clock_ns();
 		n = uring_reap(wk, wk->done, max);
 		for (unsigned int j = 0; j < n; j++)
-			complete(wk, wk->done[j].s, wk->done[j].res, now);
+			if (wk->done[j].s)
+				complete(wk, wk->done[j].s, wk->done[j].res, now);
+			else
+				flushed(wk, &wk->done[j]);
 	}
 }
 

@@ -11,6 +11,8 @@
  * queued units, and completions as bytes done or -errno.
  */
 #include <errno.h>
+#include <linux/nvme_ioctl.h>
+#include <sys/uio.h>
 
 #include "nvme_pt.h"
 #include "ring_impl.h"
@@ -69,6 +71,8 @@ void uring_queue(struct worker *wk, struct slot *s)
 				  len, off, wk->features & DGEN_RING_FIXED_BUFFERS ?
 				  (int)s->index : -1,
 				  wk->w->o.mode == DGEN_MODE_VERIFY);
+		if (wk->w->o.fua && wk->w->o.mode == DGEN_MODE_WRITE)
+			((struct nvme_uring_cmd *)sqe->cmd)->cdw12 |= 1u << 30;
 		io_uring_sqe_set_data(sqe, s);
 		return;
 	}
@@ -84,9 +88,44 @@ void uring_queue(struct worker *wk, struct slot *s)
 	} else {
 		io_uring_prep_write(sqe, fi, buf, len, off);
 	}
+	/* --fua: the write is durable when it completes (RWF_DSYNC, which
+	 * the block layer sends as FUA where the device has a cache). */
+	if (fi >= 0 && wk->w->o.fua && wk->w->o.mode == DGEN_MODE_WRITE)
+		sqe->rw_flags = RWF_DSYNC;
 	if (fi >= 0 && (wk->features & DGEN_RING_FIXED_FILES))
 		sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data(sqe, s);
+}
+
+/* A flush's user_data: its pointer with the low bit set (slots, aligned,
+ * never have it). */
+#define FLUSH_TAG	1u
+
+int uring_flush(struct worker *wk, unsigned int k, struct wflush *f)
+{
+	const struct dgen_target *t = wk->w->targets[k];
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&wk->ring);
+	int fi = wk->file_index[k];
+
+	/* The SQ has queue depth entries, all of which units may hold. */
+	if (!sqe) {
+		io_uring_submit(&wk->ring);
+		sqe = io_uring_get_sqe(&wk->ring);
+	}
+	if (!sqe)
+		return -EBUSY;
+	if (fi < 0) {
+		io_uring_prep_nop(sqe);
+	} else if (t->info.type == DGEN_TARGET_NVME) {
+		dgen_nvme_pt_flush_prep(sqe, t, fi,
+					!!(wk->features & DGEN_RING_FIXED_FILES));
+	} else {
+		io_uring_prep_fsync(sqe, fi, IORING_FSYNC_DATASYNC);
+		if (wk->features & DGEN_RING_FIXED_FILES)
+			sqe->flags |= IOSQE_FIXED_FILE;
+	}
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)f | FLUSH_TAG);
+	return 0;
 }
 
 int uring_submit(struct worker *wk, unsigned int wait_nr)
@@ -131,11 +170,24 @@ unsigned int uring_reap(struct worker *wk, struct wdone *out,
 			woken(wk);
 			continue;
 		}
+		if (cqe->user_data & FLUSH_TAG) {
+			struct wflush *f = (struct wflush *)(uintptr_t)
+					   (cqe->user_data & ~(uint64_t)FLUSH_TAG);
+
+			res = cqe->res;
+			if (wk->w->targets[f->target]->info.type == DGEN_TARGET_NVME)
+				res = dgen_nvme_pt_res(res, 0);
+			out[n].s = NULL;
+			out[n].f = f;
+			out[n++].res = res;
+			continue;
+		}
 		s = io_uring_cqe_get_data(cqe);
 		res = cqe->res;
 		if (wk->w->targets[s->target]->info.type == DGEN_TARGET_NVME)
 			res = dgen_nvme_pt_res(res, s->len - s->done);	/* status -> bytes */
 		out[n].s = s;
+		out[n].f = NULL;
 		out[n++].res = res;
 	}
 	io_uring_cq_advance(&wk->ring, seen);
