@@ -205,6 +205,7 @@ static void targets_json(struct rep *p)
 		   lay.dedup_ratio, lay.compress_ratio, lay.kernel);
 		rp_trim_json(p, k);
 		rp_health_json(p, k);
+		rp_flush_json(p, k);
 		rp(p, " }%s\n", k + 1 < p->r->ntargets ? "," : "");
 	}
 }
@@ -251,6 +252,7 @@ static void write_json(struct rep *p)
 			rp(p, "null");
 		rp(p, ", \"offset\": %llu }", (unsigned long long)res->error_offset);
 	}
+	rp_journal_json(p);
 	rp_watch_json(p);
 	rp(p, "\n}\n");
 }
@@ -275,6 +277,7 @@ static void targets_human(struct rep *p)
 		   sp.compress_ratio, lay.compress_ratio, lay.kernel);
 		rp_trim_human(p, k);
 		rp_health_human(p, k);
+		rp_flush_human(p, k);
 		rp_figures_human(p, k, 0);
 	}
 }
@@ -303,6 +306,7 @@ static void write_human(struct rep *p)
 	   res->sys_s, ph->bytes ? (res->user_s + res->sys_s) /
 	   ((double)ph->bytes / 1e9) : 0);
 	place_human(p);
+	rp_journal_human(p);
 	rp(p, "  ring: %s", ph->ring_features ? "" : "plain (no optional features)");
 	rp_ring(p, ph->ring_features, "%s", " ");
 	rp(p, "\n  status: %s", p->status);
