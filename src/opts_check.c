@@ -220,6 +220,8 @@ static int check_crash(const struct dgen_run_opts *o, char *msg,
 		return BAD("--journal, --flush-every and --fua flush --dev targets: trees, stdout and objects have no flush to prove");
 	if (o->mode == DGEN_RUN_VERIFY_ONLY || (o->flags & DGEN_RUN_TRIM_ONLY))
 		return BAD("--journal, --flush-every and --fua go with writes: --verify-only and --trim-only write nothing");
+	if (o->writer.ring_flags & DGEN_RING_IOPOLL)
+		return BAD("--journal, --flush-every and --fua flush through the ring, and a polled ring takes no fsync: drop --iopoll");
 	return 0;
 }
 

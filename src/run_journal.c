@@ -189,7 +189,9 @@ int run_journal_end(struct dgen_run *r, uint64_t n, int whole)
 {
 	int err = 0, e;
 
-	if (!r->acked)
+	/* A hung device would hold the flush for ever: the journal keeps
+	 * what the engine's completed flushes recorded. */
+	if (!r->acked || r->hung)
 		return 0;
 	/* Only a pass the journal says ended is known old content. */
 	r->jended = r->journal && whole ? n : 0;
