@@ -18,14 +18,16 @@
 #include "clock.h"
 
 static void judge(struct dgen_crash_job *j, unsigned int k,
-		  uint32_t max_report)
+		  const char *path, uint32_t max_report)
 {
 	struct dgen_crash_target *t = &j->targets[k];
 	struct dgen_crash_opts o;
 
 	dgen_crash_opts_init(&o);
 	o.max_report = max_report;
-	t->nvme = !dgen_nvme_atomic_read(j->view->targets[k].path, &t->atomic);
+	o.path = path;
+	t->nvme = !dgen_nvme_atomic_read(path ? path : j->view->targets[k].path,
+					 &t->atomic);
 	if (t->nvme)
 		o.atomic_bytes = t->atomic_bytes =
 			dgen_nvme_atomic_power(&t->atomic);
@@ -39,6 +41,7 @@ static void judge(struct dgen_crash_job *j, unsigned int k,
 }
 
 int dgen_crash_job_run(struct dgen_crash_job **out, const char *journal,
+		       const char *const *paths, unsigned int npaths,
 		       uint32_t max_report, int fail_on_torn, char *msg,
 		       size_t msglen)
 {
@@ -53,6 +56,13 @@ int dgen_crash_job_run(struct dgen_crash_job **out, const char *journal,
 	j->fail_on_torn = fail_on_torn;
 	j->verdict = DGEN_CRASH_VERDICT_OK;
 	err = dgen_journal_read(&j->view, journal, msg, msglen);
+	if (!err && npaths && npaths != j->view->ntargets) {
+		snprintf(msg, msglen, "the journal %s names %u target%s, and %u path%s were given to read them at: give one --dev per target, in the journal's order",
+			 journal, j->view->ntargets,
+			 j->view->ntargets == 1 ? "" : "s", npaths,
+			 npaths == 1 ? "" : "s");
+		err = -EINVAL;
+	}
 	if (!err) {
 		j->targets = calloc(j->view->ntargets + 1, sizeof(*j->targets));
 		if (!j->targets)
@@ -63,7 +73,7 @@ int dgen_crash_job_run(struct dgen_crash_job **out, const char *journal,
 		return err;
 	}
 	for (unsigned int k = 0; k < j->view->ntargets; k++)
-		judge(j, k, max_report);
+		judge(j, k, npaths ? paths[k] : NULL, max_report);
 	j->seconds = (double)(dgen_clock_ns() - t0) / 1e9;
 	*out = j;
 	return 0;

@@ -204,10 +204,10 @@ static int check_crash(const struct dgen_run_opts *o, char *msg,
 	const int flushes = o->journal || o->flush_every || o->fua;
 
 	if (o->verify_crash) {
-		if (o->npaths || o->tree.dir || (o->flags & DGEN_RUN_FD) ||
+		if (o->tree.dir || (o->flags & DGEN_RUN_FD) ||
 		    flushes || o->mode != DGEN_RUN_WRITE ||
 		    (o->flags & (DGEN_RUN_TRIM | DGEN_RUN_TRIM_ONLY | DGEN_RUN_DRY)))
-			return BAD("--verify-crash FILE judges the targets its journal names, from the journal alone: give no targets, --journal, --verify or --trim with it");
+			return BAD("--verify-crash FILE judges the targets its journal names, from the journal alone: give no --journal, --verify or --trim with it (--dev PATH, one per target, reads a target a reboot renamed)");
 		if (o->watch.fail_on & (DGEN_FAIL_SLOW | DGEN_FAIL_CLIFF))
 			return BAD("--fail-on slow and cliff judge a run; --verify-crash takes --fail-on torn");
 		return 0;

@@ -108,6 +108,15 @@ kill_case() {
 		fail "$name: not exactly one lost block"
 	"$TOOL" --verify-crash "$j" | grep -q "lost block at offset $off" ||
 		fail "$name: the human report does not name offset $off"
+	# The target read where a reboot would have moved it.
+	[ "$name" = file ] || return
+	cp "$t" "$D/moved"
+	"$TOOL" --verify-crash "$j" --dev "$D/moved" | grep -q "lost block at offset $off" ||
+		fail "$name: --dev PATH did not read the moved target"
+	"$TOOL" --verify-crash "$j" --dev "$D/moved" --dev "$D/moved2" >/dev/null 2>"$D/err"
+	[ $? = 2 ] && grep -q "one --dev per target" "$D/err" ||
+		fail "$name: --dev paths not matching the journal's targets were taken"
+	rm -f "$D/moved"
 }
 
 # Refusals: the journal on a target's device; the options' rules.
@@ -115,8 +124,8 @@ kill_case() {
 [ $? = 2 ] && grep -q "on the device of target" "$D/err" ||
 	fail "a journal beside its target was not refused: $(cat "$D/err")"
 [ ! -e "$D/j0" ] || fail "the refused journal was made"
-"$TOOL" --verify-crash "$JDIR/none" --dev "$D/t0" >/dev/null 2>"$D/err"
-[ $? = 2 ] || fail "--verify-crash with a target was not refused"
+"$TOOL" --verify-crash "$JDIR/none" --dir "$D/t0" --files 1 --file-size 4K >/dev/null 2>"$D/err"
+[ $? = 2 ] || fail "--verify-crash with a tree was not refused"
 "$TOOL" --verify-crash "$JDIR/none" >/dev/null 2>"$D/err"
 [ $? = 2 ] || fail "--verify-crash of a missing journal: not exit 2"
 "$TOOL" --dev "$D/t0" --size 1M --fail-on torn >/dev/null 2>"$D/err"

@@ -282,6 +282,8 @@ Test(opts, crash_rules)
 	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
 	o.paths = paths;
 	o.npaths = 1;
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(set(&o, "verify", NULL, msg), 0);
 	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
 	cr_assert(strstr(msg, "from the journal alone"), "%s", msg);
 

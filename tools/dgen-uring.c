@@ -174,7 +174,8 @@ static void usage(FILE *f)
 "      --fua               every write RWF_DSYNC (FUA): durable when acknowledged\n"
 "      --verify-crash FILE after a crash: judge the targets FILE names from\n"
 "                          FILE alone; exit 1 when a flushed write was lost\n"
-"                          or a sector is corrupt\n"
+"                          or a sector is corrupt; --dev PATH (one per\n"
+"                          target) reads a target a reboot renamed\n"
 "      --fail-on torn      with --verify-crash: a torn write the device\n"
 "                          promised atomic (NVMe AWUPF/NAWUPF) fails too\n"
 "\n"
@@ -286,7 +287,7 @@ static void parse_args(int argc, char **argv, struct cli *c)
 			die_usage("--plot-from draws a saved log: give no targets or run options with it");
 		return;
 	}
-	if (c->o.verify_crash && !c->ndev && !c->o.tree.dir) {
+	if (c->o.verify_crash && !c->o.tree.dir) {
 		if (dgen_run_opts_check(&c->o, msg, sizeof(msg)))
 			die_usage("%s", msg);
 		return;
@@ -472,14 +473,16 @@ static int run_plain(struct dgen_run_opts *o, struct tool *t, int json)
 }
 
 /* --verify-crash FILE: the targets judged from the journal alone. */
-static int verify_crash(const struct dgen_run_opts *o, int json)
+static int verify_crash(const struct cli *c)
 {
+	const struct dgen_run_opts *o = &c->o;
 	struct dgen_crash_job *j;
 	const char *status;
 	char msg[512];
 	int rc, err;
 
-	err = dgen_crash_job_run(&j, o->verify_crash, o->max_report,
+	err = dgen_crash_job_run(&j, o->verify_crash, c->dev, c->ndev,
+				 o->max_report,
 				 !!(o->watch.fail_on & DGEN_FAIL_TORN), msg,
 				 sizeof(msg));
 	if (err) {
@@ -490,7 +493,7 @@ static int verify_crash(const struct dgen_run_opts *o, int json)
 	for (unsigned int k = 0; k < j->view->ntargets; k++)
 		if (j->targets[k].error)
 			fprintf(stderr, "dgen-uring: %s\n", j->targets[k].msg);
-	err = (json ? dgen_report_crash_json : dgen_report_crash_human)
+	err = (c->json ? dgen_report_crash_json : dgen_report_crash_human)
 		(stdout, j);
 	dgen_crash_job_free(j);
 	return err && !rc ? DGEN_EXIT_IO : rc;
@@ -507,7 +510,7 @@ static int run(int argc, char **argv)
 	if (c.plot_from)
 		return plot_from(c.plot_from, c.o.watch.plot);
 	if (c.o.verify_crash)
-		return verify_crash(&c.o, c.json);
+		return verify_crash(&c);
 	status_opts(&c.o, &t, c.json);
 	if (dgen_fleet_launched()) {
 		if (dgen_fleet_opts_check(&c.o, msg, sizeof(msg)))

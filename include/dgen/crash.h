@@ -170,11 +170,14 @@ struct dgen_crash_job {
  * is read first (NAWUPF, else AWUPF), then dgen_crash_check with
  * @max_report bad blocks kept; @fail_on_torn counts torn writes the
  * device promised atomic. A target that cannot be read is kept with its
- * error, and the others are judged. Returns 0 and sets *@out, or a
- * negative errno with a sentence in @msg when the journal cannot be read
- * (dgen_journal_read).
+ * error, and the others are judged. @npaths > 0 paths read target k at
+ * @paths[k] instead of the journal's path (a reboot renames NVMe drives);
+ * they must be as many as the journal's targets. Returns 0 and sets
+ * *@out, or a negative errno with a sentence in @msg when the journal
+ * cannot be read (dgen_journal_read) or the paths do not match it.
  */
 int dgen_crash_job_run(struct dgen_crash_job **out, const char *journal,
+		       const char *const *paths, unsigned int npaths,
 		       uint32_t max_report, int fail_on_torn, char *msg,
 		       size_t msglen);
 
