@@ -86,6 +86,11 @@ kill_case() {
 	crash_write "$t" "$j" --size 32M --passes 100 --rate 48M --pattern rand
 	wait_for "$j" '"type": "durable", "target": 0, "pass": 2' || return
 	sleep "0.$((RANDOM % 9 + 1))"
+	# Some of the pass now in flight durable, so there is a range to zero.
+	for _ in $(seq 2000); do
+		tail -n 1 "$j" | grep -q '"type": "durable"' && break
+		sleep 0.01
+	done
 	kill -9 "$PID"
 	wait "$PID" 2>/dev/null
 	PID=
