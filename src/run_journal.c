@@ -25,6 +25,10 @@
 #include "run_impl.h"
 #include "target_impl.h"
 
+/* A flush slower than this is said at once (a notice): a drive that takes
+ * seconds to flush has a problem of its own, even if it loses nothing. */
+#define FLUSH_SLOW_NS	1000000000ull
+
 /* The engine's write unit on target @k (a plan's may differ per target). */
 static uint32_t unit_of(const struct dgen_run *r, unsigned int k)
 {
@@ -173,6 +177,12 @@ static void keep_figures(struct dgen_run *r, unsigned int k)
 	size_t n;
 
 	dgen_acked_stats_get(r->acked, k, &st);
+	if (st.flush_latency.count && st.flush_latency.max_ns > FLUSH_SLOW_NS)
+		run_notice(r, "%s: a flush took %.3f s in pass %llu (%llu flushes): slow",
+			   r->targets[k]->info.path,
+			   (double)st.flush_latency.max_ns / 1e9,
+			   (unsigned long long)r->jpass,
+			   (unsigned long long)st.flush_latency.count);
 	dgen_latency_merge(&f->lat, &st.flush_latency);
 	f->discarded += st.discarded;
 	f->durable_bytes = st.durable_bytes;

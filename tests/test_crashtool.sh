@@ -168,7 +168,7 @@ rm -f "$D/backing"
 
 # cut_case NAME MODE: the target on cutfs, its power cut in pass 2
 cut_case() {
-	local name=$1 mode=$2 j=$JDIR/$1.jsonl
+	local name=$1 mode=$2 j=$JDIR/$1.jsonl rc
 	MNT=$(mktemp -d /tmp/dgen-crashtool-mnt.XXXXXX)
 	truncate -s 16M "$D/$name.backing"
 	"$CUTFS" "$MNT" "$D/$name.backing" "$mode" "$D/$name.drops" 2>"$D/fserr" &
@@ -181,9 +181,20 @@ cut_case() {
 	crash_write "$MNT/disk" "$j" --size 16M --passes 2 --rate 12M
 	wait_for "$j" '"type": "durable", "target": 0, "pass": 2' || return
 	kill -USR1 "$FS"
-	sleep 0.3
-	kill -9 "$PID" 2>/dev/null
-	wait "$PID" 2>/dev/null
+	if [ "$mode" = honest ]; then
+		# Left to itself the tool sees its writes and flushes fail
+		# (EIO) and ends with exit 3, claiming nothing more durable.
+		for _ in $(seq 400); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
+		kill -9 "$PID" 2>/dev/null
+		wait "$PID"
+		rc=$?
+		[ "$rc" = 3 ] && grep -q "Input/output error" "$D/err" ||
+			fail "$name: the tool after the cut: exit $rc, not 3: $(cat "$D/err")"
+	else
+		sleep 0.3
+		kill -9 "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+	fi
 	PID=
 	kill -USR2 "$FS"
 	for _ in $(seq 100); do grep -q "powered 1" "$MNT/status" 2>/dev/null && break; sleep 0.05; done
