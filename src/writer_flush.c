@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "target_impl.h"
+#include "writer_fault.h"
 #include "writer_impl.h"
 
 /* Snapshot @ticket of target @k is durable after a flush of @ns. */
@@ -83,6 +84,8 @@ int writer_flush_done(struct worker *wk, struct wflush *f, int res,
 	wk->flushing--;
 	free(f);
 	*target = (int)k;
+	if ((wk->w->faults & WRITER_FAULT_FLUSH_EIO) && ticket == 2 && res >= 0)
+		res = -EIO;
 	if (res < 0) {
 		dgen_acked_discard(o->acked, k, ticket);
 		return res;

@@ -107,7 +107,8 @@ int uring_flush(struct worker *wk, unsigned int k, struct wflush *f)
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&wk->ring);
 	int fi = wk->file_index[k];
 
-	/* The SQ has queue depth entries, all of which units may hold. */
+	/* The SQ has queue depth entries, all of which units being queued
+	 * again (short writes, -EAGAIN) may hold. */
 	if (!sqe) {
 		io_uring_submit(&wk->ring);
 		sqe = io_uring_get_sqe(&wk->ring);
@@ -125,6 +126,11 @@ int uring_flush(struct worker *wk, unsigned int k, struct wflush *f)
 			sqe->flags |= IOSQE_FIXED_FILE;
 	}
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)f | FLUSH_TAG);
+	/* Out at once: the SQ is sized for the units alone, and the unit
+	 * whose completion asked for the flush is queued again next. Called
+	 * from the completion path, so no new unit waits in the SQ to be
+	 * stamped by the loop's submit. */
+	io_uring_submit(&wk->ring);
 	return 0;
 }
 

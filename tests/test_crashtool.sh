@@ -150,6 +150,19 @@ grep -q '"flush_ns": 0' "$JDIR/fua.jsonl" || fail "--fua: no record without a fl
 verify_crash fua "$JDIR/fua.jsonl" 0
 rm -f "$D/t2"
 
+# A flush that fails (the engine's second one, DGEN_FAULT_FLUSH_EIO): an
+# I/O error of its target, and what it would have made durable never is,
+# even after the pass's last flush succeeds; the check still passes.
+DGEN_FAULT_FLUSH_EIO=1 "$TOOL" --dev "$D/t3" --size 8M --flush-every 1M --bs 128K --threads 1 --qd 1 \
+	--journal "$JDIR/eio.jsonl" --json >"$D/eiorun.json" 2>"$D/err"
+[ $? = 3 ] || fail "a failed flush: not exit 3: $(cat "$D/err")"
+[ "$(key "$D/eiorun.json" "(d['error']['target'], d['targets'][0]['flush_failed'], d['targets'][0]['durable'][0], d['targets'][0]['durable'][1][0])")" = "('$D/t3', 1, [0, 1048576], 2097152)" ] ||
+	fail "a failed flush: its ranges claimed durable, or not counted: $(cat "$D/eiorun.json")"
+verify_crash eio "$JDIR/eio.jsonl" 0 &&
+	[ "$(key "$D/eio.json" "d['targets'][0]['durable']")" = "$(key "$D/eiorun.json" "d['targets'][0]['durable']")" ] ||
+	fail "a failed flush: the journal's durable ranges are not the run's"
+rm -f "$D/t3"
+
 echo "kill -9 on a file ($SECONDS s in)"
 kill_case file "$D/file"
 rm -f "$D/file"
