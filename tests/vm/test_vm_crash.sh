@@ -85,6 +85,13 @@ off=$(grep "\"type\": \"durable\", \"target\": 0, \"pass\": $p," /mnt/journal | 
 echo "@@zeroed $off"
 dd if=/dev/zero of=$a bs=4096 count=1 seek=$((off / 4096)) conv=notrunc,fsync 2>/dev/null
 job lost dgen-uring --verify-crash /mnt/journal --dev $a --json
+# Flushes on NVMe passthrough (an NVMe Flush command through the ring),
+# and FUA writes there (journals on the guest's tmpfs).
+g=$(generic DGA) || exit 1
+job pt dgen-uring --dev $g --size 8M --seed 5 --flush-every 1M --journal /tmp/pt.jsonl --json
+job ptv dgen-uring --verify-crash /tmp/pt.jsonl --json
+job ptfua dgen-uring --dev $g --size 8M --seed 6 --fua --journal /tmp/fua.jsonl --flush-every 1M --json
+job ptfuav dgen-uring --verify-crash /tmp/fua.jsonl --json
 JOB
 mkdir -p "$work/o2"
 "$here/boot.sh" -k 6.12 -t "$tool" -o "$work/o2" -j "$work/judge.sh" "${drives[@]}" ||
@@ -101,3 +108,13 @@ off=$(awk '$1 == "@@zeroed" { print $2 }' "$work/o2/results.txt")
 [ "$(section "$work/o2" lost | jq -c '[.targets[0].mismatch_list[] | [.offset, .kind]]')" = "[[$off,\"lost\"]]" ] ||
 	fail "the zeroed block at $off is not the one named lost: $(section "$work/o2" lost)"
 ok "a zeroed durable block at $off is named lost"
+for n in pt ptv ptfua ptfuav; do
+	[ "$(rc "$work/o2" $n)" = 0 ] || { section "$work/o2" $n | tail -n 30; fail "job $n exited $(rc "$work/o2" $n)"; }
+done
+[ "$(section "$work/o2" pt | jq '.targets[0].flush.count >= 8 and .targets[0].durable == [[0, 8388608]]')" = true ] ||
+	fail "passthrough: not flushed every 1M, or not all durable: $(section "$work/o2" pt | jq -c '.targets[0] | {flush, durable}')"
+[ "$(section "$work/o2" ptv | jq '.targets[0].crash.new == 2048 and .targets[0].crash.durable_bytes == 8388608')" = true ] ||
+	fail "passthrough: the check does not find every block new and durable"
+[ "$(section "$work/o2" ptfua | jq '.targets[0].flush.count == 0 and .targets[0].durable_bytes == 8388608')" = true ] ||
+	fail "passthrough --fua: flushed, or not all durable"
+ok "NVMe passthrough: flushes (p99 $(section "$work/o2" pt | jq '.targets[0].flush.p99') us) and FUA writes, every block durable and checked"
