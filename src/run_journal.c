@@ -141,6 +141,22 @@ static int target_sync(const struct dgen_target *t, uint64_t *ns)
 	return 0;
 }
 
+/* The run's error @err of target @k's flush (@k < 0: the journal's append). */
+static void flush_error(struct dgen_run *r, int err, int k)
+{
+	char msg[256];
+
+	if (k < 0) {
+		snprintf(msg, sizeof(msg), "cannot append to the journal %s: %s",
+			 r->o.journal, strerror(-err));
+		run_error(r, err, -1, 0, "journal", msg);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "the flush of %s failed: %s (what it was to make durable is not claimed)",
+		 r->targets[k]->info.path, strerror(-err));
+	run_error(r, err, k, r->targets[k]->info.offset, "flush", msg);
+}
+
 int run_journal_begin(struct dgen_run *r, uint64_t n)
 {
 	enum dgen_journal_previous prev = DGEN_JOURNAL_PREV_UNKNOWN;
@@ -159,11 +175,10 @@ int run_journal_begin(struct dgen_run *r, uint64_t n)
 		/* The discard's zeros are the old content only once durable. */
 		if (prev == DGEN_JOURNAL_PREV_ZERO &&
 		    (err = target_sync(r->targets[k], &ns)))
-			run_error(r, err, k, r->targets[k]->info.offset, "flush",
-				  NULL);
+			flush_error(r, err, (int)k);
 		else if (r->journal &&
 			 (err = dgen_journal_pass_begin(r->journal, k, n, prev)))
-			run_error(r, err, -1, 0, "journal", NULL);
+			flush_error(r, err, -1);
 	}
 	return err;
 }
@@ -213,8 +228,7 @@ int run_journal_end(struct dgen_run *r, uint64_t n, int whole)
 			e = target_sync(r->targets[k], &ns);
 		if (e) {
 			dgen_acked_discard(r->acked, k, ticket);
-			run_error(r, e, k, r->targets[k]->info.offset, "flush",
-				  NULL);
+			flush_error(r, e, (int)k);
 			r->jended = 0;
 		} else if (r->journal) {
 			e = dgen_journal_flushed(r->journal, r->acked, k, n,
@@ -222,7 +236,7 @@ int run_journal_end(struct dgen_run *r, uint64_t n, int whole)
 			if (!e && whole)
 				e = dgen_journal_pass_end(r->journal, k, n);
 			if (e) {
-				run_error(r, e, -1, 0, "journal", NULL);
+				flush_error(r, e, -1);
 				r->jended = 0;
 			}
 		} else {

@@ -311,7 +311,8 @@ struct dgen_run_result {
 	int64_t error_target;		/* its target or file, -1: none */
 	uint64_t error_offset;
 	const char *error_phase;	/* "write", "read", "open for write",
-					   "open for read", "start" */
+					   "open for read", "start", "flush"
+					   (a pass's last), "journal" */
 	char error_msg[256];		/* a sentence, for a "start" error */
 	int64_t framing_target;		/* the first framing error's file, -1 */
 	uint64_t framing_offset;
