@@ -92,6 +92,7 @@ static int journal_open(struct dgen_run *r, uint64_t every, char *msg,
 			.initial = r->o.flags & DGEN_RUN_TRIM ?
 				   DGEN_JOURNAL_PREV_ZERO : DGEN_JOURNAL_PREV_UNKNOWN,
 			.flush_every = every, .fua = !!r->o.fua,
+			.options = r->o.journal_options,
 		}, DGEN_JOURNAL_CYCLE, msg, msglen);
 out:
 	free(t);

@@ -147,6 +147,8 @@ rm -f "$D/t1"
 "$TOOL" --dev "$D/t2" --size 8M --fua --journal "$JDIR/fua.jsonl" --flush-every 1M >/dev/null 2>"$D/err" ||
 	fail "--fua: $(cat "$D/err")"
 grep -q '"flush_ns": 0' "$JDIR/fua.jsonl" || fail "--fua: no record without a flush"
+grep -q '"options": {"argv": \[".*", "--dev", "'"$D/t2"'", "--size", "8M", "--fua",' "$JDIR/fua.jsonl" ||
+	fail "the journal's header does not hold the command line: $(head -n 1 "$JDIR/fua.jsonl")"
 verify_crash fua "$JDIR/fua.jsonl" 0
 rm -f "$D/t2"
 

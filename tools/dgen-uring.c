@@ -302,6 +302,28 @@ static void parse_args(int argc, char **argv, struct cli *c)
 		die_usage("%s", msg);
 }
 
+/* --journal: the command line, for the journal's header to record. */
+static char *journal_options(int argc, char **argv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs("{\"argv\": [", f);
+	for (int i = 0; i < argc; i++) {
+		fputs(i ? ", " : "", f);
+		dgen_json_string(f, argv[i]);
+	}
+	fputs("]}", f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /*
  * The options, then the seed (drawn when not given), before any target
  * is touched. Exits 2 on refusal.
@@ -315,6 +337,8 @@ static void parse(int argc, char **argv, struct cli *c)
 	/* 0: the plan derives them (or, unplaced, the run's defaults). */
 	c->o.writer.threads = c->o.writer.io_size = c->o.writer.queue_depth = 0;
 	parse_args(argc, argv, c);
+	if (c->o.journal)
+		c->o.journal_options = journal_options(argc, argv);
 	if (!c->plot_from && (err = dgen_run_opts_seed(&c->o))) {
 		fprintf(stderr, "dgen-uring: cannot draw a random seed: %s\n",
 			strerror(-err));
@@ -518,7 +542,9 @@ static int run(int argc, char **argv)
 		if (fleet_main(&c.o, c.json, &t.st, &rc))
 			return rc;
 	}
-	return run_plain(&c.o, &t, c.json);
+	rc = run_plain(&c.o, &t, c.json);
+	free((void *)c.o.journal_options);
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -250,6 +250,9 @@ struct dgen_run_opts {
 	const char *journal;
 	uint64_t flush_every;
 	unsigned int fua;
+	const char *journal_options;	/* a JSON object on one line, copied
+					   into the journal's header (the
+					   tool's command line); NULL */
 	/* --verify-crash FILE: judge the targets after a crash from this
 	   journal alone (dgen/crash.h; dgen_crash_job): a job of its own. */
 	const char *verify_crash;
