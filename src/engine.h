@@ -62,6 +62,8 @@ struct dgen_eng {
 	unsigned int entries;
 	unsigned int features;		/* io_uring: DGEN_RING_* in use */
 	int ok;				/* set up: eng_exit has work */
+	int rw_flags;			/* RWF_* on every write (RWF_DSYNC:
+					   --fua), set by the owner */
 	int woken;			/* a wake-up or timeout seen: the owner
 					   checks for a stop (eng_woken) */
 	struct io_uring ring;

@@ -109,6 +109,7 @@ int aio_prep(struct dgen_eng *e, enum eng_op op, int fd, void *buf,
 	switch (op) {
 	case ENG_WRITE:
 		io_prep_pwrite(cb, fd, buf, len, (long long)off);
+		cb->aio_rw_flags = (unsigned int)e->rw_flags;
 		break;
 	case ENG_READ:
 		io_prep_pread(cb, fd, buf, len, (long long)off);

@@ -89,6 +89,7 @@ int eng_prep(struct dgen_eng *e, enum eng_op op, int file, void *buf,
 			io_uring_prep_write_fixed(sqe, file, buf, len, off, buf_index);
 		else
 			io_uring_prep_write(sqe, file, buf, len, off);
+		sqe->rw_flags = e->rw_flags;
 		break;
 	case ENG_READ:
 		if (fixed)

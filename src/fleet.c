@@ -38,6 +38,10 @@ int dgen_fleet_opts_check(const struct dgen_run_opts *o, char *msg,
 		snprintf(msg, msglen, "under MPI each rank writes --dev targets or a --dir tree: --stdout, --dry-run, --trim, --cpus and the per-target options (--log, --plot, ...) are for plain runs");
 		return -EINVAL;
 	}
+	if (o->journal || o->verify_crash) {
+		snprintf(msg, msglen, "--journal and --verify-crash follow one host's drives: run them without MPI, one journal per host");
+		return -EINVAL;
+	}
 	if (o->tree.dir && (o->flags & DGEN_RUN_SHARED)) {
 		snprintf(msg, msglen, "--shared cuts one --dev target into slices; each rank writes a --dir tree of its own (put %%r or %%h in DIR)");
 		return -EINVAL;

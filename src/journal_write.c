@@ -48,6 +48,8 @@ struct jtarget {
 struct dgen_journal {
 	int fd;
 	pthread_mutex_t lock;
+	pthread_mutex_t flush_lock;	/* dgen_journal_flushed: the tracker's
+					   ranges stay valid until appended */
 	int error;			/* sticky: the first failed append */
 	uint64_t cycle;
 	unsigned int n;
@@ -315,6 +317,7 @@ int dgen_journal_open(struct dgen_journal **out, const char *path,
 		return -ENOMEM;
 	j->fd = -1;
 	pthread_mutex_init(&j->lock, NULL);
+	pthread_mutex_init(&j->flush_lock, NULL);
 	j->n = run->ntargets;
 	j->t = calloc(j->n, sizeof(*j->t));
 	window = calloc(j->n, sizeof(*window));
@@ -501,9 +504,16 @@ int dgen_journal_flushed(struct dgen_journal *j, struct dgen_acked *a,
 {
 	const struct dgen_range *r;
 	size_t n;
-	int e = dgen_acked_flushed(a, k, ticket, flush_ns, &r, &n);
+	int e;
 
-	return e ? e : dgen_journal_durable(j, k, pass, r, n, flush_ns);
+	/* The ranges are valid until the next dgen_acked_flushed of @k:
+	 * flushes completing on several engine threads at once take turns. */
+	pthread_mutex_lock(&j->flush_lock);
+	e = dgen_acked_flushed(a, k, ticket, flush_ns, &r, &n);
+	if (!e)
+		e = dgen_journal_durable(j, k, pass, r, n, flush_ns);
+	pthread_mutex_unlock(&j->flush_lock);
+	return e;
 }
 
 int dgen_journal_pass_end(struct dgen_journal *j, unsigned int k,
@@ -537,6 +547,7 @@ void dgen_journal_close(struct dgen_journal *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	pthread_mutex_destroy(&j->lock);
+	pthread_mutex_destroy(&j->flush_lock);
 	for (unsigned int k = 0; j->t && k < j->n; k++)
 		dgen_ranges_free(&j->t[k].durable);
 	free(j->t);

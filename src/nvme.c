@@ -239,3 +239,55 @@ unsigned int dgen_nvme_health_judge(const struct dgen_nvme_identity *id,
 	}
 	return bad;
 }
+
+/*
+ * The atomic write sizes (NVMe base spec: Identify Controller bytes 526-529,
+ * Identify Namespace byte 24 NSFEAT, 26 FLBAS, 34-37 NAWUN/NAWUPF, 128..
+ * the LBA formats), as bytes: each field counts logical blocks, 0's based.
+ */
+int dgen_nvme_atomic_read(const char *path, struct dgen_nvme_atomic *out)
+{
+	uint8_t *b;
+	int fd, nsid, r;
+	unsigned int lbads;
+
+	memset(out, 0, sizeof(*out));
+	fd = dgen_nvme_open(path);
+	if (fd < 0)
+		return fd;
+	nsid = ioctl(fd, NVME_IOCTL_ID);
+	if (nsid <= 0) {
+		close(fd);
+		return -ENOTTY;		/* a controller, not a namespace */
+	}
+	if (posix_memalign((void **)&b, 4096, IDENTIFY_LEN)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	memset(b, 0, IDENTIFY_LEN);
+	r = admin(fd, NVME_ADMIN_IDENTIFY, (uint32_t)nsid, 0x00, b, IDENTIFY_LEN);
+	if (!r) {
+		lbads = b[128 + 4 * (b[26] & 0xf) + 2];
+		out->lba = lbads >= 9 && lbads < 32 ? 1u << lbads : 512u;
+		out->ns_fields = !!(b[24] & 0x2);
+		if (out->ns_fields) {
+			out->nawun = (le16(b + 34) + 1u) * out->lba;
+			out->nawupf = (le16(b + 36) + 1u) * out->lba;
+		}
+		memset(b, 0, IDENTIFY_LEN);
+		r = admin(fd, NVME_ADMIN_IDENTIFY, 0, NVME_CNS_CTRL, b,
+			  IDENTIFY_LEN);
+	}
+	if (!r) {
+		out->awun = (le16(b + 526) + 1u) * out->lba;
+		out->awupf = (le16(b + 528) + 1u) * out->lba;
+	}
+	free(b);
+	close(fd);
+	return r;
+}
+
+uint32_t dgen_nvme_atomic_power(const struct dgen_nvme_atomic *a)
+{
+	return a->ns_fields ? a->nawupf : a->awupf;
+}

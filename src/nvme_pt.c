@@ -149,6 +149,23 @@ void dgen_nvme_pt_prep(struct io_uring_sqe *sqe, const struct dgen_target *t,
 	c->cdw12 = nlb - 1;			/* 0's based */
 }
 
+void dgen_nvme_pt_flush_prep(struct io_uring_sqe *sqe,
+			     const struct dgen_target *t, int fd,
+			     int fixed_file)
+{
+	struct nvme_uring_cmd *c;
+
+	memset(sqe, 0, 2 * sizeof(*sqe));	/* a 128-byte SQE */
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = NVME_URING_CMD_IO;
+	if (fixed_file)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	c = (struct nvme_uring_cmd *)sqe->cmd;
+	c->opcode = 0x00;			/* Flush (NVM command set) */
+	c->nsid = t->nsid;
+}
+
 /* One Dataset Management range (NVMe base spec, figure "Range"). */
 struct dsm_range {
 	uint32_t cattr;

@@ -36,6 +36,15 @@ void dgen_nvme_pt_prep(struct io_uring_sqe *sqe, const struct dgen_target *t,
 		       uint64_t off, int buf_index, int read);
 
 /*
+ * dgen_nvme_pt_flush_prep - an NVMe Flush of @t's namespace as
+ * IORING_OP_URING_CMD on @fd (a fixed file index when @fixed_file): every
+ * write completed before it is in non-volatile media when it completes.
+ */
+void dgen_nvme_pt_flush_prep(struct io_uring_sqe *sqe,
+			     const struct dgen_target *t, int fd,
+			     int fixed_file);
+
+/*
  * dgen_nvme_pt_res - a passthrough completion as a read/write result:
  * 0 (the command succeeded) is all @len bytes, a positive NVMe status is
  * -EIO, a negative errno stays.

@@ -128,8 +128,10 @@ static int set_fail_on(struct dgen_run_opts *o, const char *v, char *msg,
 			f |= DGEN_FAIL_SLOW;
 		else if (n == 5 && !strncmp(p, "cliff", 5))
 			f |= DGEN_FAIL_CLIFF;
+		else if (n == 4 && !strncmp(p, "torn", 4))
+			f |= DGEN_FAIL_TORN;
 		else if (n && !(n == 4 && !strncmp(p, "none", 4)))
-			return snprintf(msg, msglen, "--fail-on '%s': give slow, cliff, both (slow,cliff) or none", v),
+			return snprintf(msg, msglen, "--fail-on '%s': give slow, cliff, both (slow,cliff), torn (with --verify-crash) or none", v),
 			       -EINVAL;
 		p += n + !!p[n];
 	}
@@ -345,6 +347,14 @@ static const struct opt_def defs[] = {
 	  NULL, set_dedup_skew },
 	{ { "dedup-scope", 0, DGEN_OPT_CHOICE, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
 	  NULL, set_dedup_scope },
+	{ { "journal", 0, DGEN_OPT_STRING, 1 }, 0, F(journal), 0, 0, 0, 0, 0,
+	  0, NULL, NULL, NULL },
+	{ { "flush-every", 0, DGEN_OPT_SIZE, 1 }, 0, F(flush_every), W_U64, 1,
+	  0, 0, 0, 0, SIZE_BAD, ZERO_SIZE, NULL },
+	{ { "fua", 0, DGEN_OPT_FLAG, 0 }, 0, F(fua), W_U32, 0, 0, 0, 0, 1, NULL,
+	  NULL, NULL },
+	{ { "verify-crash", 0, DGEN_OPT_STRING, 1 }, 0, F(verify_crash), 0, 0,
+	  0, 0, 0, 0, NULL, NULL, NULL },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))

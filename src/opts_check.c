@@ -220,11 +220,46 @@ static int check_objects(const struct dgen_run_opts *o, char *msg,
 	return 0;
 }
 
+/*
+ * Power-loss verify: --verify-crash is a job of its own, read from the
+ * journal alone; --journal, --flush-every and --fua go with writes of
+ * --dev targets.
+ */
+static int check_crash(const struct dgen_run_opts *o, char *msg,
+		       size_t msglen)
+{
+	const int flushes = o->journal || o->flush_every || o->fua;
+
+	if (o->verify_crash) {
+		if (o->tree.dir || (o->flags & DGEN_RUN_FD) ||
+		    flushes || o->mode != DGEN_RUN_WRITE ||
+		    (o->flags & (DGEN_RUN_TRIM | DGEN_RUN_TRIM_ONLY | DGEN_RUN_DRY)))
+			return BAD("--verify-crash FILE judges the targets its journal names, from the journal alone: give no --journal, --verify or --trim with it (--dev PATH, one per target, reads a target a reboot renamed)");
+		if (o->watch.fail_on & (DGEN_FAIL_SLOW | DGEN_FAIL_CLIFF))
+			return BAD("--fail-on slow and cliff judge a run; --verify-crash takes --fail-on torn");
+		return 0;
+	}
+	if (o->watch.fail_on & DGEN_FAIL_TORN)
+		return BAD("--fail-on torn judges torn writes after a crash: it goes with --verify-crash FILE");
+	if (!flushes)
+		return 0;
+	if (!o->npaths || dgen_run_opts_objects(o))
+		return BAD("--journal, --flush-every and --fua flush --dev targets: trees, stdout and objects have no flush to prove");
+	if (o->mode == DGEN_RUN_VERIFY_ONLY || (o->flags & DGEN_RUN_TRIM_ONLY))
+		return BAD("--journal, --flush-every and --fua go with writes: --verify-only and --trim-only write nothing");
+	if (o->writer.ring_flags & DGEN_RING_IOPOLL)
+		return BAD("--journal, --flush-every and --fua flush through the ring, and a polled ring takes no fsync: drop --iopoll");
+	return 0;
+}
+
 int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 			size_t msglen)
 {
 	struct dgen_stream_params p = o->params;
 	int err;
+
+	if ((err = check_crash(o, msg, msglen)) || o->verify_crash)
+		return err;
 
 	if ((err = check_objects(o, msg, msglen)) ||
 	    (err = check_kind(o, msg, msglen)) ||

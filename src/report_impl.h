@@ -141,6 +141,13 @@ void rp_health_human(struct rep *p, unsigned int k);
 void rp_trim_json(struct rep *p, unsigned int k);
 void rp_trim_human(struct rep *p, unsigned int k);
 
+/* A run's flushes (report_crash.c): per target, "flush" and "durable";
+ * the run's "journal". Nothing without --flush-every or --journal. */
+void rp_flush_json(struct rep *p, unsigned int k);
+void rp_flush_human(struct rep *p, unsigned int k);
+void rp_journal_json(struct rep *p);
+void rp_journal_human(struct rep *p);
+
 /* ===== The jobs ===== */
 
 void rp_write(struct rep *p);		/* report_write.c */

@@ -112,6 +112,7 @@ static void targets_json(struct rep *p)
 		rp(p, " }");
 		rp_trim_json(p, k);
 		rp_health_json(p, k);
+		rp_flush_json(p, k);
 		rp(p, " }%s\n", k + 1 < p->r->ntargets ? "," : "");
 	}
 }
@@ -228,6 +229,7 @@ static void passes_report_json(struct rep *p)
 			rp(p, "null");
 		rp(p, ", \"offset\": %llu }", (unsigned long long)res->error_offset);
 	}
+	rp_journal_json(p);
 	rp_watch_json(p);
 	rp(p, "\n}\n");
 }
@@ -321,6 +323,7 @@ static void passes_report_human(struct rep *p)
 		rp_v3_human(p, sp, sp->stream_id + k, i.size, "      ");
 		rp_trim_human(p, k);
 		rp_health_human(p, k);
+		rp_flush_human(p, k);
 		rp_figures_human(p, k, o->mode != DGEN_RUN_WRITE);
 	}
 	for (unsigned int i = 0; i < res->npasses; i++)
@@ -338,6 +341,7 @@ static void passes_report_human(struct rep *p)
 		   (unsigned long long)res->framing_offset);
 	if (t.mismatches)
 		rp_mismatches_human(p, t.listed, t.mismatches);
+	rp_journal_human(p);
 	rp_watch_human(p);
 	rp(p, "  cpu: user %.3f s, sys %.3f s\n", res->user_s, res->sys_s);
 	rp_engine(p);

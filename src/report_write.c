@@ -205,6 +205,7 @@ static void targets_json(struct rep *p)
 		   lay.dedup_ratio, lay.compress_ratio, lay.kernel);
 		rp_trim_json(p, k);
 		rp_health_json(p, k);
+		rp_flush_json(p, k);
 		rp(p, " }%s\n", k + 1 < p->r->ntargets ? "," : "");
 	}
 }
@@ -252,6 +253,7 @@ static void write_json(struct rep *p)
 			rp(p, "null");
 		rp(p, ", \"offset\": %llu }", (unsigned long long)res->error_offset);
 	}
+	rp_journal_json(p);
 	rp_watch_json(p);
 	rp(p, "\n}\n");
 }
@@ -277,6 +279,7 @@ static void targets_human(struct rep *p)
 		rp_v3_human(p, &sp, sp.stream_id, 0, "    ");
 		rp_trim_human(p, k);
 		rp_health_human(p, k);
+		rp_flush_human(p, k);
 		rp_figures_human(p, k, 0);
 	}
 }
@@ -306,6 +309,7 @@ static void write_human(struct rep *p)
 	   ((double)ph->bytes / 1e9) : 0);
 	place_human(p);
 	rp_engine(p);
+	rp_journal_human(p);
 	rp(p, "  ring: %s", ph->ring_features ? "" : "plain (no optional features)");
 	rp_ring(p, ph->ring_features, "%s", " ");
 	rp(p, "\n  status: %s", p->status);

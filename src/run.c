@@ -178,6 +178,11 @@ static int opts_check(const struct dgen_run_opts *o, char *msg, size_t msglen)
 		snprintf(msg, msglen, "planning, health and discard take device or file paths");
 		return -EINVAL;
 	}
+	if ((o->journal || o->flush_every || o->fua) &&
+	    (!o->paths || obj || o->mode == DGEN_RUN_VERIFY_ONLY)) {
+		snprintf(msg, msglen, "--journal, --flush-every and --fua go with writing device or file paths");
+		return -EINVAL;
+	}
 	if ((o->flags & DGEN_RUN_WATCH) && !o->paths && !obj) {
 		snprintf(msg, msglen, "watching takes target paths or objects");
 		return -EINVAL;
@@ -282,6 +287,8 @@ static int paths_new(struct dgen_run *r, char *msg, size_t msglen)
 	if (!err)
 		err = run_drive_check(r, msg, msglen);
 	if (!err && !(f & DGEN_RUN_TRIM_ONLY))
+		err = run_journal_new(r, msg, msglen);
+	if (!err && !(f & DGEN_RUN_TRIM_ONLY))
 		err = first_engine(r, msg, msglen);
 	return err;
 }
@@ -373,6 +380,7 @@ void dgen_run_free(struct dgen_run *r)
 		return;
 	}
 	dgen_writer_free(r->ready);
+	run_journal_free(r);
 	for (unsigned int k = 0; r->targets && k < r->ntargets; k++)
 		dgen_target_close(r->targets[k]);
 	free_streams(r->streams, r->ntargets);
@@ -468,8 +476,14 @@ static int run_pass(struct dgen_run *r, struct dgen_run_pass *p)
 	int end = 0;
 
 	if (o->mode != DGEN_RUN_VERIFY_ONLY) {
+		int err;
+
 		p->wrote = 1;
-		if (run_phase(r, p, DGEN_MODE_WRITE, &p->wr))
+		if (run_journal_begin(r, p->n))
+			return 1;
+		err = run_phase(r, p, DGEN_MODE_WRITE, &p->wr);
+		/* The last flush, journaled, however the writes ended. */
+		if (run_journal_end(r, p->n, !err && !p->wr.stopped) || err)
 			return 1;
 		p->cut = p->wr.stopped;
 	}

@@ -19,7 +19,9 @@
 #ifndef DGEN_RUN_IMPL_H
 #define DGEN_RUN_IMPL_H
 
+#include <dgen/acked.h>
 #include <dgen/discard.h>
+#include <dgen/journal.h>
 #include <dgen/nvme.h>
 #include <dgen/placement.h>
 #include <dgen/rate.h>
@@ -103,6 +105,22 @@ struct dgen_run {
 	   once by dgen_run_new, and why. */
 	enum dgen_engine engine;
 	char engine_why[512];
+	/* Flushes and the journal (run_journal.c): NULL unless asked. */
+	struct dgen_acked *acked;
+	struct dgen_journal *journal;
+	uint64_t jpass;			/* the pass the engine writes now */
+	uint64_t jended;		/* the last pass the journal ended */
+	struct run_flush *flush;	/* per target */
+};
+
+/* What the flushes of a target did and made durable (run_journal.c). */
+struct run_flush {
+	struct dgen_latency lat;	/* every flush of every pass */
+	uint64_t discarded;		/* failed flushes */
+	struct dgen_range *durable;	/* the last pass's durable ranges */
+	size_t ndurable;
+	uint64_t durable_bytes;
+	uint32_t unit;			/* the engine's unit on it */
 };
 
 /*
@@ -258,6 +276,27 @@ void run_monitor_finish(struct dgen_run *r);
 
 /* run_monitor_free - the run's own monitor and its log. */
 void run_monitor_free(struct dgen_run *r);
+
+/*
+ * run_journal_new - dgen_run_new's part for --flush-every and --journal,
+ * once the targets are open and the engine's units known: the tracker,
+ * the journal (refused on a target's device). 0 or -errno with @msg.
+ */
+int run_journal_new(struct dgen_run *r, char *msg, size_t msglen);
+
+/* run_journal_begin - before pass @n's writes: its record, the tracker
+ * reset. 0 or -errno (kept as the run's error). */
+int run_journal_begin(struct dgen_run *r, uint64_t n);
+
+/*
+ * run_journal_end - after pass @n's writes: a last flush of every target,
+ * journaled, and the pass's end when its writes went through @whole.
+ * 0 or -errno (kept as the run's error).
+ */
+int run_journal_end(struct dgen_run *r, uint64_t n, int whole);
+
+/* run_journal_free - the tracker, the journal, the figures. */
+void run_journal_free(struct dgen_run *r);
 
 /* run_drive_check - DGEN_RUN_TRIM: every target can discard. 0, -errno. */
 int run_drive_check(struct dgen_run *r, char *msg, size_t msglen);

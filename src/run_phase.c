@@ -125,6 +125,12 @@ int run_writer_new(struct dgen_run *r, struct dgen_writer **w,
 	o.max_report = r->o.max_report;
 	o.rate = r->o.rate;
 	o.target_stats = r->monitor != NULL;
+	if (mode == DGEN_MODE_WRITE && r->acked) {
+		o.acked = r->acked;
+		o.journal = r->journal;
+		o.pass = r->jpass;
+		o.fua = r->o.fua;
+	}
 	return dgen_writer_new(w, &o, targets, streams, n, msg, msglen);
 }
 

@@ -10,12 +10,15 @@
  *                               reported half done, as the kernel reports
  *                               a short write
  *   DGEN_FAULT_EAGAIN=1         a unit's first completion is -EAGAIN
+ *   DGEN_FAULT_FLUSH_EIO=1      the second flush of each target the engine
+ *                               issues (--flush-every) completes -EIO
  *
  * This header is the one switch for them: the variables are read here
  * only, once per writer (dgen_writer_new), into one mask, and the
  * completion path has one hook (writer_fault_res) behind one test of that
- * mask. Writing the same bytes again changes nothing on the target, so
- * only the retry paths are exercised; with the variables unset (or "0")
+ * mask (a flush's: writer_flush.c). Writing the same bytes again changes
+ * nothing on the target, so only the retry paths are exercised (and a
+ * flush said failed only forgets what it would have made durable); with the variables unset (or "0")
  * the writer behaves as if the hooks were not there.
  */
 #ifndef DGEN_WRITER_FAULT_H
@@ -28,6 +31,7 @@
 
 #define WRITER_FAULT_SHORT_WRITES	(1u << 0)
 #define WRITER_FAULT_EAGAIN		(1u << 1)
+#define WRITER_FAULT_FLUSH_EIO		(1u << 2)
 
 /* writer_faults - the WRITER_FAULT_* the environment turns on. */
 static inline unsigned int writer_faults(void)
@@ -38,6 +42,7 @@ static inline unsigned int writer_faults(void)
 	} vars[] = {
 		{ "DGEN_FAULT_SHORT_WRITES", WRITER_FAULT_SHORT_WRITES },
 		{ "DGEN_FAULT_EAGAIN", WRITER_FAULT_EAGAIN },
+		{ "DGEN_FAULT_FLUSH_EIO", WRITER_FAULT_FLUSH_EIO },
 	};
 	unsigned int mask = 0;
 

@@ -71,6 +71,17 @@ struct walk {
 	uint32_t io;			/* the target's unit size */
 };
 
+/* A flush in flight (writer_flush.c): its target and snapshot. */
+struct wflush {
+	unsigned int target;
+	uint64_t ticket;
+	uint64_t t_submit;		/* ns */
+};
+
+/* A flush's completion data: its pointer with the low bit set (slots and
+ * flushes, aligned, never have it). */
+#define WIO_FLUSH_TAG	((uintptr_t)1)
+
 struct worker {
 	_Alignas(CACHE_LINE) struct dgen_writer *w;
 	unsigned int id;
@@ -101,6 +112,7 @@ struct worker {
 	struct dgen_verify_counts vc;	/* verify mode: what it found */
 	struct place_state place;	/* with a plan: where it ran, its buffers */
 	struct wstats_thread *ws;	/* target_stats: its counters (wstats.h) */
+	unsigned int flushing;		/* flushes in flight (writer_flush.c) */
 };
 
 struct dgen_writer {
@@ -187,5 +199,32 @@ int wio_fd(const struct worker *wk);
 
 /* wio_exit - tear the engine down (if made), files first. */
 void wio_exit(struct worker *wk);
+
+/*
+ * wio_flush - queue a flush of target @k for @f and hand it to the kernel:
+ * fdatasync of its file or block device, an NVMe Flush on passthrough, a
+ * NOP on null. Its completion comes back from wio_reap with data @f
+ * tagged WIO_FLUSH_TAG. Returns 0 or -EBUSY when no entry is free even
+ * after a submit.
+ */
+int wio_flush(struct worker *wk, unsigned int k, struct wflush *f);
+
+/* ===== Flushes for power-loss verify (writer_flush.c) ===== */
+
+/*
+ * writer_acked - @s's unit was acknowledged in full: mark it in the
+ * tracker and, when its target is due, snapshot and issue a flush (with
+ * --fua, record the snapshot as durable at once). Returns 0, or -errno
+ * (a journal that cannot be written): the writer stops with it.
+ */
+int writer_acked(struct worker *wk, const struct slot *s);
+
+/*
+ * writer_flush_done - the flush @f completed with @res (0 or -errno): its
+ * snapshot is durable and journaled, or, failed, forgotten. Frees @f.
+ * Returns 0, or -errno with the target in *@target (-1: the journal).
+ */
+int writer_flush_done(struct worker *wk, struct wflush *f, int res,
+		      int *target);
 
 #endif /* DGEN_WRITER_IMPL_H */

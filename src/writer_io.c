@@ -11,6 +11,8 @@
  * units and completions.
  */
 #include <errno.h>
+#include <linux/nvme_ioctl.h>
+#include <sys/uio.h>
 
 #include "nvme_pt.h"
 #include "target_impl.h"
@@ -20,7 +22,17 @@ int wio_init(struct worker *wk, unsigned int qd)
 {
 	const struct dgen_writer *w = wk->w;
 
-	return eng_init(&wk->eng, w->o.engine, qd, w->o.ring_flags | w->uring_cmd);
+	int r;
+
+	/* One entry more where flushes are asked for (writer_flush.c): the
+	 * units alone may hold all qd of them when a flush is queued. */
+	r = eng_init(&wk->eng, w->o.engine, qd + !!w->o.acked,
+		     w->o.ring_flags | w->uring_cmd);
+	/* --fua: every write durable when it completes (RWF_DSYNC, which the
+	 * block layer sends as FUA where the device has a volatile cache). */
+	if (!r && w->o.fua && w->o.mode == DGEN_MODE_WRITE)
+		wk->eng.rw_flags = RWF_DSYNC;
+	return r;
 }
 
 void wio_register(struct worker *wk, const struct iovec *iov,
@@ -58,11 +70,49 @@ void wio_queue(struct worker *wk, struct slot *s)
 				  buf, len, off,
 				  wk->eng.features & DGEN_RING_FIXED_BUFFERS ?
 				  (int)s->index : -1, verify);
+		if (wk->w->o.fua && !verify)
+			((struct nvme_uring_cmd *)sqe->cmd)->cdw12 |= 1u << 30;	/* FUA */
 		io_uring_sqe_set_data(sqe, s);
 		return;
 	}
 	eng_prep(&wk->eng, fi < 0 ? ENG_NOP : verify ? ENG_READ : ENG_WRITE,
 		 fi, buf, len, off, (int)s->index, s);
+}
+
+int wio_flush(struct worker *wk, unsigned int k, struct wflush *f)
+{
+	const struct dgen_target *t = wk->w->targets[k];
+	void *data = (void *)((uintptr_t)f | WIO_FLUSH_TAG);
+	int fi = wk->file_index[k], r;
+
+	if (fi >= 0 && t->info.type == DGEN_TARGET_NVME) {
+		struct io_uring_sqe *sqe = eng_uring_sqe(&wk->eng);
+
+		if (!sqe) {
+			eng_submit(&wk->eng, 0);
+			sqe = eng_uring_sqe(&wk->eng);
+		}
+		if (!sqe)
+			return -EBUSY;
+		dgen_nvme_pt_flush_prep(sqe, t, fi,
+					!!(wk->eng.features & DGEN_RING_FIXED_FILES));
+		io_uring_sqe_set_data(sqe, data);
+	} else {
+		enum eng_op op = fi < 0 ? ENG_NOP : ENG_FSYNC;
+
+		r = eng_prep(&wk->eng, op, fi, NULL, 0, 0, -1, data);
+		if (r == -EBUSY) {
+			eng_submit(&wk->eng, 0);
+			r = eng_prep(&wk->eng, op, fi, NULL, 0, 0, -1, data);
+		}
+		if (r)
+			return r;
+	}
+	/* Out at once: called from the completion path, where the unit
+	 * whose completion asked for the flush is queued again next, and no
+	 * new unit waits to be stamped by the loop's submit. */
+	r = eng_submit(&wk->eng, 0);
+	return r < 0 && r != -EAGAIN && r != -EINTR ? r : 0;
 }
 
 int wio_submit(struct worker *wk, unsigned int wait_nr)
@@ -92,10 +142,18 @@ unsigned int wio_reap(struct worker *wk, struct eng_done *out,
 	if (eng_woken(&wk->eng))
 		woken(wk);
 	for (unsigned int j = 0; j < n; j++) {
-		struct slot *s = out[j].data;
+		uintptr_t d = (uintptr_t)out[j].data;
+		struct slot *s = (struct slot *)d;
 
-		if (wk->w->targets[s->target]->info.type == DGEN_TARGET_NVME)
+		if (d & WIO_FLUSH_TAG) {
+			const struct wflush *f = (const struct wflush *)
+						 (d & ~WIO_FLUSH_TAG);
+
+			if (wk->w->targets[f->target]->info.type == DGEN_TARGET_NVME)
+				out[j].res = dgen_nvme_pt_res(out[j].res, 0);
+		} else if (wk->w->targets[s->target]->info.type == DGEN_TARGET_NVME) {
 			out[j].res = dgen_nvme_pt_res(out[j].res, s->len - s->done);	/* status -> bytes */
+		}
 	}
 	return n;
 }

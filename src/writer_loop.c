@@ -218,7 +218,20 @@ static void complete(struct worker *wk, struct slot *s, int res,
 	if (w->verify)
 		dgen_verify_unit(w->verify, &wk->vc, s->target, i->offset,
 				 s->buf, s->pos, s->len);
+	if (w->o.acked && w->o.mode == DGEN_MODE_WRITE &&
+	    (res = writer_acked(wk, s)) < 0)
+		set_error(wk, res, -1, 0);
 	release(wk, s);
+}
+
+/* A flush's completion (writer_flush.c); a failed one stops the writer. */
+static void flushed(struct worker *wk, struct wflush *f, int res)
+{
+	int target, r = writer_flush_done(wk, f, res, &target);
+
+	if (r)
+		set_error(wk, r, target, target < 0 ? 0 :
+			  wk->w->targets[target]->info.offset);
 }
 
 /*
@@ -291,7 +304,7 @@ static void worker_loop(struct worker *wk)
 
 	for (;;) {
 		fill_free(wk);
-		if (!wk->inflight)
+		if (!wk->inflight && !wk->flushing)
 			break;
 		r = submit(wk, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
@@ -302,8 +315,15 @@ static void worker_loop(struct worker *wk)
 		}
 		now = dgen_clock_ns();
 		n = wio_reap(wk, wk->done, max);
-		for (unsigned int j = 0; j < n; j++)
-			complete(wk, wk->done[j].data, wk->done[j].res, now);
+		for (unsigned int j = 0; j < n; j++) {
+			uintptr_t d = (uintptr_t)wk->done[j].data;
+
+			if (d & WIO_FLUSH_TAG)
+				flushed(wk, (struct wflush *)(d & ~WIO_FLUSH_TAG),
+					wk->done[j].res);
+			else
+				complete(wk, (struct slot *)d, wk->done[j].res, now);
+		}
 	}
 }
 

@@ -105,7 +105,8 @@ Test(opts, refusals)
 		{ "max-report", "100001", "--max-report '100001' is out of range: 0 to 100000" },
 		{ "io-timeout", "-1", "--io-timeout '-1': give seconds up to 86400, or 0 for no timeout" },
 		{ "pattern", "zig", "--pattern 'zig': give seq or rand" },
-		{ "fail-on", "fast", "--fail-on 'fast': give slow, cliff, both (slow,cliff) or none" },
+		{ "fail-on", "fast", "--fail-on 'fast': give slow, cliff, both (slow,cliff), torn (with --verify-crash) or none" },
+		{ "flush-every", "0", "--flush-every 0: give a size of at least one block" },
 		{ "time", "5x", "--time '5x' is not a duration: give seconds, or a number with s, m, h or d (e.g. 90s, 1.5h)" },
 	};
 	struct dgen_run_opts o;
@@ -294,4 +295,42 @@ Test(opts, engine)
 	cr_assert(strstr(msg, "--sqpoll needs io_uring"), "%s", msg);
 	cr_assert_str_eq(dgen_engine_name(DGEN_ENGINE_AUTO), "auto");
 	cr_assert_null(dgen_engine_name((enum dgen_engine)7));
+}
+
+/* Power-loss verify: --verify-crash alone, flushes with written targets. */
+Test(opts, crash_rules)
+{
+	static const char *const paths[] = { "/dev/shm/a" };
+	struct dgen_run_opts o;
+	char msg[512];
+
+	dgen_run_opts_init(&o);
+	cr_assert_eq(set(&o, "verify-crash", "/var/tmp/j", msg), 0);
+	cr_assert_eq(set(&o, "fail-on", "torn", msg), 0);
+	cr_assert_eq(o.watch.fail_on, DGEN_FAIL_TORN);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	o.paths = paths;
+	o.npaths = 1;
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(set(&o, "verify", NULL, msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "from the journal alone"), "%s", msg);
+
+	dgen_run_opts_init(&o);
+	o.paths = paths;
+	o.npaths = 1;
+	cr_assert_eq(set(&o, "journal", "/var/tmp/j", msg), 0);
+	cr_assert_eq(set(&o, "flush-every", "4M", msg), 0);
+	cr_assert_eq(set(&o, "fua", NULL, msg), 0);
+	cr_assert_eq(o.flush_every, 4u << 20);
+	cr_assert_eq(o.fua, 1);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(set(&o, "fail-on", "torn", msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "goes with --verify-crash"), "%s", msg);
+	cr_assert_eq(set(&o, "fail-on", "none", msg), 0);
+	cr_assert_eq(set(&o, "seed", "1", msg), 0);
+	cr_assert_eq(set(&o, "verify-only", NULL, msg), 0);
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "write nothing"), "%s", msg);
 }

@@ -231,6 +231,16 @@ else
 	SKIP="$SKIP --skip objects"
 	echo "objects: npm is absent (Debian: nodejs, npm), not checked"
 fi
+# --- verify-crash, and the flushes of writes (the journal on another device) ---
+JR=$(mktemp -d /var/tmp/dgen-report-journal.XXXXXX)
+run write journal 0 --dev "$D/c" --size 2M $S --bs 256K --journal "$JR/j" --flush-every 512K
+run passes journal 0 --dev "$D/c2" --size 2M $S --bs 256K --passes 2 --flush-every 512K --fua
+run verify-crash ok 0 --verify-crash "$JR/j"
+dd if=/dev/zero of="$D/c" bs=4096 count=1 seek=8 conv=notrunc status=none
+run verify-crash lost 1 --verify-crash "$JR/j" --fail-on torn
+rm -f "$D/c"
+run verify-crash error 3 --verify-crash "$JR/j"
+rm -rf "$JR"
 # shellcheck disable=SC2086
 python3 "$(dirname "$0")/report_keys.py" $SKIP "$DOC" "$R"/*.json || FAILS=$((FAILS + 1))
 [ $FAILS = 0 ] && echo "ok: every report's keys are doc/report.md's"

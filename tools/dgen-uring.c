@@ -175,6 +175,21 @@ static void usage(FILE *f)
 "      --plot FILE.svg     draw GB/s and p99 latency per target over time\n"
 "      --plot-from LOG     with --plot: draw a saved --log instead of a run\n"
 "\n"
+"Power-loss verify (doc/power-loss.md):\n"
+"      --journal FILE      record what each flush made durable, per target\n"
+"                          and pass, in FILE on another device (a loop of\n"
+"                          power cycles keeps appending to one)\n"
+"      --flush-every SIZE  flush each target after SIZE bytes acknowledged\n"
+"                          (default 256M with --journal); flush latency is\n"
+"                          reported per target\n"
+"      --fua               every write RWF_DSYNC (FUA): durable when acknowledged\n"
+"      --verify-crash FILE after a crash: judge the targets FILE names from\n"
+"                          FILE alone; exit 1 when a flushed write was lost\n"
+"                          or a sector is corrupt; --dev PATH (one per\n"
+"                          target) reads a target a reboot renamed\n"
+"      --fail-on torn      with --verify-crash: a torn write the device\n"
+"                          promised atomic (NVMe AWUPF/NAWUPF) fails too\n"
+"\n"
 "Output:\n"
 "  -j, --json              print the report as JSON\n"
 "  -h, --help              show this help\n"
@@ -283,6 +298,11 @@ static void parse_args(int argc, char **argv, struct cli *c)
 			die_usage("--plot-from draws a saved log: give no targets or run options with it");
 		return;
 	}
+	if (c->o.verify_crash && !c->o.tree.dir) {
+		if (dgen_run_opts_check(&c->o, msg, sizeof(msg)))
+			die_usage("%s", msg);
+		return;
+	}
 	if (c->ndev == 1 && !strcmp(c->dev[0], "-")) {
 		set(c, "stdout", NULL);
 		c->ndev = 0;
@@ -291,6 +311,28 @@ static void parse_args(int argc, char **argv, struct cli *c)
 	c->o.npaths = c->ndev;
 	if (dgen_run_opts_check(&c->o, msg, sizeof(msg)))
 		die_usage("%s", msg);
+}
+
+/* --journal: the command line, for the journal's header to record. */
+static char *journal_options(int argc, char **argv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs("{\"argv\": [", f);
+	for (int i = 0; i < argc; i++) {
+		fputs(i ? ", " : "", f);
+		dgen_json_string(f, argv[i]);
+	}
+	fputs("]}", f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 /*
@@ -306,6 +348,8 @@ static void parse(int argc, char **argv, struct cli *c)
 	/* 0: the plan derives them (or, unplaced, the run's defaults). */
 	c->o.writer.threads = c->o.writer.io_size = c->o.writer.queue_depth = 0;
 	parse_args(argc, argv, c);
+	if (c->o.journal)
+		c->o.journal_options = journal_options(argc, argv);
 	if (!c->plot_from && (err = dgen_run_opts_seed(&c->o))) {
 		fprintf(stderr, "dgen-uring: cannot draw a random seed: %s\n",
 			strerror(-err));
@@ -463,6 +507,33 @@ static int run_plain(struct dgen_run_opts *o, struct tool *t, int json)
 	return rc;
 }
 
+/* --verify-crash FILE: the targets judged from the journal alone. */
+static int verify_crash(const struct cli *c)
+{
+	const struct dgen_run_opts *o = &c->o;
+	struct dgen_crash_job *j;
+	const char *status;
+	char msg[512];
+	int rc, err;
+
+	err = dgen_crash_job_run(&j, o->verify_crash, c->dev, c->ndev,
+				 o->max_report,
+				 !!(o->watch.fail_on & DGEN_FAIL_TORN), msg,
+				 sizeof(msg));
+	if (err) {
+		say_refusal(msg, err);
+		return DGEN_EXIT_USAGE;
+	}
+	rc = dgen_report_crash_status(j, &status);
+	for (unsigned int k = 0; k < j->view->ntargets; k++)
+		if (j->targets[k].error)
+			fprintf(stderr, "dgen-uring: %s\n", j->targets[k].msg);
+	err = (c->json ? dgen_report_crash_json : dgen_report_crash_human)
+		(stdout, j);
+	dgen_crash_job_free(j);
+	return err && !rc ? DGEN_EXIT_IO : rc;
+}
+
 static int run(int argc, char **argv)
 {
 	struct tool t = { 0 };
@@ -473,6 +544,8 @@ static int run(int argc, char **argv)
 	parse(argc, argv, &c);
 	if (c.plot_from)
 		return plot_from(c.plot_from, c.o.watch.plot);
+	if (c.o.verify_crash)
+		return verify_crash(&c);
 	status_opts(&c.o, &t, c.json);
 	if (dgen_fleet_launched()) {
 		if (dgen_fleet_opts_check(&c.o, msg, sizeof(msg)))
@@ -480,7 +553,9 @@ static int run(int argc, char **argv)
 		if (fleet_main(&c.o, c.json, &t.st, &rc))
 			return rc;
 	}
-	return run_plain(&c.o, &t, c.json);
+	rc = run_plain(&c.o, &t, c.json);
+	free((void *)c.o.journal_options);
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -31,6 +31,7 @@
 
 #include <dgen/journal.h>
 #include <dgen/mismatch.h>
+#include <dgen/nvme.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -139,6 +140,49 @@ enum dgen_crash_verdict dgen_crash_verdict(const struct dgen_crash_result *res,
 
 /* dgen_crash_verdict_name - "lost-flushed", "corrupt", "torn", "ok". */
 const char *dgen_crash_verdict_name(enum dgen_crash_verdict v);
+
+/* ===== A --verify-crash job: every target of a journal ===== */
+
+/* One target of the job. */
+struct dgen_crash_target {
+	struct dgen_crash_result res;
+	int error;			/* 0, or why it could not be judged */
+	char msg[256];			/* its sentence */
+	enum dgen_crash_verdict verdict;
+	int nvme;			/* an NVMe namespace: @atomic is known */
+	struct dgen_nvme_atomic atomic;
+	uint32_t atomic_bytes;		/* the promise the check held it to */
+};
+
+struct dgen_crash_job {
+	const char *journal;		/* as given */
+	struct dgen_journal_view *view;
+	struct dgen_crash_target *targets; /* view->ntargets */
+	int fail_on_torn;
+	enum dgen_crash_verdict verdict; /* the worst of the targets' */
+	int errors;			/* targets that could not be judged */
+	double seconds;
+};
+
+/*
+ * dgen_crash_job_run - judge every target of the journal at @journal (its
+ * last cycle) after a crash: for an NVMe target its atomic write promise
+ * is read first (NAWUPF, else AWUPF), then dgen_crash_check with
+ * @max_report bad blocks kept; @fail_on_torn counts torn writes the
+ * device promised atomic. A target that cannot be read is kept with its
+ * error, and the others are judged. @npaths > 0 paths read target k at
+ * @paths[k] instead of the journal's path (a reboot renames NVMe drives);
+ * they must be as many as the journal's targets. Returns 0 and sets
+ * *@out, or a negative errno with a sentence in @msg when the journal
+ * cannot be read (dgen_journal_read) or the paths do not match it.
+ */
+int dgen_crash_job_run(struct dgen_crash_job **out, const char *journal,
+		       const char *const *paths, unsigned int npaths,
+		       uint32_t max_report, int fail_on_torn, char *msg,
+		       size_t msglen);
+
+/* dgen_crash_job_free - release @j; NULL is allowed. */
+void dgen_crash_job_free(struct dgen_crash_job *j);
 
 #ifdef __cplusplus
 }

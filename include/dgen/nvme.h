@@ -88,6 +88,31 @@ int dgen_nvme_generic_block(const char *path, char *out, size_t outlen);
  * (-EPERM without CAP_SYS_ADMIN, -EIO when the drive fails the command). */
 int dgen_nvme_identify(int fd, struct dgen_nvme_identity *out);
 
+/*
+ * What an NVMe namespace promises to write atomically, in bytes (the
+ * identify fields are 0's based logical blocks): AWUN and AWUPF from
+ * Identify Controller, NAWUN and NAWUPF from Identify Namespace, which
+ * apply instead when its NSFEAT bit 1 is set. "pf": across a power
+ * failure, what a crash check may hold the drive to.
+ */
+struct dgen_nvme_atomic {
+	uint32_t awun, awupf;		/* controller-wide */
+	uint32_t nawun, nawupf;		/* the namespace's; 0: none */
+	uint32_t lba;			/* the namespace's logical block */
+	int ns_fields;			/* NSFEAT bit 1: nawun, nawupf apply */
+};
+
+/*
+ * dgen_nvme_atomic_read - @out for the namespace of the NVMe device
+ * @path (a namespace's block device or its generic device). Returns 0,
+ * -ENOTTY when @path is not an NVMe namespace, or -errno.
+ */
+int dgen_nvme_atomic_read(const char *path, struct dgen_nvme_atomic *out);
+
+/* dgen_nvme_atomic_power - the bytes written whole across a power
+ * failure: NAWUPF where the namespace sets it, else AWUPF. */
+uint32_t dgen_nvme_atomic_power(const struct dgen_nvme_atomic *a);
+
 /* dgen_nvme_health_read - the SMART / Health log through @fd. 0 or -errno. */
 int dgen_nvme_health_read(int fd, struct dgen_nvme_health *out);
 

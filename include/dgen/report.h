@@ -117,6 +117,27 @@ int dgen_report_progress_clear(FILE *f, struct dgen_report_progress *st);
  */
 int dgen_json_string(FILE *f, const char *s);
 
+/* ===== Power-loss verify ===== */
+
+struct dgen_crash_job;
+
+/*
+ * dgen_report_crash_status - the outcome of a --verify-crash job: sets
+ * *@status to "ok", "lost-flushed", "corrupt", "torn" (only with
+ * --fail-on torn) or "error" (a target could not be read) and returns
+ * the exit status: 1 for the first three, 3 for an error (which wins).
+ */
+int dgen_report_crash_status(const struct dgen_crash_job *j,
+			     const char **status);
+
+/*
+ * dgen_report_crash_json - the JSON report of a --verify-crash job @j to
+ * @f (kind `verify-crash` in doc/report.md); dgen_report_crash_human -
+ * the same for people. 0 or -errno.
+ */
+int dgen_report_crash_json(FILE *f, const struct dgen_crash_job *j);
+int dgen_report_crash_human(FILE *f, const struct dgen_crash_job *j);
+
 #ifdef __cplusplus
 }
 #endif

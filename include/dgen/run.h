@@ -98,6 +98,8 @@ struct dgen_run_tree {
 /* Verdicts that fail a run (dgen_run_watch.fail_on, dgen/report.h). */
 #define DGEN_FAIL_SLOW		(1u << 0)
 #define DGEN_FAIL_CLIFF		(1u << 1)
+#define DGEN_FAIL_TORN		(1u << 2)	/* --verify-crash: a write the
+						   device promised atomic, torn */
 
 /* A run's own monitor (DGEN_RUN_WATCH). */
 struct dgen_run_watch {
@@ -238,7 +240,26 @@ struct dgen_run_opts {
 	unsigned int given;
 	/* Objects: the store's endpoints, parts and retries. */
 	struct dgen_run_objects objects;
+	/* Power-loss verify (doc/power-loss.md), writing target paths: each
+	   target is flushed every flush_every bytes acknowledged (0: never,
+	   or DGEN_FLUSH_EVERY_DEFAULT with a journal) and after each pass's
+	   writes, and its flush latency reported; with @journal, what each
+	   flush made durable is appended to that file (opened with
+	   DGEN_JOURNAL_CYCLE: a loop of cycles keeps one), which must not
+	   share a device with any target. @fua: every write RWF_DSYNC. */
+	const char *journal;
+	uint64_t flush_every;
+	unsigned int fua;
+	const char *journal_options;	/* a JSON object on one line, copied
+					   into the journal's header (the
+					   tool's command line); NULL */
+	/* --verify-crash FILE: judge the targets after a crash from this
+	   journal alone (dgen/crash.h; dgen_crash_job): a job of its own. */
+	const char *verify_crash;
 };
+
+/* The flush interval per target when a journal is kept and none is given. */
+#define DGEN_FLUSH_EVERY_DEFAULT	(256ull << 20)
 
 /* dgen_run_opts_init - one pass of writing, 20 mismatches kept, no cap;
  * the watch's defaults (1 s, DGEN_IO_TIMEOUT_DEFAULT, no log); objects:
@@ -293,7 +314,8 @@ struct dgen_run_result {
 	int64_t error_target;		/* its target or file, -1: none */
 	uint64_t error_offset;
 	const char *error_phase;	/* "write", "read", "open for write",
-					   "open for read", "start" */
+					   "open for read", "start", "flush"
+					   (a pass's last), "journal" */
 	char error_msg[256];		/* a sentence, for a "start" error */
 	int64_t framing_target;		/* the first framing error's file, -1 */
 	uint64_t framing_offset;

@@ -101,6 +101,8 @@ enum dgen_writer_mode {
 };
 
 struct dgen_plan;
+struct dgen_acked;
+struct dgen_journal;
 
 struct dgen_writer_opts {
 	uint32_t io_size;		/* bytes per write */
@@ -127,6 +129,21 @@ struct dgen_writer_opts {
 	unsigned int target_stats;	/* 1: keep per-target figures and the
 					   I/O in flight (dgen/sample.h) */
 	enum dgen_engine engine;	/* AUTO: dgen_engine_pick's, per writer */
+	/* Power-loss verify (doc/power-loss.md), write mode only. Each unit
+	   acknowledged in full is marked in @acked (target k is the
+	   tracker's target k, its unit the engine's for k); when the bytes a
+	   target acknowledged cross its flush_every, the worker that crossed
+	   it takes a snapshot and flushes the target through its own ring
+	   (IORING_OP_FSYNC with DATASYNC; an NVMe Flush on passthrough; a
+	   NOP on null), and its completion makes the snapshot durable and,
+	   with @journal, records it for pass @pass. A failed flush forgets
+	   the snapshot and is an I/O error of its target. @fua: every write
+	   is RWF_DSYNC (FUA on passthrough), durable when acknowledged: the
+	   snapshots are recorded without a device flush. NULL: none. */
+	struct dgen_acked *acked;
+	struct dgen_journal *journal;
+	uint64_t pass;
+	unsigned int fua;
 };
 
 /* dgen_writer_opts_init - defaults: 1 MiB, depth 32, 1 thread, seq,
