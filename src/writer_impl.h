@@ -82,6 +82,12 @@ struct wflush {
  * flushes, aligned, never have it). */
 #define WIO_FLUSH_TAG	((uintptr_t)1)
 
+/* Flushes one worker keeps in flight at most, beside its qd units: its
+ * engine has that many entries more (libaio's are a fixed set, and a unit
+ * queued again must always find one). A crossing past them waits for the
+ * next: a flush makes every earlier snapshot of its target durable. */
+#define WIO_FLUSHES	2u
+
 struct worker {
 	_Alignas(CACHE_LINE) struct dgen_writer *w;
 	unsigned int id;

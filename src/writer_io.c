@@ -24,9 +24,9 @@ int wio_init(struct worker *wk, unsigned int qd)
 
 	int r;
 
-	/* One entry more where flushes are asked for (writer_flush.c): the
-	 * units alone may hold all qd of them when a flush is queued. */
-	r = eng_init(&wk->eng, w->o.engine, qd + !!w->o.acked,
+	/* WIO_FLUSHES entries more where flushes are asked for
+	 * (writer_flush.c): the units alone may hold all qd of them. */
+	r = eng_init(&wk->eng, w->o.engine, qd + (w->o.acked ? WIO_FLUSHES : 0),
 		     w->o.ring_flags | w->uring_cmd);
 	/* --fua: every write durable when it completes (RWF_DSYNC, which the
 	 * block layer sends as FUA where the device has a volatile cache). */
