@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dgen/acked.h>
 #include <dgen/monitor.h>
 
 #define WATCH_NS	100000000ull	/* the watchdog looks every 100 ms */
@@ -22,6 +23,7 @@ struct mon_target {
 	struct dgen_latency base_lat;
 	uint64_t prev_bytes, prev_ios;	/* at the last interval's end */
 	struct dgen_latency prev_lat;
+	struct dgen_latency prev_flush;	/* its flushes, at that end */
 	uint64_t size;			/* bytes it has to do in this phase */
 	uint64_t errors;
 	double rate;			/* GB/s in the last interval; -1: none */
@@ -44,6 +46,7 @@ struct dgen_monitor {
 	struct dgen_io_outstanding *out;	/* scratch */
 	struct dgen_latency *lat;		/* scratch */
 	struct dgen_monitor_source src;
+	struct dgen_acked *acked;	/* flushes to log; NULL: none */
 	int attached;			/* src runs */
 	enum dgen_phase ph;
 	uint64_t pass;
@@ -215,6 +218,36 @@ static void sample_all(struct dgen_monitor *m)
 		memset(m->out, 0, m->n * sizeof(*m->out));
 }
 
+/* Target @k's flushes completed in @r's interval (the tracker counts them
+ * per pass: a count below the last one is a new pass's). */
+static void flushes(struct dgen_monitor *m, unsigned int k,
+		    struct dgen_series_row *r)
+{
+	struct mon_target *t = &m->t[k];
+	struct dgen_acked_stats st;
+	struct dgen_latency d;
+
+	if (!m->acked)
+		return;
+	dgen_acked_stats_get(m->acked, k, &st);
+	if (st.flush_latency.count < t->prev_flush.count)
+		dgen_latency_init(&t->prev_flush);
+	lat_sub(&d, &st.flush_latency, &t->prev_flush);
+	t->prev_flush = st.flush_latency;
+	r->flushing = 1;
+	r->flushes = (uint32_t)d.count;
+	if (d.count)
+		r->flush_max_us = (float)(d.max_ns / 1e3);
+}
+
+void dgen_monitor_watch_flushes(struct dgen_monitor *m,
+				struct dgen_acked *acked)
+{
+	m->acked = acked;
+	for (unsigned int k = 0; k < m->n; k++)
+		dgen_latency_init(&m->t[k].prev_flush);
+}
+
 /* Rows for the interval from tick_start to @now; @full: a whole interval. */
 static void tick(struct dgen_monitor *m, uint64_t now, int full,
 		 unsigned int *ev)
@@ -260,6 +293,7 @@ static void tick(struct dgen_monitor *m, uint64_t now, int full,
 			r.p99_us = (float)(dgen_latency_percentile(&d, 99) / 1e3);
 			r.max_us = (float)(d.max_ns / 1e3);
 		}
+		flushes(m, k, &r);
 		t->rate = dgen_series_row_gbps(&r);
 		dgen_series_add(m->series, &r);
 		if (m->o.log)

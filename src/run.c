@@ -288,6 +288,8 @@ static int paths_new(struct dgen_run *r, char *msg, size_t msglen)
 		err = run_drive_check(r, msg, msglen);
 	if (!err && !(f & DGEN_RUN_TRIM_ONLY))
 		err = run_journal_new(r, msg, msglen);
+	if (!err && r->monitor && r->acked)
+		dgen_monitor_watch_flushes(r->monitor, r->acked);
 	if (!err && !(f & DGEN_RUN_TRIM_ONLY))
 		err = first_engine(r, msg, msglen);
 	return err;

@@ -95,13 +95,19 @@ int dgen_series_log_row(FILE *f, const struct dgen_series *s,
 {
 	fprintf(f, "{\"time\": %.6f, \"target\": ", r->t);
 	dgen_json_string(f, s->names[r->target]);
-	fprintf(f, ", \"phase\": \"%s\", \"pass\": %llu, \"interval_s\": %.6f, \"bytes\": %llu, \"bytes_total\": %llu, \"gbps\": %.6f, \"iops\": %.1f, \"lat_p50_us\": %.1f, \"lat_p99_us\": %.1f, \"lat_max_us\": %.1f}\n",
+	fprintf(f, ", \"phase\": \"%s\", \"pass\": %llu, \"interval_s\": %.6f, \"bytes\": %llu, \"bytes_total\": %llu, \"gbps\": %.6f, \"iops\": %.1f, \"lat_p50_us\": %.1f, \"lat_p99_us\": %.1f, \"lat_max_us\": %.1f",
 		dgen_phase_name(r->phase) ? dgen_phase_name(r->phase) : "write",
 		(unsigned long long)r->pass, r->dt,
 		(unsigned long long)r->bytes,
 		(unsigned long long)r->bytes_total, dgen_series_row_gbps(r),
 		r->dt > 0 ? (double)r->ios / r->dt : 0, r->p50_us, r->p99_us,
 		r->max_us);
+	/* A run that flushes (--flush-every, --journal) logs them too: a
+	 * slow flush is a finding in itself, and when it came matters. */
+	if (r->flushing)
+		fprintf(f, ", \"flushes\": %u, \"flush_max_us\": %.1f",
+			r->flushes, r->flush_max_us);
+	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -43,6 +43,18 @@ static int record(struct worker *wk, unsigned int k, uint64_t ticket,
 	return dgen_acked_flushed(o->acked, k, ticket, ns, &r, &n);
 }
 
+/* Queue @f's flush; no entry (cannot be: WIO_FLUSHES are kept for
+ * them): the next flush of the target covers its snapshot too. */
+static int issue(struct worker *wk, struct wflush *f)
+{
+	if (wio_flush(wk, f->target, f)) {
+		free(f);
+		return 0;
+	}
+	wk->flushing++;
+	return 0;
+}
+
 int writer_acked(struct worker *wk, const struct slot *s)
 {
 	const struct dgen_writer_opts *o = &wk->w->o;
@@ -59,20 +71,46 @@ int writer_acked(struct worker *wk, const struct slot *s)
 		return r;
 	if (o->fua)
 		return record(wk, s->target, ticket, 0);
-	if (wk->flushing >= WIO_FLUSHES)
-		return 0;	/* the next flush covers this snapshot too */
 	f = malloc(sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	*f = (struct wflush) { s->target, ticket, dgen_clock_ns() };
-	if (wio_flush(wk, s->target, f)) {
-		/* No SQE: the next flush of the target covers this snapshot
-		 * too (a flush makes every earlier ticket durable). */
-		free(f);
+	*f = (struct wflush) { s->target, ticket, dgen_clock_ns(), NULL };
+	if (wk->flushing >= WIO_FLUSHES) {
+		/* Its turn comes when a flush in flight completes. */
+		if (wk->waiting_last)
+			wk->waiting_last->next = f;
+		else
+			wk->waiting = f;
+		wk->waiting_last = f;
 		return 0;
 	}
-	wk->flushing++;
-	return 0;
+	return issue(wk, f);
+}
+
+/* The oldest waiting flush, now that one in flight has completed. */
+static int writer_flush_next(struct worker *wk)
+{
+	struct wflush *f = wk->waiting;
+
+	if (!f || wk->flushing >= WIO_FLUSHES)
+		return 0;
+	wk->waiting = f->next;
+	if (!wk->waiting)
+		wk->waiting_last = NULL;
+	f->next = NULL;
+	f->t_submit = dgen_clock_ns();
+	return issue(wk, f);
+}
+
+void writer_flush_drop(struct worker *wk)
+{
+	while (wk->waiting) {
+		struct wflush *f = wk->waiting;
+
+		wk->waiting = f->next;
+		free(f);
+	}
+	wk->waiting_last = NULL;
 }
 
 int writer_flush_done(struct worker *wk, struct wflush *f, int res,
@@ -86,6 +124,9 @@ int writer_flush_done(struct worker *wk, struct wflush *f, int res,
 	wk->flushing--;
 	free(f);
 	*target = (int)k;
+	r = writer_flush_next(wk);
+	if (r)
+		return r;
 	if ((wk->w->faults & WRITER_FAULT_FLUSH_EIO) && ticket == 2 && res >= 0)
 		res = -EIO;
 	if (res < 0) {

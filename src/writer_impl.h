@@ -76,6 +76,7 @@ struct wflush {
 	unsigned int target;
 	uint64_t ticket;
 	uint64_t t_submit;		/* ns */
+	struct wflush *next;		/* waiting for an entry: the next */
 };
 
 /* A flush's completion data: its pointer with the low bit set (slots and
@@ -84,8 +85,8 @@ struct wflush {
 
 /* Flushes one worker keeps in flight at most, beside its qd units: its
  * engine has that many entries more (libaio's are a fixed set, and a unit
- * queued again must always find one). A crossing past them waits for the
- * next: a flush makes every earlier snapshot of its target durable. */
+ * queued again must always find one). A crossing past them waits, in
+ * order, until one of them completes (writer_flush_next). */
 #define WIO_FLUSHES	2u
 
 struct worker {
@@ -119,6 +120,7 @@ struct worker {
 	struct place_state place;	/* with a plan: where it ran, its buffers */
 	struct wstats_thread *ws;	/* target_stats: its counters (wstats.h) */
 	unsigned int flushing;		/* flushes in flight (writer_flush.c) */
+	struct wflush *waiting, *waiting_last;	/* flushes not yet queued */
 };
 
 struct dgen_writer {
@@ -224,6 +226,10 @@ int wio_flush(struct worker *wk, unsigned int k, struct wflush *f);
  * (a journal that cannot be written): the writer stops with it.
  */
 int writer_acked(struct worker *wk, const struct slot *s);
+
+/* writer_flush_drop - free the flushes still waiting for an entry (the
+ * worker stops; the run's last flush covers their snapshots). */
+void writer_flush_drop(struct worker *wk);
 
 /*
  * writer_flush_done - the flush @f completed with @res (0 or -errno): its

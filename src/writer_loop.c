@@ -337,6 +337,7 @@ void *writer_worker_main(void *arg)
 		set_error(wk, r, -1, 0);
 	else
 		worker_loop(wk);
+	writer_flush_drop(wk);
 	wio_exit(wk);
 	wk->t_end = dgen_clock_ns();
 	__atomic_fetch_sub(&wk->w->running, 1, __ATOMIC_RELEASE);

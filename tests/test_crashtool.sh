@@ -143,6 +143,20 @@ kill_case() {
 	fail "--flush-every: flushes or durable ranges: $(cat "$D/fe.json")"
 rm -f "$D/t1"
 
+# The --log lines of a flushing run carry each interval's flushes: their
+# count over the run is the report's, and the slowest is there.
+"$TOOL" --dev "$D/t1" --size 16M --flush-every 1M --bs 128K --rate 8M --log "$D/fe.log" \
+	--json >"$D/fe.json" 2>"$D/err" || fail "--flush-every --log: $(cat "$D/err")"
+python3 - "$D/fe.log" "$D/fe.json" <<'PY' || fail "--flush-every --log: $(cat "$D/fe.log")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"event"' not in l]
+rep = json.load(open(sys.argv[2]))['targets'][0]['flush']
+assert len(rows) >= 2 and all('flushes' in r and 'flush_max_us' in r for r in rows), rows
+assert sum(r['flushes'] for r in rows) <= rep['count'] and sum(r['flushes'] for r in rows) >= 8, (rows, rep)
+assert max(r['flush_max_us'] for r in rows) > 0
+PY
+rm -f "$D/t1"
+
 # --fua: durable when acknowledged, journaled without a device flush.
 "$TOOL" --dev "$D/t2" --size 8M --fua --journal "$JDIR/fua.jsonl" --flush-every 1M >/dev/null 2>"$D/err" ||
 	fail "--fua: $(cat "$D/err")"

@@ -109,6 +109,15 @@ struct dgen_monitor_source {
 };
 
 /*
+ * dgen_monitor_watch_flushes - log, in each interval's row of every
+ * target, the flushes @acked saw complete in it (count, the slowest):
+ * the monitor's targets are the tracker's, in order. NULL: none.
+ */
+struct dgen_acked;
+void dgen_monitor_watch_flushes(struct dgen_monitor *m,
+				struct dgen_acked *acked);
+
+/*
  * dgen_monitor_begin_source - @src (its targets those of the monitor, in
  * order; copied) runs phase @ph of pass @pass; @sizes: the bytes each
  * target has to do in it.

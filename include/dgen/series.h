@@ -40,6 +40,10 @@ struct dgen_series_row {
 	float p50_us, p99_us, max_us;	/* latency of those I/Os; 0: none */
 	uint32_t target;		/* index into the series' names */
 	uint8_t phase;			/* enum dgen_phase at its end */
+	uint8_t flushing;		/* the run flushes this target: the
+					   two below are logged */
+	uint32_t flushes;		/* flushes completed in the interval */
+	float flush_max_us;		/* the slowest of them; 0: none */
 };
 
 /* Something that happened to a target at a time, for reports and plots. */
