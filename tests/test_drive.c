@@ -600,3 +600,49 @@ Test(drive, passes_report_each_target)
 	free(err);
 	free(file);
 }
+
+/* ===== A stopped process ===== */
+
+/*
+ * SIGSTOP for 5 s under --io-timeout 2, then SIGCONT: time stopped is not
+ * the drive's (the watchdog sees the gap in its own looks), so the run
+ * ends as it would have, exit 0, no hang. I/Os of 64 KiB one at a time at
+ * 4 MB/s (16 ms each) keep one outstanding almost always.
+ */
+Test(drive, stopped_process_is_not_hung)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"t = d['targets'][0]\n"
+		"ok = (d['status'] == 'ok' and 'hang' not in d and t['verdict'] != 'hung'\n"
+		"      and t['bytes'] == t['size'] and d['seconds'] > 5)\n"
+		"print('ok' if ok else 'bad', d['status'], t.get('verdict'), d['seconds'])\n";
+	char bk[256], *dev;
+	struct proc p;
+	struct cg c;
+	int code;
+
+	cg_make(&c);
+	dev = loop_make("stop", 32 * MiB, bk);
+	cg_limit(&c, dev, 4000000);
+	spawn(&p, &c, "--dev %s --size 24M --bs 64K --qd 1 --io-timeout 2 --json",
+	      dev);
+	nap_ms(1500);
+	cr_assert_eq(waitpid(p.pid, NULL, WNOHANG), 0, "the run ended before the stop");
+	cr_assert_eq(kill(p.pid, SIGSTOP), 0);
+	nap_ms(5000);
+	cr_assert_eq(kill(p.pid, SIGCONT), 0);
+	code = reap(&p, 120);
+	dump("report", p.out);
+	dump("stderr", p.err);
+	cr_assert_eq(code, 0, "exit %d after 5 s stopped", code);
+	expect_ok(py(check, p.out, NULL));
+	unlink(p.out);
+	unlink(p.err);
+	cr_assert_eq(cg_written(&c, dev), 24 * MiB, "the cgroup wrote %llu bytes",
+		     (unsigned long long)cg_written(&c, dev));
+	cg_limit(&c, dev, 0);
+	cg_drop(&c);
+	loop_drop(dev, bk);
+}
