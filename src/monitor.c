@@ -61,6 +61,7 @@ struct dgen_monitor {
 	uint64_t t0, tick_start, next_tick, next_watch, interval_ns;
 	uint64_t last_poll;		/* 0: not polled since begin */
 	uint64_t resumed;		/* the end of the last stop seen */
+	int log_err;			/* the log's first failed flush */
 	struct dgen_steady steady;
 	struct dgen_monitor_hang hang;
 	int hung;
@@ -259,6 +260,22 @@ void dgen_monitor_watch_flushes(struct dgen_monitor *m,
 		dgen_latency_init(&m->t[k].prev_flush);
 }
 
+/* The log's rows out now (a crash keeps them); the first failure kept. */
+static void log_flush(struct dgen_monitor *m)
+{
+	if (!m->o.log)
+		return;
+	errno = 0;
+	if ((fflush(m->o.log) || ferror(m->o.log)) && !m->log_err)
+		m->log_err = errno ? -errno : -EIO;
+}
+
+int dgen_monitor_log_error(struct dgen_monitor *m)
+{
+	log_flush(m);
+	return m->log_err;
+}
+
 /* Rows for the interval from tick_start to @now; @full: a whole interval. */
 static void tick(struct dgen_monitor *m, uint64_t now, int full,
 		 unsigned int *ev)
@@ -310,8 +327,7 @@ static void tick(struct dgen_monitor *m, uint64_t now, int full,
 		if (m->o.log)
 			dgen_series_log_row(m->o.log, m->series, &r);
 	}
-	if (m->o.log)
-		fflush(m->o.log);
+	log_flush(m);
 	if (m->o.steady && full && !m->steady.reached &&
 	    dgen_steady_feed(&m->steady, (double)(now - m->t0) / 1e9,
 			     all_total,
@@ -348,7 +364,7 @@ static void watchdog(struct dgen_monitor *m, uint64_t now, unsigned int *ev)
 		dgen_series_add_event(m->series, &e);
 		if (m->o.log) {
 			dgen_series_log_event(m->o.log, m->series, &e);
-			fflush(m->o.log);
+			log_flush(m);
 		}
 		if (!m->hung) {
 			m->hung = 1;
