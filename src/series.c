@@ -7,6 +7,8 @@
  * log; it is no general JSON parser.
  */
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,7 +194,8 @@ static const char *read_member(const char *p, struct member *m)
 	if (!strncmp(p, "null", 4))
 		return p + 4;
 	m->num = strtod(p, &end);
-	return end == p ? NULL : end;
+	/* JSON has no inf or nan (strtod takes both). */
+	return end == p || !isfinite(m->num) ? NULL : end;
 }
 
 static int target_index(struct dgen_series *s, const char *name)
@@ -212,6 +215,27 @@ static int target_index(struct dgen_series *s, const char *name)
 	return (int)s->ntargets++;
 }
 
+/*
+ * @v into *@out if a uint64_t holds it (the log's counts and offsets);
+ * casting a double out of range is undefined. Returns 1, or 0 if not.
+ */
+static int u64_of(double v, uint64_t *out)
+{
+	if (!(v >= 0 && v < 18446744073709551616.0))
+		return 0;
+	*out = (uint64_t)v;
+	return 1;
+}
+
+/* @v into *@out if a float holds it (the log's latencies). */
+static int f32_of(double v, float *out)
+{
+	if (!(fabs(v) <= FLT_MAX))
+		return 0;
+	*out = (float)v;
+	return 1;
+}
+
 /* One log line into @s: a row or an event. */
 static int read_line(struct dgen_series *s, const char *line)
 {
@@ -220,6 +244,7 @@ static int read_line(struct dgen_series *s, const char *line)
 	struct member *m = malloc(sizeof(*m));
 	const char *p = skip_ws(line);
 	int have_time = 0, have_target = 0, is_event = 0, rc = -EINVAL, k;
+	int ok = 1;
 
 	if (!m)
 		return -ENOMEM;
@@ -246,25 +271,30 @@ static int read_line(struct dgen_series *s, const char *line)
 			r.phase = !strcmp(m->str, "verify") ? DGEN_PHASE_VERIFY :
 				  DGEN_PHASE_WRITE;
 		} else if (!strcmp(m->key, "pass")) {
-			r.pass = (uint64_t)m->num;
+			ok = u64_of(m->num, &r.pass);
 		} else if (!strcmp(m->key, "interval_s")) {
 			r.dt = m->num;
 		} else if (!strcmp(m->key, "bytes")) {
-			r.bytes = (uint64_t)m->num;
+			ok = u64_of(m->num, &r.bytes);
 		} else if (!strcmp(m->key, "bytes_total")) {
-			r.bytes_total = (uint64_t)m->num;
+			ok = u64_of(m->num, &r.bytes_total);
 		} else if (!strcmp(m->key, "iops")) {
-			r.ios = (uint64_t)(m->num * r.dt + 0.5);
+			ok = u64_of(m->num * r.dt + 0.5, &r.ios);
 		} else if (!strcmp(m->key, "lat_p50_us")) {
-			r.p50_us = (float)m->num;
+			ok = f32_of(m->num, &r.p50_us);
 		} else if (!strcmp(m->key, "lat_p99_us")) {
-			r.p99_us = (float)m->num;
+			ok = f32_of(m->num, &r.p99_us);
 		} else if (!strcmp(m->key, "lat_max_us")) {
-			r.max_us = (float)m->num;
+			ok = f32_of(m->num, &r.max_us);
 		} else if (!strcmp(m->key, "offset")) {
-			e.offset = (uint64_t)m->num;
+			ok = u64_of(m->num, &e.offset);
 		} else if (!strcmp(m->key, "seconds")) {
 			e.seconds = m->num;
+		}
+		/* A number no field can hold: not a line of ours. */
+		if (!ok) {
+			p = NULL;
+			break;
 		}
 		p = skip_ws(p);
 		if (*p == '}')
