@@ -6,6 +6,7 @@
  * strings, numbers and null), which is enough to redraw a run from its
  * log; it is no general JSON parser.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -153,10 +154,18 @@ static const char *read_string(const char *p, char *out, size_t len)
 		if (c == '\\') {
 			c = *p++;
 			if (c == 'u') {
-				unsigned int v;
+				unsigned int v = 0;
 
-				if (sscanf(p, "%4x", &v) != 1)
-					return NULL;
+				/* Four hex digits, all there: sscanf's %4x
+				 * takes fewer, and p would step past the end. */
+				for (int i = 0; i < 4; i++) {
+					if (!isxdigit((unsigned char)p[i]))
+						return NULL;
+					v = v << 4 | (unsigned int)(isdigit((unsigned char)p[i]) ?
+						p[i] - '0' : (tolower((unsigned char)p[i]) - 'a' + 10));
+				}
+				/* \u0080 to \u00ff: the byte (dgen_json_string's
+				 * rule for a name that is not UTF-8). */
 				c = (char)v;
 				p += 4;
 			} else if (c == 'n') {
