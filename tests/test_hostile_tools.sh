@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# test_hostile.sh - what a hostile user tries (issue 21), through the built
-# tools:
+# test_hostile_tools.sh - what a hostile user tries (issue 21), through
+# the built tools:
 #  - every JSON the tools print is valid JSON for a path that is not UTF-8
 #    (the report, the JSON status lines, the --log file, dgen-inspect
 #    --json), with each such byte as \u00XX, so the path comes back;
@@ -15,7 +15,7 @@
 #  - dgen-inspect of /dev/zero with no size, or of a FIFO with no writer,
 #    reports what it read on SIGINT and exits 130.
 #
-# usage: test_hostile.sh DGEN_URING DGEN_INSPECT
+# usage: test_hostile_tools.sh DGEN_URING DGEN_INSPECT
 set -u
 TOOL=$1
 INSPECT=$2
