@@ -5,7 +5,8 @@
 # the built tools:
 #  - every JSON the tools print is valid JSON for a path that is not UTF-8
 #    (the report, the JSON status lines, the --log file, dgen-inspect
-#    --json), with each such byte as \u00XX, so the path comes back;
+#    --json, the crash journal), with each such byte as \u00XX, so the
+#    path comes back (--verify-crash finds the target from the journal);
 #  - output that cannot be written is a failure: the report to /dev/full,
 #    to a closed stdout, to a reader that left (`| true`), the log to
 #    /dev/full and status lines to /dev/full exit 3 with a message, never
@@ -25,6 +26,7 @@ PIDS=
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	rm -rf "$D"
+	[ -n "${J:-}" ] && rm -f "$J"
 }
 trap cleanup EXIT
 FAIL=0
@@ -73,7 +75,24 @@ EOF
 then ok "report, status lines, log and dgen-inspect --json are valid JSON"
 else fail "JSON with a non-UTF-8 path"; fi
 grep -q 'u00ff' "$D/report" || fail "the report has no \\u00ff for byte 0xff"
-rm -f "$BAD"
+# The crash journal keeps the path by the same rule, and its reader takes
+# \u00XX back as the byte: --verify-crash finds and judges that target.
+# (On another filesystem than the target, as --journal asks.)
+J=$(mktemp /tmp/dgen-hostile-journal.XXXXXX)
+rm -f "$J"
+"$TOOL" --dev "$BAD" --size 4M --journal "$J" >/dev/null 2>"$D/err" ||
+	fail "a journaled write to a non-UTF-8 path: $(cat "$D/err")"
+"$TOOL" --verify-crash "$J" --json >"$D/vc" 2>"$D/err"
+rc=$?
+if [ $rc = 0 ] && python3 -c '
+import json, os, sys
+d = json.load(open(sys.argv[1], "rb"))
+t = d["targets"][0]
+p = bytes(ord(c) if ord(c) < 0x100 else 0 for c in t["path"])
+sys.exit(0 if p == os.fsencode(sys.argv[2]) and t["verdict"] == "ok" else 1)' "$D/vc" "$BAD"
+then ok "the journal gives the non-UTF-8 path back: --verify-crash judges it"
+else fail "--verify-crash of a non-UTF-8 path: exit $rc, $(cat "$D/vc" "$D/err")"; fi
+rm -f "$BAD" "$J"
 # Valid UTF-8 (é, and a 4-byte emoji) is kept as it is, not escaped.
 GOOD=$D/$'t-\xc3\xa9-\xf0\x9f\x98\x80'
 "$TOOL" --dev "$GOOD" --size 1M --json >"$D/report" 2>/dev/null
