@@ -83,6 +83,11 @@ struct slot {
 	unsigned char *buf;
 };
 
+static int stop_asked(const int *stop)
+{
+	return stop && __atomic_load_n(stop, __ATOMIC_RELAXED);
+}
+
 static void worker_fail(struct worker *w, int err, int read_err, uint64_t off)
 {
 	if (!w->err) {
@@ -331,11 +336,19 @@ static void watch(struct job *job, const struct dgen_inspect_read_opts *o,
 	double step = o->progress_s > 0 ? o->progress_s : 1.0;
 	double next = step, t;
 
-	if (!o->progress)
+	if (!o->progress && !o->stop)
 		return;		/* pthread_join waits */
 	while (atomic_load(&job->finished) < job->threads) {
 		nanosleep(&poll, NULL);
+		/* Asked to end: the workers stop reading and merge what
+		 * they have, as after a failure but without one. */
+		if (stop_asked(o->stop) && !job->src->rep->stopped) {
+			job->src->rep->stopped = 1;
+			atomic_store(&job->stop, 1);
+		}
 		t = seconds_since(t0);
+		if (!o->progress)
+			continue;
 		if (t < next)
 			continue;
 		next += step;
@@ -387,14 +400,17 @@ static int read_threads(struct job *job, const struct dgen_inspect_read_opts *o,
 /* ===== Reading streams ===== */
 
 /* Fill @buf with up to @len bytes from @fd; returns the count (short only
- * at the end of the stream) or -errno. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t len)
+ * at the end of the stream, or once @stop is set) or -errno. */
+static ssize_t read_full(int fd, unsigned char *buf, size_t len,
+			 const int *stop)
 {
 	size_t got = 0;
 	ssize_t n;
 
 	while (got < len) {
 		n = read(fd, buf + got, len - got);
+		if (n < 0 && errno == EINTR && stop_asked(stop))
+			break;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -406,8 +422,8 @@ static ssize_t read_full(int fd, unsigned char *buf, size_t len)
 	return (ssize_t)got;
 }
 
-/* Read a stream to its end (or len), skipping start bytes. */
-static void read_stream(struct worker *w)
+/* Read a stream to its end (or len, or a stop), skipping start bytes. */
+static void read_stream(struct worker *w, const int *stop)
 {
 	const struct source *src = w->job->src;
 	uint64_t start = src->rep->start, len = src->rep->len;
@@ -425,8 +441,10 @@ static void read_stream(struct worker *w)
 	if (skip && lseek(src->fd, (off_t)skip, SEEK_CUR) >= 0)
 		skip = 0;
 	while (skip) {
-		n = read_full(src->fd, buf, skip < BLOCK ? skip : BLOCK);
-		if (n <= 0) {
+		n = read_full(src->fd, buf, skip < BLOCK ? skip : BLOCK, stop);
+		if (stop_asked(stop))
+			src->rep->stopped = 1;
+		if (n <= 0 || src->rep->stopped) {
 			if (n < 0)
 				worker_fail(w, (int)n, 1, start - skip);
 			goto out;
@@ -436,7 +454,7 @@ static void read_stream(struct worker *w)
 	while (pos < len) {
 		uint64_t want = len - pos < BLOCK ? len - pos : BLOCK;
 
-		n = read_full(src->fd, buf, want);
+		n = read_full(src->fd, buf, want, stop);
 		if (n < 0) {
 			worker_fail(w, (int)n, 1, start + pos);
 			break;
@@ -449,6 +467,10 @@ static void read_stream(struct worker *w)
 			break;
 		}
 		pos += (uint64_t)n;
+		if (stop_asked(stop)) {
+			src->rep->stopped = 1;
+			break;
+		}
 		if ((uint64_t)n < want)
 			break;
 	}
@@ -553,7 +575,10 @@ int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
 
 	t0 = dgen_clock_ns();
 	if (!src.seekable) {
-		read_stream(&job.w[0]);
+		if (src.fd >= 0)	/* -1: stopped waiting for a writer */
+			read_stream(&job.w[0], o->stop);
+		else
+			job.w[0].mode = DGEN_INSPECT_READ_STREAM;
 	} else {
 		r = read_threads(&job, o, t0);
 		if (r) {

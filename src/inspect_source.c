@@ -56,6 +56,14 @@ static int source_open(struct source *src, const struct dgen_inspect_read_opts *
 			flags |= O_DIRECT;
 	}
 	src->fd = open(o->path, flags);
+	/* A FIFO with no writer blocks in open: a stop there has read
+	 * nothing, and says so (the caller's handler interrupted it). */
+	if (src->fd < 0 && errno == EINTR && !src->seekable && o->stop &&
+	    __atomic_load_n(o->stop, __ATOMIC_RELAXED)) {
+		rep->stopped = 1;
+		rep->kind = S_ISFIFO(st.st_mode) ? "pipe" : "stream";
+		return 0;
+	}
 	if (src->fd < 0 && errno == EINVAL && (flags & O_DIRECT)) {
 		rep->direct_open_refused = 1;
 		flags &= ~O_DIRECT;

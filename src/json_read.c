@@ -405,6 +405,14 @@ int dgen_jread_string(const struct json_doc *d, uint32_t i, char *buf,
 		} else if (u >= 0xd800 && u < 0xe000) {
 			return -EINVAL;
 		}
+		/* dgen_json_string's rule: \u0080 to \u00ff are the bytes
+		 * of a path that were not UTF-8 (what is, is written raw). */
+		if (u >= 0x80 && u <= 0xff) {
+			if (len - o <= 1)
+				return -EINVAL;
+			buf[o++] = (char)u;
+			continue;
+		}
 		if (!u || put_utf8(buf, len, &o, u))
 			return -EINVAL;
 	}

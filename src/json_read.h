@@ -69,8 +69,9 @@ int dgen_jread_is(const struct json_doc *d, uint32_t i, const char *s);
 
 /*
  * dgen_jread_string - token @i, a string, unescaped into @buf (UTF-8, NUL
- * terminated). 0, or -EINVAL when it is not a string, holds a NUL
- * (\u0000) or does not fit in @len bytes.
+ * terminated; \u0080 to \u00ff are single bytes, the rule of
+ * dgen_json_string for bytes that were not UTF-8). 0, or -EINVAL when it
+ * is not a string, holds a NUL (\u0000) or does not fit in @len bytes.
  */
 int dgen_jread_string(const struct json_doc *d, uint32_t i, char *buf,
 		      size_t len);

@@ -17,6 +17,14 @@
 #include <dgen/monitor.h>
 
 #define WATCH_NS	100000000ull	/* the watchdog looks every 100 ms */
+/*
+ * The run polls every few milliseconds; a gap this long between two polls
+ * means the process did not run (SIGSTOP or Ctrl-Z, a debugger, a paused
+ * VM). CLOCK_MONOTONIC (and CLOCK_BOOTTIME) go on counting through a
+ * stop, so the gap is the only sign of it; time while stopped is not the
+ * drive's, so every I/O's outstanding time counts again from the resume.
+ */
+#define STOP_GAP_NS	1000000000ull
 
 struct mon_target {
 	uint64_t base_bytes, base_ios;	/* finished sources, all phases */
@@ -51,6 +59,9 @@ struct dgen_monitor {
 	enum dgen_phase ph;
 	uint64_t pass;
 	uint64_t t0, tick_start, next_tick, next_watch, interval_ns;
+	uint64_t last_poll;		/* 0: not polled since begin */
+	uint64_t resumed;		/* the end of the last stop seen */
+	int log_err;			/* the log's first failed flush */
 	struct dgen_steady steady;
 	struct dgen_monitor_hang hang;
 	int hung;
@@ -132,6 +143,7 @@ void dgen_monitor_begin_source(struct dgen_monitor *m,
 {
 	m->src = *src;
 	m->attached = 1;
+	m->last_poll = 0;	/* time between phases is no stop */
 	m->ph = ph;
 	m->pass = pass;
 	for (unsigned int k = 0; k < m->n; k++)
@@ -248,6 +260,22 @@ void dgen_monitor_watch_flushes(struct dgen_monitor *m,
 		dgen_latency_init(&m->t[k].prev_flush);
 }
 
+/* The log's rows out now (a crash keeps them); the first failure kept. */
+static void log_flush(struct dgen_monitor *m)
+{
+	if (!m->o.log)
+		return;
+	errno = 0;
+	if ((fflush(m->o.log) || ferror(m->o.log)) && !m->log_err)
+		m->log_err = errno ? -errno : -EIO;
+}
+
+int dgen_monitor_log_error(struct dgen_monitor *m)
+{
+	log_flush(m);
+	return m->log_err;
+}
+
 /* Rows for the interval from tick_start to @now; @full: a whole interval. */
 static void tick(struct dgen_monitor *m, uint64_t now, int full,
 		 unsigned int *ev)
@@ -299,8 +327,7 @@ static void tick(struct dgen_monitor *m, uint64_t now, int full,
 		if (m->o.log)
 			dgen_series_log_row(m->o.log, m->series, &r);
 	}
-	if (m->o.log)
-		fflush(m->o.log);
+	log_flush(m);
 	if (m->o.steady && full && !m->steady.reached &&
 	    dgen_steady_feed(&m->steady, (double)(now - m->t0) / 1e9,
 			     all_total,
@@ -319,15 +346,17 @@ static void watchdog(struct dgen_monitor *m, uint64_t now, unsigned int *ev)
 		return;
 	for (unsigned int k = 0; k < m->n; k++) {
 		const struct dgen_io_outstanding *io = &m->out[k];
+		uint64_t since = io->since_ns > m->resumed ? io->since_ns :
+				 m->resumed;
 		struct dgen_series_event e;
 
-		if (!io->since_ns || now < io->since_ns ||
-		    now - io->since_ns < limit || m->t[k].hung)
+		if (!io->since_ns || now < since || now - since < limit ||
+		    m->t[k].hung)
 			continue;
 		m->t[k].hung = 1;
 		e = (struct dgen_series_event) {
 			.t = (double)(now - m->t0) / 1e9,
-			.seconds = (double)(now - io->since_ns) / 1e9,
+			.seconds = (double)(now - since) / 1e9,
 			.offset = io->offset,
 			.target = k,
 			.kind = DGEN_EVENT_HUNG,
@@ -335,7 +364,7 @@ static void watchdog(struct dgen_monitor *m, uint64_t now, unsigned int *ev)
 		dgen_series_add_event(m->series, &e);
 		if (m->o.log) {
 			dgen_series_log_event(m->o.log, m->series, &e);
-			fflush(m->o.log);
+			log_flush(m);
 		}
 		if (!m->hung) {
 			m->hung = 1;
@@ -354,6 +383,9 @@ unsigned int dgen_monitor_poll(struct dgen_monitor *m)
 	uint64_t now = dgen_now_ns();
 	unsigned int ev = 0;
 
+	if (m->last_poll && now - m->last_poll > STOP_GAP_NS)
+		m->resumed = now;
+	m->last_poll = now;
 	if (now >= m->next_tick) {
 		tick(m, now, 1, &ev);
 		/* A late poll skips the missed ticks: intervals stay whole. */

@@ -416,6 +416,10 @@ static int parse_real(const struct opt_def *d, const char *v, double *x,
 		return 0;
 	case DGEN_OPT_DURATION:
 		err = dgen_parse_duration(v, x);
+		if (err == -ERANGE)
+			return snprintf(msg, msglen, "--%s '%s' is out of range: from 1 ns to %.0f s (about 146 years; the clock counts int64 nanoseconds)",
+					d->pub.name, v, DGEN_DURATION_MAX_S),
+			       -EINVAL;
 		break;
 	default:
 		err = dgen_parse_seconds(v, x) || *x < d->dmin ||

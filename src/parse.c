@@ -82,8 +82,13 @@ int dgen_parse_ratio(const char *s, double *out)
 int dgen_parse_duration(const char *s, double *out)
 {
 	char *end;
-	double x = strtod(s, &end), mul = 1;
+	double x, mul = 1;
 
+	/* strtod also takes spaces, a sign, "inf" and hex: none is a
+	 * duration anyone means. */
+	if ((!isdigit((unsigned char)*s) && *s != '.') || strpbrk(s, "xX"))
+		return -EINVAL;
+	x = strtod(s, &end);
 	if (end == s || !isfinite(x) || x <= 0)
 		return -EINVAL;
 	if (*end) {
@@ -97,7 +102,13 @@ int dgen_parse_duration(const char *s, double *out)
 		if (*end)
 			return -EINVAL;
 	}
-	*out = x * mul;
+	/* The run adds it to a clock of int64 nanoseconds: past
+	 * DGEN_DURATION_MAX_S (half that range, the clock's own reading
+	 * keeps the rest) it would wrap, and under a nanosecond it is 0. */
+	x *= mul;
+	if (!(x <= DGEN_DURATION_MAX_S) || x * 1e9 < 1)
+		return -ERANGE;
+	*out = x;
 	return 0;
 }
 

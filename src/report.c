@@ -28,19 +28,54 @@ void rp(struct rep *p, const char *fmt, ...)
 		p->err = errno ? -errno : -EIO;
 }
 
+/*
+ * The length of the valid UTF-8 sequence at @s (RFC 3629: no overlong
+ * form, no surrogate, nothing past U+10FFFF), or 0 if there is none.
+ */
+static unsigned int utf8_valid(const unsigned char *s)
+{
+	unsigned int n, cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (unsigned int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* the NUL ends it too */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
 int dgen_json_string(FILE *f, const char *s)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	int bad = fputc('"', f) == EOF;
 
-	for (; *s && !bad; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*u && !bad) {
+		unsigned int n = utf8_valid(u);
 
-		if (c == '"' || c == '\\')
-			bad = fprintf(f, "\\%c", c) < 0;
-		else if (c < 0x20)
-			bad = fprintf(f, "\\u%04x", c) < 0;
+		if (*u == '"' || *u == '\\')
+			bad = fprintf(f, "\\%c", *u) < 0;
+		else if (*u < 0x20 || !n)
+			/* A control character, or a byte that is not UTF-8
+			 * (a path is bytes): byte 0xXX as code point
+			 * U+00XX, so every strict parser takes it and the
+			 * byte can be had back. */
+			bad = fprintf(f, "\\u%04x", *u) < 0;
 		else
-			bad = fputc(c, f) == EOF;
+			bad = fwrite(u, 1, n, f) != n;
+		u += n ? n : 1;
 	}
 	if (!bad)
 		bad = fputc('"', f) == EOF;

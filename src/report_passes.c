@@ -205,6 +205,8 @@ static void passes_report_json(struct rep *p)
 	rp(p, "  ],\n  \"bytes_written\": %llu,\n  \"bytes_verified\": %llu,\n  \"seconds\": %.6f,\n",
 	   (unsigned long long)t.written, (unsigned long long)t.verified,
 	   res->seconds);
+	if (o->time_s > 0)
+		rp(p, "  \"drain_s\": %.6f,\n", res->drain_s);
 	rp(p, "  \"mismatches\": %llu,\n", (unsigned long long)t.mismatches);
 	for (unsigned int k = 0; k < DGEN_MISMATCH_KINDS; k++)
 		rp(p, "  \"%s\": %llu,\n", dgen_mismatch_kind_name(k),

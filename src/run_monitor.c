@@ -111,8 +111,16 @@ void run_monitor_finish(struct dgen_run *r)
 	r->verdicts = calloc(r->nwatched + 1, sizeof(*r->verdicts));
 	if (r->verdicts)
 		dgen_monitor_verdicts(r->monitor, r->verdicts);
-	if (r->log)
-		fflush(r->log);
+	/* A log that could not be written whole fails the run as a write
+	 * does: a burn-in script reads it, and a silent gap lies. */
+	if (r->log && dgen_monitor_log_error(r->monitor)) {
+		int err = dgen_monitor_log_error(r->monitor);
+		char m[600];
+
+		snprintf(m, sizeof(m), "cannot write the log %s: %s",
+			 r->o.watch.log, strerror(-err));
+		run_error(r, err, -1, 0, "log", m);
+	}
 	if (!plot)
 		return;
 	f = fopen(plot, "w");

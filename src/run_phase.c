@@ -55,6 +55,7 @@ void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 	       enum dgen_writer_mode mode)
 {
 	const struct timespec poll = { 0, RUN_POLL_NS };
+	uint64_t deadline_stop = 0;	/* when the deadline stopped it */
 	int stopped = 0;
 
 	for (;;) {
@@ -62,6 +63,8 @@ void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 		if (!stopped && (run_stopping(r) || run_past_deadline(r))) {
 			pr->stop(pr->arg);
 			stopped = 1;
+			if (!run_stopping(r))
+				deadline_stop = dgen_clock_ns();
 		}
 		if (!pr->running(pr->arg))
 			break;
@@ -71,6 +74,10 @@ void run_watch(struct dgen_run *r, const struct run_probe *pr, uint64_t n,
 		run_tick(r, n, mode, pr->bytes(pr->arg),
 			 mode == DGEN_MODE_VERIFY ? pr->mismatches(pr->arg) : 0);
 	}
+	/* Submitting stopped at the deadline; what was in flight drained
+	 * (or hung: then the watch ended at the timeout). */
+	if (deadline_stop)
+		r->res->drain_s += (double)(dgen_clock_ns() - deadline_stop) / 1e9;
 }
 
 static int w_running(void *w)

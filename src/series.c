@@ -6,7 +6,10 @@
  * strings, numbers and null), which is enough to redraw a run from its
  * log; it is no general JSON parser.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,10 +154,18 @@ static const char *read_string(const char *p, char *out, size_t len)
 		if (c == '\\') {
 			c = *p++;
 			if (c == 'u') {
-				unsigned int v;
+				unsigned int v = 0;
 
-				if (sscanf(p, "%4x", &v) != 1)
-					return NULL;
+				/* Four hex digits, all there: sscanf's %4x
+				 * takes fewer, and p would step past the end. */
+				for (int i = 0; i < 4; i++) {
+					if (!isxdigit((unsigned char)p[i]))
+						return NULL;
+					v = v << 4 | (unsigned int)(isdigit((unsigned char)p[i]) ?
+						p[i] - '0' : (tolower((unsigned char)p[i]) - 'a' + 10));
+				}
+				/* \u0080 to \u00ff: the byte (dgen_json_string's
+				 * rule for a name that is not UTF-8). */
 				c = (char)v;
 				p += 4;
 			} else if (c == 'n') {
@@ -192,7 +203,8 @@ static const char *read_member(const char *p, struct member *m)
 	if (!strncmp(p, "null", 4))
 		return p + 4;
 	m->num = strtod(p, &end);
-	return end == p ? NULL : end;
+	/* JSON has no inf or nan (strtod takes both). */
+	return end == p || !isfinite(m->num) ? NULL : end;
 }
 
 static int target_index(struct dgen_series *s, const char *name)
@@ -212,6 +224,27 @@ static int target_index(struct dgen_series *s, const char *name)
 	return (int)s->ntargets++;
 }
 
+/*
+ * @v into *@out if a uint64_t holds it (the log's counts and offsets);
+ * casting a double out of range is undefined. Returns 1, or 0 if not.
+ */
+static int u64_of(double v, uint64_t *out)
+{
+	if (!(v >= 0 && v < 18446744073709551616.0))
+		return 0;
+	*out = (uint64_t)v;
+	return 1;
+}
+
+/* @v into *@out if a float holds it (the log's latencies). */
+static int f32_of(double v, float *out)
+{
+	if (!(fabs(v) <= FLT_MAX))
+		return 0;
+	*out = (float)v;
+	return 1;
+}
+
 /* One log line into @s: a row or an event. */
 static int read_line(struct dgen_series *s, const char *line)
 {
@@ -220,6 +253,7 @@ static int read_line(struct dgen_series *s, const char *line)
 	struct member *m = malloc(sizeof(*m));
 	const char *p = skip_ws(line);
 	int have_time = 0, have_target = 0, is_event = 0, rc = -EINVAL, k;
+	int ok = 1;
 
 	if (!m)
 		return -ENOMEM;
@@ -246,25 +280,30 @@ static int read_line(struct dgen_series *s, const char *line)
 			r.phase = !strcmp(m->str, "verify") ? DGEN_PHASE_VERIFY :
 				  DGEN_PHASE_WRITE;
 		} else if (!strcmp(m->key, "pass")) {
-			r.pass = (uint64_t)m->num;
+			ok = u64_of(m->num, &r.pass);
 		} else if (!strcmp(m->key, "interval_s")) {
 			r.dt = m->num;
 		} else if (!strcmp(m->key, "bytes")) {
-			r.bytes = (uint64_t)m->num;
+			ok = u64_of(m->num, &r.bytes);
 		} else if (!strcmp(m->key, "bytes_total")) {
-			r.bytes_total = (uint64_t)m->num;
+			ok = u64_of(m->num, &r.bytes_total);
 		} else if (!strcmp(m->key, "iops")) {
-			r.ios = (uint64_t)(m->num * r.dt + 0.5);
+			ok = u64_of(m->num * r.dt + 0.5, &r.ios);
 		} else if (!strcmp(m->key, "lat_p50_us")) {
-			r.p50_us = (float)m->num;
+			ok = f32_of(m->num, &r.p50_us);
 		} else if (!strcmp(m->key, "lat_p99_us")) {
-			r.p99_us = (float)m->num;
+			ok = f32_of(m->num, &r.p99_us);
 		} else if (!strcmp(m->key, "lat_max_us")) {
-			r.max_us = (float)m->num;
+			ok = f32_of(m->num, &r.max_us);
 		} else if (!strcmp(m->key, "offset")) {
-			e.offset = (uint64_t)m->num;
+			ok = u64_of(m->num, &e.offset);
 		} else if (!strcmp(m->key, "seconds")) {
 			e.seconds = m->num;
+		}
+		/* A number no field can hold: not a line of ours. */
+		if (!ok) {
+			p = NULL;
+			break;
 		}
 		p = skip_ws(p);
 		if (*p == '}')

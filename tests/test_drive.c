@@ -600,3 +600,91 @@ Test(drive, passes_report_each_target)
 	free(err);
 	free(file);
 }
+
+/* ===== A stopped process ===== */
+
+/*
+ * SIGSTOP for 5 s under --io-timeout 2, then SIGCONT: time stopped is not
+ * the drive's (the watchdog sees the gap in its own looks), so the run
+ * ends as it would have, exit 0, no hang. I/Os of 64 KiB one at a time at
+ * 4 MB/s (16 ms each) keep one outstanding almost always.
+ */
+Test(drive, stopped_process_is_not_hung)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"t = d['targets'][0]\n"
+		"ok = (d['status'] == 'ok' and 'hang' not in d and t['verdict'] != 'hung'\n"
+		"      and t['bytes'] == t['size'] and d['seconds'] > 5)\n"
+		"print('ok' if ok else 'bad', d['status'], t.get('verdict'), d['seconds'])\n";
+	char bk[256], *dev;
+	struct proc p;
+	struct cg c;
+	int code;
+
+	cg_make(&c);
+	dev = loop_make("stop", 32 * MiB, bk);
+	cg_limit(&c, dev, 4000000);
+	spawn(&p, &c, "--dev %s --size 24M --bs 64K --qd 1 --io-timeout 2 --json",
+	      dev);
+	nap_ms(1500);
+	cr_assert_eq(waitpid(p.pid, NULL, WNOHANG), 0, "the run ended before the stop");
+	cr_assert_eq(kill(p.pid, SIGSTOP), 0);
+	nap_ms(5000);
+	cr_assert_eq(kill(p.pid, SIGCONT), 0);
+	code = reap(&p, 120);
+	dump("report", p.out);
+	dump("stderr", p.err);
+	cr_assert_eq(code, 0, "exit %d after 5 s stopped", code);
+	expect_ok(py(check, p.out, NULL));
+	unlink(p.out);
+	unlink(p.err);
+	cr_assert_eq(cg_written(&c, dev), 24 * MiB, "the cgroup wrote %llu bytes",
+		     (unsigned long long)cg_written(&c, dev));
+	cg_limit(&c, dev, 0);
+	cg_drop(&c);
+	loop_drop(dev, bk);
+}
+
+/* ===== The drain of a timed run ===== */
+
+/*
+ * --time 2 on a device held to 2 MB/s with 4 MiB in flight (16 x 256 KiB,
+ * each I/O about 2 s outstanding): submitting stops at the deadline, what
+ * is in flight drains, and the report says how long that took (drain_s);
+ * the run ends within --time + --io-timeout (+ slack for a loaded
+ * machine), the drain within --io-timeout.
+ */
+Test(drive, timed_run_reports_its_drain)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"dr = d.get('drain_s', -1)\n"
+		"ok = (d['status'] == 'ok' and 0.2 < dr <= 10 and d['seconds'] < 2 + 10 + 5\n"
+		"      and d['bytes_written'] > 0)\n"
+		"print('ok' if ok else 'bad', d['status'], 'drain_s', dr, 'seconds', d['seconds'])\n";
+	char bk[256], *dev;
+	struct proc p;
+	struct cg c;
+	double took;
+	int code;
+
+	cg_make(&c);
+	dev = loop_make("drain", 64 * MiB, bk);
+	cg_limit(&c, dev, 2000000);
+	spawn(&p, &c, "--dev %s --time 2 --bs 256K --qd 16 --io-timeout 10 --json",
+	      dev);
+	code = reap(&p, 120);
+	took = mono_s() - p.t0;
+	dump("report", p.out);
+	cr_assert_eq(code, 0, "exit %d", code);
+	cr_expect_lt(took, 2 + 10 + 8, "the run took %.1f s", took);
+	expect_ok(py(check, p.out, NULL));
+	unlink(p.out);
+	unlink(p.err);
+	cg_limit(&c, dev, 0);
+	cg_drop(&c);
+	loop_drop(dev, bk);
+}

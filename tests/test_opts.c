@@ -334,3 +334,73 @@ Test(opts, crash_rules)
 	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
 	cr_assert(strstr(msg, "write nothing"), "%s", msg);
 }
+
+/*
+ * Durations, sizes and rates at the edge of what the clock (int64 ns) and
+ * a uint64 byte count hold: the last value in is taken, the first out is
+ * refused, never wrapped into a short or empty run.
+ */
+Test(opts, overflow_bounds)
+{
+	static const char *const refused[][2] = {
+		{ "time", "1000000d" },
+		{ "time", "4611686019" },
+		{ "time", "53376d" },
+		{ "time", "1e300" },
+		{ "time", "1e-10" },
+		{ "time", " 5" },
+		{ "time", "-5" },
+		{ "time", "inf" },
+		{ "time", "0x10" },
+		{ "status-interval", "1e19" },
+		{ "size", "16384P" },
+		{ "size", "18446744073709551616" },
+		{ "offset", "17179869184G" },
+		{ "rate", "16384P/s" },
+		{ "rate", "18446744073709551616" },
+		{ "io-timeout", "86400.001" },
+		{ "io-timeout", "1e400" },
+		{ "log-interval", "1e19" },
+		{ "bs", "4294967296" },
+		{ "qd", "18446744073709551616" },
+		{ "seed", "18446744073709551616" },
+		{ "dedup", "1e999" },
+	};
+	struct dgen_run_opts o;
+	char msg[512];
+	uint64_t x;
+	double d;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		dgen_run_opts_init(&o);
+		cr_expect_eq(set(&o, refused[i][0], refused[i][1], msg), -EINVAL,
+			     "--%s %s was taken", refused[i][0], refused[i][1]);
+		cr_expect(strstr(msg, refused[i][0]), "--%s %s: %s",
+			  refused[i][0], refused[i][1], msg);
+	}
+	dgen_run_opts_init(&o);
+	cr_assert_eq(set(&o, "time", "1000000d", msg), -EINVAL);
+	cr_assert_str_eq(msg, "--time '1000000d' is out of range: from 1 ns to 4611686018 s (about 146 years; the clock counts int64 nanoseconds)");
+	/* The largest that fit. */
+	cr_assert_eq(dgen_parse_duration("4611686018", &d), 0);
+	cr_assert_float_eq(d, DGEN_DURATION_MAX_S, 1e-3);
+	cr_assert_eq(dgen_parse_duration("53375d", &d), 0);
+	cr_assert_eq(dgen_parse_duration("1e-9", &d), 0);
+	cr_assert_eq(dgen_parse_duration("4611686019", &d), -ERANGE);
+	cr_assert_eq(dgen_parse_duration("1e-10", &d), -ERANGE);
+	cr_assert_eq(dgen_parse_duration("-1", &d), -EINVAL);
+	cr_assert_eq(dgen_parse_size("18446744073709551615", &x), 0);
+	cr_assert_eq(x, UINT64_MAX);
+	cr_assert_eq(dgen_parse_size("16383P", &x), 0);
+	cr_assert_eq(x, 16383ull << 50);
+	cr_assert_eq(dgen_parse_size("16384P", &x), -ERANGE);
+	cr_assert_eq(dgen_parse_size("17179869183G", &x), 0);
+	cr_assert_eq(dgen_parse_size("17179869184G", &x), -ERANGE);
+	cr_assert_eq(dgen_parse_rate("16383P/s", &x), 0);
+	cr_assert_eq(dgen_parse_rate("16384P/s", &x), -EINVAL);
+	dgen_run_opts_init(&o);
+	cr_assert_eq(set(&o, "time", "53375d", msg), 0, "%s", msg);
+	cr_assert_eq(set(&o, "io-timeout", "86400", msg), 0, "%s", msg);
+	cr_assert_eq(set(&o, "rate", "18446744073709551615", msg), 0, "%s", msg);
+	cr_assert_eq(o.rate, UINT64_MAX);
+}

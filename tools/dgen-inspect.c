@@ -25,6 +25,7 @@
 #include <dgen/inspect.h>
 #include <dgen/stream.h>
 
+#include "signals.h"
 #include "util.h"
 
 
@@ -250,8 +251,9 @@ static void report_json(const char *path,
 	printf("},\n \"sectors\": %" PRIu64 ", \"zero_sectors\": %" PRIu64 ", \"same_sectors\": %" PRIu64 ", \"dedup_sample\": %u,\n",
 	       res->sectors, res->zero_sectors, res->same_sectors,
 	       res->dedup_sample);
-	printf(" \"bytes\": %" PRIu64 ", \"seconds\": %.6f, \"gb_per_s\": %.3f}\n",
-	       res->bytes, secs, secs > 0 ? (double)res->bytes / secs / 1e9 : 0);
+	printf(" \"bytes\": %" PRIu64 ", \"seconds\": %.6f, \"gb_per_s\": %.3f, \"interrupted\": %s}\n",
+	       res->bytes, secs, secs > 0 ? (double)res->bytes / secs / 1e9 : 0,
+	       rep->stopped ? "true" : "false");
 }
 
 static void report_human(const char *path,
@@ -298,9 +300,10 @@ static void report_human(const char *path,
 	}
 	printf("\nsectors (512 B): %" PRIu64 ", all-zero %" PRIu64 ", same-filled %" PRIu64 "\n",
 	       res->sectors, res->zero_sectors, res->same_sectors);
-	printf("read %s (%" PRIu64 " bytes) in %.3f s, %.3f GB/s\n",
+	printf("read %s (%" PRIu64 " bytes) in %.3f s, %.3f GB/s%s\n",
 	       human_size(res->bytes, b, sizeof(b)), res->bytes, secs,
-	       secs > 0 ? (double)res->bytes / secs / 1e9 : 0.0);
+	       secs > 0 ? (double)res->bytes / secs / 1e9 : 0.0,
+	       rep->stopped ? " (interrupted: what was read so far)" : "");
 }
 
 /* ===== Progress ===== */
@@ -384,6 +387,11 @@ int main(int argc, char **argv)
 	struct dgen_inspect_read_report rep;
 	int drawn = 0, status;
 
+	/* SIGINT or SIGTERM ends the reading, not the process: what was
+	 * read so far is reported (exit 130). Installed without
+	 * SA_RESTART, so a read or a FIFO's open that waits returns. */
+	signals_install();
+	out_guard();
 	parse_args(argc, argv);
 	dgen_inspect_read_opts_init(&o);
 	o.path = arg_path;
@@ -392,6 +400,7 @@ int main(int argc, char **argv)
 	o.threads = arg_threads;
 	o.dedup_sample = arg_sample;
 	o.how = read_mode_forced();
+	o.stop = &tool_stop;
 	if (isatty(STDERR_FILENO) && !arg_json) {
 		o.progress = progress;
 		o.progress_arg = &drawn;
@@ -403,9 +412,12 @@ int main(int argc, char **argv)
 	status = say_failure(&rep);
 	if (status)
 		return status;
+	signals_report();
 	if (arg_json)
 		report_json(arg_path, &rep);
 	else
 		report_human(arg_path, &rep);
-	return 0;
+	if (out_check(stdout, 0, "the report to standard output"))
+		return DGEN_EXIT_IO;
+	return signals_exit(rep.stopped ? DGEN_EXIT_INTERRUPTED : 0);
 }

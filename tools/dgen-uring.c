@@ -42,6 +42,7 @@ struct cli {
 struct tool {
 	struct dgen_report_progress st;
 	enum dgen_progress_form form;
+	int status_err;			/* the first status line's failure */
 };
 
 const char *tool_name = "dgen-uring";
@@ -394,8 +395,11 @@ static int plot_from(const char *log, const char *plot)
 static void on_progress(const struct dgen_run_progress *p, void *arg)
 {
 	struct tool *t = arg;
+	int err = dgen_report_progress(stderr, "dgen-uring: ", &t->st, p,
+				       t->form);
 
-	dgen_report_progress(stderr, "dgen-uring: ", &t->st, p, t->form);
+	if (err && !t->status_err)
+		t->status_err = err;
 }
 
 /* A hang, a steady state, an unhealthy drive: said at once. */
@@ -456,10 +460,17 @@ static int report(struct dgen_run *run, const struct dgen_run_result *res,
 	const char *status;
 	int rc = dgen_report_status(run, res, &status);
 
+	FILE *out = o->flags & DGEN_RUN_FD ? stderr : stdout;
+	int err;
+
 	dgen_report_errors(stderr, "dgen-uring: ", run, res);
 	signals_report();
-	(json ? dgen_report_json : dgen_report_human)
-		(o->flags & DGEN_RUN_FD ? stderr : stdout, run, res);
+	err = (json ? dgen_report_json : dgen_report_human)(out, run, res);
+	/* A report that did not get out is a failed run: exit 3, said on
+	 * stderr (where that is the report's stream too, said anyway). */
+	if (out_check(out, err, out == stdout ? "the report to standard output" :
+		      "the report to standard error"))
+		rc = DGEN_EXIT_IO;
 	return rc;
 }
 
@@ -472,9 +483,6 @@ static int run_plain(struct dgen_run_opts *o, struct tool *t, int json)
 	int err, rc;
 
 	target_opts(o);
-	/* stdout: a reader that closes the pipe ends the run (EPIPE). */
-	if (o->flags & DGEN_RUN_FD)
-		signal(SIGPIPE, SIG_IGN);
 	err = dgen_run_new(&run, o, msg, sizeof(msg));
 	if (err) {
 		say_refusal(msg, err);
@@ -496,6 +504,9 @@ static int run_plain(struct dgen_run_opts *o, struct tool *t, int json)
 		return DGEN_EXIT_IO;
 	}
 	rc = report(run, &res, json);
+	/* Status lines that did not get out fail the run as the report. */
+	if (t->status_err && out_check(stderr, t->status_err, "the status lines"))
+		rc = DGEN_EXIT_IO;
 	if (res.hung) {
 		/* The abandoned engine's threads wait in the kernel for I/O
 		 * that may never complete: nothing of the run may be freed,
@@ -560,7 +571,16 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	int rc;
+
 	/* First of all: a signal at any instant from here on is a stop. */
 	signals_install();
-	return signals_exit(run(argc, argv));
+	/* --stdout: a reader that closes the pipe ends the run (EPIPE);
+	 * any other output that fails is the run's failure. */
+	out_guard();
+	rc = run(argc, argv);
+	/* What else went to stdout (a plan, --help): a failure is 3. */
+	if (out_check(stdout, 0, "to standard output"))
+		rc = DGEN_EXIT_IO;
+	return signals_exit(rc);
 }

@@ -29,15 +29,22 @@ int fleet_main(struct dgen_run_opts *o, int json,
 
 #include <dgen/fleet_mpi.h>
 
+#include "util.h"
+
 /* The reporting rank: what failed, the fleet's report, the exit status. */
 static int report(struct dgen_fleet_out *out, int json)
 {
 	const char *status;
 	int rc = dgen_report_status(out->run, &out->res, &status);
 
+	int err;
+
 	dgen_report_errors(stderr, "dgen-uring: ", out->run, &out->res);
-	(json ? dgen_report_json : dgen_report_human)(stdout, out->run,
-						      &out->res);
+	err = (json ? dgen_report_json : dgen_report_human)(stdout, out->run,
+							    &out->res);
+	/* A report that did not get out fails the fleet's run too. */
+	if (out_check(stdout, err, "the report to standard output"))
+		rc = DGEN_EXIT_IO;
 	return rc;
 }
 

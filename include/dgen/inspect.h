@@ -240,6 +240,14 @@ struct dgen_inspect_read_opts {
 			 double seconds);
 	void *progress_arg;
 	double progress_s;		/* default 1 */
+	/*
+	 * Non-zero (read atomically) once the caller wants it to end (a
+	 * SIGINT): the reading stops, and what was read is measured and
+	 * reported (report.stopped). A stream read blocked in read(2) or a
+	 * FIFO waiting for a writer in open(2) ends when a signal handler
+	 * installed without SA_RESTART interrupts it. NULL: never.
+	 */
+	const int *stop;
 };
 
 /* dgen_inspect_read_opts_init - fill @o: stdin, everything, online CPUs,
@@ -279,6 +287,8 @@ struct dgen_inspect_read_report {
 	uint64_t err_off;		/* where a failed read was */
 	unsigned int failures;		/* threads that failed (a read
 					   failure is reported before others) */
+	int stopped;			/* opts.stop ended it early: the
+					   result covers result.bytes */
 };
 
 /*

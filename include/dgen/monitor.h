@@ -137,6 +137,12 @@ void dgen_monitor_begin(struct dgen_monitor *m, struct dgen_writer *w,
 			enum dgen_phase ph, uint64_t pass,
 			const uint64_t *sizes);
 
+/*
+ * dgen_monitor_log_error - flush the log (dgen_monitor_opts.log) and
+ * return the first error writing it met, as -errno; 0 if none.
+ */
+int dgen_monitor_log_error(struct dgen_monitor *m);
+
 /* dgen_monitor_poll - see above; returns DGEN_MONITOR_* bits. */
 unsigned int dgen_monitor_poll(struct dgen_monitor *m);
 

@@ -47,8 +47,16 @@ int dgen_parse_u64(const char *s, uint64_t *out);
 int dgen_parse_ratio(const char *s, double *out);
 
 /*
+ * The longest duration: 2^62 ns (about 146 years), half of what the
+ * library's clock (int64 nanoseconds) holds, the other half being the
+ * clock's own reading that a deadline is added to.
+ */
+#define DGEN_DURATION_MAX_S	4611686018.0
+
+/*
  * dgen_parse_duration - a positive number of seconds, optionally with s,
- * m, h or d ("90s", "1.5h"). Returns 0 or -EINVAL.
+ * m, h or d ("90s", "1.5h"). Returns 0, -EINVAL, or -ERANGE past
+ * DGEN_DURATION_MAX_S or under one nanosecond.
  */
 int dgen_parse_duration(const char *s, double *out);
 

@@ -111,9 +111,13 @@ int dgen_report_progress_clear(FILE *f, struct dgen_report_progress *st);
 
 /*
  * dgen_json_string - @s to @f as a JSON string, quotes included: quotes,
- * backslashes and control characters escaped. Every string a report
- * takes from outside (paths, strerror, the library's sentences) goes
- * through it. Returns 0 or -errno.
+ * backslashes and control characters escaped, and every byte that is not
+ * part of valid UTF-8 (RFC 3629) escaped as the code point of the same
+ * number: byte 0xXX as \u00XX (a path is bytes, JSON is Unicode). Valid
+ * UTF-8 is copied as it is, so in the text the escapes \u0080 to \u00ff
+ * only ever stand for such bytes. Every string a report, a status line, a log or a journal takes
+ * from outside (paths, strerror, the library's sentences) goes through
+ * it. Returns 0 or -errno.
  */
 int dgen_json_string(FILE *f, const char *s);
 

@@ -344,6 +344,11 @@ struct dgen_run_result {
 	/* Set by a fleet (dgen/fleet.h) on the rank that reports: every
 	   rank's figures; the reports are then the fleet's. */
 	const struct dgen_fleet_result *fleet;
+	/* A timed run (time_s): seconds from the deadline, when submitting
+	   stopped, to the last I/O in flight ending (the drain). A device
+	   too slow to drain is caught by the watchdog: no I/O outstanding
+	   past the I/O timeout, so the drain is at most that. */
+	double drain_s;
 };
 
 struct dgen_run;
