@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <dgen/opts.h>
+#include <dgen/profile.h>
 
 #define W_U32		4
 #define W_U64		8
@@ -178,6 +179,24 @@ static int set_dedup_skew(struct dgen_run_opts *o, const char *v, char *msg,
 }
 
 /*
+ * --like PROFILE (contract 7.4): the profile's mix, dedup ratio and
+ * match share; its digest goes into every report.
+ */
+static int set_like(struct dgen_run_opts *o, const char *v, char *msg,
+		    size_t msglen)
+{
+	struct dgen_profile prof;
+	char why[512];
+
+	if (dgen_profile_load(&prof, v, why, sizeof(why)) ||
+	    dgen_profile_params(&prof, &o->params, why, sizeof(why)))
+		return snprintf(msg, msglen, "--like: %s", why), -EINVAL;
+	dgen_profile_digest(&prof, o->params.profile_digest,
+			    sizeof(o->params.profile_digest));
+	return 0;
+}
+
+/*
  * --dedup-scope target|run|run:T:I. The last names the domain outright:
  * this run's first target is target I of a domain of T, so a part of a
  * domain (one target, say) is verified alone with the report's
@@ -331,6 +350,8 @@ static const struct opt_def defs[] = {
 	  NULL, set_dedup_skew },
 	{ { "dedup-scope", 0, DGEN_OPT_CHOICE, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
 	  NULL, set_dedup_scope },
+	{ { "like", 0, DGEN_OPT_STRING, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	  NULL, set_like },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))

@@ -62,6 +62,14 @@ struct dgen_stream {
 	double mix_expect;		/* 1 / sum(w_i / c_i) */
 	double top1;			/* the top 1% share (v3 streams) */
 	double mix_gap;			/* the worst window share gap */
+	/*
+	 * Contract 7.4 (stream_match.c): a class whose mix.bits is set keeps
+	 * its random bytes past each sector's first DGEN_MIN_RANDOM_BYTES
+	 * below 2^(k + 1), and below 2^k where a drawn byte is under t/256.
+	 */
+	uint8_t mix_k[DGEN_COMPRESS_MIX_MAX];	/* 0: full bytes */
+	uint32_t mix_t[DGEN_COMPRESS_MIX_MAX];
+	int mix_k_any;				/* some class has bits */
 };
 
 /* dgen_layout_compute - derive the layout fields of @s from s->p. */
@@ -118,5 +126,36 @@ static inline uint64_t dgen_block_rho(const struct dgen_stream *s, uint64_t u)
 /* dgen_fill_range - dgen_stream_fill without the range check. */
 void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len);
+
+/*
+ * dgen_fill_base_sector - the 512 bytes at @pos of distinct block @u as
+ * laid before any match (stream.c).
+ */
+void dgen_fill_base_sector(const struct dgen_stream *s, uint8_t *dst,
+			   uint64_t u, uint32_t pos);
+
+/*
+ * dgen_entropy_apply - narrow the random bytes of classes with bits set
+ * in stream range [offset, offset + len) of @dst (stream_match.c);
+ * dgen_entropy_setup derives mix_k and mix_t from p.mix.bits.
+ */
+void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
+			uint64_t offset, uint64_t len);
+void dgen_entropy_setup(struct dgen_stream *s);
+
+/*
+ * dgen_entropy_sector - the same for bytes [lo, hi) of distinct sector @q,
+ * @dst holding byte lo.
+ */
+void dgen_entropy_sector(const struct dgen_stream *s, uint64_t q,
+			 uint8_t *dst, uint32_t lo, uint32_t hi);
+
+/*
+ * dgen_match_apply - lay the matches of a match share (contract 7.4) over
+ * the base bytes of stream range [offset, offset + len) in @dst
+ * (stream_match.c).
+ */
+void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
+		      uint64_t offset, uint64_t len);
 
 #endif /* DGEN_STREAM_IMPL_H */
