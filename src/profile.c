@@ -66,11 +66,10 @@ int dgen_profile_write(const struct dgen_profile *p, FILE *f)
 	fprintf(f, "],\n");
 	write_list(f, "lz4_4k_hist", p->hist);
 	write_list(f, "bucket_lz4_4k", p->bucket_lz4);
-	b = DGEN_PROFILE_BUCKETS - 1;
-	fprintf(f, "  \"bucket_zstd_4k\": [");
-	for (b = 0; b < DGEN_PROFILE_BUCKETS; b++)
-		fprintf(f, "%s%.9g", b ? ", " : "", p->bucket_zstd[b]);
-	fprintf(f, "]\n}\n");
+	write_list(f, "bucket_zstd_4k", p->bucket_zstd);
+	write_list(f, "bucket_bits", p->bucket_bits);
+	write_list(f, "bucket_ratio", p->bucket_ratio);
+	fprintf(f, "  \"match_share\": %.9g\n}\n", p->match_share);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -112,6 +111,17 @@ static int profile_parse(struct dgen_profile *p, const struct json_doc *d)
 	    read_list(d, "lz4_4k_hist", p->hist) ||
 	    read_list(d, "bucket_lz4_4k", p->bucket_lz4) ||
 	    read_list(d, "bucket_zstd_4k", p->bucket_zstd))
+		return -EINVAL;
+	/* The calibration is optional: a profile of other tools may lack it. */
+	if (dgen_jread_get(d, 0, "bucket_bits") >= 0 &&
+	    read_list(d, "bucket_bits", p->bucket_bits))
+		return -EINVAL;
+	if (dgen_jread_get(d, 0, "bucket_ratio") >= 0 &&
+	    read_list(d, "bucket_ratio", p->bucket_ratio))
+		return -EINVAL;
+	if (dgen_jread_get(d, 0, "match_share") >= 0 &&
+	    (read_num(d, "match_share", &p->match_share) ||
+	     p->match_share < 0.0 || p->match_share > DGEN_MATCH_SHARE_MAX))
 		return -EINVAL;
 	p->version = (unsigned int)ver;
 	p->bytes = (uint64_t)bytes;
@@ -178,6 +188,20 @@ char *dgen_profile_digest(const struct dgen_profile *p, char *buf, size_t len)
 	return buf;
 }
 
+void dgen_profile_class(const struct dgen_profile *p, unsigned int b,
+			double *ratio, double *bits)
+{
+	*ratio = fmin(fmax(p->bucket_ratio[b] > 0.0 ? p->bucket_ratio[b] :
+			   p->bucket_lz4[b], 1.0), DGEN_COMPRESS_RATIO_MAX);
+	*bits = 0.0;
+	if (p->bucket_bits[b] > 0.0)
+		*bits = p->bucket_bits[b];
+	/* zstd's entropy coder finds what lz4 cannot: narrower bytes. */
+	else if (p->bucket_zstd[b] > p->bucket_lz4[b])
+		*bits = fmax(8.0 * p->bucket_lz4[b] / p->bucket_zstd[b],
+			     LIKE_BITS_MIN);
+}
+
 int dgen_profile_params(const struct dgen_profile *p,
 			struct dgen_stream_params *sp, char *msg,
 			size_t msglen)
@@ -187,18 +211,13 @@ int dgen_profile_params(const struct dgen_profile *p,
 	unsigned int b;
 
 	for (b = 0; b < DGEN_PROFILE_BUCKETS; b++) {
-		double w = p->hist[b], c;
+		double w = p->hist[b];
 
 		if (b == DGEN_PROFILE_BUCKETS - 1)
 			w -= z;		/* zero blocks are a class of their own */
 		if (w < 1e-4 || p->bucket_lz4[b] <= 0.0)
 			continue;
-		c = fmin(fmax(p->bucket_lz4[b], 1.0), DGEN_COMPRESS_RATIO_MAX);
-		m.ratio[m.count] = c;
-		/* zstd's entropy coder finds what lz4 cannot: narrower bytes. */
-		if (p->bucket_zstd[b] > p->bucket_lz4[b])
-			m.bits[m.count] = fmax(8.0 * p->bucket_lz4[b] /
-					       p->bucket_zstd[b], LIKE_BITS_MIN);
+		dgen_profile_class(p, b, &m.ratio[m.count], &m.bits[m.count]);
 		m.weight[m.count++] = w;
 		sum += w;
 	}
@@ -218,7 +237,8 @@ int dgen_profile_params(const struct dgen_profile *p,
 	sp->mix = m;
 	sp->dedup_ratio = d < 1.0 ? 1.0 : d;
 	/* zstd per 64 KiB over per 4 KiB: the copied share of 15 blocks of 16. */
-	sp->match_share = fmin(fmax((1.0 - p->zstd_4k / p->zstd_64k) * 16.0 / 15.0,
-				    0.0), DGEN_MATCH_SHARE_MAX);
+	sp->match_share = p->match_share > 0.0 ? p->match_share :
+		fmin(fmax((1.0 - p->zstd_4k / p->zstd_64k) * 16.0 / 15.0, 0.0),
+		     DGEN_MATCH_SHARE_MAX);
 	return 0;
 }

@@ -43,6 +43,17 @@ struct dgen_profile {
 	double bucket_lz4[DGEN_PROFILE_BUCKETS];  /* lz4 per 4 KiB in the
 						     bucket (0: empty) */
 	double bucket_zstd[DGEN_PROFILE_BUCKETS]; /* zstd per 4 KiB in it */
+	/*
+	 * The generator's calibration for these statistics (a function of
+	 * the figures above, never of the sample's bytes): the bits per
+	 * random byte of each bucket's class so zstd per 4 KiB lands on
+	 * bucket_zstd, and the match share so zstd per 64 KiB lands on
+	 * zstd_64k. 0: derived from the figures alone.
+	 */
+	double bucket_bits[DGEN_PROFILE_BUCKETS];
+	double bucket_ratio[DGEN_PROFILE_BUCKETS];	/* the class's ratio
+							   (0: bucket_lz4) */
+	double match_share;
 };
 
 /* The bucket of a per-4 KiB ratio @r: 0 below 1.1 .. 8 from 16 up. */
@@ -73,6 +84,13 @@ char *dgen_profile_digest(const struct dgen_profile *p, char *buf, size_t len);
 int dgen_profile_params(const struct dgen_profile *p,
 			struct dgen_stream_params *sp, char *msg,
 			size_t msglen);
+
+/*
+ * dgen_profile_class - the compress-mix class (ratio, bits per random
+ * byte) that mimics bucket @b of @p, from bucket_bits when set.
+ */
+void dgen_profile_class(const struct dgen_profile *p, unsigned int b,
+			double *ratio, double *bits);
 
 #ifdef __cplusplus
 }
