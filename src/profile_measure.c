@@ -269,11 +269,54 @@ static int cal_measure(ZSTD_CCtx *cctx, unsigned char *buf, char *out,
 	return 0;
 }
 
+/*
+ * The whole mix: zstd per 4 KiB of each class is met alone, but some
+ * classes may sit at one bit a byte and still fall short, so all classes'
+ * bits move together until the mix meets the sample's; and the match
+ * share until zstd per 64 KiB grows as the sample's does.
+ */
+static int calibrate_mix(struct measure *m, struct dgen_profile *p,
+			 unsigned char *buf)
+{
+	const double want = 1.0 - p->zstd_4k / p->zstd_64k;
+	struct dgen_stream_params sp;
+	double z4, z64, l4, eff, g;
+	unsigned int b, i;
+	int err = 0;
+
+	p->match_share = 0.0;
+	for (i = 0; i < CAL_STEPS && !err; i++) {
+		dgen_stream_params_init(&sp);
+		if ((err = dgen_profile_params(p, &sp, NULL, 0)))
+			break;
+		sp.dedup_ratio = 1.0;
+		if (want <= 0.0)
+			sp.match_share = 0.0;
+		err = cal_measure(m->cctx, buf, m->out, sizeof(m->out), &sp,
+				  &z4, &z64, &l4);
+		g = z4 / p->zstd_4k;
+		for (b = 0; b < DGEN_PROFILE_BUCKETS; b++)
+			if (p->bucket_bits[b] > 0.0)
+				p->bucket_bits[b] = fmin(fmax(p->bucket_bits[b] * g,
+							      1.0), 8.0);
+		/*
+		 * About 15/16 of the copied bytes leave the 64 KiB output;
+		 * the mixed byte widths of a chunk cost zstd's one literal
+		 * table some: step by the gap.
+		 */
+		eff = 1.0 - z4 / z64;
+		p->match_share = want <= 0.0 ? 0.0 :
+			fmin(fmax(sp.match_share + (want - eff) * 16.0 / 15.0,
+				  1e-6), DGEN_MATCH_SHARE_MAX);
+	}
+	return err;
+}
+
 static int calibrate(struct measure *m, struct dgen_profile *p)
 {
 	unsigned char *buf = malloc(CAL_BYTES);
 	struct dgen_stream_params sp;
-	double z4, z64, l4, eff, want;
+	double z4, z64, l4;
 	unsigned int b, i;
 	int err = 0;
 
@@ -302,25 +345,8 @@ static int calibrate(struct measure *m, struct dgen_profile *p)
 		p->bucket_bits[b] = sp.mix.bits[0];
 		p->bucket_ratio[b] = sp.mix.ratio[0];
 	}
-	dgen_stream_params_init(&sp);
 	if (!err)
-		err = dgen_profile_params(p, &sp, NULL, 0);
-	sp.dedup_ratio = 1.0;
-	want = 1.0 - p->zstd_4k / p->zstd_64k;
-	for (i = 0; i < CAL_STEPS && !err && want > 0.0; i++) {
-		err = cal_measure(m->cctx, buf, m->out, sizeof(m->out), &sp,
-				  &z4, &z64, &l4);
-		/*
-		 * About 15/16 of the copied bytes leave the 64 KiB output;
-		 * the mixed byte widths of a chunk cost zstd's one literal
-		 * table some: step by the gap.
-		 */
-		eff = 1.0 - z4 / z64;
-		sp.match_share = fmin(fmax(sp.match_share +
-					   (want - eff) * 16.0 / 15.0, 0.0),
-				      DGEN_MATCH_SHARE_MAX);
-	}
-	p->match_share = want > 0.0 ? sp.match_share : 0.0;
+		err = calibrate_mix(m, p, buf);
 	free(buf);
 	return err;
 }
