@@ -235,6 +235,8 @@ static void result(const struct measure *m, struct dgen_profile *p)
  */
 #define CAL_BYTES	(2u << 20)
 #define CAL_STEPS	6
+/* Below 2 bits a byte, lz4 finds matches by chance and blocks scatter. */
+#define CAL_BITS_MIN	2.0
 
 /*
  * zstd per 4 KiB and per 64 KiB of the stream @sp (CAL_BYTES long); lz4
@@ -298,7 +300,7 @@ static int calibrate_mix(struct measure *m, struct dgen_profile *p,
 		for (b = 0; b < DGEN_PROFILE_BUCKETS; b++)
 			if (p->bucket_bits[b] > 0.0)
 				p->bucket_bits[b] = fmin(fmax(p->bucket_bits[b] * g,
-							      1.0), 8.0);
+							      CAL_BITS_MIN), 8.0);
 		/*
 		 * About 15/16 of the copied bytes leave the 64 KiB output;
 		 * the mixed byte widths of a chunk cost zstd's one literal
@@ -337,7 +339,8 @@ static int calibrate(struct measure *m, struct dgen_profile *p)
 			 * bytes let lz4 find some matches: fewer zeros.
 			 */
 			sp.mix.bits[0] = fmin(fmax(sp.mix.bits[0] * z4 /
-						   p->bucket_zstd[b], 1.0), 8.0);
+						   p->bucket_zstd[b], CAL_BITS_MIN),
+					      8.0);
 			sp.mix.ratio[0] = fmin(fmax(sp.mix.ratio[0] *
 				p->bucket_lz4[b] / l4, 1.0),
 				DGEN_COMPRESS_RATIO_MAX);

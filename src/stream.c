@@ -142,22 +142,27 @@ static uint64_t same_rho(const struct dgen_stream *s, uint64_t u,
 	return n;
 }
 
-void dgen_fill_base_sector(const struct dgen_stream *s, uint8_t *dst,
-			   uint64_t u, uint32_t pos)
+void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
+			uint64_t a, uint32_t len)
 {
-	struct dgen_block_key key;
-	uint64_t rho = dgen_block_rho(s, u);
+	const uint32_t B = s->p.dedup_unit;
+	uint32_t done = 0;
 
-	dgen_block_key_derive(&key, s->root, u);
-	if (rho == (uint64_t)DGEN_SECTOR_SIZE << 32)
-		s->kernel->fill(dst, &key, pos, DGEN_SECTOR_SIZE, 0);
-	else
-		fill_sectors(s, dst, &key, u, rho, pos, DGEN_SECTOR_SIZE);
-	if (s->mix_k_any) {
-		uint64_t off = (u << s->unit_shift) + pos;
+	while (done < len) {
+		uint64_t u = (a + done) >> s->unit_shift;
+		uint32_t pos = (uint32_t)((a + done) & (B - 1));
+		uint32_t n = len - done < B - pos ? len - done : B - pos;
+		struct dgen_block_key key;
+		uint64_t rho = dgen_block_rho(s, u);
 
-		dgen_entropy_sector(s, off / DGEN_SECTOR_SIZE, dst, 0,
-				    DGEN_SECTOR_SIZE);
+		dgen_block_key_derive(&key, s->root, u);
+		if (rho == (uint64_t)DGEN_SECTOR_SIZE << 32)
+			s->kernel->fill(dst + done, &key, pos, n, 0);
+		else
+			fill_sectors(s, dst + done, &key, u, rho, pos, n);
+		if (s->mix_k_any)
+			dgen_entropy_block(s, u, pos, dst + done, n);
+		done += n;
 	}
 }
 

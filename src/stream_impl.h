@@ -63,12 +63,15 @@ struct dgen_stream {
 	double top1;			/* the top 1% share (v3 streams) */
 	double mix_gap;			/* the worst window share gap */
 	/*
-	 * Contract 7.4 (stream_match.c): a class whose mix.bits is set keeps
-	 * its random bytes past each sector's first DGEN_MIN_RANDOM_BYTES
-	 * below 2^(k + 1), and below 2^k where a drawn byte is under t/256.
+	 * Contract 7.4 (stream_match.c): a class whose mix.bits is set ANDs
+	 * its bytes with mix_mask, by their offset in the sector pair (1 KiB
+	 * of distinct bytes): 2^k - 1 at a share f of the places,
+	 * 2^(k + 1) - 1 at the others, and 0xff at the even sector's first
+	 * and the odd sector's last DGEN_MIN_RANDOM_BYTES (the sector rule's
+	 * bytes, at the outer ends of the two random runs).
 	 */
+	uint64_t mix_mask[DGEN_COMPRESS_MIX_MAX][2 * DGEN_SECTOR_SIZE / 8];
 	uint8_t mix_k[DGEN_COMPRESS_MIX_MAX];	/* 0: full bytes */
-	uint32_t mix_t[DGEN_COMPRESS_MIX_MAX];
 	int mix_k_any;				/* some class has bits */
 };
 
@@ -128,11 +131,12 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len);
 
 /*
- * dgen_fill_base_sector - the 512 bytes at @pos of distinct block @u as
- * laid before any match (stream.c).
+ * dgen_fill_distinct - the @len bytes (whole sectors) from address @a of
+ * the distinct blocks laid end to end, as laid before any match
+ * (stream.c).
  */
-void dgen_fill_base_sector(const struct dgen_stream *s, uint8_t *dst,
-			   uint64_t u, uint32_t pos);
+void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
+			uint64_t a, uint32_t len);
 
 /*
  * dgen_entropy_apply - narrow the random bytes of classes with bits set
@@ -144,11 +148,11 @@ void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
 void dgen_entropy_setup(struct dgen_stream *s);
 
 /*
- * dgen_entropy_sector - the same for bytes [lo, hi) of distinct sector @q,
- * @dst holding byte lo.
+ * dgen_entropy_block - the same for @n bytes from byte @pos of distinct
+ * block @u, in @dst.
  */
-void dgen_entropy_sector(const struct dgen_stream *s, uint64_t q,
-			 uint8_t *dst, uint32_t lo, uint32_t hi);
+void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
+			uint32_t pos, uint8_t *dst, uint32_t n);
 
 /*
  * dgen_match_apply - lay the matches of a match share (contract 7.4) over

@@ -24,7 +24,6 @@
 #define SUBS_PER_CHUNK	16u		/* 64 KiB */
 #define SECTORS_PER_SUB	(SUB / DGEN_SECTOR_SIZE)
 #define TWEAK_MATCH	0xa54ff53a5f1d36f1ull
-#define TWEAK_ENTROPY	0x510e527f9b05688cull
 
 static uint64_t mix64(uint64_t z)
 {
@@ -33,12 +32,9 @@ static uint64_t mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* Random bytes of distinct sector @q (its run), as stream.c lays them. */
-static uint32_t sector_run(const struct dgen_stream *s, uint64_t q)
+/* Random bytes of distinct sector @q (its run) at @rho, as stream.c lays them. */
+static uint32_t sector_run(uint64_t rho, uint64_t q)
 {
-	uint64_t u = q * DGEN_SECTOR_SIZE >> s->unit_shift;
-	uint64_t rho = dgen_block_rho(s, u);
-
 	if (rho == (uint64_t)DGEN_SECTOR_SIZE << 32)
 		return DGEN_SECTOR_SIZE;
 	return (uint32_t)(((unsigned __int128)(q + 1) * rho >> 32) -
@@ -58,44 +54,65 @@ static uint32_t sector_copied(const struct dgen_stream *s, uint64_t q,
 	return b > r - DGEN_MIN_RANDOM_BYTES ? r - DGEN_MIN_RANDOM_BYTES : b;
 }
 
-/* Start of the random run of sector @q within it. */
-static uint32_t run_start(uint64_t q, uint32_t r)
+/*
+ * Where sector @q (run @r, @b of it copied) takes its copy: the inner
+ * end of its run (the sector rule's bytes are at the outer end).
+ */
+static uint32_t copy_start(uint64_t q, uint32_t r, uint32_t b)
 {
-	return q & 1 ? DGEN_SECTOR_SIZE - r : 0;
+	return q & 1 ? DGEN_SECTOR_SIZE - r : r - b;
 }
 
+/* Where the fresh (not copied) bytes of sector @q's run start. */
+static uint32_t fresh_start(uint64_t q, uint32_t r, uint32_t b)
+{
+	return q & 1 ? DGEN_SECTOR_SIZE - r + b : 0;
+}
+
+/* The source 4 KiB of distinct 4 KiB @v, regenerated once per @v. */
+struct match_src {
+	uint64_t v;			/* UINT64_MAX: none yet */
+	uint64_t h;
+	uint64_t src;			/* the source 4 KiB */
+	_Alignas(64) uint8_t buf[SUB];
+};
+
 /*
- * The copied bytes of distinct sector @q into @out (its whole 512 bytes
- * as laid): returns the first and sets *@end past the last copied byte.
+ * The copied bytes of distinct sector @q (of a block at @rho) into @out
+ * (its whole 512 bytes as laid): returns the first and sets *@end past
+ * the last copied byte.
  */
 static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
-			     uint8_t *out, uint32_t *end)
+			     uint64_t rho, struct match_src *ms, uint8_t *out,
+			     uint32_t *end)
 {
-	uint32_t r = sector_run(s, q), b = sector_copied(s, q, r);
-	uint64_t h = mix64(s->root ^ TWEAK_MATCH ^ mix64(q)), v = q / SECTORS_PER_SUB;
-	uint64_t back = v % SUBS_PER_CHUNK, src, su;
-	uint32_t rs, fresh, at, first;
-	_Alignas(64) uint8_t tmp[DGEN_SECTOR_SIZE];
+	uint32_t r = sector_run(rho, q), b = sector_copied(s, q, r);
+	uint64_t v = q / SECTORS_PER_SUB, back = v % SUBS_PER_CHUNK, src, h;
+	uint32_t rs, fresh, at, first, t;
 
 	*end = 0;
 	if (!b)
 		return 0;
-	if (back > 3)
-		back = 3;
-	src = (v - 1 - h % back) * SECTORS_PER_SUB + (h >> 8) % SECTORS_PER_SUB;
-	rs = sector_run(s, src);
+	if (ms->v != v) {
+		ms->v = v;
+		ms->h = mix64(s->root ^ TWEAK_MATCH ^ mix64(v));
+		ms->src = v - 1 - ms->h % (back > 3 ? 3 : back);
+		dgen_fill_distinct(s, ms->buf, ms->src * SUB, SUB);
+	}
+	h = mix64(ms->h + q);
+	t = (uint32_t)((q + (ms->h >> 8)) % SECTORS_PER_SUB);
+	src = ms->src * SECTORS_PER_SUB + t;
+	rs = sector_run(dgen_block_rho(s, src * DGEN_SECTOR_SIZE >>
+					  s->unit_shift), src);
 	fresh = rs - sector_copied(s, src, rs);
 	if (fresh < DGEN_MIN_RANDOM_BYTES)
 		return 0;
 	if (b > fresh)
 		b = fresh;
-	at = (uint32_t)((h >> 16) % (fresh - b + 1));
-	su = src * DGEN_SECTOR_SIZE >> s->unit_shift;
-	dgen_fill_base_sector(s, tmp, su,
-			      (uint32_t)((src * DGEN_SECTOR_SIZE) &
-					 (s->p.dedup_unit - 1)));
-	first = run_start(q, r) + r - b;
-	memcpy(out + first, tmp + run_start(src, rs) + at, b);
+	at = (uint32_t)(h % (fresh - b + 1));
+	first = copy_start(q, r, b);
+	memcpy(out + first, ms->buf + t * DGEN_SECTOR_SIZE +
+	       fresh_start(src, rs, rs - fresh) + at, b);
 	*end = first + b;
 	return first;
 }
@@ -105,15 +122,22 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 {
 	const uint64_t B = s->p.dedup_unit, stop = offset + len;
 	uint64_t o = offset & ~(uint64_t)(DGEN_SECTOR_SIZE - 1);
+	uint64_t blk = UINT64_MAX, u = 0, rho = 0;
 	_Alignas(64) uint8_t sec[DGEN_SECTOR_SIZE];
+	struct match_src ms;
 
+	ms.v = UINT64_MAX;
 	for (; o < stop; o += DGEN_SECTOR_SIZE) {
-		uint64_t u, q, lo, hi;
+		uint64_t q, lo, hi;
 		uint32_t first, end;
 
-		dgen_block_run(s, o >> s->unit_shift, &u);
+		if (o >> s->unit_shift != blk) {
+			blk = o >> s->unit_shift;
+			dgen_block_run(s, blk, &u);
+			rho = dgen_block_rho(s, u);
+		}
 		q = ((u * B) + (o & (B - 1))) / DGEN_SECTOR_SIZE;
-		first = sector_match(s, q, sec, &end);
+		first = sector_match(s, q, rho, &ms, sec, &end);
 		if (end == 0)
 			continue;
 		lo = o + first > offset ? o + first : offset;
@@ -141,11 +165,13 @@ static double narrow_bits(unsigned int k, double f)
 
 void dgen_entropy_setup(struct dgen_stream *s)
 {
-	unsigned int i;
+	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
+	unsigned int i, n;
 
 	for (i = 0; i < s->mix_count; i++) {
 		double bits = s->p.mix.bits[i], lo = 0.0, hi = 1.0;
-		unsigned int k, it;
+		unsigned int k, it, narrow;
+		uint8_t *m = (uint8_t *)s->mix_mask[i];
 
 		if (bits <= 0.0 || bits >= 8.0)
 			continue;
@@ -160,64 +186,59 @@ void dgen_entropy_setup(struct dgen_stream *s)
 			else
 				hi = f;
 		}
+		/* Narrow places spread over each 64 (37 is prime to 64). */
+		narrow = (unsigned int)(lo * 64.0 + 0.5);
+		for (n = 0; n < pair; n++)
+			m[n] = (uint8_t)((n * 37 % 64 < narrow ? 1u : 2u) << k) - 1;
+		memset(m, 0xff, DGEN_MIN_RANDOM_BYTES);
+		memset(m + pair - DGEN_MIN_RANDOM_BYTES, 0xff,
+		       DGEN_MIN_RANDOM_BYTES);
 		s->mix_k[i] = (uint8_t)k;
-		s->mix_t[i] = (uint32_t)(lo * 256.0 + 0.5);
 		s->mix_k_any = 1;
 	}
 }
 
-void dgen_entropy_sector(const struct dgen_stream *s, uint64_t q,
-			 uint8_t *dst, uint32_t lo, uint32_t hi)
-{
-	uint64_t u = q * DGEN_SECTOR_SIZE >> s->unit_shift, x;
-	unsigned int c;
-	uint32_t r, a, b, j;
-	uint8_t m0, m1;
+typedef uint64_t lane32 __attribute__((vector_size(32)));
 
-	if (!s->mix_k_any)
-		return;
-	c = dgen_block_class(s, u);
+void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
+			uint32_t pos, uint8_t *dst, uint32_t n)
+{
+	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
+	unsigned int c = dgen_block_class(s, u);
+	uint32_t at = (uint32_t)(((u << s->unit_shift) + pos) & (pair - 1));
+	const uint8_t *m = (const uint8_t *)s->mix_mask[c];
+	uint32_t j = 0;
+
 	if (!s->mix_k[c])
 		return;
-	r = sector_run(s, q);
-	if (r <= DGEN_MIN_RANDOM_BYTES)
-		return;
-	/* The run less its first DGEN_MIN_RANDOM_BYTES, which stay whole. */
-	a = run_start(q, r) + DGEN_MIN_RANDOM_BYTES;
-	b = run_start(q, r) + r;
-	m0 = (uint8_t)((1u << s->mix_k[c]) - 1);
-	m1 = (uint8_t)((2u << s->mix_k[c]) - 1);
-	x = mix64(s->root ^ TWEAK_ENTROPY ^ mix64(q)) | 1;
-	for (j = 0; j < b; j += 8) {
-		unsigned int n;
+	for (; j < n && (at & 7); j++, at = (at + 1) & (pair - 1))
+		dst[j] &= m[at];
+	/* Whole 32-byte lanes: the compiler's vector extension, any ISA. */
+	for (; j + 32 <= n; j += 32, at = (at + 32) & (pair - 1)) {
+		lane32 w, k;
 
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		for (n = 0; n < 8 && j + n < b; n++) {
-			uint32_t at = j + n;
-
-			if (at < a || at < lo || at >= hi)
-				continue;
-			dst[at - lo] &= ((x >> (8 * n)) & 0xff) < s->mix_t[c] ?
-					m0 : m1;
-		}
+		memcpy(&w, dst + j, 32);
+		memcpy(&k, m + at, 32);
+		w &= k;
+		memcpy(dst + j, &w, 32);
 	}
+	for (; j < n; j++, at = (at + 1) & (pair - 1))
+		dst[j] &= m[at];
 }
 
 void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
 			uint64_t offset, uint64_t len)
 {
-	const uint64_t B = s->p.dedup_unit, stop = offset + len;
-	uint64_t o = offset & ~(uint64_t)(DGEN_SECTOR_SIZE - 1);
+	const uint64_t B = s->p.dedup_unit;
+	uint64_t done = 0;
 
-	for (; o < stop; o += DGEN_SECTOR_SIZE) {
-		uint64_t u, q, lo = o > offset ? o : offset;
-		uint64_t hi = o + DGEN_SECTOR_SIZE < stop ? o + DGEN_SECTOR_SIZE : stop;
+	while (done < len) {
+		uint64_t o = offset + done, u;
+		uint32_t pos = (uint32_t)(o & (B - 1));
+		uint64_t n = B - pos < len - done ? B - pos : len - done;
 
 		dgen_block_run(s, o >> s->unit_shift, &u);
-		q = ((u * B) + (o & (B - 1))) / DGEN_SECTOR_SIZE;
-		dgen_entropy_sector(s, q, dst + (lo - offset),
-				    (uint32_t)(lo - o), (uint32_t)(hi - o));
+		dgen_entropy_block(s, u, pos, dst + done, (uint32_t)n);
+		done += n;
 	}
 }
