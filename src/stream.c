@@ -160,8 +160,6 @@ void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
 			s->kernel->fill(dst + done, &key, pos, n, 0);
 		else
 			fill_sectors(s, dst + done, &key, u, rho, pos, n);
-		if (s->mix_k_any)
-			dgen_entropy_block(s, u, pos, dst + done, n);
 		done += n;
 	}
 }

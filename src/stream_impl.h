@@ -70,7 +70,10 @@ struct dgen_stream {
 	 * and the odd sector's last DGEN_MIN_RANDOM_BYTES (the sector rule's
 	 * bytes, at the outer ends of the two random runs).
 	 */
-	uint64_t mix_mask[DGEN_COMPRESS_MIX_MAX][2 * DGEN_SECTOR_SIZE / 8];
+	uint64_t mix_mask[DGEN_COMPRESS_MIX_MAX][(2 * DGEN_SECTOR_SIZE + 64) / 8];
+						/* (its first 64 bytes again
+						   at the end, for loads that
+						   wrap) */
 	uint8_t mix_k[DGEN_COMPRESS_MIX_MAX];	/* 0: full bytes */
 	int mix_k_any;				/* some class has bits */
 };
@@ -132,8 +135,8 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 
 /*
  * dgen_fill_distinct - the @len bytes (whole sectors) from address @a of
- * the distinct blocks laid end to end, as laid before any match
- * (stream.c).
+ * the distinct blocks laid end to end, as laid before narrowing and
+ * matches (stream.c).
  */
 void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
 			uint64_t a, uint32_t len);

@@ -109,10 +109,15 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 		return 0;
 	if (b > fresh)
 		b = fresh;
-	at = (uint32_t)(h % (fresh - b + 1));
+	at = (uint32_t)(h % (fresh - b + 1)) + fresh_start(src, rs, rs - fresh);
 	first = copy_start(q, r, b);
-	memcpy(out + first, ms->buf + t * DGEN_SECTOR_SIZE +
-	       fresh_start(src, rs, rs - fresh) + at, b);
+	memcpy(out + first, ms->buf + t * DGEN_SECTOR_SIZE + at, b);
+	/* The source as laid: narrowed where its class is. */
+	if (s->mix_k_any)
+		dgen_entropy_block(s, src * DGEN_SECTOR_SIZE >> s->unit_shift,
+				   (uint32_t)((src * DGEN_SECTOR_SIZE + at) &
+					      (s->p.dedup_unit - 1)),
+				   out + first, b);
 	*end = first + b;
 	return first;
 }
@@ -193,6 +198,7 @@ void dgen_entropy_setup(struct dgen_stream *s)
 		memset(m, 0xff, DGEN_MIN_RANDOM_BYTES);
 		memset(m + pair - DGEN_MIN_RANDOM_BYTES, 0xff,
 		       DGEN_MIN_RANDOM_BYTES);
+		memcpy(m + pair, m, 64);
 		s->mix_k[i] = (uint8_t)k;
 		s->mix_k_any = 1;
 	}
@@ -211,9 +217,10 @@ void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
 
 	if (!s->mix_k[c])
 		return;
-	for (; j < n && (at & 7); j++, at = (at + 1) & (pair - 1))
-		dst[j] &= m[at];
-	/* Whole 32-byte lanes: the compiler's vector extension, any ISA. */
+	/*
+	 * Whole 32-byte lanes (the compiler's vector extension, any ISA); the
+	 * mask's first 64 bytes again past its end serve loads that wrap.
+	 */
 	for (; j + 32 <= n; j += 32, at = (at + 32) & (pair - 1)) {
 		lane32 w, k;
 
