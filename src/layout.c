@@ -291,6 +291,36 @@ static uint64_t scope_source(const struct dgen_stream *s, uint64_t t,
 	return (idx % T) * Dp + lo + idx / T;
 }
 
+/*
+ * Skewed copies in a domain: the skew table (the same in every target,
+ * the domain sharing one key chain) names the local piece; the target it
+ * is taken from is drawn along the golden-ratio sequence of (slot,
+ * target). Every target enters local piece n at the same slot, so the
+ * copy follows its source in every target, and each target's Zipf counts
+ * spread over the T pieces of each rank.
+ */
+static uint64_t skew_target(const struct dgen_stream *s, uint64_t t,
+			    uint64_t j)
+{
+	const uint64_t T = s->p.scope_targets;
+	uint64_t h = ((j * T + t) * 0x9e3779b97f4a7c15ull) >> 32;
+
+	return (uint64_t)(((unsigned __int128)h * T) >> 32);
+}
+
+uint64_t dgen_layout_domain_piece(const struct dgen_stream *s,
+				  const uint32_t *slot, uint64_t t, uint64_t j,
+				  uint64_t Wp, uint64_t Dp)
+{
+	uint64_t n = ceil_frac(j, Dp, Wp);
+
+	if (ceil_frac(j + 1, Dp, Wp) > n)
+		return t * Dp + n;
+	if (slot)
+		return skew_target(s, t, j) * Dp + slot[j];
+	return scope_source(s, t, j, n, Dp);
+}
+
 double dgen_layout_cross(const struct dgen_stream *s)
 {
 	const uint64_t T = s->p.scope_targets;
@@ -301,6 +331,7 @@ double dgen_layout_cross(const struct dgen_stream *s)
 		uint64_t Wp = h & 1 ? s->tail_pieces : s->win_pieces;
 		uint64_t Dp = h & 1 ? s->tail_distinct : s->win_distinct;
 		uint64_t times = h & 1 ? !!s->tail_pieces : s->full_windows, j;
+		const uint32_t *slot = s->shape[h & 1].slot;
 
 		t = h / 2;
 		for (j = 0; times && j < Wp; j++) {
@@ -309,7 +340,8 @@ double dgen_layout_cross(const struct dgen_stream *s)
 			if (ceil_frac(j + 1, Dp, Wp) > n)
 				continue;
 			copies += times;
-			cross += times * (scope_source(s, t, j, n, Dp) / Dp != t);
+			cross += times * (dgen_layout_domain_piece(s, slot, t, j,
+								   Wp, Dp) / Dp != t);
 		}
 	}
 	return copies ? (double)cross / (double)copies : 0.0;
@@ -335,7 +367,8 @@ uint64_t dgen_block_run(const struct dgen_stream *s, uint64_t i, uint64_t *u)
 	own = T > 1 ? s->p.scope_index * Dp : 0;
 	if (slot && piece != s->whole_pieces) {
 		/* Skewed copies: the window's table (layout_v3.c). */
-		*u = (base + slot[j]) * k + b;
+		*u = (base + (T > 1 ? dgen_layout_domain_piece(s, slot,
+				s->p.scope_index, j, Wp, Dp) : slot[j])) * k + b;
 		return k - b;
 	}
 	n = ceil_frac(j, Dp, Wp);

@@ -26,6 +26,12 @@
  * which spreads each piece's copies evenly over the rest of its window;
  * under Hall's condition no repeat slot finds every entered piece spent.
  *
+ * The counts take one libm call, pow(), whose result glibc gives within
+ * 0.52 ulp (not always correctly rounded): a count changes only if
+ * A r^-s falls within an ulp of a rounding edge, but a libm that rounds
+ * differently there would make other bytes. Everything else here is
+ * integer arithmetic or exact IEEE operations.
+ *
  * Compress mix. The Dp k distinct blocks of a window shape are visited in
  * order and each takes the class furthest behind its quota (plus a drawn
  * jitter of up to one block, so the classes follow no pattern), weighing
@@ -267,12 +273,57 @@ static void mix_quotas(const struct dgen_compress_mix *m, uint64_t *q)
 	q[top] += (1ull << 32) - total;
 }
 
+/*
+ * In a dedup domain the table serves every target's pieces, weighed by
+ * the domain's references; each target's windows are then off by what
+ * their own references make of it: the largest gap, over the targets.
+ */
+static int domain_gap(struct dgen_stream *s, const struct dgen_shape *sh,
+		      const uint64_t *q)
+{
+	const uint64_t Wp = sh->pieces, Dp = sh->distinct, k = s->piece_blocks;
+	const unsigned int nc = s->mix_count;
+	uint32_t *cnt = calloc(Dp * nc, sizeof(*cnt));
+	uint32_t *refs = calloc(Dp, sizeof(*refs));
+	uint64_t t, j, n;
+	unsigned int c;
+
+	if (!cnt || !refs) {
+		free(cnt);
+		free(refs);
+		return -ENOMEM;
+	}
+	for (n = 0; n < Dp * k; n++)
+		cnt[n / k * nc + sh->cls[n]]++;
+	for (t = 0; t < s->p.scope_targets; t++) {
+		memset(refs, 0, Dp * sizeof(*refs));
+		for (j = 0; j < Wp; j++)
+			refs[dgen_layout_domain_piece(s, sh->slot, t, j, Wp,
+						      Dp) % Dp]++;
+		for (c = 0; c < nc; c++) {
+			uint64_t held = 0;
+			double gap;
+
+			for (n = 0; n < Dp; n++)
+				held += (uint64_t)refs[n] * cnt[n * nc + c];
+			gap = fabs((double)held / (double)(Wp * k) -
+				   __builtin_ldexp((double)q[c], -32));
+			if (gap > s->mix_gap)
+				s->mix_gap = gap;
+		}
+	}
+	free(cnt);
+	free(refs);
+	return 0;
+}
+
 /* The class table of shape @sh: each block the class furthest behind. */
 static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		     uint64_t tag)
 {
 	const uint64_t Wp = sh->pieces, Dp = sh->distinct, k = s->piece_blocks;
 	const uint64_t M = Dp * k;
+	const uint64_t T = s->p.scope_targets > 1 ? s->p.scope_targets : 1;
 	const unsigned int nc = s->mix_count;
 	uint64_t q[DGEN_COMPRESS_MIX_MAX], acc[DGEN_COMPRESS_MIX_MAX] = { 0 };
 	uint32_t *refs = calloc(Dp, sizeof(*refs));
@@ -285,8 +336,16 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		return -ENOMEM;
 	}
 	mix_quotas(&s->p.mix, q);
-	for (j = 0; j < Wp; j++)
-		refs[dgen_layout_local(sh->slot, j, Wp, Dp)]++;
+	if (T > 1) {
+		/* A domain: every target's references to local piece n. */
+		for (t = 0; t < T; t++)
+			for (j = 0; j < Wp; j++)
+				refs[dgen_layout_domain_piece(s, sh->slot, t,
+							      j, Wp, Dp) % Dp]++;
+	} else {
+		for (j = 0; j < Wp; j++)
+			refs[dgen_layout_local(sh->slot, j, Wp, Dp)]++;
+	}
 	for (idx = 0; idx < M; idx++) {
 		uint64_t wt = refs[idx / k], r = 0;
 		__int128 best_def = 0;
@@ -309,6 +368,9 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		acc[best] += wt;
 		cum += wt;
 	}
+	free(refs);
+	if (T > 1)
+		return domain_gap(s, sh, q);
 	for (t = 0; t < nc; t++) {
 		double gap = fabs((double)acc[t] / (double)cum -
 				  __builtin_ldexp((double)q[t], -32));
@@ -316,23 +378,25 @@ static int mix_shape(struct dgen_stream *s, struct dgen_shape *sh,
 		if (gap > s->mix_gap)
 			s->mix_gap = gap;
 	}
-	free(refs);
 	return 0;
 }
 
 unsigned int dgen_block_class(const struct dgen_stream *s, uint64_t u)
 {
 	const uint64_t k = s->piece_blocks;
-	uint64_t pd = u / k, b = u % k, w = pd / s->win_distinct;
-	uint64_t n = pd - w * s->win_distinct, x, acc = 0;
+	/* A row of windows holds T Dp pieces, T Dt in the last (layout.c). */
+	const uint64_t T = s->p.scope_targets > 1 ? s->p.scope_targets : 1;
+	const uint64_t row = T * s->win_distinct;
+	uint64_t pd = u / k, b = u % k, w = pd / row;
+	uint64_t n = pd - w * row, x, acc = 0;
 	const struct dgen_compress_mix *m = &s->p.mix;
 	unsigned int i;
 
 	if (w < s->full_windows)
-		return s->shape[0].cls[n * k + b];
-	n = pd - s->full_windows * s->win_distinct;
-	if (s->shape[1].cls && n < s->shape[1].distinct)
-		return s->shape[1].cls[n * k + b];
+		return s->shape[0].cls[n % s->win_distinct * k + b];
+	n = pd - s->full_windows * row;
+	if (s->shape[1].cls && n < T * s->shape[1].distinct)
+		return s->shape[1].cls[n % s->shape[1].distinct * k + b];
 	/*
 	 * The fresh blocks of a partial last piece (less than one piece of
 	 * the stream): the golden-ratio sequence of u against the weights.
@@ -353,17 +417,25 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Sorted reference counts of the local pieces of shape @sh, or NULL. */
-static uint32_t *shape_refs(const struct dgen_shape *sh)
+/*
+ * Sorted reference counts of the pieces of shape @sh (in a domain, of
+ * the row: its T targets' pieces from all its targets' slots), or NULL.
+ */
+static uint32_t *shape_refs(const struct dgen_stream *s,
+			    const struct dgen_shape *sh, uint64_t T)
 {
-	uint32_t *refs = calloc(sh->distinct ? sh->distinct : 1, sizeof(*refs));
-	uint64_t j;
+	uint32_t *refs = calloc(T * sh->distinct + 1, sizeof(*refs));
+	uint64_t j, t;
 
 	if (!refs)
 		return NULL;
-	for (j = 0; j < sh->pieces; j++)
-		refs[dgen_layout_local(sh->slot, j, sh->pieces, sh->distinct)]++;
-	qsort(refs, sh->distinct, sizeof(*refs), cmp_desc);
+	for (t = 0; t < T; t++)
+		for (j = 0; j < sh->pieces; j++)
+			refs[T > 1 ? dgen_layout_domain_piece(s, sh->slot, t, j,
+							      sh->pieces, sh->distinct) :
+			     dgen_layout_local(sh->slot, j, sh->pieces,
+					       sh->distinct)]++;
+	qsort(refs, T * sh->distinct, sizeof(*refs), cmp_desc);
 	return refs;
 }
 
@@ -376,9 +448,11 @@ static uint32_t *shape_refs(const struct dgen_shape *sh)
 static int top1_share(struct dgen_stream *s)
 {
 	const uint64_t k = s->piece_blocks;
-	uint32_t *r0 = shape_refs(&s->shape[0]);
-	uint32_t *r1 = s->shape[1].pieces ? shape_refs(&s->shape[1]) : NULL;
-	uint64_t i0 = 0, i1 = 0, take = s->distinct / 100, held = 0;
+	const uint64_t T = s->p.scope_targets > 1 ? s->p.scope_targets : 1;
+	uint32_t *r0 = shape_refs(s, &s->shape[0], T);
+	uint32_t *r1 = s->shape[1].pieces ? shape_refs(s, &s->shape[1], T) : NULL;
+	const uint64_t d0 = T * s->shape[0].distinct, d1 = T * s->shape[1].distinct;
+	uint64_t i0 = 0, i1 = 0, take = T * s->distinct / 100, held = 0;
 
 	if (!r0 || (s->shape[1].pieces && !r1)) {
 		free(r0);
@@ -388,11 +462,11 @@ static int top1_share(struct dgen_stream *s)
 	if (!take)
 		take = 1;
 	while (take) {
-		int from0 = s->full_windows && i0 < s->shape[0].distinct &&
-			    (!r1 || i1 >= s->shape[1].distinct || r0[i0] >= r1[i1]);
+		int from0 = s->full_windows && i0 < d0 &&
+			    (!r1 || i1 >= d1 || r0[i0] >= r1[i1]);
 		uint64_t n, refs;
 
-		if (!from0 && (!r1 || i1 >= s->shape[1].distinct))
+		if (!from0 && (!r1 || i1 >= d1))
 			break;
 		n = from0 ? s->full_windows * k : k;
 		refs = from0 ? r0[i0++] : r1[i1++];
@@ -401,7 +475,7 @@ static int top1_share(struct dgen_stream *s)
 		held += n * refs;
 		take -= n;
 	}
-	s->top1 = (double)held / (double)s->blocks;
+	s->top1 = (double)held / (double)(T * s->blocks);
 	free(r0);
 	free(r1);
 	return 0;
@@ -446,8 +520,7 @@ int dgen_layout_v3(struct dgen_stream *s)
 			    (err = mix_shape(s, &s->shape[h], h)))
 				return err;
 	}
-	/* A domain's references span its targets: no one stream's share. */
-	return p->scope_targets > 1 ? 0 : top1_share(s);
+	return top1_share(s);
 }
 
 void dgen_layout_v3_free(struct dgen_stream *s)

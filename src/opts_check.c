@@ -225,8 +225,6 @@ int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 			return BAD("--dedup-scope run needs --size: the targets of one dedup domain have one size");
 		if (o->flags & DGEN_RUN_SHARED)
 			return BAD("--dedup-scope run and --shared: --shared already writes one stream across the ranks");
-		if (p.mix.count || p.dedup_skew > 0.0)
-			return BAD("--dedup-scope run does not take --compress-mix or --dedup-skew yet: give it alone, or them alone");
 		if (p.scope_targets &&
 		    (uint64_t)p.scope_index + o->npaths > p.scope_targets)
 			return BAD("--dedup-scope run:%u:%u: %u targets from index %u pass the domain's %u",

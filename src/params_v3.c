@@ -166,9 +166,6 @@ int dgen_params_v3_check(const struct dgen_stream_params *p, char *msg,
 		return dgen_refuse(-EINVAL, msg, msglen,
 			"scope index %u is above stream id %llu: the domain's streams are stream_id - scope_index onwards",
 			p->scope_index, (unsigned long long)p->stream_id);
-	if (p->scope_targets > 1 && (m->count || p->dedup_skew > 0.0))
-		return dgen_refuse(-EINVAL, msg, msglen,
-			"dedup across targets does not take a compress mix or skewed copies yet: give --dedup-scope run alone, or those alone");
 	if ((m->count || p->dedup_skew > 0.0) && p->dedup_unit) {
 		uint64_t W = dgen_window_bytes(p);
 

@@ -164,11 +164,10 @@ void rp_v3_human(struct rep *p, const struct dgen_stream_params *sp,
 		rp(p, " like profile %s (match share %.4f);",
 		   sp->profile_digest, sp->match_share);
 	if (q.scope_targets > 1)
-		rp(p, " dedup across %u targets (this one %u): %.1f%% of the copies come from another target\n",
+		rp(p, " dedup across %u targets (this one %u): %.1f%% of the copies come from another target;",
 		   q.scope_targets, q.scope_index, 100.0 * lay.cross_share);
-	else
-		rp(p, " dedup skew %g: the most used 1%% of distinct blocks hold %.2f%% of all blocks\n",
-		   sp->dedup_skew, 100.0 * lay.top1_share);
+	rp(p, " dedup skew %g: the most used 1%% of distinct blocks hold %.2f%% of all blocks\n",
+	   sp->dedup_skew, 100.0 * lay.top1_share);
 }
 
 void rp_stream(struct rep *p, const struct dgen_stream_params *sp,

@@ -102,6 +102,15 @@ uint64_t dgen_layout_local(const uint32_t *slot, uint64_t j, uint64_t Wp,
 			   uint64_t Dp);
 
 /*
+ * dgen_layout_domain_piece - in a dedup domain, the piece t' Dp + n' of
+ * the row (target t', its local piece n') that slot @j of target @t's
+ * window carries; @slot: the shape's skew table, or NULL (layout.c).
+ */
+uint64_t dgen_layout_domain_piece(const struct dgen_stream *s,
+				  const uint32_t *slot, uint64_t t, uint64_t j,
+				  uint64_t Wp, uint64_t Dp);
+
+/*
  * dgen_layout_cross - in a dedup domain (scope_targets >= 2), the share
  * of the domain's copies (its T targets') whose source is another target;
  * else 0.

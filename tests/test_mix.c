@@ -278,7 +278,10 @@ ParameterizedTest(struct mix_case *mc, mix, shares_and_ratios)
 	dgen_stream_free(s);
 }
 
-/* A mixed, skewed stream of random shape: B, d, skew, mix of 2..6. */
+/*
+ * A mixed, skewed stream of random shape: B, d, skew, mix of 2..6, and
+ * one time in three a target of a dedup domain.
+ */
 static struct dgen_stream_params random_v3(struct test_rng *r)
 {
 	static const double cs[] = { 1.0, 1.3, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0,
@@ -293,6 +296,11 @@ static struct dgen_stream_params random_v3(struct test_rng *r)
 	p.seed = test_rng_next(r);
 	p.stream_id = test_rng_below(r, 8);
 	p.dedup_skew = test_rng_below(r, 3) ? 3.0 * test_rng_unit(r) : 0.0;
+	if (!test_rng_below(r, 3)) {	/* one target of a dedup domain */
+		p.scope_targets = (uint32_t)test_rng_range(r, 2, 5);
+		p.scope_index = (uint32_t)test_rng_below(r, p.scope_targets);
+		p.stream_id += p.scope_index;
+	}
 	p.mix.count = n;
 	for (i = 0; i < n; i++) {
 		p.mix.ratio[i] = cs[test_rng_below(r, sizeof(cs) / sizeof(cs[0]))];
@@ -521,4 +529,67 @@ Test(mix, zram_lz4)
 		  ratio, want);
 	free(buf);
 	dgen_stream_free(s);
+}
+
+/*
+ * A mix in a dedup domain (--dedup-scope run, section 7.3): three
+ * targets whose copies come from each other. Each target's windows hold
+ * the shares (within 1 point, and within the layout's own gap) and the
+ * mix ratio per 4 KiB; the union of each row of windows holds d.
+ */
+Test(mix, across_targets)
+{
+	const uint64_t S = 32 * MIB, W = 8 * MIB, wb = W / BLOCK;
+	const unsigned int T = 3;
+	struct meas ms[3];
+	struct dgen_stream *s[3];
+	struct dgen_stream_layout l;
+	char msg[256], what[64];
+	uint64_t w, i;
+	unsigned int t;
+
+	for (t = 0; t < T; t++) {
+		struct dgen_stream_params p = test_params(S, BLOCK, BLOCK, 2.0, 1.0);
+
+		cr_assert(dgen_compress_mix_parse(&p.mix, "1:0.3,2:0.3,6:0.4", msg,
+						  sizeof(msg)) == 0);
+		p.seed = 31;
+		p.stream_id = 20 + t;
+		p.dedup_window = W;
+		p.scope_targets = T;
+		p.scope_index = t;
+		s[t] = stream_make(&p);
+		measure(s[t], S, &ms[t]);
+	}
+	l = stream_layout(s[0]);
+	cr_assert(l.mix_share_gap < 0.01, "layout gap %g", l.mix_share_gap);
+	cr_log_info("3 targets, one domain: the layout's share gap %.5f", l.mix_share_gap);
+	for (t = 0; t < T; t++)
+		for (w = 0; w < S / W; w++) {
+			double r;
+
+			snprintf(what, sizeof(what), "target %u window %" PRIu64, t, w);
+			r = check_range(&ms[t], &dgen_stream_params_get(s[t])->mix,
+					l.mix_ratio, w * wb, wb, 0.01, what);
+			cr_expect(r <= l.mix_share_gap + 0.5 / wb,
+				  "%s: gap %.5f, the layout says %.5f", what, r,
+				  l.mix_share_gap);
+		}
+	for (w = 0; w < S / W; w++) {
+		struct meas u = { .n = T * wb };
+		double r;
+
+		u.b = xmalloc(u.n * sizeof(*u.b));
+		for (t = 0; t < T; t++)
+			for (i = 0; i < wb; i++)
+				u.b[t * wb + i] = ms[t].b[w * wb + i];
+		r = dedup_4k(&u, 0, u.n);
+		cr_expect(fabs(r / 2.0 - 1.0) <= 0.01, "row %" PRIu64 ": union %.4f", w, r);
+		free(u.b);
+	}
+	for (t = 0; t < T; t++) {
+		free(ms[t].b);
+		free(ms[t].z64);
+		dgen_stream_free(s[t]);
+	}
 }

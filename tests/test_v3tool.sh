@@ -84,7 +84,7 @@ PY
 # --dedup-scope run: three files, one dedup domain. Verified together;
 # their union (cat) holds d at every chunk size up to the exact unit, and
 # over half of the copies come from another file.
-S3="--size 16M --seed 80 --dedup 3 --dedup-scope run"
+S3="--size 16M --seed 80 --dedup 3 --dedup-scope run --compress-mix 1:0.5,3:0.5 --dedup-skew 1"
 "$TOOL" --dev "$D/s0" --dev "$D/s1" --dev "$D/s2" $S3 --verify --json >"$D/s.json" 2>"$D/err" ||
 	fail "a dedup domain of three files: exit $?: $(cat "$D/err")"
 "$TOOL" --dev "$D/s0" --dev "$D/s1" --dev "$D/s2" $S3 --verify-only >"$D/out" 2>&1 ||
@@ -100,6 +100,9 @@ s = ts[0]['stream']
 assert s['scope_targets'] == 3 and s['dedup_scope'] == 'run', s
 print('cross share %.4f (floor %.4f)' % (s['cross_share'], 0.6 * (1 - 1 / 3)))
 assert s['cross_share'] >= 0.6 * (1 - 1 / 3)
+for k in ('lz4_4k', 'zstd_4k'):
+    print('union %s %.4f, mix ratio %.4f' % (k, u['compress'][k], s['mix_ratio']))
+    assert abs(u['compress'][k] / s['mix_ratio'] - 1) <= 0.03, k
 for d in u['dedup']:
     if d['unit'] <= s['dedup_exact_unit']:
         print('union dedup at %7d: %.4f' % (d['unit'], d['ratio']))
@@ -107,10 +110,10 @@ for d in u['dedup']:
 PY
 # One target of the domain alone, from the report: its stream id, and
 # --dedup-scope run:T:I with its scope_targets and scope_index.
-"$TOOL" --dev "$D/s1" --stream 1 --dedup-scope run:3:1 --size 16M --seed 80 --dedup 3 \
+"$TOOL" --dev "$D/s1" --stream 1 --dedup-scope run:3:1 --size 16M --seed 80 --dedup 3 --compress-mix 1:0.5,3:0.5 --dedup-skew 1 \
 	--verify-only >"$D/out" 2>&1 ||
 	fail "target 1 alone: exit $?: $(tail -3 "$D/out")"
-"$TOOL" --dev "$D/s1" --stream 1 --dedup-scope run --size 16M --seed 80 --dedup 3 \
+"$TOOL" --dev "$D/s1" --stream 1 --dedup-scope run --size 16M --seed 80 --dedup 3 --compress-mix 1:0.5,3:0.5 --dedup-skew 1 \
 	--verify-only >"$D/out" 2>&1
 rc=$?
 [ $rc = 1 ] || fail "target 1 alone as a domain of one: exit $rc, not 1"
