@@ -69,11 +69,40 @@ static uint32_t fresh_start(uint64_t q, uint32_t r, uint32_t b)
 	return q & 1 ? DGEN_SECTOR_SIZE - r + b : 0;
 }
 
+typedef uint64_t lane32 __attribute__((vector_size(32)));
+
+/* AND @n bytes at distinct address @a, in @dst, with class @c's mask. */
+static void entropy_mask(const struct dgen_stream *s, unsigned int c,
+			 uint64_t a, uint8_t *dst, uint32_t n)
+{
+	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
+	const uint8_t *m = (const uint8_t *)s->mix_mask[c];
+	uint32_t at = (uint32_t)(a & (pair - 1)), j = 0;
+
+	/*
+	 * Whole 32-byte lanes (the compiler's vector extension, any ISA); the
+	 * mask's first 64 bytes again past its end serve loads that wrap.
+	 */
+	for (; j + 32 <= n; j += 32, at = (at + 32) & (pair - 1)) {
+		lane32 w, k;
+
+		memcpy(&w, dst + j, 32);
+		memcpy(&k, m + at, 32);
+		w &= k;
+		memcpy(dst + j, &w, 32);
+	}
+	for (; j < n; j++, at = (at + 1) & (pair - 1))
+		dst[j] &= m[at];
+}
+
 /* The source 4 KiB of distinct 4 KiB @v, regenerated once per @v. */
 struct match_src {
 	uint64_t v;			/* UINT64_MAX: none yet */
 	uint64_t h;
 	uint64_t src;			/* the source 4 KiB */
+	uint64_t u;			/* its distinct block (sector 0's) */
+	uint64_t rho;			/* and that block's rho */
+	unsigned int cls;		/* and class (a mix) */
 	_Alignas(64) uint8_t buf[SUB];
 };
 
@@ -87,7 +116,7 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 			     uint32_t *end)
 {
 	uint32_t r = sector_run(rho, q), b = sector_copied(s, q, r);
-	uint64_t v = q / SECTORS_PER_SUB, back = v % SUBS_PER_CHUNK, src, h;
+	uint64_t v = q / SECTORS_PER_SUB, back = v % SUBS_PER_CHUNK, src, h, su;
 	uint32_t rs, fresh, at, first, t;
 
 	*end = 0;
@@ -98,12 +127,21 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 		ms->h = mix64(s->root ^ TWEAK_MATCH ^ mix64(v));
 		ms->src = v - 1 - ms->h % (back > 3 ? 3 : back);
 		dgen_fill_distinct(s, ms->buf, ms->src * SUB, SUB);
+		ms->u = ms->src * SUB >> s->unit_shift;
+		ms->rho = dgen_block_rho(s, ms->u);
+		ms->cls = s->mix_count ? dgen_block_class(s, ms->u) : 0;
 	}
 	h = mix64(ms->h + q);
 	t = (uint32_t)((q + (ms->h >> 8)) % SECTORS_PER_SUB);
 	src = ms->src * SECTORS_PER_SUB + t;
-	rs = sector_run(dgen_block_rho(s, src * DGEN_SECTOR_SIZE >>
-					  s->unit_shift), src);
+	/* Blocks under 4 KiB: the source sector's own block and class. */
+	su = src * DGEN_SECTOR_SIZE >> s->unit_shift;
+	if (su != ms->u) {
+		ms->u = su;
+		ms->rho = dgen_block_rho(s, su);
+		ms->cls = s->mix_count ? dgen_block_class(s, su) : 0;
+	}
+	rs = sector_run(ms->rho, src);
 	fresh = rs - sector_copied(s, src, rs);
 	if (fresh < DGEN_MIN_RANDOM_BYTES)
 		return 0;
@@ -113,11 +151,9 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 	first = copy_start(q, r, b);
 	memcpy(out + first, ms->buf + t * DGEN_SECTOR_SIZE + at, b);
 	/* The source as laid: narrowed where its class is. */
-	if (s->mix_k_any)
-		dgen_entropy_block(s, src * DGEN_SECTOR_SIZE >> s->unit_shift,
-				   (uint32_t)((src * DGEN_SECTOR_SIZE + at) &
-					      (s->p.dedup_unit - 1)),
-				   out + first, b);
+	if (s->mix_k_any && s->mix_k[ms->cls])
+		entropy_mask(s, ms->cls, src * DGEN_SECTOR_SIZE + at,
+			     out + first, b);
 	*end = first + b;
 	return first;
 }
@@ -204,33 +240,13 @@ void dgen_entropy_setup(struct dgen_stream *s)
 	}
 }
 
-typedef uint64_t lane32 __attribute__((vector_size(32)));
-
 void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
 			uint32_t pos, uint8_t *dst, uint32_t n)
 {
-	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
 	unsigned int c = dgen_block_class(s, u);
-	uint32_t at = (uint32_t)(((u << s->unit_shift) + pos) & (pair - 1));
-	const uint8_t *m = (const uint8_t *)s->mix_mask[c];
-	uint32_t j = 0;
 
-	if (!s->mix_k[c])
-		return;
-	/*
-	 * Whole 32-byte lanes (the compiler's vector extension, any ISA); the
-	 * mask's first 64 bytes again past its end serve loads that wrap.
-	 */
-	for (; j + 32 <= n; j += 32, at = (at + 32) & (pair - 1)) {
-		lane32 w, k;
-
-		memcpy(&w, dst + j, 32);
-		memcpy(&k, m + at, 32);
-		w &= k;
-		memcpy(dst + j, &w, 32);
-	}
-	for (; j < n; j++, at = (at + 1) & (pair - 1))
-		dst[j] &= m[at];
+	if (s->mix_k[c])
+		entropy_mask(s, c, (u << s->unit_shift) + pos, dst, n);
 }
 
 void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
