@@ -126,7 +126,8 @@ static int profile_parse(struct dgen_profile *p, const struct json_doc *d)
 	p->version = (unsigned int)ver;
 	p->bytes = (uint64_t)bytes;
 	p->blocks = (uint64_t)blocks;
-	if (p->lz4_4k < 1.0 || p->zstd_4k < 1.0 || p->zstd_64k < 1.0 ||
+	/* Incompressible data measures a little under 1 (the framing). */
+	if (!(p->lz4_4k > 0.0) || !(p->zstd_4k > 0.0) || !(p->zstd_64k > 0.0) ||
 	    p->dedup_4k < 1.0 || p->zero_share < 0.0 || p->zero_share > 1.0 ||
 	    p->blocks == 0)
 		return -EINVAL;
