@@ -102,6 +102,17 @@ sys.exit(1 if bad else 0)
 PY
 done
 
+# Incompressible data measures a little under 1: still a profile to mimic.
+head -c 8M /dev/urandom >"$D/rand"
+"$INSPECT" --profile "$D/rand" >"$D/rand.json" || fail "profile of random bytes"
+"$TOOL" --dev "$D/m.rand" --size 8M --like "$D/rand.json" >"$D/out" 2>&1 ||
+	fail "--like of random bytes: $(tail -2 "$D/out")"
+# A file that is no profile is refused, and says why.
+echo '{"profile_version": 7}' >"$D/bad.json"
+"$TOOL" --dev "$D/m.bad" --size 8M --like "$D/bad.json" >"$D/out" 2>&1 &&
+	fail "a version 7 profile was taken"
+grep -q "not a version 1 profile" "$D/out" || fail "refusal unclear: $(cat "$D/out")"
+
 # The database's mimic again from its report's seed and size and the profile.
 ARGS=$(python3 -c '
 import json, sys
