@@ -147,13 +147,15 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 		return 0;
 	if (b > fresh)
 		b = fresh;
-	at = (uint32_t)(h % (fresh - b + 1)) + fresh_start(src, rs, rs - fresh);
+	at = (uint32_t)(((h >> 32) * (fresh - b + 1)) >> 32) +
+	     fresh_start(src, rs, rs - fresh);
 	first = copy_start(q, r, b);
 	memcpy(out + first, ms->buf + t * DGEN_SECTOR_SIZE + at, b);
 	/* The source as laid: narrowed where its class is. */
+	/* Whole lanes: @out has room past the sector for the last one. */
 	if (s->mix_k_any && s->mix_k[ms->cls])
 		entropy_mask(s, ms->cls, src * DGEN_SECTOR_SIZE + at,
-			     out + first, b);
+			     out + first, (b + 31) & ~31u);
 	*end = first + b;
 	return first;
 }
@@ -164,7 +166,7 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 	const uint64_t B = s->p.dedup_unit, stop = offset + len;
 	uint64_t o = offset & ~(uint64_t)(DGEN_SECTOR_SIZE - 1);
 	uint64_t blk = UINT64_MAX, u = 0, rho = 0;
-	_Alignas(64) uint8_t sec[DGEN_SECTOR_SIZE];
+	_Alignas(64) uint8_t sec[DGEN_SECTOR_SIZE + 32];
 	struct match_src ms;
 
 	ms.v = UINT64_MAX;
