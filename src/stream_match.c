@@ -100,6 +100,10 @@ struct match_src {
 	uint64_t v;			/* UINT64_MAX: none yet */
 	uint64_t h;
 	uint64_t src;			/* the source 4 KiB */
+	int filled;			/* buf holds it */
+	/* Distinct bytes [a, a + n) already laid in the fill's buffer, at p. */
+	const uint8_t *p;
+	uint64_t a, n;
 	uint64_t u;			/* its distinct block (sector 0's) */
 	uint64_t rho;			/* and that block's rho */
 	unsigned int cls;		/* and class (a mix) */
@@ -117,6 +121,7 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 {
 	uint32_t r = sector_run(rho, q), b = sector_copied(s, q, r);
 	uint64_t v = q / SECTORS_PER_SUB, back = v % SUBS_PER_CHUNK, src, h, su;
+	uint64_t sa;
 	uint32_t rs, fresh, at, first, t;
 
 	*end = 0;
@@ -126,7 +131,7 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 		ms->v = v;
 		ms->h = mix64(s->root ^ TWEAK_MATCH ^ mix64(v));
 		ms->src = v - 1 - ms->h % (back > 3 ? 3 : back);
-		dgen_fill_distinct(s, ms->buf, ms->src * SUB, SUB);
+		ms->filled = 0;
 		ms->u = ms->src * SUB >> s->unit_shift;
 		ms->rho = dgen_block_rho(s, ms->u);
 		ms->cls = s->mix_count ? dgen_block_class(s, ms->u) : 0;
@@ -150,12 +155,22 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 	at = (uint32_t)(((h >> 32) * (fresh - b + 1)) >> 32) +
 	     fresh_start(src, rs, rs - fresh);
 	first = copy_start(q, r, b);
-	memcpy(out + first, ms->buf + t * DGEN_SECTOR_SIZE + at, b);
-	/* The source as laid: narrowed where its class is. */
-	/* Whole lanes: @out has room past the sector for the last one. */
-	if (s->mix_k_any && s->mix_k[ms->cls])
-		entropy_mask(s, ms->cls, src * DGEN_SECTOR_SIZE + at,
-			     out + first, (b + 31) & ~31u);
+	sa = src * DGEN_SECTOR_SIZE + at;
+	if (sa >= ms->a && sa + b <= ms->a + ms->n) {
+		/* Laid already in this fill (fresh bytes no match changes). */
+		memcpy(out + first, ms->p + (sa - ms->a), b);
+	} else {
+		if (!ms->filled) {
+			dgen_fill_distinct(s, ms->buf, ms->src * SUB, SUB);
+			ms->filled = 1;
+		}
+		memcpy(out + first, ms->buf + t * DGEN_SECTOR_SIZE + at, b);
+		/* The source as laid: narrowed where its class is (whole
+		   lanes: @out has room past the sector for the last one). */
+		if (s->mix_k_any && s->mix_k[ms->cls])
+			entropy_mask(s, ms->cls, sa, out + first,
+				     (b + 31) & ~31u);
+	}
 	*end = first + b;
 	return first;
 }
@@ -170,14 +185,26 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 	struct match_src ms;
 
 	ms.v = UINT64_MAX;
+	ms.n = 0;
 	for (; o < stop; o += DGEN_SECTOR_SIZE) {
-		uint64_t q, lo, hi;
+		uint64_t q, lo, hi, prev = u;
 		uint32_t first, end;
 
 		if (o >> s->unit_shift != blk) {
+			uint64_t from = o > offset ? o : offset;
+
 			blk = o >> s->unit_shift;
 			dgen_block_run(s, blk, &u);
 			rho = dgen_block_rho(s, u);
+			/* The laid distinct bytes: this block's, and the
+			   run's before it while the blocks follow on. */
+			if (!ms.n || u != prev + 1) {
+				ms.p = dst + (from - offset);
+				ms.a = u * B + (from & (B - 1));
+				ms.n = 0;
+			}
+			ms.n = u * B + ((blk + 1) << s->unit_shift < stop ?
+					B : stop - (blk << s->unit_shift)) - ms.a;
 		}
 		q = ((u * B) + (o & (B - 1))) / DGEN_SECTOR_SIZE;
 		first = sector_match(s, q, rho, &ms, sec, &end);
