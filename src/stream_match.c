@@ -71,7 +71,13 @@ static uint32_t fresh_start(uint64_t q, uint32_t r, uint32_t b)
 
 typedef uint64_t lane32 __attribute__((vector_size(32)));
 
-/* AND @n bytes at distinct address @a, in @dst, with class @c's mask. */
+/*
+ * AND @n bytes at distinct address @a, in @dst, with class @c's mask.
+ * Exact on every ISA; the clones only widen the lanes.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 static void entropy_mask(const struct dgen_stream *s, unsigned int c,
 			 uint64_t a, uint8_t *dst, uint32_t n)
 {
@@ -111,13 +117,14 @@ struct match_src {
 };
 
 /*
- * The copied bytes of distinct sector @q (of a block at @rho) into @out
- * (its whole 512 bytes as laid): returns the first and sets *@end past
- * the last copied byte.
+ * The match of distinct sector @q (of a block at @rho): returns the
+ * sector offset of its first copied byte and sets *@end past the last and
+ * *@from to the bytes to copy there (in the fill's buffer when laid
+ * already, else regenerated into @out at that offset).
  */
 static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 			     uint64_t rho, struct match_src *ms, uint8_t *out,
-			     uint32_t *end)
+			     const uint8_t **from, uint32_t *end)
 {
 	uint32_t r = sector_run(rho, q), b = sector_copied(s, q, r);
 	uint64_t v = q / SECTORS_PER_SUB, back = v % SUBS_PER_CHUNK, src, h, su;
@@ -158,8 +165,9 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 	sa = src * DGEN_SECTOR_SIZE + at;
 	if (sa >= ms->a && sa + b <= ms->a + ms->n) {
 		/* Laid already in this fill (fresh bytes no match changes). */
-		memcpy(out + first, ms->p + (sa - ms->a), b);
+		*from = ms->p + (sa - ms->a);
 	} else {
+		*from = out + first;
 		if (!ms->filled) {
 			dgen_fill_distinct(s, ms->buf, ms->src * SUB, SUB);
 			ms->filled = 1;
@@ -188,6 +196,7 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 	ms.n = 0;
 	for (; o < stop; o += DGEN_SECTOR_SIZE) {
 		uint64_t q, lo, hi, prev = u;
+		const uint8_t *from;
 		uint32_t first, end;
 
 		if (o >> s->unit_shift != blk) {
@@ -207,13 +216,14 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 					B : stop - (blk << s->unit_shift)) - ms.a;
 		}
 		q = ((u * B) + (o & (B - 1))) / DGEN_SECTOR_SIZE;
-		first = sector_match(s, q, rho, &ms, sec, &end);
+		first = sector_match(s, q, rho, &ms, sec, &from, &end);
 		if (end == 0)
 			continue;
 		lo = o + first > offset ? o + first : offset;
 		hi = o + end < stop ? o + end : stop;
 		if (lo < hi)
-			memcpy(dst + (lo - offset), sec + (lo - o), hi - lo);
+			memcpy(dst + (lo - offset), from + (lo - o - first),
+			       hi - lo);
 	}
 }
 
