@@ -279,13 +279,33 @@ void dgen_entropy_setup(struct dgen_stream *s)
 	}
 }
 
+/*
+ * Only the random runs: the zeros between them stay zero. A lane that
+ * runs past a run's end into the next sector's ANDs those bytes with
+ * their own mask bytes, which changes nothing on a second pass.
+ */
 void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
 			uint32_t pos, uint8_t *dst, uint32_t n)
 {
 	unsigned int c = dgen_block_class(s, u);
+	const uint64_t a0 = (u << s->unit_shift) + pos, a1 = a0 + n;
+	uint64_t q;
 
-	if (s->mix_k[c])
-		entropy_mask(s, c, (u << s->unit_shift) + pos, dst, n);
+	if (!s->mix_k[c])
+		return;
+	for (q = a0 / DGEN_SECTOR_SIZE; q * DGEN_SECTOR_SIZE < a1; q++) {
+		uint32_t r = sector_run(s->mix_rho[c], q);
+		uint64_t lo = q * DGEN_SECTOR_SIZE + (q & 1 ? DGEN_SECTOR_SIZE - r : 0);
+		uint64_t hi = lo + r, len;
+
+		lo = lo > a0 ? lo : a0;
+		hi = hi < a1 ? hi : a1;
+		if (lo >= hi)
+			continue;
+		len = (hi - lo + 31) & ~31ull;
+		entropy_mask(s, c, lo, dst + (lo - a0),
+			     (uint32_t)(len < a1 - lo ? len : a1 - lo));
+	}
 }
 
 void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
