@@ -171,10 +171,11 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len)
 {
 	fill_base(s, dst, offset, len);
-	if (s->mix_k_any)
-		dgen_entropy_apply(s, dst, offset, len);
+	/* Matches narrow each block before they copy from it. */
 	if (s->p.match_share > 0.0)
 		dgen_match_apply(s, dst, offset, len);
+	else if (s->mix_k_any)
+		dgen_entropy_apply(s, dst, offset, len);
 }
 
 /* The bytes before the matches of contract 7.4 are laid over them. */

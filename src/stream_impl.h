@@ -167,9 +167,9 @@ void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
 			uint32_t pos, uint8_t *dst, uint32_t n);
 
 /*
- * dgen_match_apply - lay the matches of a match share (contract 7.4) over
- * the base bytes of stream range [offset, offset + len) in @dst
- * (stream_match.c).
+ * dgen_match_apply - narrow (as dgen_entropy_apply) and lay the matches
+ * of a match share (contract 7.4) over the base bytes of stream range
+ * [offset, offset + len) in @dst (stream_match.c).
  */
 void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 		      uint64_t offset, uint64_t len);

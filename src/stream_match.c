@@ -101,6 +101,34 @@ static void entropy_mask(const struct dgen_stream *s, unsigned int c,
 		dst[j] &= m[at];
 }
 
+/*
+ * Only the random runs: the zeros between them stay zero. A lane that
+ * runs past a run's end into the next sector's ANDs those bytes with
+ * their own mask bytes, which changes nothing on a second pass.
+ */
+static void entropy_runs(const struct dgen_stream *s, unsigned int c,
+			 uint64_t a0, uint8_t *dst, uint64_t n)
+{
+	const uint64_t a1 = a0 + n;
+	uint64_t q;
+
+	if (!s->mix_k[c])
+		return;
+	for (q = a0 / DGEN_SECTOR_SIZE; q * DGEN_SECTOR_SIZE < a1; q++) {
+		uint32_t r = sector_run(s->mix_rho[c], q);
+		uint64_t lo = q * DGEN_SECTOR_SIZE + (q & 1 ? DGEN_SECTOR_SIZE - r : 0);
+		uint64_t hi = lo + r, len;
+
+		lo = lo > a0 ? lo : a0;
+		hi = hi < a1 ? hi : a1;
+		if (lo >= hi)
+			continue;
+		len = (hi - lo + 31) & ~31ull;
+		entropy_mask(s, c, lo, dst + (lo - a0),
+			     (uint32_t)(len < a1 - lo ? len : a1 - lo));
+	}
+}
+
 /* The source 4 KiB of distinct 4 KiB @v, regenerated once per @v. */
 struct match_src {
 	uint64_t v;			/* UINT64_MAX: none yet */
@@ -202,9 +230,18 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 		if (o >> s->unit_shift != blk) {
 			uint64_t from = o > offset ? o : offset;
 
-			blk = o >> s->unit_shift;
+			uint64_t to = ((blk = o >> s->unit_shift) + 1) <<
+				      s->unit_shift;
+			unsigned int c;
+
 			dgen_block_run(s, blk, &u);
-			rho = dgen_block_rho(s, u);
+			c = s->mix_count ? dgen_block_class(s, u) : 0;
+			rho = s->mix_count ? s->mix_rho[c] : s->rho;
+			/* Narrow the block first: its sources are earlier. */
+			if (s->mix_k_any)
+				entropy_runs(s, c, u * B + (from & (B - 1)),
+					     dst + (from - offset),
+					     (to < stop ? to : stop) - from);
 			/* The laid distinct bytes: this block's, and the
 			   run's before it while the blocks follow on. */
 			if (!ms.n || u != prev + 1) {
@@ -279,33 +316,11 @@ void dgen_entropy_setup(struct dgen_stream *s)
 	}
 }
 
-/*
- * Only the random runs: the zeros between them stay zero. A lane that
- * runs past a run's end into the next sector's ANDs those bytes with
- * their own mask bytes, which changes nothing on a second pass.
- */
 void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
 			uint32_t pos, uint8_t *dst, uint32_t n)
 {
-	unsigned int c = dgen_block_class(s, u);
-	const uint64_t a0 = (u << s->unit_shift) + pos, a1 = a0 + n;
-	uint64_t q;
-
-	if (!s->mix_k[c])
-		return;
-	for (q = a0 / DGEN_SECTOR_SIZE; q * DGEN_SECTOR_SIZE < a1; q++) {
-		uint32_t r = sector_run(s->mix_rho[c], q);
-		uint64_t lo = q * DGEN_SECTOR_SIZE + (q & 1 ? DGEN_SECTOR_SIZE - r : 0);
-		uint64_t hi = lo + r, len;
-
-		lo = lo > a0 ? lo : a0;
-		hi = hi < a1 ? hi : a1;
-		if (lo >= hi)
-			continue;
-		len = (hi - lo + 31) & ~31ull;
-		entropy_mask(s, c, lo, dst + (lo - a0),
-			     (uint32_t)(len < a1 - lo ? len : a1 - lo));
-	}
+	entropy_runs(s, dgen_block_class(s, u), (u << s->unit_shift) + pos,
+		     dst, n);
 }
 
 void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
