@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <dgen/dgen.h>
+#include <dgen/profile.h>
 
 #include "genbench_fio.h"
 
@@ -81,6 +82,8 @@ static int arg_no_fio;
 static struct dgen_compress_mix arg_mix;	/* count 0: --compress's c */
 static double arg_skew;
 static double mix_ratio;		/* 1 / sum(w / c) of arg_mix */
+static double arg_match;		/* --like's match share */
+static char arg_like[36];		/* --like's profile digest */
 
 /* One measured cell, kept for the summary. */
 struct cell {
@@ -202,6 +205,7 @@ static int measure_cell(struct cell *cell, const char *kernel,
 	p.compress_ratio = cell->c;
 	p.kernel = kernel;
 	p.dedup_skew = arg_skew;
+	p.match_share = arg_match;
 	if (arg_mix.count) {
 		/* The cell's c is the mix's ratio, for fio and the table. */
 		p.mix = arg_mix;
@@ -433,6 +437,8 @@ static void usage(FILE *f)
 		"      --compress-mix C1:W1,...  a mix of ratios per block instead of -c\n"
 		"                     (the c column and fio's ratio are 1 / sum(W / C))\n"
 		"      --dedup-skew S Zipf copies, 0 to 3 (give -d above 1)\n"
+		"      --like PROFILE the stream that mimics PROFILE (dgen-inspect\n"
+		"                     --profile): its mix, dedup and matches\n"
 		"      --csv          CSV on stdout with best and median rates; the header\n"
 		"                     and summary go to stderr\n"
 		"      --no-fio       do not run fio\n"
@@ -466,6 +472,31 @@ static int parse_ratio(const char *s, double *out)
 	return 0;
 }
 
+/* --like PROFILE: its mix, dedup ratio and match share (contract 7.4). */
+static int like_load(const char *path)
+{
+	struct dgen_stream_params p;
+	struct dgen_profile prof;
+	char msg[512];
+	double inv = 0.0;
+
+	dgen_stream_params_init(&p);
+	if (dgen_profile_load(&prof, path, msg, sizeof(msg)) ||
+	    dgen_profile_params(&prof, &p, msg, sizeof(msg))) {
+		fprintf(stderr, "dgen-genbench: --like: %s\n", msg);
+		return -EINVAL;
+	}
+	arg_mix = p.mix;
+	arg_dedup = p.dedup_ratio;
+	arg_match = p.match_share;
+	dgen_profile_digest(&prof, arg_like, sizeof(arg_like));
+	for (unsigned int i = 0; i < arg_mix.count; i++)
+		if (arg_mix.ratio[i] > 0.0)
+			inv += arg_mix.weight[i] / arg_mix.ratio[i];
+	mix_ratio = 1.0 / inv;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -479,6 +510,7 @@ static int parse_args(int argc, char **argv)
 		{ "no-fio",	no_argument,		NULL, 'F' },
 		{ "compress-mix", required_argument,	NULL, 'M' },
 		{ "dedup-skew",	required_argument,	NULL, 'K' },
+		{ "like",	required_argument,	NULL, 'L' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ 0 }
 	};
@@ -539,10 +571,15 @@ static int parse_args(int argc, char **argv)
 				return -EINVAL;
 			}
 			for (unsigned int i = 0; i < arg_mix.count; i++)
-				inv += arg_mix.weight[i] / arg_mix.ratio[i];
+				if (arg_mix.ratio[i] > 0.0)
+					inv += arg_mix.weight[i] / arg_mix.ratio[i];
 			mix_ratio = 1.0 / inv;
 			break;
 		}
+		case 'L':
+			if (like_load(optarg))
+				return -EINVAL;
+			break;
 		case 'K':
 			if (dgen_parse_ratio(optarg, &arg_skew) || arg_skew < 0 ||
 			    arg_skew > DGEN_DEDUP_SKEW_MAX) {

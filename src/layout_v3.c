@@ -504,6 +504,11 @@ int dgen_layout_v3(struct dgen_stream *s)
 
 		s->mix_count = p->mix.count;
 		for (i = 0; i < p->mix.count; i++) {
+			/* Ratio 0: all-zero blocks, as compressible as none. */
+			if (p->mix.ratio[i] == 0.0) {
+				s->mix_rho[i] = 0;
+				continue;
+			}
 			s->mix_rho[i] = dgen_sector_random(p->mix.ratio[i]);
 			inv += p->mix.weight[i] /
 			       (s->mix_rho[i] == (uint64_t)DGEN_SECTOR_SIZE << 32 ?

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <dgen/opts.h>
+#include <dgen/profile.h>
 
 #define W_U32		4
 #define W_U64		8
@@ -192,6 +193,24 @@ static int set_dedup_skew(struct dgen_run_opts *o, const char *v, char *msg,
 }
 
 /*
+ * --like PROFILE (contract 7.4): the profile's mix, dedup ratio and
+ * match share; its digest goes into every report.
+ */
+static int set_like(struct dgen_run_opts *o, const char *v, char *msg,
+		    size_t msglen)
+{
+	struct dgen_profile prof;
+	char why[512];
+
+	if (dgen_profile_load(&prof, v, why, sizeof(why)) ||
+	    dgen_profile_params(&prof, &o->params, why, sizeof(why)))
+		return snprintf(msg, msglen, "--like: %s", why), -EINVAL;
+	dgen_profile_digest(&prof, o->params.profile_digest,
+			    sizeof(o->params.profile_digest));
+	return 0;
+}
+
+/*
  * --dedup-scope target|run|run:T:I. The last names the domain outright:
  * this run's first target is target I of a domain of T, so a part of a
  * domain (one target, say) is verified alone with the report's
@@ -355,6 +374,8 @@ static const struct opt_def defs[] = {
 	  NULL, NULL },
 	{ { "verify-crash", 0, DGEN_OPT_STRING, 1 }, 0, F(verify_crash), 0, 0,
 	  0, 0, 0, 0, NULL, NULL, NULL },
+	{ { "like", 0, DGEN_OPT_STRING, 1 }, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	  NULL, set_like },
 };
 
 #define NDEFS	(sizeof(defs) / sizeof(defs[0]))

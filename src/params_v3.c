@@ -24,7 +24,7 @@
 
 unsigned int dgen_stream_params_format(const struct dgen_stream_params *p)
 {
-	return p->mix.count || p->dedup_skew > 0.0 || p->scope_targets > 1 ||
+	return p->mix.count || p->dedup_skew > 0.0 || p->match_share > 0.0 || p->scope_targets > 1 ||
 	       p->dedup_scope ? DGEN_STREAM_FORMAT_V3 :
 	       DGEN_STREAM_FORMAT_VERSION;
 }
@@ -51,12 +51,23 @@ int dgen_compress_mix_parse(struct dgen_compress_mix *mix, const char *spec,
 				spec);
 		p = end + 1;
 		w = strtod(p, &end);
+		if (end != p && *end == ':') {
+			/* c:w:bits, the entropy of the class's random bytes */
+			p = end + 1;
+			m.bits[m.count] = strtod(p, &end);
+			if (end == p || !(m.bits[m.count] >= 0.0 &&
+					  m.bits[m.count] <= 8.0))
+				return dgen_refuse(-EINVAL, msg, msglen,
+					"compress mix '%s': a third number is the bits per random byte, 0 to 8",
+					spec);
+		}
 		if (end == p || (*end && *end != ','))
 			return dgen_refuse(-EINVAL, msg, msglen,
 				"compress mix '%s': each pair is RATIO:WEIGHT, e.g. 1:0.4,2:0.3,8:0.3",
 				spec);
 		p = *end ? end + 1 : end;
-		if (!isfinite(c) || c < 1.0 || c > DGEN_COMPRESS_RATIO_MAX)
+		if (!isfinite(c) || (c < 1.0 && c != 0.0) ||
+		    c > DGEN_COMPRESS_RATIO_MAX)
 			return dgen_refuse(-EINVAL, msg, msglen,
 				"compress mix '%s': ratio %g is out of range: from 1 to %g, as --compress",
 				spec, c, DGEN_COMPRESS_RATIO_MAX);
@@ -91,6 +102,10 @@ char *dgen_compress_mix_format(const struct dgen_compress_mix *mix,
 		int r = snprintf(buf + n, len - n, "%s%.17g:%.17g", i ? "," : "",
 				 mix->ratio[i], mix->weight[i]);
 
+		if (r >= 0 && mix->bits[i] > 0.0 && (size_t)r < len - n)
+			r += snprintf(buf + n + r, len - n - (size_t)r, ":%.17g",
+				      mix->bits[i]);
+
 		if (r < 0)
 			break;
 		n += (size_t)r;
@@ -110,7 +125,8 @@ int dgen_params_v3_check(const struct dgen_stream_params *p, char *msg,
 			"compress mix has %u pairs: at most %u", m->count,
 			DGEN_COMPRESS_MIX_MAX);
 	for (i = 0; i < m->count; i++) {
-		if (!isfinite(m->ratio[i]) || m->ratio[i] < 1.0 ||
+		if (!isfinite(m->ratio[i]) ||
+		    (m->ratio[i] < 1.0 && m->ratio[i] != 0.0) ||
 		    m->ratio[i] > DGEN_COMPRESS_RATIO_MAX)
 			return dgen_refuse(-EINVAL, msg, msglen,
 				"compress mix ratio %g is out of range: from 1 to %g, as --compress",
@@ -119,6 +135,10 @@ int dgen_params_v3_check(const struct dgen_stream_params *p, char *msg,
 			return dgen_refuse(-EINVAL, msg, msglen,
 				"compress mix weight %g must be above 0",
 				m->weight[i]);
+		if (!(m->bits[i] >= 0.0 && m->bits[i] <= 8.0))
+			return dgen_refuse(-EINVAL, msg, msglen,
+				"compress mix bits %g per random byte are out of range: 0 to 8",
+				m->bits[i]);
 		sum += m->weight[i];
 	}
 	if (m->count && fabs(sum - 1.0) > 1e-3)
@@ -129,6 +149,11 @@ int dgen_params_v3_check(const struct dgen_stream_params *p, char *msg,
 		return dgen_refuse(-EINVAL, msg, msglen,
 			"dedup skew %g is out of range: from 0 (even copies) to %g",
 			p->dedup_skew, DGEN_DEDUP_SKEW_MAX);
+	if (!isfinite(p->match_share) || p->match_share < 0.0 ||
+	    p->match_share > DGEN_MATCH_SHARE_MAX)
+		return dgen_refuse(-EINVAL, msg, msglen,
+			"match share %g is out of range: from 0 to %g",
+			p->match_share, DGEN_MATCH_SHARE_MAX);
 	if (p->dedup_scope > DGEN_DEDUP_SCOPE_RUN)
 		return dgen_refuse(-EINVAL, msg, msglen,
 			"dedup scope %u is unknown: target (0) or run (1)",

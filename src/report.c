@@ -182,6 +182,8 @@ static void stream_v3(struct rep *p, const struct dgen_stream_params *sp)
 	rp_str(p, dgen_compress_mix_format(&sp->mix, mix, sizeof(mix)));
 	rp(p, ", \"dedup_skew\": %.17g, \"dedup_scope\": \"%s\"", sp->dedup_skew,
 	   sp->dedup_scope == DGEN_DEDUP_SCOPE_RUN ? "run" : "target");
+	rp(p, ", \"match_share\": %.17g, \"profile_digest\": ", sp->match_share);
+	rp_str(p, sp->profile_digest);
 }
 
 void rp_v3_human(struct rep *p, const struct dgen_stream_params *sp,
@@ -207,6 +209,9 @@ void rp_v3_human(struct rep *p, const struct dgen_stream_params *sp,
 		rp(p, " compress mix %s (ratio %.4f, shares within %.2f%% in every window);",
 		   dgen_compress_mix_format(&sp->mix, mix, sizeof(mix)),
 		   lay.mix_ratio, 100.0 * lay.mix_share_gap);
+	if (sp->profile_digest[0])
+		rp(p, " like profile %s (match share %.4f);",
+		   sp->profile_digest, sp->match_share);
 	if (q.scope_targets > 1)
 		rp(p, " dedup across %u targets (this one %u): %.1f%% of the copies come from another target;",
 		   q.scope_targets, q.scope_index, 100.0 * lay.cross_share);

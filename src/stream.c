@@ -40,6 +40,8 @@ int dgen_stream_new(struct dgen_stream **out,
 				   p->stream_id - p->scope_index : p->stream_id);
 	dgen_layout_compute(s);
 	r = dgen_layout_v3(s);
+	if (!r)
+		dgen_entropy_setup(s);
 	if (r) {
 		dgen_stream_free(s);
 		return r;
@@ -140,8 +142,45 @@ static uint64_t same_rho(const struct dgen_stream *s, uint64_t u,
 	return n;
 }
 
+void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
+			uint64_t a, uint32_t len)
+{
+	const uint32_t B = s->p.dedup_unit;
+	uint32_t done = 0;
+
+	while (done < len) {
+		uint64_t u = (a + done) >> s->unit_shift;
+		uint32_t pos = (uint32_t)((a + done) & (B - 1));
+		uint32_t n = len - done < B - pos ? len - done : B - pos;
+		struct dgen_block_key key;
+		uint64_t rho = dgen_block_rho(s, u);
+
+		dgen_block_key_derive(&key, s->root, u);
+		if (rho == (uint64_t)DGEN_SECTOR_SIZE << 32)
+			s->kernel->fill(dst + done, &key, pos, n, 0);
+		else
+			fill_sectors(s, dst + done, &key, u, rho, pos, n);
+		done += n;
+	}
+}
+
+static void fill_base(const struct dgen_stream *s, uint8_t *dst,
+		      uint64_t offset, uint64_t len);
+
 void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len)
+{
+	fill_base(s, dst, offset, len);
+	/* Matches narrow each block before they copy from it. */
+	if (s->p.match_share > 0.0)
+		dgen_match_apply(s, dst, offset, len);
+	else if (s->mix_k_any)
+		dgen_entropy_apply(s, dst, offset, len);
+}
+
+/* The bytes before the matches of contract 7.4 are laid over them. */
+static void fill_base(const struct dgen_stream *s, uint8_t *dst,
+		      uint64_t offset, uint64_t len)
 {
 	const uint32_t B = s->p.dedup_unit;
 	const uint64_t plain_rho = (uint64_t)DGEN_SECTOR_SIZE << 32;

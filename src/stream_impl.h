@@ -62,6 +62,20 @@ struct dgen_stream {
 	double mix_expect;		/* 1 / sum(w_i / c_i) */
 	double top1;			/* the top 1% share (v3 streams) */
 	double mix_gap;			/* the worst window share gap */
+	/*
+	 * Contract 7.4 (stream_match.c): a class whose mix.bits is set ANDs
+	 * its bytes with mix_mask, by their offset in the sector pair (1 KiB
+	 * of distinct bytes): 2^k - 1 at a share f of the places,
+	 * 2^(k + 1) - 1 at the others, and 0xff at the even sector's first
+	 * and the odd sector's last DGEN_MIN_RANDOM_BYTES (the sector rule's
+	 * bytes, at the outer ends of the two random runs).
+	 */
+	uint64_t mix_mask[DGEN_COMPRESS_MIX_MAX][(2 * DGEN_SECTOR_SIZE + 64) / 8];
+						/* (its first 64 bytes again
+						   at the end, for loads that
+						   wrap) */
+	uint8_t mix_k[DGEN_COMPRESS_MIX_MAX];	/* 0: full bytes */
+	int mix_k_any;				/* some class has bits */
 };
 
 /* dgen_layout_compute - derive the layout fields of @s from s->p. */
@@ -127,5 +141,37 @@ static inline uint64_t dgen_block_rho(const struct dgen_stream *s, uint64_t u)
 /* dgen_fill_range - dgen_stream_fill without the range check. */
 void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len);
+
+/*
+ * dgen_fill_distinct - the @len bytes (whole sectors) from address @a of
+ * the distinct blocks laid end to end, as laid before narrowing and
+ * matches (stream.c).
+ */
+void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
+			uint64_t a, uint32_t len);
+
+/*
+ * dgen_entropy_apply - narrow the random bytes of classes with bits set
+ * in stream range [offset, offset + len) of @dst (stream_match.c);
+ * dgen_entropy_setup derives mix_k and mix_t from p.mix.bits.
+ */
+void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
+			uint64_t offset, uint64_t len);
+void dgen_entropy_setup(struct dgen_stream *s);
+
+/*
+ * dgen_entropy_block - the same for @n bytes from byte @pos of distinct
+ * block @u, in @dst.
+ */
+void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
+			uint32_t pos, uint8_t *dst, uint32_t n);
+
+/*
+ * dgen_match_apply - narrow (as dgen_entropy_apply) and lay the matches
+ * of a match share (contract 7.4) over the base bytes of stream range
+ * [offset, offset + len) in @dst (stream_match.c).
+ */
+void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
+		      uint64_t offset, uint64_t len);
 
 #endif /* DGEN_STREAM_IMPL_H */

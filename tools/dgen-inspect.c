@@ -23,6 +23,7 @@
 
 #include <dgen/dgen.h>
 #include <dgen/inspect.h>
+#include <dgen/profile.h>
 #include <dgen/stream.h>
 
 #include "signals.h"
@@ -37,6 +38,7 @@ const char *tool_name = "dgen-inspect";
 
 static const char *arg_path = "-";
 static int arg_json;
+static int arg_profile;
 static unsigned int arg_threads;
 static uint64_t arg_size = UINT64_MAX;
 static uint64_t arg_offset;
@@ -81,6 +83,9 @@ static void usage(FILE *f)
 "                      two), for 1/N of the memory (default: 1, or what a\n"
 "                      file or device too large for half the RAM needs)\n"
 "  -j, --json          print the report as one JSON object\n"
+"      --profile       print instead PATH's profile (a file, device or tree;\n"
+"                      statistics only, never bytes; doc/profile.md), which\n"
+"                      dgen-uring --like mimics\n"
 "  -h, --help          show this help\n"
 "  -V, --version       show the version\n"
 "\n"
@@ -107,7 +112,7 @@ static uint64_t opt_size(const char *name, const char *v)
 	return x;
 }
 
-enum { OPT_SAMPLE = 256 };
+enum { OPT_SAMPLE = 256, OPT_PROFILE };
 
 static void parse_args(int argc, char **argv)
 {
@@ -117,6 +122,7 @@ static void parse_args(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "sample", required_argument, NULL, OPT_SAMPLE },
 		{ "json", no_argument, NULL, 'j' },
+		{ "profile", no_argument, NULL, OPT_PROFILE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -140,6 +146,9 @@ static void parse_args(int argc, char **argv)
 				die_usage("--threads '%s': give a whole number from 1 to %u",
 				    optarg, THREADS_MAX);
 			arg_threads = (unsigned int)x;
+			break;
+		case OPT_PROFILE:
+			arg_profile = 1;
 			break;
 		case OPT_SAMPLE:
 			if (dgen_parse_u64(optarg, &x) || x < 1 || x > SAMPLE_MAX ||
@@ -381,6 +390,19 @@ static int say_failure(const struct dgen_inspect_read_report *rep)
 
 /* ===== Main ===== */
 
+static int profile(const char *path)
+{
+	struct dgen_profile p;
+	char msg[512];
+	int err = dgen_profile_measure(&p, path, msg, sizeof(msg));
+
+	if (err) {
+		note("%s", msg);
+		return err == -ENOMEM ? 1 : 2;
+	}
+	return dgen_profile_write(&p, stdout) ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct dgen_inspect_read_opts o;
@@ -393,6 +415,8 @@ int main(int argc, char **argv)
 	signals_install();
 	out_guard();
 	parse_args(argc, argv);
+	if (arg_profile)
+		return profile(arg_path);
 	dgen_inspect_read_opts_init(&o);
 	o.path = arg_path;
 	o.offset = arg_offset;

@@ -149,6 +149,8 @@ static void usage(FILE *f)
 "      --dedup-scope WHO   target (default) or run: the run's --dev targets,\n"
 "                          every rank's, are one dedup domain (needs --size);\n"
 "                          run:T:I: the first is target I of a domain of T\n"
+"      --like PROFILE      mimic a sample's profile (dgen-inspect --profile):\n"
+"                          its mix, zero blocks, dedup and 64 KiB matches\n"
 "\n"
 "Verify and burn-in, of --dev targets or a --dir tree (SIZE/s and durations\n"
 "as below):\n"

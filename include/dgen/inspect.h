@@ -305,6 +305,20 @@ struct dgen_inspect_read_report {
 int dgen_inspect_read(const struct dgen_inspect_read_opts *o,
 		      struct dgen_inspect_read_report *rep);
 
+/* ===== Profiles (dgen/profile.h, doc/profile.md) ===== */
+
+struct dgen_profile;
+
+/*
+ * dgen_profile_measure - profile the sample @path: a file, a block device
+ * or a tree (its regular files, in name order, as one sample), with real
+ * lz4, zstd (level 3) and xxhash.
+ * Returns 0, or a negative errno with a sentence in @msg (-ENODATA: less
+ * than one 4 KiB block).
+ */
+int dgen_profile_measure(struct dgen_profile *p, const char *path,
+			 char *msg, size_t msglen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,6 +70,12 @@ struct dgen_compress_mix {
 	unsigned int count;
 	double ratio[DGEN_COMPRESS_MIX_MAX];	/* each as compress_ratio */
 	double weight[DGEN_COMPRESS_MIX_MAX];	/* > 0, summing to 1 */
+	/*
+	 * Contract 7.4: the entropy of the class's random bytes in bits per
+	 * byte (zstd's entropy coder finds it, lz4 does not); 0 or 8: full.
+	 * Written "c:w:bits" when set.
+	 */
+	double bits[DGEN_COMPRESS_MIX_MAX];
 };
 
 struct dgen_stream_params {
@@ -99,7 +105,23 @@ struct dgen_stream_params {
 	uint32_t scope_index;
 	unsigned int dedup_scope;	/* enum dgen_dedup_scope (the option;
 					   the run fills the two above) */
+	/*
+	 * Mimicry (contract 7.4, dgen/profile.h): the share of the random
+	 * bytes of each block but the first of every 64 KiB of distinct
+	 * blocks copied, at unaligned offsets, from an earlier block of
+	 * that 64 KiB (each sector keeps DGEN_MIN_RANDOM_BYTES of its own),
+	 * so zstd per 64 KiB finds what zstd per 4 KiB cannot. 0: none.
+	 */
+	double match_share;
+	/*
+	 * The digest of the profile a --like stream mimics
+	 * (dgen_profile_digest); "" otherwise. Only printed: the stream's
+	 * bytes follow from the fields above.
+	 */
+	char profile_digest[36];
 };
+/* The highest match share. */
+#define DGEN_MATCH_SHARE_MAX		0.9
 
 /* --dedup-scope: whose blocks a stream's copies may repeat. */
 enum dgen_dedup_scope {
@@ -144,7 +166,8 @@ unsigned int dgen_stream_params_format(const struct dgen_stream_params *p);
  * Returns 0, or -EINVAL with a sentence in @msg: a pair that is not two
  * numbers, more than DGEN_COMPRESS_MIX_MAX pairs, a ratio below 1 or above
  * DGEN_COMPRESS_RATIO_MAX, a weight not above 0, weights whose sum is not
- * 1 (within 0.001).
+ * 1 (within 0.001). A ratio of exactly 0 is a class of all-zero blocks
+ * (a profile's zero blocks, contract 7.4): the only all-zero sectors.
  */
 int dgen_compress_mix_parse(struct dgen_compress_mix *mix, const char *spec,
 			    char *msg, size_t msglen);

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stream_match.c - redundancy between blocks, for streams that mimic a
+ * sample (doc/data-contract.md section 7.4)
+ *
+ * Real data compresses better in 64 KiB than in 4 KiB pieces: its blocks
+ * repeat strings of their neighbours. So, as zstd's own data generator
+ * does, each 4 KiB of distinct bytes but the first of every 64 KiB copies
+ * the match share of every sector's random bytes from the fresh random
+ * bytes of a sector of one of the three 4 KiB before it, at an offset
+ * drawn from the sector's address: zstd per 64 KiB finds the match, lz4
+ * and zstd per 4 KiB do not. The copy takes the end of the sector's
+ * random run and the source's fresh head, so every sector keeps at
+ * least DGEN_MIN_RANDOM_BYTES of its own: no aligned sector repeats, and
+ * only the asked dedup copies repeat whole sectors. A pure function of
+ * the distinct address, so copies of a block carry the same matches.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "stream_impl.h"
+
+#define SUB	4096u			/* the pieces compressed alone */
+#define SUBS_PER_CHUNK	16u		/* 64 KiB */
+#define SECTORS_PER_SUB	(SUB / DGEN_SECTOR_SIZE)
+#define TWEAK_MATCH	0xa54ff53a5f1d36f1ull
+
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Random bytes of distinct sector @q (its run) at @rho, as stream.c lays them. */
+static uint32_t sector_run(uint64_t rho, uint64_t q)
+{
+	if (rho == (uint64_t)DGEN_SECTOR_SIZE << 32)
+		return DGEN_SECTOR_SIZE;
+	return (uint32_t)(((unsigned __int128)(q + 1) * rho >> 32) -
+			  ((unsigned __int128)q * rho >> 32));
+}
+
+/* The bytes of sector @q's run that it copies (0: none). */
+static uint32_t sector_copied(const struct dgen_stream *s, uint64_t q,
+			      uint32_t r)
+{
+	uint32_t b;
+
+	if ((q / SECTORS_PER_SUB) % SUBS_PER_CHUNK == 0 ||
+	    r < 2 * DGEN_MIN_RANDOM_BYTES)
+		return 0;
+	b = (uint32_t)(s->p.match_share * r);
+	return b > r - DGEN_MIN_RANDOM_BYTES ? r - DGEN_MIN_RANDOM_BYTES : b;
+}
+
+/*
+ * Where sector @q (run @r, @b of it copied) takes its copy: the inner
+ * end of its run (the sector rule's bytes are at the outer end).
+ */
+static uint32_t copy_start(uint64_t q, uint32_t r, uint32_t b)
+{
+	return q & 1 ? DGEN_SECTOR_SIZE - r : r - b;
+}
+
+/* Where the fresh (not copied) bytes of sector @q's run start. */
+static uint32_t fresh_start(uint64_t q, uint32_t r, uint32_t b)
+{
+	return q & 1 ? DGEN_SECTOR_SIZE - r + b : 0;
+}
+
+typedef uint64_t lane32 __attribute__((vector_size(32)));
+
+/*
+ * AND @n bytes at distinct address @a, in @dst, with class @c's mask.
+ * Exact on every ISA; the clones only widen the lanes.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void entropy_mask(const struct dgen_stream *s, unsigned int c,
+			 uint64_t a, uint8_t *dst, uint32_t n)
+{
+	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
+	const uint8_t *m = (const uint8_t *)s->mix_mask[c];
+	uint32_t at = (uint32_t)(a & (pair - 1)), j = 0;
+
+	/*
+	 * Whole 32-byte lanes (the compiler's vector extension, any ISA); the
+	 * mask's first 64 bytes again past its end serve loads that wrap.
+	 */
+	for (; j + 32 <= n; j += 32, at = (at + 32) & (pair - 1)) {
+		lane32 w, k;
+
+		memcpy(&w, dst + j, 32);
+		memcpy(&k, m + at, 32);
+		w &= k;
+		memcpy(dst + j, &w, 32);
+	}
+	for (; j < n; j++, at = (at + 1) & (pair - 1))
+		dst[j] &= m[at];
+}
+
+/*
+ * Only the random runs: the zeros between them stay zero. A lane that
+ * runs past a run's end into the next sector's ANDs those bytes with
+ * their own mask bytes, which changes nothing on a second pass.
+ */
+static void entropy_runs(const struct dgen_stream *s, unsigned int c,
+			 uint64_t a0, uint8_t *dst, uint64_t n)
+{
+	const uint64_t a1 = a0 + n;
+	uint64_t q;
+
+	if (!s->mix_k[c])
+		return;
+	for (q = a0 / DGEN_SECTOR_SIZE; q * DGEN_SECTOR_SIZE < a1; q++) {
+		uint32_t r = sector_run(s->mix_rho[c], q);
+		uint64_t lo = q * DGEN_SECTOR_SIZE + (q & 1 ? DGEN_SECTOR_SIZE - r : 0);
+		uint64_t hi = lo + r, len;
+
+		lo = lo > a0 ? lo : a0;
+		hi = hi < a1 ? hi : a1;
+		if (lo >= hi)
+			continue;
+		len = (hi - lo + 31) & ~31ull;
+		entropy_mask(s, c, lo, dst + (lo - a0),
+			     (uint32_t)(len < a1 - lo ? len : a1 - lo));
+	}
+}
+
+/* The source 4 KiB of distinct 4 KiB @v, regenerated once per @v. */
+struct match_src {
+	uint64_t v;			/* UINT64_MAX: none yet */
+	uint64_t h;
+	uint64_t src;			/* the source 4 KiB */
+	int filled;			/* buf holds it */
+	/* Distinct bytes [a, a + n) already laid in the fill's buffer, at p. */
+	const uint8_t *p;
+	uint64_t a, n;
+	uint64_t u;			/* its distinct block (sector 0's) */
+	uint64_t rho;			/* and that block's rho */
+	unsigned int cls;		/* and class (a mix) */
+	_Alignas(64) uint8_t buf[SUB];
+};
+
+/*
+ * The match of distinct sector @q (of a block at @rho): returns the
+ * sector offset of its first copied byte and sets *@end past the last and
+ * *@from to the bytes to copy there (in the fill's buffer when laid
+ * already, else regenerated into @out at that offset).
+ */
+static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
+			     uint64_t rho, struct match_src *ms, uint8_t *out,
+			     const uint8_t **from, uint32_t *end)
+{
+	uint32_t r = sector_run(rho, q), b = sector_copied(s, q, r);
+	uint64_t v = q / SECTORS_PER_SUB, back = v % SUBS_PER_CHUNK, src, h, su;
+	uint64_t sa;
+	uint32_t rs, fresh, at, first, t;
+
+	*end = 0;
+	if (!b)
+		return 0;
+	if (ms->v != v) {
+		ms->v = v;
+		ms->h = mix64(s->root ^ TWEAK_MATCH ^ mix64(v));
+		ms->src = v - 1 - ms->h % (back > 3 ? 3 : back);
+		ms->filled = 0;
+		ms->u = ms->src * SUB >> s->unit_shift;
+		ms->rho = dgen_block_rho(s, ms->u);
+		ms->cls = s->mix_count ? dgen_block_class(s, ms->u) : 0;
+	}
+	h = mix64(ms->h + q);
+	t = (uint32_t)((q + (ms->h >> 8)) % SECTORS_PER_SUB);
+	src = ms->src * SECTORS_PER_SUB + t;
+	/* Blocks under 4 KiB: the source sector's own block and class. */
+	su = src * DGEN_SECTOR_SIZE >> s->unit_shift;
+	if (su != ms->u) {
+		ms->u = su;
+		ms->rho = dgen_block_rho(s, su);
+		ms->cls = s->mix_count ? dgen_block_class(s, su) : 0;
+	}
+	rs = sector_run(ms->rho, src);
+	fresh = rs - sector_copied(s, src, rs);
+	if (fresh < DGEN_MIN_RANDOM_BYTES)
+		return 0;
+	if (b > fresh)
+		b = fresh;
+	at = (uint32_t)(((h >> 32) * (fresh - b + 1)) >> 32) +
+	     fresh_start(src, rs, rs - fresh);
+	first = copy_start(q, r, b);
+	sa = src * DGEN_SECTOR_SIZE + at;
+	if (sa >= ms->a && sa + b <= ms->a + ms->n) {
+		/* Laid already in this fill (fresh bytes no match changes). */
+		*from = ms->p + (sa - ms->a);
+	} else {
+		*from = out + first;
+		if (!ms->filled) {
+			dgen_fill_distinct(s, ms->buf, ms->src * SUB, SUB);
+			ms->filled = 1;
+		}
+		memcpy(out + first, ms->buf + t * DGEN_SECTOR_SIZE + at, b);
+		/* The source as laid: narrowed where its class is (whole
+		   lanes: @out has room past the sector for the last one). */
+		if (s->mix_k_any && s->mix_k[ms->cls])
+			entropy_mask(s, ms->cls, sa, out + first,
+				     (b + 31) & ~31u);
+	}
+	*end = first + b;
+	return first;
+}
+
+void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
+		      uint64_t offset, uint64_t len)
+{
+	const uint64_t B = s->p.dedup_unit, stop = offset + len;
+	uint64_t o = offset & ~(uint64_t)(DGEN_SECTOR_SIZE - 1);
+	uint64_t blk = UINT64_MAX, u = 0, rho = 0;
+	_Alignas(64) uint8_t sec[DGEN_SECTOR_SIZE + 32];
+	struct match_src ms;
+
+	ms.v = UINT64_MAX;
+	ms.n = 0;
+	for (; o < stop; o += DGEN_SECTOR_SIZE) {
+		uint64_t q, lo, hi, prev = u;
+		const uint8_t *from;
+		uint32_t first, end;
+
+		if (o >> s->unit_shift != blk) {
+			uint64_t from = o > offset ? o : offset;
+
+			uint64_t to = ((blk = o >> s->unit_shift) + 1) <<
+				      s->unit_shift;
+			unsigned int c;
+
+			dgen_block_run(s, blk, &u);
+			c = s->mix_count ? dgen_block_class(s, u) : 0;
+			rho = s->mix_count ? s->mix_rho[c] : s->rho;
+			/* Narrow the block first: its sources are earlier. */
+			if (s->mix_k_any)
+				entropy_runs(s, c, u * B + (from & (B - 1)),
+					     dst + (from - offset),
+					     (to < stop ? to : stop) - from);
+			/* The laid distinct bytes: this block's, and the
+			   run's before it while the blocks follow on. */
+			if (!ms.n || u != prev + 1) {
+				ms.p = dst + (from - offset);
+				ms.a = u * B + (from & (B - 1));
+				ms.n = 0;
+			}
+			ms.n = u * B + ((blk + 1) << s->unit_shift < stop ?
+					B : stop - (blk << s->unit_shift)) - ms.a;
+		}
+		q = ((u * B) + (o & (B - 1))) / DGEN_SECTOR_SIZE;
+		first = sector_match(s, q, rho, &ms, sec, &from, &end);
+		if (end == 0)
+			continue;
+		lo = o + first > offset ? o + first : offset;
+		hi = o + end < stop ? o + end : stop;
+		if (lo < hi)
+			memcpy(dst + (lo - offset), from + (lo - o - first),
+			       hi - lo);
+	}
+}
+
+/*
+ * Entropy in bits per byte of bytes below 2^k with probability f, below
+ * 2^(k + 1) otherwise: what zstd's entropy coder approaches.
+ */
+static double narrow_bits(unsigned int k, double f)
+{
+	double lo = ldexp(1.0, (int)k), p1 = f / lo + (1.0 - f) / (2.0 * lo);
+	double p2 = (1.0 - f) / (2.0 * lo), h = 0.0;
+
+	if (p1 > 0.0)
+		h -= lo * p1 * log2(p1);
+	if (p2 > 0.0)
+		h -= lo * p2 * log2(p2);
+	return h;
+}
+
+void dgen_entropy_setup(struct dgen_stream *s)
+{
+	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
+	unsigned int i, n;
+
+	for (i = 0; i < s->mix_count; i++) {
+		double bits = s->p.mix.bits[i], lo = 0.0, hi = 1.0;
+		unsigned int k, it, narrow;
+		uint8_t *m = (uint8_t *)s->mix_mask[i];
+
+		if (bits <= 0.0 || bits >= 8.0)
+			continue;
+		k = (unsigned int)floor(bits);
+		if (k < 1)
+			k = 1;
+		for (it = 0; it < 40; it++) {
+			double f = 0.5 * (lo + hi);
+
+			if (narrow_bits(k, f) > bits)
+				lo = f;
+			else
+				hi = f;
+		}
+		/* Narrow places spread over each 64 (37 is prime to 64). */
+		narrow = (unsigned int)(lo * 64.0 + 0.5);
+		for (n = 0; n < pair; n++)
+			m[n] = (uint8_t)((n * 37 % 64 < narrow ? 1u : 2u) << k) - 1;
+		memset(m, 0xff, DGEN_MIN_RANDOM_BYTES);
+		memset(m + pair - DGEN_MIN_RANDOM_BYTES, 0xff,
+		       DGEN_MIN_RANDOM_BYTES);
+		memcpy(m + pair, m, 64);
+		s->mix_k[i] = (uint8_t)k;
+		s->mix_k_any = 1;
+	}
+}
+
+void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
+			uint32_t pos, uint8_t *dst, uint32_t n)
+{
+	entropy_runs(s, dgen_block_class(s, u), (u << s->unit_shift) + pos,
+		     dst, n);
+}
+
+void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
+			uint64_t offset, uint64_t len)
+{
+	const uint64_t B = s->p.dedup_unit;
+	uint64_t done = 0;
+
+	while (done < len) {
+		uint64_t o = offset + done, u;
+		uint32_t pos = (uint32_t)(o & (B - 1));
+		uint64_t n = B - pos < len - done ? B - pos : len - done;
+
+		dgen_block_run(s, o >> s->unit_shift, &u);
+		dgen_entropy_block(s, u, pos, dst + done, (uint32_t)n);
+		done += n;
+	}
+}
