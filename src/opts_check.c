@@ -260,6 +260,10 @@ int dgen_run_opts_check(const struct dgen_run_opts *o, char *msg,
 
 	if ((err = check_crash(o, msg, msglen)) || o->verify_crash)
 		return err;
+	/* The profile sets both ratios: one given beside it would win or
+	 * lose by the order of the options. */
+	if ((o->given & DGEN_GIVEN_LIKE) && (o->given & DGEN_GIVEN_DATA))
+		return BAD("--like takes the dedup and compression from its profile: give it without --dedup, --compress or --compress-mix");
 
 	if ((err = check_objects(o, msg, msglen)) ||
 	    (err = check_kind(o, msg, msglen)) ||

@@ -112,6 +112,14 @@ echo '{"profile_version": 7}' >"$D/bad.json"
 "$TOOL" --dev "$D/m.bad" --size 8M --like "$D/bad.json" >"$D/out" 2>&1 &&
 	fail "a version 7 profile was taken"
 grep -q "not a version 1 profile" "$D/out" || fail "refusal unclear: $(cat "$D/out")"
+# The profile sets both ratios: --dedup beside it, before or after, is
+# refused rather than won or lost by the order of the options.
+for args in "--dedup 2 --like $D/rand.json" "--like $D/rand.json --compress 2"; do
+	"$TOOL" --dev "$D/m.both" --size 8M $args >"$D/out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] && grep -q "takes the dedup and compression from its profile" "$D/out" ||
+		fail "$args: exit $rc: $(cat "$D/out")"
+done
 
 # The database's mimic again from its report's seed and size and the profile.
 ARGS=$(python3 -c '

@@ -87,7 +87,7 @@ Test(opts, fields)
 	cr_assert_eq(set(&o, "verify-only", NULL, msg), 0, "%s", msg);
 	cr_assert_eq(o.mode, DGEN_RUN_VERIFY_ONLY);
 	cr_assert_eq(o.given, DGEN_GIVEN_PASSES | DGEN_GIVEN_VERIFY_ONLY |
-		     DGEN_GIVEN_WATCH | DGEN_GIVEN_RING);
+		     DGEN_GIVEN_WATCH | DGEN_GIVEN_RING | DGEN_GIVEN_DATA);
 }
 
 /* A bad value is refused with a sentence that names the option. */

@@ -118,6 +118,9 @@ struct dgen_opt {
 #define DGEN_GIVEN_RING		(1u << 6)	/* any of --bs, --pattern, --sqpoll,
 						   --iopoll: io_uring's, not an
 						   object store's */
+#define DGEN_GIVEN_DATA		(1u << 7)	/* any of --dedup, --compress,
+						   --compress-mix */
+#define DGEN_GIVEN_LIKE		(1u << 8)	/* --like */
 
 /* dgen_opt_at - option @i of the table; NULL past the last. */
 const struct dgen_opt *dgen_opt_at(unsigned int i);
