@@ -3,8 +3,9 @@
 #
 # fuzz.sh - fuzz the readers of untrusted input with libFuzzer (clang):
 # the size and duration parsers (fuzz_parse), the options table
-# (fuzz_opts), the --plot-from log reader (fuzz_series) and the crash
-# journal reader (fuzz_journal), each tests/fuzz/fuzz_NAME.c.
+# (fuzz_opts), the --plot-from log reader (fuzz_series), the crash
+# journal reader (fuzz_journal) and the --like profile reader
+# (fuzz_profile), each tests/fuzz/fuzz_NAME.c.
 #
 # libdgen is built with clang into its own build dir (default build-fuzz),
 # instrumented for libFuzzer's coverage and with ASan and UBSan; each
@@ -20,7 +21,7 @@
 set -eu
 SECS=${1:-120}
 shift || true
-NAMES=${*:-parse opts series journal}
+NAMES=${*:-parse opts series journal profile}
 B=${FUZZ_BUILD:-build-fuzz}
 command -v clang >/dev/null || { echo "fuzz.sh: needs clang (apt-get install clang)"; exit 2; }
 if [ ! -f "$B/build.ninja" ]; then

@@ -83,7 +83,8 @@ static int read_list(const struct json_doc *d, const char *key, double *v)
 		return -EINVAL;
 	for (i = (uint32_t)t + 1, b = 0; b < DGEN_PROFILE_BUCKETS;
 	     b++, i = d->t[i].next)
-		if (dgen_jread_double(d, i, &v[b]) || v[b] < 0.0)
+		if (dgen_jread_double(d, i, &v[b]) || !isfinite(v[b]) ||
+		    v[b] < 0.0)
 			return -EINVAL;
 	return 0;
 }
@@ -92,7 +93,8 @@ static int read_num(const struct json_doc *d, const char *key, double *v)
 {
 	int64_t t = dgen_jread_get(d, 0, key);
 
-	return t < 0 || dgen_jread_double(d, (uint32_t)t, v) ? -EINVAL : 0;
+	return t < 0 || dgen_jread_double(d, (uint32_t)t, v) || !isfinite(*v) ?
+	       -EINVAL : 0;
 }
 
 static int profile_parse(struct dgen_profile *p, const struct json_doc *d)
@@ -122,6 +124,10 @@ static int profile_parse(struct dgen_profile *p, const struct json_doc *d)
 	if (dgen_jread_get(d, 0, "match_share") >= 0 &&
 	    (read_num(d, "match_share", &p->match_share) ||
 	     p->match_share < 0.0 || p->match_share > DGEN_MATCH_SHARE_MAX))
+		return -EINVAL;
+	/* Counts a shared file may hold past what a uint64_t can: refused
+	 * before the cast, which would be undefined there. */
+	if (!(bytes >= 0.0 && bytes < 0x1p63) || !(blocks >= 0.0 && blocks < 0x1p63))
 		return -EINVAL;
 	p->version = (unsigned int)ver;
 	p->bytes = (uint64_t)bytes;
