@@ -20,7 +20,10 @@
 # process's (its report); fio's is its jobs' usr + sys.
 #
 # usage: bench/engines.sh [BUILD_DIR]
-#        (root; env SIZE=2G REPS=5 THREADS=2 QD=32 BS=1M)
+#        (root; env SIZE=2G REPS=5 THREADS=2 QD=32 BS=1M
+#        FIO_BUF=--zero_buffers: fio's buffer option; --refill_buffers makes
+#        fio generate (random bytes) into every buffer before its write, as
+#        dgen-uring does, to see what generating costs next to the engine)
 set -euo pipefail
 
 build=${1:-build}
@@ -29,6 +32,7 @@ reps=${REPS:-5}
 threads=${THREADS:-2}
 qd=${QD:-32}
 bs=${BS:-1M}
+fio_buf=${FIO_BUF:---zero_buffers}
 dgen=$build/tools/dgen-uring
 img=/dev/shm/dgen-engines.img
 file=/dev/shm/dgen-engines.file
@@ -59,7 +63,7 @@ fio_aio() {
 	local n=$(( $(numfmt --from=iec "$size") / threads ))
 
 	fio --name=write --filename="$1" --rw=write --direct=1 --ioengine=libaio \
-		--zero_buffers --bs="$bs" --iodepth="$qd" --numjobs="$threads" \
+		"$fio_buf" --bs="$bs" --iodepth="$qd" --numjobs="$threads" \
 		--size=$n --offset_increment=$n --output-format=json |
 		jq -r '(.jobs | map(.write.io_bytes) | add) as $b
 		       | (.jobs | map((.usr_cpu + .sys_cpu) / 100 * .job_runtime / 1000) | add) as $cpu
@@ -72,7 +76,7 @@ col() { awk -v c="$1" '{ print $c }'; }
 
 printf '# engines: size %s, bs %s, qd %s, threads %s, %s reps interleaved (median); %s; %s; kernel %s; %s CPUs\n' \
 	"$size" "$bs" "$qd" "$threads" "$reps" "$(date -u '+%F %T UTC')" \
-	"$(fio --version)" "$(uname -r)" "$(nproc)"
+	"$(fio --version) $fio_buf" "$(uname -r)" "$(nproc)"
 printf '| target | libaio GB/s | io_uring GB/s | fio libaio GB/s | libaio CPU s/GB | io_uring CPU s/GB | fio CPU s/GB | libaio/fio | libaio/io_uring |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for t in loop file; do

@@ -158,15 +158,32 @@ static uint64_t thp_bytes(const void *addr)
 	return r;
 }
 
-/* Fault every page in, from this thread; MADV_POPULATE_WRITE (5.14) fails
- * cleanly where a touch would SIGBUS on an empty hugetlb pool. */
+/*
+ * Fault every page in, from this thread; MADV_POPULATE_WRITE (5.14) fails
+ * cleanly where a touch would SIGBUS on an empty hugetlb pool. In steps
+ * of POPULATE_STEP: the madvise holds mmap_lock for its whole range, and
+ * the writer's other threads, setting up at the same time, wait on it for
+ * their own mmap and io_setup (bench/RESULTS.md, issue 22 follow-up); a
+ * step lets them in between. A step starts on a page, as madvise wants
+ * (the buffer does, and the step is a multiple of every page size).
+ */
+#define POPULATE_STEP	((size_t)2 << 20)
+
 static int populate(void *addr, size_t len, int hugetlb)
 {
-	if (madvise(addr, len, MADV_POPULATE_WRITE) == 0)
+	/* hugetlb pages may be larger than a step: those go whole. */
+	const size_t step = hugetlb ? len : POPULATE_STEP;
+
+	for (size_t at = 0; at < len; at += step) {
+		size_t n = len - at < step ? len - at : step;
+
+		if (madvise((char *)addr + at, n, MADV_POPULATE_WRITE) == 0)
+			continue;
+		if (errno != EINVAL || hugetlb)
+			return -errno;
+		memset((char *)addr + at, 0, len - at);
 		return 0;
-	if (errno != EINVAL || hugetlb)
-		return -errno;
-	memset(addr, 0, len);
+	}
 	return 0;
 }
 
