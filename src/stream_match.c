@@ -69,14 +69,14 @@ static uint32_t fresh_start(uint64_t q, uint32_t r, uint32_t b)
 	return q & 1 ? DGEN_SECTOR_SIZE - r + b : 0;
 }
 
-typedef uint64_t lane32 __attribute__((vector_size(32)));
+typedef uint64_t lane64 __attribute__((vector_size(64)));
 
 /*
  * AND @n bytes at distinct address @a, in @dst, with class @c's mask.
  * Exact on every ISA; the clones only widen the lanes.
  */
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 static void entropy_mask(const struct dgen_stream *s, unsigned int c,
 			 uint64_t a, uint8_t *dst, uint32_t n)
@@ -86,47 +86,31 @@ static void entropy_mask(const struct dgen_stream *s, unsigned int c,
 	uint32_t at = (uint32_t)(a & (pair - 1)), j = 0;
 
 	/*
-	 * Whole 32-byte lanes (the compiler's vector extension, any ISA); the
+	 * Whole 64-byte lanes (the compiler's vector extension, any ISA); the
 	 * mask's first 64 bytes again past its end serve loads that wrap.
 	 */
-	for (; j + 32 <= n; j += 32, at = (at + 32) & (pair - 1)) {
-		lane32 w, k;
+	for (; j + 64 <= n; j += 64, at = (at + 64) & (pair - 1)) {
+		lane64 w, k;
 
-		memcpy(&w, dst + j, 32);
-		memcpy(&k, m + at, 32);
+		memcpy(&w, dst + j, 64);
+		memcpy(&k, m + at, 64);
 		w &= k;
-		memcpy(dst + j, &w, 32);
+		memcpy(dst + j, &w, 64);
 	}
 	for (; j < n; j++, at = (at + 1) & (pair - 1))
 		dst[j] &= m[at];
 }
 
 /*
- * Only the random runs: the zeros between them stay zero. A lane that
- * runs past a run's end into the next sector's ANDs those bytes with
- * their own mask bytes, which changes nothing on a second pass.
+ * The whole range in one pass: the bytes outside the random runs are
+ * zeros, which the AND keeps zero, so masking them too lays the same
+ * bytes as masking the runs alone, without a run lookup per sector.
  */
 static void entropy_runs(const struct dgen_stream *s, unsigned int c,
 			 uint64_t a0, uint8_t *dst, uint64_t n)
 {
-	const uint64_t a1 = a0 + n;
-	uint64_t q;
-
-	if (!s->mix_k[c])
-		return;
-	for (q = a0 / DGEN_SECTOR_SIZE; q * DGEN_SECTOR_SIZE < a1; q++) {
-		uint32_t r = sector_run(s->mix_rho[c], q);
-		uint64_t lo = q * DGEN_SECTOR_SIZE + (q & 1 ? DGEN_SECTOR_SIZE - r : 0);
-		uint64_t hi = lo + r, len;
-
-		lo = lo > a0 ? lo : a0;
-		hi = hi < a1 ? hi : a1;
-		if (lo >= hi)
-			continue;
-		len = (hi - lo + 31) & ~31ull;
-		entropy_mask(s, c, lo, dst + (lo - a0),
-			     (uint32_t)(len < a1 - lo ? len : a1 - lo));
-	}
+	if (s->mix_k[c])
+		entropy_mask(s, c, a0, dst, (uint32_t)n);
 }
 
 /* The source 4 KiB of distinct 4 KiB @v, regenerated once per @v. */
