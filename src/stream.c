@@ -164,23 +164,23 @@ void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
 	}
 }
 
-static void fill_base(const struct dgen_stream *s, uint8_t *dst,
-		      uint64_t offset, uint64_t len);
-
 void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len)
 {
-	fill_base(s, dst, offset, len);
-	/* Matches narrow each block before they copy from it. */
-	if (s->p.match_share > 0.0)
+	/* Matches lay the base bytes piece by piece, then narrow each
+	   block and copy into it while it is still in cache. */
+	if (s->p.match_share > 0.0) {
 		dgen_match_apply(s, dst, offset, len);
-	else if (s->mix_k_any)
+		return;
+	}
+	dgen_fill_base(s, dst, offset, len);
+	if (s->mix_k_any)
 		dgen_entropy_apply(s, dst, offset, len);
 }
 
 /* The bytes before the matches of contract 7.4 are laid over them. */
-static void fill_base(const struct dgen_stream *s, uint8_t *dst,
-		      uint64_t offset, uint64_t len)
+void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
+		    uint64_t offset, uint64_t len)
 {
 	const uint32_t B = s->p.dedup_unit;
 	const uint64_t plain_rho = (uint64_t)DGEN_SECTOR_SIZE << 32;

@@ -167,9 +167,17 @@ void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
 			uint32_t pos, uint8_t *dst, uint32_t n);
 
 /*
- * dgen_match_apply - narrow (as dgen_entropy_apply) and lay the matches
- * of a match share (contract 7.4) over the base bytes of stream range
- * [offset, offset + len) in @dst (stream_match.c).
+ * dgen_fill_base - the bytes of stream range [offset, offset + len) in
+ * @dst before narrowing and matches (stream.c).
+ */
+void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
+		    uint64_t offset, uint64_t len);
+
+/*
+ * dgen_match_apply - lay the base bytes (dgen_fill_base), narrow them (as
+ * dgen_entropy_apply) and lay the matches of a match share (contract
+ * 7.4) over them, for stream range [offset, offset + len) in @dst
+ * (stream_match.c), a piece at a time while it is in cache.
  */
 void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 		      uint64_t offset, uint64_t len);

@@ -24,6 +24,7 @@
 #define SUBS_PER_CHUNK	16u		/* 64 KiB */
 #define SECTORS_PER_SUB	(SUB / DGEN_SECTOR_SIZE)
 #define TWEAK_MATCH	0xa54ff53a5f1d36f1ull
+#define PIECE	(64u << 10)		/* base bytes laid at a time */
 
 static uint64_t mix64(uint64_t z)
 {
@@ -200,7 +201,7 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 {
 	const uint64_t B = s->p.dedup_unit, stop = offset + len;
 	uint64_t o = offset & ~(uint64_t)(DGEN_SECTOR_SIZE - 1);
-	uint64_t blk = UINT64_MAX, u = 0, rho = 0;
+	uint64_t blk = UINT64_MAX, u = 0, rho = 0, laid = offset;
 	_Alignas(64) uint8_t sec[DGEN_SECTOR_SIZE + 32];
 	struct match_src ms;
 
@@ -218,6 +219,16 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 				      s->unit_shift;
 			unsigned int c;
 
+			/* The base bytes up to the block's end, a piece at a
+			   time, so narrowing and copies find them in cache. */
+			while (laid < (to < stop ? to : stop)) {
+				uint64_t e = (laid & ~(uint64_t)(PIECE - 1)) + PIECE;
+
+				e = e < stop ? e : stop;
+				dgen_fill_base(s, dst + (laid - offset), laid,
+					       e - laid);
+				laid = e;
+			}
 			dgen_block_run(s, blk, &u);
 			c = s->mix_count ? dgen_block_class(s, u) : 0;
 			rho = s->mix_count ? s->mix_rho[c] : s->rho;
