@@ -42,17 +42,24 @@ static uint32_t sector_run(uint64_t rho, uint64_t q)
 			  ((unsigned __int128)q * rho >> 32));
 }
 
+/* The bytes of a run of @r that a copying sector copies (0: none). */
+static uint32_t run_copied(const struct dgen_stream_params *p, uint32_t r)
+{
+	uint32_t b;
+
+	if (r < 2 * DGEN_MIN_RANDOM_BYTES)
+		return 0;
+	b = (uint32_t)(p->match_share * r);
+	return b > r - DGEN_MIN_RANDOM_BYTES ? r - DGEN_MIN_RANDOM_BYTES : b;
+}
+
 /* The bytes of sector @q's run that it copies (0: none). */
 static uint32_t sector_copied(const struct dgen_stream *s, uint64_t q,
 			      uint32_t r)
 {
-	uint32_t b;
-
-	if ((q / SECTORS_PER_SUB) % SUBS_PER_CHUNK == 0 ||
-	    r < 2 * DGEN_MIN_RANDOM_BYTES)
+	if ((q / SECTORS_PER_SUB) % SUBS_PER_CHUNK == 0)
 		return 0;
-	b = (uint32_t)(s->p.match_share * r);
-	return b > r - DGEN_MIN_RANDOM_BYTES ? r - DGEN_MIN_RANDOM_BYTES : b;
+	return s->match_copied[r];
 }
 
 /*
@@ -280,6 +287,8 @@ void dgen_entropy_setup(struct dgen_stream *s)
 	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
 	unsigned int i, n;
 
+	for (n = 0; n <= DGEN_SECTOR_SIZE; n++)
+		s->match_copied[n] = (uint16_t)run_copied(&s->p, n);
 	for (i = 0; i < s->mix_count; i++) {
 		double bits = s->p.mix.bits[i], lo = 0.0, hi = 1.0;
 		unsigned int k, it, narrow;
