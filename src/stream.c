@@ -126,18 +126,17 @@ static void fill_sectors(const struct dgen_stream *s, uint8_t *dst,
 }
 
 /*
- * How many of the @run blocks from distinct block @u on share its rho:
+ * How many of the @run blocks from distinct block @u on share its @rho:
  * all of them in a one-ratio stream; in a mix, those of its class.
  */
 static uint64_t same_rho(const struct dgen_stream *s, uint64_t u,
-			 uint64_t run, uint64_t *rho)
+			 uint64_t run, uint64_t rho)
 {
 	uint64_t n = 1;
 
-	*rho = dgen_block_rho(s, u);
 	if (!s->mix_count)
 		return run;
-	while (n < run && dgen_block_rho(s, u + n) == *rho)
+	while (n < run && dgen_block_rho(s, u + n) == rho)
 		n++;
 	return n;
 }
@@ -201,7 +200,7 @@ void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
 				/* Whole blocks of one rho: one call. */
 				uint64_t count = same_rho(s, u,
 					run < len >> s->unit_shift ? run :
-					len >> s->unit_shift, &rho);
+					len >> s->unit_shift, rho);
 
 				if (rho == plain_rho)
 					s->kernel->fill_blocks(dst, s->root, u,

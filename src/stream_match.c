@@ -133,8 +133,27 @@ struct match_src {
 	uint64_t u;			/* its distinct block (sector 0's) */
 	uint64_t rho;			/* and that block's rho */
 	unsigned int cls;		/* and class (a mix) */
+	/* The classes of the last blocks the pass narrowed, by u % 4: the
+	   sources lie at most three 4 KiB back. */
+	uint64_t seen_u[4];
+	unsigned int seen_cls[4];
 	_Alignas(64) uint8_t buf[SUB];
 };
+
+/* Class and rho of distinct block @u into @ms, from the seen ones if there. */
+static void src_class(const struct dgen_stream *s, struct match_src *ms,
+		      uint64_t u)
+{
+	ms->u = u;
+	if (!s->mix_count) {
+		ms->cls = 0;
+		ms->rho = s->rho;
+		return;
+	}
+	ms->cls = ms->seen_u[u & 3] == u ? ms->seen_cls[u & 3] :
+		  dgen_block_class(s, u);
+	ms->rho = s->mix_rho[ms->cls];
+}
 
 /*
  * The match of distinct sector @q (of a block at @rho): returns the
@@ -159,20 +178,15 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 		ms->h = mix64(s->root ^ TWEAK_MATCH ^ mix64(v));
 		ms->src = v - 1 - ms->h % (back > 3 ? 3 : back);
 		ms->filled = 0;
-		ms->u = ms->src * SUB >> s->unit_shift;
-		ms->rho = dgen_block_rho(s, ms->u);
-		ms->cls = s->mix_count ? dgen_block_class(s, ms->u) : 0;
+		src_class(s, ms, ms->src * SUB >> s->unit_shift);
 	}
 	h = mix64(ms->h + q);
 	t = (uint32_t)((q + (ms->h >> 8)) % SECTORS_PER_SUB);
 	src = ms->src * SECTORS_PER_SUB + t;
 	/* Blocks under 4 KiB: the source sector's own block and class. */
 	su = src * DGEN_SECTOR_SIZE >> s->unit_shift;
-	if (su != ms->u) {
-		ms->u = su;
-		ms->rho = dgen_block_rho(s, su);
-		ms->cls = s->mix_count ? dgen_block_class(s, su) : 0;
-	}
+	if (su != ms->u)
+		src_class(s, ms, su);
 	rs = sector_run(ms->rho, src);
 	fresh = rs - sector_copied(s, src, rs);
 	if (fresh < DGEN_MIN_RANDOM_BYTES)
@@ -214,6 +228,7 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 
 	ms.v = UINT64_MAX;
 	ms.n = 0;
+	memset(ms.seen_u, 0xff, sizeof(ms.seen_u));
 	for (; o < stop; o += DGEN_SECTOR_SIZE) {
 		uint64_t q, lo, hi, prev = u;
 		const uint8_t *from;
@@ -239,6 +254,8 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 			dgen_block_run(s, blk, &u);
 			c = s->mix_count ? dgen_block_class(s, u) : 0;
 			rho = s->mix_count ? s->mix_rho[c] : s->rho;
+			ms.seen_u[u & 3] = u;
+			ms.seen_cls[u & 3] = c;
 			/* Narrow the block first: its sources are earlier. */
 			if (s->mix_k_any)
 				entropy_runs(s, c, u * B + (from & (B - 1)),
