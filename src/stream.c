@@ -126,18 +126,17 @@ static void fill_sectors(const struct dgen_stream *s, uint8_t *dst,
 }
 
 /*
- * How many of the @run blocks from distinct block @u on share its rho:
+ * How many of the @run blocks from distinct block @u on share its @rho:
  * all of them in a one-ratio stream; in a mix, those of its class.
  */
 static uint64_t same_rho(const struct dgen_stream *s, uint64_t u,
-			 uint64_t run, uint64_t *rho)
+			 uint64_t run, uint64_t rho)
 {
 	uint64_t n = 1;
 
-	*rho = dgen_block_rho(s, u);
 	if (!s->mix_count)
 		return run;
-	while (n < run && dgen_block_rho(s, u + n) == *rho)
+	while (n < run && dgen_block_rho(s, u + n) == rho)
 		n++;
 	return n;
 }
@@ -164,23 +163,23 @@ void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
 	}
 }
 
-static void fill_base(const struct dgen_stream *s, uint8_t *dst,
-		      uint64_t offset, uint64_t len);
-
 void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len)
 {
-	fill_base(s, dst, offset, len);
-	/* Matches narrow each block before they copy from it. */
-	if (s->p.match_share > 0.0)
+	/* Matches lay the base bytes piece by piece, then narrow each
+	   block and copy into it while it is still in cache. */
+	if (s->p.match_share > 0.0) {
 		dgen_match_apply(s, dst, offset, len);
-	else if (s->mix_k_any)
+		return;
+	}
+	dgen_fill_base(s, dst, offset, len);
+	if (s->mix_k_any)
 		dgen_entropy_apply(s, dst, offset, len);
 }
 
 /* The bytes before the matches of contract 7.4 are laid over them. */
-static void fill_base(const struct dgen_stream *s, uint8_t *dst,
-		      uint64_t offset, uint64_t len)
+void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
+		    uint64_t offset, uint64_t len)
 {
 	const uint32_t B = s->p.dedup_unit;
 	const uint64_t plain_rho = (uint64_t)DGEN_SECTOR_SIZE << 32;
@@ -201,7 +200,7 @@ static void fill_base(const struct dgen_stream *s, uint8_t *dst,
 				/* Whole blocks of one rho: one call. */
 				uint64_t count = same_rho(s, u,
 					run < len >> s->unit_shift ? run :
-					len >> s->unit_shift, &rho);
+					len >> s->unit_shift, rho);
 
 				if (rho == plain_rho)
 					s->kernel->fill_blocks(dst, s->root, u,

@@ -76,6 +76,9 @@ struct dgen_stream {
 						   wrap) */
 	uint8_t mix_k[DGEN_COMPRESS_MIX_MAX];	/* 0: full bytes */
 	int mix_k_any;				/* some class has bits */
+	/* The bytes a sector of run r copies (stream_match.c), by r: one
+	   load per sector instead of a float multiply. */
+	uint16_t match_copied[DGEN_SECTOR_SIZE + 1];
 };
 
 /* dgen_layout_compute - derive the layout fields of @s from s->p. */
@@ -153,7 +156,8 @@ void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
 /*
  * dgen_entropy_apply - narrow the random bytes of classes with bits set
  * in stream range [offset, offset + len) of @dst (stream_match.c);
- * dgen_entropy_setup derives mix_k and mix_t from p.mix.bits.
+ * dgen_entropy_setup derives mix_k and mix_t from p.mix.bits, and
+ * match_copied from p.match_share.
  */
 void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
 			uint64_t offset, uint64_t len);
@@ -167,9 +171,17 @@ void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
 			uint32_t pos, uint8_t *dst, uint32_t n);
 
 /*
- * dgen_match_apply - narrow (as dgen_entropy_apply) and lay the matches
- * of a match share (contract 7.4) over the base bytes of stream range
- * [offset, offset + len) in @dst (stream_match.c).
+ * dgen_fill_base - the bytes of stream range [offset, offset + len) in
+ * @dst before narrowing and matches (stream.c).
+ */
+void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
+		    uint64_t offset, uint64_t len);
+
+/*
+ * dgen_match_apply - lay the base bytes (dgen_fill_base), narrow them (as
+ * dgen_entropy_apply) and lay the matches of a match share (contract
+ * 7.4) over them, for stream range [offset, offset + len) in @dst
+ * (stream_match.c), a piece at a time while it is in cache.
  */
 void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 		      uint64_t offset, uint64_t len);

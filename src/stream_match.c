@@ -24,6 +24,7 @@
 #define SUBS_PER_CHUNK	16u		/* 64 KiB */
 #define SECTORS_PER_SUB	(SUB / DGEN_SECTOR_SIZE)
 #define TWEAK_MATCH	0xa54ff53a5f1d36f1ull
+#define PIECE	(64u << 10)		/* base bytes laid at a time */
 
 static uint64_t mix64(uint64_t z)
 {
@@ -41,17 +42,24 @@ static uint32_t sector_run(uint64_t rho, uint64_t q)
 			  ((unsigned __int128)q * rho >> 32));
 }
 
+/* The bytes of a run of @r that a copying sector copies (0: none). */
+static uint32_t run_copied(const struct dgen_stream_params *p, uint32_t r)
+{
+	uint32_t b;
+
+	if (r < 2 * DGEN_MIN_RANDOM_BYTES)
+		return 0;
+	b = (uint32_t)(p->match_share * r);
+	return b > r - DGEN_MIN_RANDOM_BYTES ? r - DGEN_MIN_RANDOM_BYTES : b;
+}
+
 /* The bytes of sector @q's run that it copies (0: none). */
 static uint32_t sector_copied(const struct dgen_stream *s, uint64_t q,
 			      uint32_t r)
 {
-	uint32_t b;
-
-	if ((q / SECTORS_PER_SUB) % SUBS_PER_CHUNK == 0 ||
-	    r < 2 * DGEN_MIN_RANDOM_BYTES)
+	if ((q / SECTORS_PER_SUB) % SUBS_PER_CHUNK == 0)
 		return 0;
-	b = (uint32_t)(s->p.match_share * r);
-	return b > r - DGEN_MIN_RANDOM_BYTES ? r - DGEN_MIN_RANDOM_BYTES : b;
+	return s->match_copied[r];
 }
 
 /*
@@ -69,14 +77,14 @@ static uint32_t fresh_start(uint64_t q, uint32_t r, uint32_t b)
 	return q & 1 ? DGEN_SECTOR_SIZE - r + b : 0;
 }
 
-typedef uint64_t lane32 __attribute__((vector_size(32)));
+typedef uint64_t lane64 __attribute__((vector_size(64)));
 
 /*
  * AND @n bytes at distinct address @a, in @dst, with class @c's mask.
  * Exact on every ISA; the clones only widen the lanes.
  */
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 static void entropy_mask(const struct dgen_stream *s, unsigned int c,
 			 uint64_t a, uint8_t *dst, uint32_t n)
@@ -86,47 +94,31 @@ static void entropy_mask(const struct dgen_stream *s, unsigned int c,
 	uint32_t at = (uint32_t)(a & (pair - 1)), j = 0;
 
 	/*
-	 * Whole 32-byte lanes (the compiler's vector extension, any ISA); the
+	 * Whole 64-byte lanes (the compiler's vector extension, any ISA); the
 	 * mask's first 64 bytes again past its end serve loads that wrap.
 	 */
-	for (; j + 32 <= n; j += 32, at = (at + 32) & (pair - 1)) {
-		lane32 w, k;
+	for (; j + 64 <= n; j += 64, at = (at + 64) & (pair - 1)) {
+		lane64 w, k;
 
-		memcpy(&w, dst + j, 32);
-		memcpy(&k, m + at, 32);
+		memcpy(&w, dst + j, 64);
+		memcpy(&k, m + at, 64);
 		w &= k;
-		memcpy(dst + j, &w, 32);
+		memcpy(dst + j, &w, 64);
 	}
 	for (; j < n; j++, at = (at + 1) & (pair - 1))
 		dst[j] &= m[at];
 }
 
 /*
- * Only the random runs: the zeros between them stay zero. A lane that
- * runs past a run's end into the next sector's ANDs those bytes with
- * their own mask bytes, which changes nothing on a second pass.
+ * The whole range in one pass: the bytes outside the random runs are
+ * zeros, which the AND keeps zero, so masking them too lays the same
+ * bytes as masking the runs alone, without a run lookup per sector.
  */
 static void entropy_runs(const struct dgen_stream *s, unsigned int c,
 			 uint64_t a0, uint8_t *dst, uint64_t n)
 {
-	const uint64_t a1 = a0 + n;
-	uint64_t q;
-
-	if (!s->mix_k[c])
-		return;
-	for (q = a0 / DGEN_SECTOR_SIZE; q * DGEN_SECTOR_SIZE < a1; q++) {
-		uint32_t r = sector_run(s->mix_rho[c], q);
-		uint64_t lo = q * DGEN_SECTOR_SIZE + (q & 1 ? DGEN_SECTOR_SIZE - r : 0);
-		uint64_t hi = lo + r, len;
-
-		lo = lo > a0 ? lo : a0;
-		hi = hi < a1 ? hi : a1;
-		if (lo >= hi)
-			continue;
-		len = (hi - lo + 31) & ~31ull;
-		entropy_mask(s, c, lo, dst + (lo - a0),
-			     (uint32_t)(len < a1 - lo ? len : a1 - lo));
-	}
+	if (s->mix_k[c])
+		entropy_mask(s, c, a0, dst, (uint32_t)n);
 }
 
 /* The source 4 KiB of distinct 4 KiB @v, regenerated once per @v. */
@@ -141,8 +133,27 @@ struct match_src {
 	uint64_t u;			/* its distinct block (sector 0's) */
 	uint64_t rho;			/* and that block's rho */
 	unsigned int cls;		/* and class (a mix) */
+	/* The classes of the last blocks the pass narrowed, by u % 4: the
+	   sources lie at most three 4 KiB back. */
+	uint64_t seen_u[4];
+	unsigned int seen_cls[4];
 	_Alignas(64) uint8_t buf[SUB];
 };
+
+/* Class and rho of distinct block @u into @ms, from the seen ones if there. */
+static void src_class(const struct dgen_stream *s, struct match_src *ms,
+		      uint64_t u)
+{
+	ms->u = u;
+	if (!s->mix_count) {
+		ms->cls = 0;
+		ms->rho = s->rho;
+		return;
+	}
+	ms->cls = ms->seen_u[u & 3] == u ? ms->seen_cls[u & 3] :
+		  dgen_block_class(s, u);
+	ms->rho = s->mix_rho[ms->cls];
+}
 
 /*
  * The match of distinct sector @q (of a block at @rho): returns the
@@ -167,20 +178,15 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 		ms->h = mix64(s->root ^ TWEAK_MATCH ^ mix64(v));
 		ms->src = v - 1 - ms->h % (back > 3 ? 3 : back);
 		ms->filled = 0;
-		ms->u = ms->src * SUB >> s->unit_shift;
-		ms->rho = dgen_block_rho(s, ms->u);
-		ms->cls = s->mix_count ? dgen_block_class(s, ms->u) : 0;
+		src_class(s, ms, ms->src * SUB >> s->unit_shift);
 	}
 	h = mix64(ms->h + q);
 	t = (uint32_t)((q + (ms->h >> 8)) % SECTORS_PER_SUB);
 	src = ms->src * SECTORS_PER_SUB + t;
 	/* Blocks under 4 KiB: the source sector's own block and class. */
 	su = src * DGEN_SECTOR_SIZE >> s->unit_shift;
-	if (su != ms->u) {
-		ms->u = su;
-		ms->rho = dgen_block_rho(s, su);
-		ms->cls = s->mix_count ? dgen_block_class(s, su) : 0;
-	}
+	if (su != ms->u)
+		src_class(s, ms, su);
 	rs = sector_run(ms->rho, src);
 	fresh = rs - sector_copied(s, src, rs);
 	if (fresh < DGEN_MIN_RANDOM_BYTES)
@@ -216,12 +222,13 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 {
 	const uint64_t B = s->p.dedup_unit, stop = offset + len;
 	uint64_t o = offset & ~(uint64_t)(DGEN_SECTOR_SIZE - 1);
-	uint64_t blk = UINT64_MAX, u = 0, rho = 0;
+	uint64_t blk = UINT64_MAX, u = 0, rho = 0, laid = offset;
 	_Alignas(64) uint8_t sec[DGEN_SECTOR_SIZE + 32];
 	struct match_src ms;
 
 	ms.v = UINT64_MAX;
 	ms.n = 0;
+	memset(ms.seen_u, 0xff, sizeof(ms.seen_u));
 	for (; o < stop; o += DGEN_SECTOR_SIZE) {
 		uint64_t q, lo, hi, prev = u;
 		const uint8_t *from;
@@ -234,9 +241,21 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 				      s->unit_shift;
 			unsigned int c;
 
+			/* The base bytes up to the block's end, a piece at a
+			   time, so narrowing and copies find them in cache. */
+			while (laid < (to < stop ? to : stop)) {
+				uint64_t e = (laid & ~(uint64_t)(PIECE - 1)) + PIECE;
+
+				e = e < stop ? e : stop;
+				dgen_fill_base(s, dst + (laid - offset), laid,
+					       e - laid);
+				laid = e;
+			}
 			dgen_block_run(s, blk, &u);
 			c = s->mix_count ? dgen_block_class(s, u) : 0;
 			rho = s->mix_count ? s->mix_rho[c] : s->rho;
+			ms.seen_u[u & 3] = u;
+			ms.seen_cls[u & 3] = c;
 			/* Narrow the block first: its sources are earlier. */
 			if (s->mix_k_any)
 				entropy_runs(s, c, u * B + (from & (B - 1)),
@@ -285,6 +304,8 @@ void dgen_entropy_setup(struct dgen_stream *s)
 	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
 	unsigned int i, n;
 
+	for (n = 0; n <= DGEN_SECTOR_SIZE; n++)
+		s->match_copied[n] = (uint16_t)run_copied(&s->p, n);
 	for (i = 0; i < s->mix_count; i++) {
 		double bits = s->p.mix.bits[i], lo = 0.0, hi = 1.0;
 		unsigned int k, it, narrow;
