@@ -50,14 +50,14 @@ else
 	seed=$(jsn "$D/r.json" "d['ranks'][0]['targets'][0]['stream']['seed']")
 	for r in 0 1; do
 		s="d['ranks'][$r]['targets'][0]"
-		p=$(jsn "$D/r.json" "$s['path']")
+		p=$(jsn "$D/r.json" "${s}['path']")
 		[ "$p" = "$D/f$r" ] || fail "rank $r's path $p"
-		id=$(jsn "$D/r.json" "$s['stream']['stream_id']")
-		[ "$(jsn "$D/r.json" "$s['stream']['seed']")" = "$seed" ] ||
+		id=$(jsn "$D/r.json" "${s}['stream']['stream_id']")
+		[ "$(jsn "$D/r.json" "${s}['stream']['seed']")" = "$seed" ] ||
 			fail "rank $r did not share rank 0's seed"
-		[ "$(jsn "$D/r.json" "$s['stream']['format_version']")" = 3 ] ||
+		[ "$(jsn "$D/r.json" "${s}['stream']['format_version']")" = 3 ] ||
 			fail "rank $r's stream is not format 3"
-		pd=$(jsn "$D/r.json" "$s['stream']['profile_digest']")
+		pd=$(jsn "$D/r.json" "${s}['stream']['profile_digest']")
 		[ -n "$pd" ] && { [ -z "$digest" ] || [ "$pd" = "$digest" ]; } ||
 			fail "rank $r's profile digest '$pd' (profile's '$digest')"
 		"$TOOL" --stdout --seed "$seed" --stream "$id" --size 4M \

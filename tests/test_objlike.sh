@@ -87,6 +87,7 @@ cat "$D/docs" >>"$D/zeros"
 	fail "verify with another profile did not exit 1: $(tail -3 "$D/err")"
 
 # --- --compress-mix and --dedup-skew ---
+# shellcheck disable=SC2054 # the commas are --compress-mix's
 V3=(--dedup 2 --compress-mix 1:0.2,1.5:0.3,3:0.3,8:0.2 --dedup-skew 1.2)
 if "$TOOL" --dir s3://bkt/mix --files 3 --file-size 3M --seed 12 \
 	"${V3[@]}" --verify --json >"$D/r.json" 2>"$D/err"; then
