@@ -18,13 +18,13 @@
 
 #define WATCH_NS	100000000ull	/* the watchdog looks every 100 ms */
 /*
- * The run polls every few milliseconds; a gap this long between two polls
- * means the process did not run (SIGSTOP or Ctrl-Z, a debugger, a paused
- * VM). CLOCK_MONOTONIC (and CLOCK_BOOTTIME) go on counting through a
- * stop, so the gap is the only sign of it; time while stopped is not the
- * drive's, so every I/O's outstanding time counts again from the resume.
+ * The run polls every few milliseconds; a gap of DGEN_STOP_GAP_NS between
+ * two polls is a stop. CLOCK_MONOTONIC (and CLOCK_BOOTTIME) go on counting
+ * through a stop, so the gap is the only sign of it; time while stopped is
+ * not the drive's, so every I/O's outstanding time counts again from the
+ * resume.
  */
-#define STOP_GAP_NS	1000000000ull
+#define STOP_GAP_NS	DGEN_STOP_GAP_NS
 
 struct mon_target {
 	uint64_t base_bytes, base_ios;	/* finished sources, all phases */
@@ -59,7 +59,7 @@ struct dgen_monitor {
 	enum dgen_phase ph;
 	uint64_t pass;
 	uint64_t t0, tick_start, next_tick, next_watch, interval_ns;
-	uint64_t last_poll;		/* 0: not polled since begin */
+	uint64_t last_poll;		/* the last poll, or the source's begin */
 	uint64_t resumed;		/* the end of the last stop seen */
 	int log_err;			/* the log's first failed flush */
 	struct dgen_steady steady;
@@ -143,7 +143,9 @@ void dgen_monitor_begin_source(struct dgen_monitor *m,
 {
 	m->src = *src;
 	m->attached = 1;
-	m->last_poll = 0;	/* time between phases is no stop */
+	/* Time between phases is no stop, but a stop once the source runs
+	 * is (an object store's job starts before it is attached). */
+	m->last_poll = dgen_now_ns();
 	m->ph = ph;
 	m->pass = pass;
 	for (unsigned int k = 0; k < m->n; k++)

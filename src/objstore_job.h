@@ -88,6 +88,8 @@ struct os_req {
 	unsigned int tries;
 	uint64_t first_ns, not_before;
 	uint64_t since;			/* atomic: this try's start; 0 idle */
+	uint64_t moved_ns, moved;	/* this try: bytes last moved, when */
+	int stalled;			/* this try: idle past the limit */
 	int busy, active;		/* holds a unit; added to the multi */
 	/* Answers. */
 	long status;
@@ -117,6 +119,7 @@ struct os_worker {
 	struct os_req *req;		/* endpoints x depth */
 	struct os_tstat *st;		/* one per endpoint */
 	uint64_t rng;
+	uint64_t last_loop;		/* its loop's last look; 0 none */
 	int started;
 };
 

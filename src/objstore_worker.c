@@ -14,6 +14,12 @@
  * And Jitter", 2015) and tried again, a GET from the byte where it broke;
  * the retries stop at the count asked for or once the next try would
  * start past the I/O timeout counted from the first.
+ *
+ * A try with no byte moving for the idle limit fails. That limit and the
+ * retries' bound are counted here, not by curl's low-speed timer, so that
+ * a stopped process (a gap of DGEN_STOP_GAP_NS between two turns of the
+ * loop, as the monitor's watchdog sees it) is not taken for a hung server:
+ * both count again from the resume.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +27,8 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+
+#include <dgen/monitor.h>
 
 #include "objstore_job.h"
 
@@ -42,6 +50,27 @@ static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
 		return CURL_READFUNC_ABORT;
 	r->pos += n;
 	return n;
+}
+
+/* curl's progress, about once a second and on every move: the idle limit. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct os_req *r = arg;
+	const uint64_t moved = (uint64_t)dlnow + (uint64_t)ulnow;
+	const uint64_t now = dgen_now_ns();
+
+	(void)dltotal;
+	(void)ultotal;
+	if (moved != r->moved || !r->moved_ns) {
+		r->moved = moved;
+		r->moved_ns = now;
+		return 0;
+	}
+	if (now - r->moved_ns < (uint64_t)(r->j->s->stall_s * 1e9))
+		return 0;
+	r->stalled = 1;
+	return 1;
 }
 
 /* curl rewinds a body it must send again (a redirect, an auth retry). */
@@ -218,6 +247,14 @@ static int req_setup(struct os_req *r)
 		return -ENAMETOOLONG;
 	curl_easy_reset(r->e);
 	os_http_common(s, r->e);
+	/* The idle limit is on_progress's, which knows of stops. */
+	curl_easy_setopt(r->e, CURLOPT_LOW_SPEED_TIME, 0L);
+	curl_easy_setopt(r->e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(r->e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(r->e, CURLOPT_XFERINFODATA, r);
+	r->moved_ns = 0;
+	r->moved = 0;
+	r->stalled = 0;
 	r->status = 0;
 	r->cr_total = UINT64_MAX;
 	r->resp_len = 0;
@@ -382,6 +419,11 @@ static void try_end(struct os_worker *w, struct os_req *r, CURLcode code)
 	char what[320];
 
 	curl_multi_remove_handle(w->multi, r->e);
+	if (r->stalled && code == CURLE_ABORTED_BY_CALLBACK) {
+		code = CURLE_OPERATION_TIMEDOUT;
+		snprintf(r->errbuf, sizeof(r->errbuf),
+			 "no byte moved for %.1f s", j->s->stall_s);
+	}
 	r->active = 0;
 	__atomic_store_n(&r->since, 0, __ATOMIC_RELEASE);
 	if (code == CURLE_OK && s >= 400)
@@ -541,6 +583,33 @@ static void worker_end(struct os_worker *w)
 		curl_multi_cleanup(w->multi);
 }
 
+/*
+ * The loop did not run for a while (@gap ns to @now): the process was
+ * stopped. The time is no request's: idle limits and retry bounds count
+ * again from now, and backoffs end no earlier than they would have.
+ */
+static void worker_resumed(struct os_worker *w, uint64_t now, uint64_t gap)
+{
+	const unsigned int n = w->j->E * w->j->Q;
+
+	for (unsigned int q = 0; q < n; q++) {
+		struct os_req *r = &w->req[q];
+
+		if (!r->busy)
+			continue;
+		if (r->active && r->moved_ns)
+			r->moved_ns = now;
+		/* The watchdog's count too, should the monitor not see the
+		 * stop itself (it began between the job's start and its
+		 * attach). */
+		if (r->active)
+			__atomic_store_n(&r->since, now, __ATOMIC_RELEASE);
+		r->first_ns += gap;
+		if (!r->active && r->not_before)
+			r->not_before += gap;
+	}
+}
+
 void *os_worker_main(void *arg)
 {
 	struct os_worker *w = arg;
@@ -556,6 +625,9 @@ void *os_worker_main(void *arg)
 		long wait;
 		CURLMsg *m;
 
+		if (w->last_loop && now - w->last_loop > DGEN_STOP_GAP_NS)
+			worker_resumed(w, now, now - w->last_loop);
+		w->last_loop = now;
 		if (!done)
 			done = fill_slots(w, now);
 		wait = start_due(w, now, &busy);

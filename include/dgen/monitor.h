@@ -32,6 +32,14 @@ extern "C" {
 #endif
 
 #define DGEN_IO_TIMEOUT_DEFAULT	30.0	/* seconds */
+/*
+ * A gap this long between two looks of a loop that looks every few
+ * milliseconds means the process did not run (SIGSTOP or Ctrl-Z, a
+ * debugger, a paused VM); time while stopped is no target's, so whatever
+ * counts an I/O's time (the monitor's watchdog, an object store's idle
+ * limit and retry bound) counts again from the resume.
+ */
+#define DGEN_STOP_GAP_NS	1000000000ull
 
 struct dgen_monitor_opts {
 	double interval_s;		/* row interval (1 s) */
