@@ -52,6 +52,21 @@ static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+static void worker_resumed(struct os_worker *w, uint64_t now, uint64_t gap);
+
+/*
+ * The process was stopped if the worker's loop, which turns every
+ * POLL_MS, has not looked for DGEN_STOP_GAP_NS: seen at the top of the
+ * loop, or here, in a callback of the curl_multi_perform the stop fell in.
+ */
+static void worker_look(struct os_worker *w, uint64_t now)
+{
+	if (w->last_loop && now > w->last_loop &&
+	    now - w->last_loop > DGEN_STOP_GAP_NS)
+		worker_resumed(w, now, now - w->last_loop);
+	w->last_loop = now;
+}
+
 /* curl's progress, about once a second and on every move: the idle limit. */
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
@@ -62,6 +77,7 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 	(void)dltotal;
 	(void)ultotal;
+	worker_look(&r->j->w[r->worker], now);
 	if (moved != r->moved || !r->moved_ns) {
 		r->moved = moved;
 		r->moved_ns = now;
@@ -625,9 +641,7 @@ void *os_worker_main(void *arg)
 		long wait;
 		CURLMsg *m;
 
-		if (w->last_loop && now - w->last_loop > DGEN_STOP_GAP_NS)
-			worker_resumed(w, now, now - w->last_loop);
-		w->last_loop = now;
+		worker_look(w, now);
 		if (!done)
 			done = fill_slots(w, now);
 		wait = start_due(w, now, &busy);
