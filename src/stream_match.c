@@ -176,7 +176,9 @@ static uint32_t sector_match(const struct dgen_stream *s, uint64_t q,
 	if (ms->v != v) {
 		ms->v = v;
 		ms->h = mix64(s->root ^ TWEAK_MATCH ^ mix64(v));
-		ms->src = v - 1 - ms->h % (back > 3 ? 3 : back);
+		/* h % min(back, 3), by constants: no divide per 4 KiB. */
+		ms->src = v - 1 - (back >= 3 ? ms->h % 3 :
+				   back == 2 ? ms->h % 2 : 0);
 		ms->filled = 0;
 		src_class(s, ms, ms->src * SUB >> s->unit_shift);
 	}
