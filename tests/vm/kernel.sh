@@ -32,9 +32,13 @@ if [ -z "$pkg" ]; then
 	exit 1
 fi
 dir=$cache/$pkg
+# The vm tests may boot at once: one fetches, the others wait for it and
+# find the kernel there (the lock goes with this script's exit).
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
 vmlinuz=$(ls "$dir"/boot/vmlinuz-* 2>/dev/null | head -n 1 || true)
 if [ -z "$vmlinuz" ]; then
-	mkdir -p "$cache"
 	tmp=$(mktemp -d "$cache/dl.XXXXXX")
 	# apt's _apt user may not write the cache: fetch as is, quietly.
 	if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>"$tmp/err"); then
