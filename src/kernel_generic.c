@@ -88,3 +88,16 @@ void dgen_fill_sector_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
 			dgen_sector_next(&frac, rho);
 	}
 }
+
+/* The definition itself: the bytes as laid, then the AND. */
+void dgen_fill_sector_blocks_masked_generic(uint8_t *dst, uint64_t root,
+					    uint64_t u, uint64_t count,
+					    uint32_t unit, uint64_t frac,
+					    uint64_t rho, const uint8_t *mask)
+{
+	uint64_t j, n = count * unit;
+
+	dgen_fill_sector_blocks_generic(dst, root, u, count, unit, frac, rho);
+	for (j = 0; j < n; j++)
+		dst[j] &= mask[j % DGEN_SEGMENT_BYTES];
+}
