@@ -89,21 +89,30 @@ void dgen_fill_sector_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
 	}
 }
 
+typedef uint64_t lane64 __attribute__((vector_size(64)));
+
 /*
- * One segment's bytes ANDed with the mask: restrict and a fixed count let
- * the compiler vectorise it; the clones (as stream_match.c's pass) only
- * widen the vectors, so the generic kernel is not slower than the pass
- * it replaces.
+ * @segs segments' bytes ANDed with the mask, one period each, in 64-byte
+ * lanes (the compiler's vector extension, any ISA); the clones, as
+ * stream_match.c's pass, only widen the lanes, so the generic kernel does
+ * the work of the pass it replaces.
  */
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-static void and_segment(uint8_t *restrict d, const uint8_t *restrict m)
+static void and_segments(uint8_t *d, const uint8_t *m, uint32_t segs)
 {
 	uint32_t j;
 
-	for (j = 0; j < DGEN_SEGMENT_BYTES; j++)
-		d[j] &= m[j];
+	for (; segs; segs--, d += DGEN_SEGMENT_BYTES)
+		for (j = 0; j < DGEN_SEGMENT_BYTES; j += 64) {
+			lane64 w, k;
+
+			memcpy(&w, d + j, 64);
+			memcpy(&k, m + j, 64);
+			w &= k;
+			memcpy(d + j, &w, 64);
+		}
 }
 
 /* The definition itself: the bytes as laid, then the AND. */
@@ -115,13 +124,10 @@ void dgen_fill_sector_blocks_masked_generic(uint8_t *dst, uint64_t root,
 	uint32_t k;
 
 	/* A block at a time, ANDed while it is still in L1. */
-	for (; count; count--, u++) {
+	for (; count; count--, u++, dst += unit) {
 		dgen_fill_sector_blocks_generic(dst, root, u, 1, unit, frac, rho);
 		for (k = 0; k < unit / DGEN_SECTOR; k++)
 			dgen_sector_next(&frac, rho);
-		for (k = 0; k < unit / DGEN_SEGMENT_BYTES; k++) {
-			and_segment(dst, mask);
-			dst += DGEN_SEGMENT_BYTES;
-		}
+		and_segments(dst, mask, unit / DGEN_SEGMENT_BYTES);
 	}
 }
