@@ -173,7 +173,7 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		dgen_match_apply(s, dst, offset, len);
 		return;
 	}
-	dgen_fill_base(s, dst, offset, len);
+	dgen_fill_base(s, dst, offset, len, NULL);
 }
 
 /*
@@ -182,8 +182,25 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
  * narrowing in the kernel's stores; the rest (partial blocks, blocks under
  * 1 KiB, incompressible classes with bits) in a pass behind the fill.
  */
+/* Record blocks @i .. @i + @n - 1, carrying @u on, of class @c in @laid. */
+static void laid_note(struct dgen_laid *laid, uint64_t i, uint64_t u,
+		      uint64_t n, unsigned int c)
+{
+	if (!laid)
+		return;
+	if (n > DGEN_LAID_BLOCKS) {
+		i += n - DGEN_LAID_BLOCKS;
+		u += n - DGEN_LAID_BLOCKS;
+		n = DGEN_LAID_BLOCKS;
+	}
+	for (; n; n--, i++, u++) {
+		laid->u[i % DGEN_LAID_BLOCKS] = u;
+		laid->cls[i % DGEN_LAID_BLOCKS] = (uint8_t)c;
+	}
+}
+
 void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
-		    uint64_t offset, uint64_t len)
+		    uint64_t offset, uint64_t len, struct dgen_laid *laid)
 {
 	const uint32_t B = s->p.dedup_unit;
 	const uint64_t plain_rho = (uint64_t)DGEN_SECTOR_SIZE << 32;
@@ -226,6 +243,7 @@ void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
 					s->kernel->fill_sector_blocks(dst, s->root,
 						u, count, B, frac, rho);
 				}
+				laid_note(laid, i, u, count, c);
 				dst += count << s->unit_shift;
 				len -= count << s->unit_shift;
 				i += count;
@@ -241,6 +259,7 @@ void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
 			if (mask)
 				dgen_entropy_mask(s, c, (u << s->unit_shift) + pos,
 						  dst, n);
+			laid_note(laid, i, u, 1, c);
 			dst += n;
 			len -= n;
 			pos = 0;

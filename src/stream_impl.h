@@ -164,11 +164,24 @@ void dgen_entropy_mask(const struct dgen_stream *s, unsigned int c,
 void dgen_entropy_setup(struct dgen_stream *s);
 
 /*
+ * The blocks a fill laid, by stream block index mod DGEN_LAID_BLOCKS: the
+ * distinct block each carries and its class, so the match pass behind the
+ * fill does not look them up again. A fill of one 64 KiB piece lays at
+ * most 129 blocks (B >= 512), so the last 256 stay.
+ */
+#define DGEN_LAID_BLOCKS	256u
+struct dgen_laid {
+	uint64_t u[DGEN_LAID_BLOCKS];
+	uint8_t cls[DGEN_LAID_BLOCKS];
+};
+
+/*
  * dgen_fill_base - the bytes of stream range [offset, offset + len) in
- * @dst before the matches, narrowed (stream.c).
+ * @dst before the matches, narrowed (stream.c); records the blocks in
+ * @laid unless it is NULL.
  */
 void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
-		    uint64_t offset, uint64_t len);
+		    uint64_t offset, uint64_t len, struct dgen_laid *laid);
 
 /*
  * dgen_match_apply - lay the base bytes, narrowed (dgen_fill_base), and

@@ -232,6 +232,7 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 	uint64_t blk = UINT64_MAX, u = 0, rho = 0, laid = offset;
 	_Alignas(64) uint8_t sec[DGEN_SECTOR_SIZE + 32];
 	struct match_src ms;
+	struct dgen_laid lb;
 
 	ms.v = UINT64_MAX;
 	ms.n = 0;
@@ -256,11 +257,12 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 
 				e = e < stop ? e : stop;
 				dgen_fill_base(s, dst + (laid - offset), laid,
-					       e - laid);
+					       e - laid, &lb);
 				laid = e;
 			}
-			dgen_block_run(s, blk, &u);
-			c = s->mix_count ? dgen_block_class(s, u) : 0;
+			/* The fill noted the block's u and class. */
+			u = lb.u[blk % DGEN_LAID_BLOCKS];
+			c = lb.cls[blk % DGEN_LAID_BLOCKS];
 			rho = s->mix_count ? s->mix_rho[c] : s->rho;
 			ms.seen_u[u & 3] = u;
 			ms.seen_cls[u & 3] = c;
