@@ -166,8 +166,9 @@ void dgen_entropy_setup(struct dgen_stream *s);
 /*
  * The blocks a fill laid, by stream block index mod DGEN_LAID_BLOCKS: the
  * distinct block each carries and its class, so the match pass behind the
- * fill does not look them up again. A fill of one 64 KiB piece lays at
- * most 129 blocks (B >= 512), so the last 256 stay.
+ * fill does not look them up again. The match pass lays one 64 KiB piece
+ * at a time, at most 128 blocks (B >= 512), and reads a block's entry
+ * before the next piece is laid, so 256 entries hold every block it reads.
  */
 #define DGEN_LAID_BLOCKS	256u
 struct dgen_laid {
