@@ -29,12 +29,15 @@ struct kernel_entry {
 static const struct kernel_entry kernels[] = {
 #ifdef HAVE_X86
 	{ { "avx512", dgen_fill_avx512, dgen_fill_blocks_avx512,
-	    dgen_fill_sectors_avx512, dgen_fill_sector_blocks_avx512 }, DGEN_X86_AVX512 },
+	    dgen_fill_sectors_avx512, dgen_fill_sector_blocks_avx512,
+	    dgen_fill_sector_blocks_masked_avx512 }, DGEN_X86_AVX512 },
 	{ { "avx2", dgen_fill_avx2, dgen_fill_blocks_avx2,
-	    dgen_fill_sectors_avx2, dgen_fill_sector_blocks_avx2 }, DGEN_X86_AVX2 },
+	    dgen_fill_sectors_avx2, dgen_fill_sector_blocks_avx2,
+	    dgen_fill_sector_blocks_masked_avx2 }, DGEN_X86_AVX2 },
 #endif
 	{ { "generic", dgen_fill_generic, dgen_fill_blocks_generic,
-	    dgen_fill_sectors_generic, dgen_fill_sector_blocks_generic }, 0 },
+	    dgen_fill_sectors_generic, dgen_fill_sector_blocks_generic,
+	    dgen_fill_sector_blocks_masked_generic }, 0 },
 };
 
 static pthread_once_t features_once = PTHREAD_ONCE_INIT;

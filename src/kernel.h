@@ -7,12 +7,27 @@
 
 #include "prng.h"
 
+/*
+ * dgen_fill_sector_blocks_masked_fn - dgen_fill_sector_blocks_fn with
+ * every byte then ANDed with @mask[x mod DGEN_SEGMENT_BYTES], x its
+ * position in its block: the narrowing of a mix class with bits
+ * (stream_match.c, contract 7.4), whose mask has a period of one sector
+ * pair, laid in the same stores instead of in a second pass. @unit is a
+ * multiple of DGEN_SEGMENT_BYTES, so every block starts a period.
+ */
+typedef void (*dgen_fill_sector_blocks_masked_fn)(uint8_t *dst,
+						  uint64_t root, uint64_t u,
+						  uint64_t count, uint32_t unit,
+						  uint64_t frac, uint64_t rho,
+						  const uint8_t *mask);
+
 struct dgen_kernel {
 	const char *name;
 	dgen_fill_fn fill;
 	dgen_fill_blocks_fn fill_blocks;
 	dgen_fill_sectors_fn fill_sectors;
 	dgen_fill_sector_blocks_fn fill_sector_blocks;
+	dgen_fill_sector_blocks_masked_fn fill_sector_blocks_masked;
 };
 
 /* The portable reference kernel; every other kernel equals it byte for byte. */
@@ -29,6 +44,11 @@ void dgen_fill_sectors_generic(uint8_t *dst, const struct dgen_block_key *k,
 void dgen_fill_sector_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
 				     uint64_t count, uint32_t unit,
 				     uint64_t frac, uint64_t rho);
+
+void dgen_fill_sector_blocks_masked_generic(uint8_t *dst, uint64_t root,
+					    uint64_t u, uint64_t count,
+					    uint32_t unit, uint64_t frac,
+					    uint64_t rho, const uint8_t *mask);
 
 /*
  * dgen_kernel_find - the kernel named @name (NULL: the best one) if this CPU

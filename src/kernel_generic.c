@@ -88,3 +88,46 @@ void dgen_fill_sector_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
 			dgen_sector_next(&frac, rho);
 	}
 }
+
+typedef uint64_t lane64 __attribute__((vector_size(64)));
+
+/*
+ * @segs segments' bytes ANDed with the mask, one period each, in 64-byte
+ * lanes (the compiler's vector extension, any ISA); the clones, as
+ * stream_match.c's pass, only widen the lanes, so the generic kernel does
+ * the work of the pass it replaces.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void and_segments(uint8_t *d, const uint8_t *m, uint32_t segs)
+{
+	uint32_t j;
+
+	for (; segs; segs--, d += DGEN_SEGMENT_BYTES)
+		for (j = 0; j < DGEN_SEGMENT_BYTES; j += 64) {
+			lane64 w, k;
+
+			memcpy(&w, d + j, 64);
+			memcpy(&k, m + j, 64);
+			w &= k;
+			memcpy(d + j, &w, 64);
+		}
+}
+
+/* The definition itself: the bytes as laid, then the AND. */
+void dgen_fill_sector_blocks_masked_generic(uint8_t *dst, uint64_t root,
+					    uint64_t u, uint64_t count,
+					    uint32_t unit, uint64_t frac,
+					    uint64_t rho, const uint8_t *mask)
+{
+	uint32_t k;
+
+	/* A block at a time, ANDed while it is still in L1. */
+	for (; count; count--, u++, dst += unit) {
+		dgen_fill_sector_blocks_generic(dst, root, u, 1, unit, frac, rho);
+		for (k = 0; k < unit / DGEN_SECTOR; k++)
+			dgen_sector_next(&frac, rho);
+		and_segments(dst, mask, unit / DGEN_SEGMENT_BYTES);
+	}
+}

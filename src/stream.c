@@ -126,17 +126,18 @@ static void fill_sectors(const struct dgen_stream *s, uint8_t *dst,
 }
 
 /*
- * How many of the @run blocks from distinct block @u on share its @rho:
- * all of them in a one-ratio stream; in a mix, those of its class.
+ * How many of the @run blocks from distinct block @u on are laid alike:
+ * all of them in a one-ratio stream; in a mix, those of its class @c (one
+ * rho and one narrowing mask).
  */
-static uint64_t same_rho(const struct dgen_stream *s, uint64_t u,
-			 uint64_t run, uint64_t rho)
+static uint64_t same_class(const struct dgen_stream *s, uint64_t u,
+			   uint64_t run, unsigned int c)
 {
 	uint64_t n = 1;
 
 	if (!s->mix_count)
 		return run;
-	while (n < run && dgen_block_rho(s, u + n) == rho)
+	while (n < run && dgen_block_class(s, u + n) == c)
 		n++;
 	return n;
 }
@@ -166,20 +167,40 @@ void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
 void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 		     uint64_t offset, uint64_t len)
 {
-	/* Matches lay the base bytes piece by piece, then narrow each
-	   block and copy into it while it is still in cache. */
+	/* Matches lay the base bytes piece by piece, then copy into each
+	   block while it is still in cache. */
 	if (s->p.match_share > 0.0) {
 		dgen_match_apply(s, dst, offset, len);
 		return;
 	}
-	dgen_fill_base(s, dst, offset, len);
-	if (s->mix_k_any)
-		dgen_entropy_apply(s, dst, offset, len);
+	dgen_fill_base(s, dst, offset, len, NULL);
 }
 
-/* The bytes before the matches of contract 7.4 are laid over them. */
+/*
+ * The bytes before the matches of contract 7.4 are laid over them, narrowed
+ * where the block's class has bits. Whole compressible blocks take the
+ * narrowing in the kernel's stores; the rest (partial blocks, blocks under
+ * 1 KiB, incompressible classes with bits) in a pass behind the fill.
+ */
+/* Record blocks @i .. @i + @n - 1, carrying @u on, of class @c in @laid. */
+static void laid_note(struct dgen_laid *laid, uint64_t i, uint64_t u,
+		      uint64_t n, unsigned int c)
+{
+	if (!laid)
+		return;
+	if (n > DGEN_LAID_BLOCKS) {
+		i += n - DGEN_LAID_BLOCKS;
+		u += n - DGEN_LAID_BLOCKS;
+		n = DGEN_LAID_BLOCKS;
+	}
+	for (; n; n--, i++, u++) {
+		laid->u[i % DGEN_LAID_BLOCKS] = u;
+		laid->cls[i % DGEN_LAID_BLOCKS] = (uint8_t)c;
+	}
+}
+
 void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
-		    uint64_t offset, uint64_t len)
+		    uint64_t offset, uint64_t len, struct dgen_laid *laid)
 {
 	const uint32_t B = s->p.dedup_unit;
 	const uint64_t plain_rho = (uint64_t)DGEN_SECTOR_SIZE << 32;
@@ -194,22 +215,35 @@ void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
 		while (len && run) {
 			uint32_t n = len < B - pos ? (uint32_t)len : B - pos;
 			struct dgen_block_key key;
-			uint64_t rho = dgen_block_rho(s, u);
+			unsigned int c = s->mix_count ? dgen_block_class(s, u) : 0;
+			uint64_t rho = s->mix_count ? s->mix_rho[c] : s->rho;
+			const uint8_t *mask = s->mix_k[c] ?
+				(const uint8_t *)s->mix_mask[c] : NULL;
 
 			if (fast && pos == 0 && len >= B) {
-				/* Whole blocks of one rho: one call. */
-				uint64_t count = same_rho(s, u,
+				/* Whole blocks of one class: one call. */
+				uint64_t count = same_class(s, u,
 					run < len >> s->unit_shift ? run :
-					len >> s->unit_shift, rho);
+					len >> s->unit_shift, c);
+				uint64_t frac = sector_frac(rho,
+					(u << s->unit_shift) / DGEN_SECTOR_SIZE);
 
-				if (rho == plain_rho)
+				if (rho == plain_rho) {
 					s->kernel->fill_blocks(dst, s->root, u,
 							       count, B);
-				else
-					s->kernel->fill_sector_blocks(dst, s->root, u,
-						count, B, sector_frac(rho, (u << s->unit_shift) /
-								      DGEN_SECTOR_SIZE),
-						rho);
+					if (mask)
+						dgen_entropy_mask(s, c,
+							u << s->unit_shift, dst,
+							count << s->unit_shift);
+				} else if (mask) {
+					s->kernel->fill_sector_blocks_masked(dst,
+						s->root, u, count, B, frac, rho,
+						mask);
+				} else {
+					s->kernel->fill_sector_blocks(dst, s->root,
+						u, count, B, frac, rho);
+				}
+				laid_note(laid, i, u, count, c);
 				dst += count << s->unit_shift;
 				len -= count << s->unit_shift;
 				i += count;
@@ -222,6 +256,10 @@ void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
 				s->kernel->fill(dst, &key, pos, n, 0);
 			else
 				fill_sectors(s, dst, &key, u, rho, pos, n);
+			if (mask)
+				dgen_entropy_mask(s, c, (u << s->unit_shift) + pos,
+						  dst, n);
+			laid_note(laid, i, u, 1, c);
 			dst += n;
 			len -= n;
 			pos = 0;

@@ -154,34 +154,41 @@ void dgen_fill_distinct(const struct dgen_stream *s, uint8_t *dst,
 			uint64_t a, uint32_t len);
 
 /*
- * dgen_entropy_apply - narrow the random bytes of classes with bits set
- * in stream range [offset, offset + len) of @dst (stream_match.c);
- * dgen_entropy_setup derives mix_k and mix_t from p.mix.bits, and
- * match_copied from p.match_share.
+ * dgen_entropy_mask - narrow @n bytes at distinct address @a (u B + the
+ * offset in block u), in @dst, as class @c's mask says; nothing for a
+ * class without bits (stream_match.c). dgen_entropy_setup derives mix_k
+ * and mix_mask from p.mix.bits, and match_copied from p.match_share.
  */
-void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
-			uint64_t offset, uint64_t len);
+void dgen_entropy_mask(const struct dgen_stream *s, unsigned int c,
+		       uint64_t a, uint8_t *dst, uint64_t n);
 void dgen_entropy_setup(struct dgen_stream *s);
 
 /*
- * dgen_entropy_block - the same for @n bytes from byte @pos of distinct
- * block @u, in @dst.
+ * The blocks a fill laid, by stream block index mod DGEN_LAID_BLOCKS: the
+ * distinct block each carries and its class, so the match pass behind the
+ * fill does not look them up again. The match pass lays one 64 KiB piece
+ * at a time, at most 128 blocks (B >= 512), and reads a block's entry
+ * before the next piece is laid, so 256 entries hold every block it reads.
  */
-void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
-			uint32_t pos, uint8_t *dst, uint32_t n);
+#define DGEN_LAID_BLOCKS	256u
+struct dgen_laid {
+	uint64_t u[DGEN_LAID_BLOCKS];
+	uint8_t cls[DGEN_LAID_BLOCKS];
+};
 
 /*
  * dgen_fill_base - the bytes of stream range [offset, offset + len) in
- * @dst before narrowing and matches (stream.c).
+ * @dst before the matches, narrowed (stream.c); records the blocks in
+ * @laid unless it is NULL.
  */
 void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
-		    uint64_t offset, uint64_t len);
+		    uint64_t offset, uint64_t len, struct dgen_laid *laid);
 
 /*
- * dgen_match_apply - lay the base bytes (dgen_fill_base), narrow them (as
- * dgen_entropy_apply) and lay the matches of a match share (contract
- * 7.4) over them, for stream range [offset, offset + len) in @dst
- * (stream_match.c), a piece at a time while it is in cache.
+ * dgen_match_apply - lay the base bytes, narrowed (dgen_fill_base), and
+ * the matches of a match share (contract 7.4) over them, for stream range
+ * [offset, offset + len) in @dst (stream_match.c), a piece at a time
+ * while it is in cache.
  */
 void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 		      uint64_t offset, uint64_t len);

@@ -114,11 +114,16 @@ static void entropy_mask(const struct dgen_stream *s, unsigned int c,
  * zeros, which the AND keeps zero, so masking them too lays the same
  * bytes as masking the runs alone, without a run lookup per sector.
  */
-static void entropy_runs(const struct dgen_stream *s, unsigned int c,
-			 uint64_t a0, uint8_t *dst, uint64_t n)
+void dgen_entropy_mask(const struct dgen_stream *s, unsigned int c,
+		       uint64_t a, uint8_t *dst, uint64_t n)
 {
-	if (s->mix_k[c])
-		entropy_mask(s, c, a0, dst, (uint32_t)n);
+	const uint32_t most = 1u << 30;	/* entropy_mask counts in 32 bits */
+
+	if (!s->mix_k[c])
+		return;
+	for (; n > most; n -= most, a += most, dst += most)
+		entropy_mask(s, c, a, dst, most);
+	entropy_mask(s, c, a, dst, (uint32_t)n);
 }
 
 /* The source 4 KiB of distinct 4 KiB @v, regenerated once per @v. */
@@ -227,6 +232,7 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 	uint64_t blk = UINT64_MAX, u = 0, rho = 0, laid = offset;
 	_Alignas(64) uint8_t sec[DGEN_SECTOR_SIZE + 32];
 	struct match_src ms;
+	struct dgen_laid lb;
 
 	ms.v = UINT64_MAX;
 	ms.n = 0;
@@ -243,26 +249,23 @@ void dgen_match_apply(const struct dgen_stream *s, uint8_t *dst,
 				      s->unit_shift;
 			unsigned int c;
 
-			/* The base bytes up to the block's end, a piece at a
-			   time, so narrowing and copies find them in cache. */
+			/* The base bytes, narrowed (dgen_fill_base), up to the
+			   block's end, a piece at a time, so the copies find
+			   them in cache. */
 			while (laid < (to < stop ? to : stop)) {
 				uint64_t e = (laid & ~(uint64_t)(PIECE - 1)) + PIECE;
 
 				e = e < stop ? e : stop;
 				dgen_fill_base(s, dst + (laid - offset), laid,
-					       e - laid);
+					       e - laid, &lb);
 				laid = e;
 			}
-			dgen_block_run(s, blk, &u);
-			c = s->mix_count ? dgen_block_class(s, u) : 0;
+			/* The fill noted the block's u and class. */
+			u = lb.u[blk % DGEN_LAID_BLOCKS];
+			c = lb.cls[blk % DGEN_LAID_BLOCKS];
 			rho = s->mix_count ? s->mix_rho[c] : s->rho;
 			ms.seen_u[u & 3] = u;
 			ms.seen_cls[u & 3] = c;
-			/* Narrow the block first: its sources are earlier. */
-			if (s->mix_k_any)
-				entropy_runs(s, c, u * B + (from & (B - 1)),
-					     dst + (from - offset),
-					     (to < stop ? to : stop) - from);
 			/* The laid distinct bytes: this block's, and the
 			   run's before it while the blocks follow on. */
 			if (!ms.n || u != prev + 1) {
@@ -336,29 +339,5 @@ void dgen_entropy_setup(struct dgen_stream *s)
 		memcpy(m + pair, m, 64);
 		s->mix_k[i] = (uint8_t)k;
 		s->mix_k_any = 1;
-	}
-}
-
-void dgen_entropy_block(const struct dgen_stream *s, uint64_t u,
-			uint32_t pos, uint8_t *dst, uint32_t n)
-{
-	entropy_runs(s, dgen_block_class(s, u), (u << s->unit_shift) + pos,
-		     dst, n);
-}
-
-void dgen_entropy_apply(const struct dgen_stream *s, uint8_t *dst,
-			uint64_t offset, uint64_t len)
-{
-	const uint64_t B = s->p.dedup_unit;
-	uint64_t done = 0;
-
-	while (done < len) {
-		uint64_t o = offset + done, u;
-		uint32_t pos = (uint32_t)(o & (B - 1));
-		uint64_t n = B - pos < len - done ? B - pos : len - done;
-
-		dgen_block_run(s, o >> s->unit_shift, &u);
-		dgen_entropy_block(s, u, pos, dst + done, (uint32_t)n);
-		done += n;
 	}
 }

@@ -9,7 +9,8 @@
  * range into calls gives one call's bytes, compare finds them equal; a
  * profile written and loaded again gives the same parameters and digest;
  * all-zero sectors are exactly the zero class's, and no other aligned
- * sector repeats in a d = 1 stream (hashed).
+ * sector repeats in a d = 1 stream (hashed); the bytes of a few ranges
+ * are pinned by their hash.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -203,4 +204,66 @@ Test(likegen, sectors_unique_zero_only_as_asked)
 	dgen_stream_free(s);
 	free(a);
 	free(h);
+}
+
+/*
+ * The bytes themselves, pinned: FNV-1a of ranges of --like streams (dedup
+ * units 512 B to 64 KiB, with and without matches, a ratio-1 class with
+ * bits, block-aligned and unaligned ranges), as main laid them before the
+ * narrowing moved into the kernels' stores (bench/RESULTS.md, third round
+ * of --like speed). Any change of these is a change of the data contract.
+ */
+Test(likegen, bytes_pinned)
+{
+	static const uint32_t units[] = { 512, 1024, 4096, 65536 };
+	static const uint64_t want[] = {
+		0x13c15a2bd6ba997dull, 0xddf0d876ef2eb68bull,
+		0x3315a636ac25e5fcull, 0x6b1a18fc17160780ull,
+		0x9f3c86b5d254a1c8ull, 0x1311208a2fa8c631ull,
+		0xe88fba546ab0a12cull, 0x3f3d998e35a9a7a1ull,
+		0x4acf2c1e3d53b91bull, 0x4b24021361018622ull,
+		0xb8ad75a676f6e033ull, 0x700818d6aa902932ull,
+		0xdea6b38098cf3e9aull, 0x66c83b18abf71cdcull,
+		0xfd1c107717f3342eull, 0x718ca3e66eef3e8full,
+	};
+	const size_t len = 2 * MIB + 4096;
+	uint8_t *a = xmalloc(len);
+	struct test_rng r;
+	unsigned int i;
+
+	test_rng_init(&r, 77);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct dgen_stream_params p = like_params(&r);
+		const size_t n = len - (i % 2) * 77;
+		const char *name;
+		uint64_t off;
+		unsigned int k;
+
+		p.dedup_unit = units[i % 4];
+		p.size = 16 * MIB;
+		if (i % 8 >= 4)
+			p.match_share = 0.0;
+		if (i >= 8) {
+			/* An incompressible class narrowed: the pass behind
+			   the whole-block fill. */
+			p.mix.ratio[0] = 1.0;
+			p.mix.bits[0] = 6.5;
+		}
+		off = i % 2 ? 3 * MIB + 7 * 4096 + 123 : 5 * MIB;
+		for (k = 0; (name = dgen_kernel_name(k)); k++) {
+			struct dgen_stream *s;
+			uint64_t h = 0xcbf29ce484222325ull;
+			size_t j;
+
+			p.kernel = name;
+			s = stream_make(&p);
+			stream_fill(s, a, off, n);
+			for (j = 0; j < n; j++)
+				h = (h ^ a[j]) * 0x100000001b3ull;
+			cr_expect_eq(h, want[i], "case %u (B %u, match %g, kernel %s): 0x%016" PRIx64 "ull",
+				     i, p.dedup_unit, p.match_share, name, h);
+			dgen_stream_free(s);
+		}
+	}
+	free(a);
 }

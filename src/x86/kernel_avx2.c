@@ -16,6 +16,7 @@
 #define FUNCNAME_BLOCKS	dgen_fill_blocks_avx2
 #define FUNCNAME_SECTORS	dgen_fill_sectors_avx2
 #define FUNCNAME_SECTOR_BLOCKS	dgen_fill_sector_blocks_avx2
+#define FUNCNAME_SECTOR_BLOCKS_MASKED	dgen_fill_sector_blocks_masked_avx2
 #define VEC		__m256i
 #define VEC_LANES	4
 
@@ -42,6 +43,11 @@ static ATTRIBUTES inline __m256i vadd(__m256i a, __m256i b)
 static ATTRIBUTES inline __m256i vxor(__m256i a, __m256i b)
 {
 	return _mm256_xor_si256(a, b);
+}
+
+static ATTRIBUTES inline __m256i vand(__m256i a, __m256i b)
+{
+	return _mm256_and_si256(a, b);
 }
 
 static ATTRIBUTES inline __m256i vsrl33(__m256i a)

@@ -17,6 +17,7 @@
 #define FUNCNAME_BLOCKS	dgen_fill_blocks_avx512
 #define FUNCNAME_SECTORS	dgen_fill_sectors_avx512
 #define FUNCNAME_SECTOR_BLOCKS	dgen_fill_sector_blocks_avx512
+#define FUNCNAME_SECTOR_BLOCKS_MASKED	dgen_fill_sector_blocks_masked_avx512
 #define VEC		__m512i
 #define VEC_LANES	8
 
@@ -43,6 +44,11 @@ static ATTRIBUTES inline __m512i vadd(__m512i a, __m512i b)
 static ATTRIBUTES inline __m512i vxor(__m512i a, __m512i b)
 {
 	return _mm512_xor_si512(a, b);
+}
+
+static ATTRIBUTES inline __m512i vand(__m512i a, __m512i b)
+{
+	return _mm512_and_si512(a, b);
 }
 
 static ATTRIBUTES inline __m512i vsrl33(__m512i a)

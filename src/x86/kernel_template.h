@@ -10,7 +10,7 @@
  * VEC_LANES (64-bit lanes per vector) and these inline helpers, each
  * compiled for its ISA:
  *
- *	vset1(x) vloadu(p) vstoreu(p, v) vadd(a, b) vxor(a, b)
+ *	vset1(x) vloadu(p) vstoreu(p, v) vadd(a, b) vxor(a, b) vand(a, b)
  *	vsrl33(a) vrol(a) (rotate left by DGEN_ROT) vmullo(a, c) (low 64 bits
  *	of each lane times the constant c) vcopy_short(dst, src, n) and
  *	vzero_short(dst, n) (n < 64 bytes, for partial rows)
@@ -25,6 +25,8 @@
 #define FUNCNAME_PARTIAL	FUNCNAME_ROWS##_partial
 #define FUNCNAME_SECTOR1	FUNCNAME_ROWS##_sector1
 #define FUNCNAME_SEGMENT	FUNCNAME_ROWS##_segment
+#define FUNCNAME_OUTM	FUNCNAME_ROWS##_outm
+#define FUNCNAME_SECTOR_BLOCKS_ALL	FUNCNAME_ROWS##_sector_blocks
 #define VEC_BYTES	(VEC_LANES * 8)
 
 static ATTRIBUTES inline VEC vfmix64(VEC x)
@@ -281,14 +283,28 @@ static ATTRIBUTES inline void FUNCNAME_SECTOR1(uint8_t *dst,
 }
 
 /*
+ * The output vector of lane states @v at byte @at of its segment, ANDed with @mask's
+ * bytes there when there is a mask (stream_match.c's narrowing, one period
+ * of which is one segment): in registers, so the narrowing costs one load
+ * of the mask (in L1) per vector instead of a second pass over the bytes.
+ * Callers pass a constant NULL for no mask and the test folds away.
+ */
+static ATTRIBUTES inline __attribute__((always_inline)) VEC
+FUNCNAME_OUTM(VEC v, const uint8_t *mask, uint32_t at)
+{
+	return mask ? vand(vout(v), vloadu(mask + at)) : vout(v);
+}
+
+/*
  * One 1 KiB segment of a compressible block from its lane states v[]:
  * random bytes [0, r0) and [lo1, 1024), zeros between. Each of the sixteen
  * rows is stored once, as random bytes, zeros or (where the random bytes
- * end or begin) both.
+ * end or begin) both. @mask: NULL, or the 1 KiB the random bytes are
+ * ANDed with (zeros stay zeros, so the zero rows need none).
  */
-static ATTRIBUTES inline void FUNCNAME_SEGMENT(uint8_t *dst, VEC v[VEC_PER_ROW],
-					       uint32_t r0, uint32_t lo1,
-					       VEC step)
+static ATTRIBUTES inline __attribute__((always_inline)) void
+FUNCNAME_SEGMENT(uint8_t *dst, VEC v[VEC_PER_ROW], uint32_t r0, uint32_t lo1,
+		 VEC step, const uint8_t *mask)
 {
 	const VEC zero = vset1(0);
 	VEC o[VEC_PER_ROW];
@@ -301,13 +317,16 @@ static ATTRIBUTES inline void FUNCNAME_SEGMENT(uint8_t *dst, VEC v[VEC_PER_ROW],
 
 		if (b0 + DGEN_ROW_BYTES <= r0 || b0 >= lo1) {
 			for (i = 0; i < VEC_PER_ROW; i++)
-				vstoreu(d + i * VEC_BYTES, vout(v[i]));
+				vstoreu(d + i * VEC_BYTES,
+					FUNCNAME_OUTM(v[i], mask,
+						      b0 + i * VEC_BYTES));
 		} else if (b0 >= r0 && b0 + DGEN_ROW_BYTES <= lo1) {
 			for (i = 0; i < VEC_PER_ROW; i++)
 				vstoreu(d + i * VEC_BYTES, zero);
 		} else {
 			for (i = 0; i < VEC_PER_ROW; i++)
-				o[i] = vout(v[i]);
+				o[i] = FUNCNAME_OUTM(v[i], mask,
+						     b0 + i * VEC_BYTES);
 			if (b0 < r0)
 				FUNCNAME_PARTIAL(d, o, 0, r0 - b0);
 			else
@@ -365,7 +384,7 @@ ATTRIBUTES void FUNCNAME_SECTORS(uint8_t *dst, const struct dgen_block_key *k,
 			x[i] = vadd(x[i], seg_step);
 			next[i] = vfmix64(vxor(x[i], k1));
 		}
-		FUNCNAME_SEGMENT(dst, v, r0, lo1, step);
+		FUNCNAME_SEGMENT(dst, v, r0, lo1, step, NULL);
 	}
 	if (count)
 		FUNCNAME_SECTOR1(dst, k, pos, dgen_sector_next(&frac, rho), odd);
@@ -375,11 +394,13 @@ ATTRIBUTES void FUNCNAME_SECTORS(uint8_t *dst, const struct dgen_block_key *k,
  * Whole compressible blocks carrying distinct blocks @u, @u + 1, ...
  * (prng.h, dgen_fill_sector_blocks_fn): one sequence of segments, as in
  * FUNCNAME_BLOCKS, the next block's key derived before the current block's
- * last segment is stored.
+ * last segment is stored. @mask as in FUNCNAME_SEGMENT: a block starts a
+ * mask period (unit is a multiple of it), so every segment takes all of it.
  */
-ATTRIBUTES void FUNCNAME_SECTOR_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
-				       uint64_t count, uint32_t unit,
-				       uint64_t frac, uint64_t rho)
+static ATTRIBUTES inline __attribute__((always_inline)) void
+FUNCNAME_SECTOR_BLOCKS_ALL(uint8_t *dst, uint64_t root, uint64_t u,
+			   uint64_t count, uint32_t unit, uint64_t frac,
+			   uint64_t rho, const uint8_t *mask)
 {
 	const uint64_t segs = count * (unit / DGEN_SEGMENT_BYTES);
 	const uint32_t per_block = unit / DGEN_SEGMENT_BYTES;
@@ -418,8 +439,23 @@ ATTRIBUTES void FUNCNAME_SECTOR_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
 		}
 		for (i = 0; i < VEC_PER_ROW; i++)
 			next[i] = vfmix64(vxor(x[i], k1));
-		FUNCNAME_SEGMENT(dst, v, r0, lo1, step);
+		FUNCNAME_SEGMENT(dst, v, r0, lo1, step, mask);
 	}
+}
+
+ATTRIBUTES void FUNCNAME_SECTOR_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
+				       uint64_t count, uint32_t unit,
+				       uint64_t frac, uint64_t rho)
+{
+	FUNCNAME_SECTOR_BLOCKS_ALL(dst, root, u, count, unit, frac, rho, NULL);
+}
+
+ATTRIBUTES void FUNCNAME_SECTOR_BLOCKS_MASKED(uint8_t *dst, uint64_t root,
+					      uint64_t u, uint64_t count,
+					      uint32_t unit, uint64_t frac,
+					      uint64_t rho, const uint8_t *mask)
+{
+	FUNCNAME_SECTOR_BLOCKS_ALL(dst, root, u, count, unit, frac, rho, mask);
 }
 
 #undef VEC_PER_ROW
@@ -432,6 +468,9 @@ ATTRIBUTES void FUNCNAME_SECTOR_BLOCKS(uint8_t *dst, uint64_t root, uint64_t u,
 #undef FUNCNAME_SECTOR1
 #undef FUNCNAME_SEGMENT
 #undef FUNCNAME_SECTOR_BLOCKS
+#undef FUNCNAME_SECTOR_BLOCKS_MASKED
+#undef FUNCNAME_SECTOR_BLOCKS_ALL
+#undef FUNCNAME_OUTM
 #undef VROW_MASKED
 #undef FUNCNAME_BLOCKS
 #undef FUNCNAME_SECTORS

@@ -31,4 +31,13 @@ void dgen_fill_sector_blocks_avx512(uint8_t *dst, uint64_t root, uint64_t u,
 				    uint64_t count, uint32_t unit,
 				    uint64_t frac, uint64_t rho);
 
+void dgen_fill_sector_blocks_masked_avx2(uint8_t *dst, uint64_t root,
+					 uint64_t u, uint64_t count,
+					 uint32_t unit, uint64_t frac,
+					 uint64_t rho, const uint8_t *mask);
+void dgen_fill_sector_blocks_masked_avx512(uint8_t *dst, uint64_t root,
+					   uint64_t u, uint64_t count,
+					   uint32_t unit, uint64_t frac,
+					   uint64_t rho, const uint8_t *mask);
+
 #endif /* DGEN_X86_KERNELS_H */
