@@ -176,12 +176,6 @@ void dgen_fill_range(const struct dgen_stream *s, uint8_t *dst,
 	dgen_fill_base(s, dst, offset, len, NULL);
 }
 
-/*
- * The bytes before the matches of contract 7.4 are laid over them, narrowed
- * where the block's class has bits. Whole compressible blocks take the
- * narrowing in the kernel's stores; the rest (partial blocks, blocks under
- * 1 KiB, incompressible classes with bits) in a pass behind the fill.
- */
 /* Record blocks @i .. @i + @n - 1, carrying @u on, of class @c in @laid. */
 static void laid_note(struct dgen_laid *laid, uint64_t i, uint64_t u,
 		      uint64_t n, unsigned int c)
@@ -199,6 +193,12 @@ static void laid_note(struct dgen_laid *laid, uint64_t i, uint64_t u,
 	}
 }
 
+/*
+ * The bytes before the matches of contract 7.4 are laid over them, narrowed
+ * where the block's class has bits. Whole compressible blocks take the
+ * narrowing in the kernel's stores; the rest (partial blocks, blocks under
+ * 1 KiB, incompressible classes with bits) in a pass behind the fill.
+ */
 void dgen_fill_base(const struct dgen_stream *s, uint8_t *dst,
 		    uint64_t offset, uint64_t len, struct dgen_laid *laid)
 {
