@@ -51,6 +51,13 @@ void dgen_fill_sector_blocks_masked_generic(uint8_t *dst, uint64_t root,
 					    uint64_t rho, const uint8_t *mask);
 
 /*
+ * dgen_mask_and - AND @n bytes at @dst with @mask (one sector pair, its
+ * first 64 bytes again past its end) from byte @at of it on: the
+ * narrowing's own pass, and the generic masked kernel's.
+ */
+void dgen_mask_and(uint8_t *dst, const uint8_t *mask, uint32_t at, uint32_t n);
+
+/*
  * dgen_kernel_find - the kernel named @name (NULL: the best one) if this CPU
  * runs it and DGEN_DISABLE_CPU_FEATURES does not hide it; NULL otherwise.
  */

@@ -5,6 +5,8 @@
  * Straight from the definition in prng.h, one 64-byte row at a time. The
  * SIMD kernels in x86/ must produce exactly these bytes.
  */
+#include <string.h>
+
 #include "kernel.h"
 
 void dgen_fill_generic(uint8_t *dst, const struct dgen_block_key *k,
@@ -92,27 +94,29 @@ void dgen_fill_sector_blocks_generic(uint8_t *dst, uint64_t root, uint64_t u,
 typedef uint64_t lane64 __attribute__((vector_size(64)));
 
 /*
- * @segs segments' bytes ANDed with the mask, one period each, in 64-byte
- * lanes (the compiler's vector extension, any ISA); the clones, as
- * stream_match.c's pass, only widen the lanes, so the generic kernel does
- * the work of the pass it replaces.
+ * AND @n bytes at @dst with @mask's from byte @at on, the mask's period
+ * being one sector pair. Whole 64-byte lanes (the compiler's vector
+ * extension, any ISA; the clones only widen them); @mask holds its first
+ * 64 bytes again past its end, for the loads that wrap.
  */
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-static void and_segments(uint8_t *d, const uint8_t *m, uint32_t segs)
+void dgen_mask_and(uint8_t *dst, const uint8_t *mask, uint32_t at, uint32_t n)
 {
-	uint32_t j;
+	const uint32_t pair = 2 * DGEN_SECTOR;
+	uint32_t j = 0;
 
-	for (; segs; segs--, d += DGEN_SEGMENT_BYTES)
-		for (j = 0; j < DGEN_SEGMENT_BYTES; j += 64) {
-			lane64 w, k;
+	for (; j + 64 <= n; j += 64, at = (at + 64) & (pair - 1)) {
+		lane64 w, k;
 
-			memcpy(&w, d + j, 64);
-			memcpy(&k, m + j, 64);
-			w &= k;
-			memcpy(d + j, &w, 64);
-		}
+		memcpy(&w, dst + j, 64);
+		memcpy(&k, mask + at, 64);
+		w &= k;
+		memcpy(dst + j, &w, 64);
+	}
+	for (; j < n; j++, at = (at + 1) & (pair - 1))
+		dst[j] &= mask[at];
 }
 
 /* The definition itself: the bytes as laid, then the AND. */
@@ -128,6 +132,6 @@ void dgen_fill_sector_blocks_masked_generic(uint8_t *dst, uint64_t root,
 		dgen_fill_sector_blocks_generic(dst, root, u, 1, unit, frac, rho);
 		for (k = 0; k < unit / DGEN_SECTOR; k++)
 			dgen_sector_next(&frac, rho);
-		and_segments(dst, mask, unit / DGEN_SEGMENT_BYTES);
+		dgen_mask_and(dst, mask, 0, unit);
 	}
 }

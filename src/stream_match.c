@@ -77,36 +77,12 @@ static uint32_t fresh_start(uint64_t q, uint32_t r, uint32_t b)
 	return q & 1 ? DGEN_SECTOR_SIZE - r + b : 0;
 }
 
-typedef uint64_t lane64 __attribute__((vector_size(64)));
-
-/*
- * AND @n bytes at distinct address @a, in @dst, with class @c's mask.
- * Exact on every ISA; the clones only widen the lanes.
- */
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+/* AND @n bytes at distinct address @a, in @dst, with class @c's mask. */
 static void entropy_mask(const struct dgen_stream *s, unsigned int c,
 			 uint64_t a, uint8_t *dst, uint32_t n)
 {
-	const uint32_t pair = 2 * DGEN_SECTOR_SIZE;
-	const uint8_t *m = (const uint8_t *)s->mix_mask[c];
-	uint32_t at = (uint32_t)(a & (pair - 1)), j = 0;
-
-	/*
-	 * Whole 64-byte lanes (the compiler's vector extension, any ISA); the
-	 * mask's first 64 bytes again past its end serve loads that wrap.
-	 */
-	for (; j + 64 <= n; j += 64, at = (at + 64) & (pair - 1)) {
-		lane64 w, k;
-
-		memcpy(&w, dst + j, 64);
-		memcpy(&k, m + at, 64);
-		w &= k;
-		memcpy(dst + j, &w, 64);
-	}
-	for (; j < n; j++, at = (at + 1) & (pair - 1))
-		dst[j] &= m[at];
+	dgen_mask_and(dst, (const uint8_t *)s->mix_mask[c],
+		      (uint32_t)(a & (2 * DGEN_SECTOR_SIZE - 1)), n);
 }
 
 /*
