@@ -87,6 +87,7 @@ int fleet_rank_plan(const struct dgen_run_opts *j, const struct fleet_share *h,
 		.io_size = j->writer.io_size,
 		.queue_depth = j->writer.queue_depth,
 		.one_request = !!(j->writer.ring_flags & DGEN_RING_IOPOLL),
+		.cpus_shared = j->cpus_shared,
 	};
 	struct dgen_plan_paths pp = {
 		.paths = o->paths, .n = o->npaths, .size = o->size,

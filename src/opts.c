@@ -54,6 +54,19 @@ static int set_pattern(struct dgen_run_opts *o, const char *v, char *msg,
 	return 0;
 }
 
+static int set_cpus_policy(struct dgen_run_opts *o, const char *v,
+			   char *msg, size_t msglen)
+{
+	if (!strcmp(v, "split"))
+		o->cpus_shared = 0;
+	else if (!strcmp(v, "shared"))
+		o->cpus_shared = 1;
+	else
+		return snprintf(msg, msglen, "--cpus-policy '%s': give split (each thread on its own CPU) or shared (each on its node's threads' CPUs)",
+				v), -EINVAL;
+	return 0;
+}
+
 static int set_format(struct dgen_run_opts *o, const char *v, char *msg,
 		      size_t msglen)
 {
@@ -256,6 +269,9 @@ static const struct opt_def defs[] = {
 	  DGEN_THREADS_MAX, 0, 0, 0, NULL, NULL, NULL },
 	{ { "cpus", 'c', DGEN_OPT_STRING, 1 }, 0, F(cpus), 0, 0, 0, 0, 0, 0,
 	  NULL, NULL, NULL },
+	{ { "cpus-policy", 0, DGEN_OPT_CHOICE, 1 }, DGEN_GIVEN_CPUS_POLICY, 0, 0,
+	  0, 0, 0, 0, 0,
+	  NULL, NULL, set_cpus_policy },
 	{ { "dry-run", 'n', DGEN_OPT_FLAG, 0 }, 0, F(flags), W_U32, 0, 0, 0, 0,
 	  DGEN_RUN_DRY, NULL, NULL, NULL },
 	{ { "pattern", 'p', DGEN_OPT_CHOICE, 1 }, DGEN_GIVEN_RING, 0, 0, 0, 0,

@@ -146,7 +146,7 @@ static int check_engine(const struct dgen_run_opts *o, char *msg,
 	return 0;
 }
 
-/* --trim, --cpus and --dry-run against the kind of run. */
+/* --trim, --cpus, --cpus-policy and --dry-run against the kind of run. */
 static int check_extras(const struct dgen_run_opts *o, char *msg,
 			size_t msglen)
 {
@@ -155,8 +155,9 @@ static int check_extras(const struct dgen_run_opts *o, char *msg,
 
 	if (fd && (o->given & DGEN_GIVEN_PASSES))
 		return BAD("--verify, --verify-only, --passes, --time and --rate work on --dev targets and --dir trees; stdout is written once and cannot be read back");
-	if ((dir || fd) && (o->cpus || (o->flags & DGEN_RUN_DRY)))
-		return BAD("--cpus and --dry-run plan --dev targets; trees and stdout use all CPUs, unplaced");
+	if ((dir || fd) && (o->cpus || (o->given & DGEN_GIVEN_CPUS_POLICY) ||
+			    (o->flags & DGEN_RUN_DRY)))
+		return BAD("--cpus, --cpus-policy and --dry-run plan --dev targets; trees and stdout use all CPUs, unplaced");
 	if (trim && (dir || fd))
 		return BAD("--trim discards --dev targets; a tree is made fresh and stdout has nothing to discard");
 	if (trim && o->mode == DGEN_RUN_VERIFY_ONLY)
@@ -213,8 +214,9 @@ static int check_objects(const struct dgen_run_opts *o, char *msg,
 	}
 	if (o->flags & (DGEN_RUN_TRIM | DGEN_RUN_TRIM_ONLY))
 		return BAD("--trim discards devices and files: objects are never deleted");
-	if (o->cpus || (o->flags & DGEN_RUN_DRY))
-		return BAD("--cpus and --dry-run plan --dev targets: objects go through HTTP threads, unplaced");
+	if (o->cpus || (o->given & DGEN_GIVEN_CPUS_POLICY) ||
+	    (o->flags & DGEN_RUN_DRY))
+		return BAD("--cpus, --cpus-policy and --dry-run plan --dev targets: objects go through HTTP threads, unplaced");
 	if (o->given & DGEN_GIVEN_RING)
 		return BAD("--bs, --pattern, --sqpoll, --iopoll and --engine are io_uring's: objects go through HTTP in parts of --part-size, in order");
 	return 0;

@@ -514,6 +514,7 @@ int dgen_plan_new(struct dgen_plan **out, const struct dgen_topology *t,
 		base += g[i].nslots;
 	}
 	p->oversubscribed = p->nthreads - p->cores_used;
+	p->cpus_shared = !!o->cpus_shared;
 
 	for (i = 0; i < ntargets; i++) {
 		struct dgen_plan_target *pt = &p->targets[i];
@@ -601,6 +602,8 @@ size_t dgen_plan_describe(const struct dgen_plan *p,
 		put(&x, "  note: %u thread%s more than the %u cores used: %s a core with another thread\n",
 		    p->oversubscribed, p->oversubscribed == 1 ? "" : "s",
 		    p->cores_used, p->oversubscribed == 1 ? "it shares" : "they share");
+	if (p->cpus_shared)
+		put(&x, "  cpus shared: each thread may run on the CPUs of all its node's threads (--cpus-policy shared)\n");
 	put(&x, "  thread  cpu  core  node  buffers    targets\n");
 	for (i = 0; i < p->nthreads; i++) {
 		const struct dgen_plan_thread *th = &p->threads[i];

@@ -91,6 +91,8 @@ static void place_human(struct rep *p)
 		rp(p, "  oversubscribed: %u thread%s more than the %u cores used, sharing a core\n",
 		   plan->oversubscribed, plan->oversubscribed == 1 ? "" : "s",
 		   plan->cores_used);
+	if (plan->cpus_shared)
+		rp(p, "  cpus shared: each thread may run on the CPUs of all its node's threads\n");
 	for (unsigned int t = 0; t < plan->nthreads; t++)
 		thread_human(p, t);
 	for (unsigned int k = 0; k < plan->ntargets; k++) {
@@ -152,8 +154,9 @@ static void place_json(struct rep *p)
 		return;
 	rp(p, "  \"placement\": {\n    \"why\": ");
 	rp_str(p, plan->why);
-	rp(p, ", \"cores_used\": %u, \"oversubscribed\": %u,\n",
-	   plan->cores_used, plan->oversubscribed);
+	rp(p, ", \"cores_used\": %u, \"oversubscribed\": %u, \"cpus_policy\": \"%s\",\n",
+	   plan->cores_used, plan->oversubscribed,
+	   plan->cpus_shared ? "shared" : "split");
 	memory_line(mem, sizeof(mem));
 	rp(p, "    \"numa\": %s, \"memory\": ", strstr(mem, "no NUMA") ? "false" : "true");
 	rp_str(p, mem + 8);

@@ -57,6 +57,7 @@ int run_place_plan(struct dgen_run *r, struct dgen_target *const *targets,
 		.io_size = w->io_size,
 		.queue_depth = w->queue_depth,
 		.one_request = !!(w->ring_flags & DGEN_RING_IOPOLL),
+		.cpus_shared = r->o.cpus_shared,
 	};
 	const struct dgen_plan_paths pp = {
 		.paths = r->o.paths, .n = r->o.npaths,

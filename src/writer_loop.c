@@ -87,7 +87,7 @@ static int worker_setup(struct worker *wk)
 	/* Pin and prefer the node before the engine exists: a ring's memory
 	 * is allocated by the kernel on behalf of this thread. */
 	if (plan) {
-		r = place_enter(&wk->place, &plan->threads[wk->id]);
+		r = place_enter(&wk->place, plan, wk->id);
 		if (r < 0)
 			return r;
 	}

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,8 +103,33 @@ uint32_t place_io_max(const struct dgen_plan *p, unsigned int t)
 	return io;
 }
 
-int place_enter(struct place_state *ps, const struct dgen_plan_thread *th)
+/*
+ * --cpus-policy shared: @th may run on the CPUs of every thread of @p on
+ * its node (the plan chose them, one per core by default). Each thread
+ * still starts on its own CPU, so the threads begin spread; the scheduler
+ * may then move one off a CPU the kernel's own I/O work needs.
+ */
+static int pin_shared(const struct dgen_plan *p,
+		      const struct dgen_plan_thread *th)
 {
+	cpu_set_t set;
+	int r;
+
+	r = dgen_thread_pin(th->cpu);
+	if (r < 0)
+		return r;
+	CPU_ZERO(&set);
+	for (unsigned int i = 0; i < p->nthreads; i++)
+		if (p->threads[i].node == th->node &&
+		    p->threads[i].cpu < CPU_SETSIZE)
+			CPU_SET(p->threads[i].cpu, &set);
+	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int place_enter(struct place_state *ps, const struct dgen_plan *p,
+		unsigned int t)
+{
+	const struct dgen_plan_thread *th = &p->threads[t];
 	cpu_set_t set;
 	int r;
 
@@ -116,7 +142,7 @@ int place_enter(struct place_state *ps, const struct dgen_plan_thread *th)
 	/* The pin first: the node preference, the ring and the buffers all
 	 * follow from where the thread runs. A failed pin fails the run,
 	 * since the plan said where. */
-	r = dgen_thread_pin(th->cpu);
+	r = p->cpus_shared ? pin_shared(p, th) : dgen_thread_pin(th->cpu);
 	if (r < 0)
 		return r;
 	r = dgen_thread_prefer_node(th->node);

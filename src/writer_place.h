@@ -47,11 +47,14 @@ uint32_t place_depth(const struct dgen_plan *p, unsigned int t);
 uint32_t place_io_max(const struct dgen_plan *p, unsigned int t);
 
 /*
- * place_enter - on the calling worker thread: pin it to its CPU and prefer
- * its node for the kernel's allocations, then read the affinity back.
- * Must run before the ring is made. Returns 0 or -errno (the pin failed).
+ * place_enter - on the calling worker thread @t of @p: pin it to its CPU
+ * (with p->cpus_shared, to the CPUs of all @p's threads on its node) and
+ * prefer its node for the kernel's allocations, then read the affinity
+ * back. Must run before the ring is made. Returns 0 or -errno (the pin
+ * failed).
  */
-int place_enter(struct place_state *ps, const struct dgen_plan_thread *th);
+int place_enter(struct place_state *ps, const struct dgen_plan *p,
+		unsigned int t);
 
 /*
  * place_alloc - @len bytes of buffers on the thread's node, touched by this

@@ -297,6 +297,34 @@ Test(opts, engine)
 	cr_assert_null(dgen_engine_name((enum dgen_engine)7));
 }
 
+/* --cpus-policy: split by default, shared on asking; only where a plan is. */
+Test(opts, cpus_policy)
+{
+	static const char *const one[] = { "/dev/shm/x" };
+	struct dgen_run_opts o;
+	char msg[512];
+
+	dgen_run_opts_init(&o);
+	cr_assert_eq(o.cpus_shared, 0);
+	cr_assert_eq(set(&o, "cpus-policy", "shared", msg), 0, "%s", msg);
+	cr_assert_eq(o.cpus_shared, 1);
+	cr_assert(o.given & DGEN_GIVEN_CPUS_POLICY);
+	cr_assert_eq(set(&o, "cpus-policy", "split", msg), 0, "%s", msg);
+	cr_assert_eq(o.cpus_shared, 0);
+	cr_assert_eq(set(&o, "cpus-policy", "node", msg), -EINVAL);
+	cr_assert(strstr(msg, "--cpus-policy 'node': give split"), "%s", msg);
+	o.paths = one;
+	o.npaths = 1;
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), 0, "%s", msg);
+	/* Named at all, even as the default, where nothing is placed. */
+	cr_assert_eq(set(&o, "stdout", NULL, msg), 0, "%s", msg);
+	o.paths = NULL;
+	o.npaths = 0;
+	cr_assert_eq(dgen_run_opts_check(&o, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "--cpus-policy and --dry-run plan --dev targets"),
+		  "%s", msg);
+}
+
 /* Power-loss verify: --verify-crash alone, flushes with written targets. */
 Test(opts, crash_rules)
 {

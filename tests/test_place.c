@@ -329,6 +329,7 @@ Test(place, run_follows_the_plan)
 		"        assert t['pages_checked'] > 0 and t['pages_off_node'] == 0 and t['mem_node'] == node, t\n"
 		"assert sum(t['bytes'] for t in th) == d['bytes'] == 64 << 20\n"
 		"assert p['oversubscribed'] == 0 and p['cores_used'] == len(th)\n"
+		"assert p['cpus_policy'] == 'split', p['cpus_policy']\n"
 		"print('ok')\n";
 	const char *path = scratch_path("follow"), *json = scratch_path("fjson"),
 		   *rows = scratch_path("frows"), *py = scratch_path("fpy");
@@ -369,6 +370,59 @@ Test(place, run_follows_the_plan)
 	unlink(path);
 	unlink(json);
 	unlink(rows);
+	unlink(py);
+	dgen_stream_free(s);
+}
+
+/*
+ * --cpus-policy shared: the same plan, but each thread may run on the CPUs
+ * of all the plan's threads on its node, read back on the thread; the
+ * bytes are the same stream's. The dry run and the human report say so.
+ */
+Test(place, cpus_shared_loosens_the_pin)
+{
+	static const char check[] =
+		"import json,sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"p = d['placement']\n"
+		"th = p['threads']\n"
+		"assert p['cpus_policy'] == 'shared', p\n"
+		"for t in th:\n"
+		"    mates = {u['cpu'] for u in th if u['node'] == t['node']}\n"
+		"    assert t['started'] and t['cpus_allowed'] == len(mates), (t, mates)\n"
+		"    assert t['cpu_seen'] in mates, (t, mates)\n"
+		"assert sum(t['bytes'] for t in th) == d['bytes'] == 64 << 20\n"
+		"print('ok')\n";
+	const char *path = scratch_path("shared"), *json = scratch_path("sjson"),
+		   *py = scratch_path("spy");
+	struct dgen_stream *s = stream_make(5, 0, 64 * MiB, 1.0, 1.0);
+	char cmd[1024];
+	struct run r;
+	FILE *f;
+
+	if (!shell_line("command -v python3"))
+		cr_skip_test("python3 is needed to parse the JSON report");
+	cr_assert_eq(tool(&r, "--dev %s --size 64M --cpus-policy shared --dry-run",
+			  path), 0, "%s", r.err);
+	cr_assert(strstr(r.out, "cpus shared: each thread may run on the CPUs of all its node's threads"),
+		  "%s", r.out);
+	cr_assert_eq(tool(&r, "--dev %s --size 64M --seed 5 --bs 256K --cpus-policy shared --json",
+			  path), 0, "%s", r.err);
+	cr_assert_eq(path_compare(path, 0, 64 * MiB, s), 0);
+	f = fopen(json, "w");
+	fputs(r.out, f);
+	fclose(f);
+	f = fopen(py, "w");
+	fputs(check, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 %s %s 2>&1", py, json);
+	cr_assert_str_eq(shell_line(cmd) ?: "(failed)", "ok", "%s", r.out);
+	cr_assert_eq(tool(&r, "--dev null --size 64M --cpus-policy shared"), 0,
+		     "%s", r.err);
+	cr_assert(strstr(r.out, "  cpus shared: ") && strstr(r.out, "(ran on cpu "),
+		  "%s", r.out);
+	unlink(path);
+	unlink(json);
 	unlink(py);
 	dgen_stream_free(s);
 }
@@ -533,6 +587,60 @@ Test(writer_plan, units_only_to_planned_threads)
 		unlink(paths[k]);
 		dgen_stream_free(s[k]);
 	}
+}
+
+/*
+ * cpus_shared groups by node: threads 0 and 1 (node 0) share CPUs 0 and 1,
+ * thread 2 (node not known, a group of its own) keeps CPU 1 alone.
+ */
+Test(writer_plan, shared_cpus_are_the_node_threads)
+{
+	const char *a = scratch_path("ps");
+	const uint64_t size = 2 * MiB;
+	struct dgen_stream *s = stream_make(6, 0, size, 1.0, 1.0);
+	static const unsigned int t0[] = { 0 };
+	struct dgen_plan_thread th[3] = {
+		{ .cpu = 0, .node = 0, .ntargets = 1, .targets = t0 },
+		{ .cpu = 1, .node = 0, .ntargets = 1, .targets = t0 },
+		{ .cpu = 1, .node = -1, .ntargets = 1, .targets = t0 },
+	};
+	struct dgen_plan_target pt = {
+		.name = "a", .node = -1, .first_thread = 0, .nthreads = 3,
+		.pool = { .io_size = 64 << 10, .queue_depth = 2 } };
+	struct dgen_plan plan = { .nthreads = 3, .threads = th, .ntargets = 1,
+				  .targets = &pt, .cpus_shared = 1 };
+	const unsigned int want[3] = { 2, 2, 1 };
+	struct dgen_writer_thread_info ti;
+	struct dgen_target *t;
+	struct dgen_writer_opts o;
+	struct dgen_writer_result res;
+	struct dgen_writer *w;
+	char msg[512] = "";
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cr_skip_test("two CPUs are needed to share");
+	cr_assert_eq(dgen_target_open(&t, a, 0, size, 0, msg, sizeof(msg)), 0,
+		     "%s", msg);
+	dgen_writer_opts_init(&o);
+	o.plan = &plan;
+	cr_assert_eq(dgen_writer_new(&w, &o, &t, (const struct dgen_stream *const *)&s,
+				     1, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(dgen_writer_start(w, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(dgen_writer_wait(w, &res), 0);
+	cr_assert_eq(res.bytes, size);
+	for (unsigned int i = 0; i < 3; i++) {
+		cr_assert_eq(dgen_writer_thread_info(w, i, &ti), 0);
+		cr_assert_eq(ti.cpus_allowed, want[i], "thread %u: %u CPUs allowed",
+			     i, ti.cpus_allowed);
+		cr_assert(ti.cpu_seen == 0 || ti.cpu_seen == 1, "thread %u on %d",
+			  i, ti.cpu_seen);
+	}
+	cr_assert_eq(ti.cpu_seen, 1);
+	dgen_writer_free(w);
+	dgen_target_close(t);
+	cr_assert_eq(path_compare(a, 0, size, s), 0);
+	unlink(a);
+	dgen_stream_free(s);
 }
 
 /* A plan for another number of targets, or a unit off the alignment. */

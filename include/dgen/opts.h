@@ -121,6 +121,8 @@ struct dgen_opt {
 #define DGEN_GIVEN_DATA		(1u << 7)	/* any of --dedup, --compress,
 						   --compress-mix */
 #define DGEN_GIVEN_LIKE		(1u << 8)	/* --like */
+#define DGEN_GIVEN_CPUS_POLICY	(1u << 9)	/* --cpus-policy: placement's,
+						   refused where none is made */
 
 /* dgen_opt_at - option @i of the table; NULL past the last. */
 const struct dgen_opt *dgen_opt_at(unsigned int i);

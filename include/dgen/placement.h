@@ -72,6 +72,8 @@ struct dgen_plan_opts {
 	uint32_t queue_depth;		/* --qd; 0: derived */
 	int one_request;		/* --iopoll: each I/O fits one request
 					   (dgen_pool_request.one_request) */
+	int cpus_shared;		/* --cpus-policy shared: see
+					   dgen_plan.cpus_shared */
 };
 
 struct dgen_plan_thread {
@@ -106,6 +108,13 @@ struct dgen_plan {
 					   when more threads than cores were
 					   asked for) */
 	uint64_t bytes_in_flight;	/* all threads, all targets */
+	/* 0 (--cpus-policy split, fio's cpus_allowed_policy=split): each
+	   thread runs on its own CPU alone. 1 (shared): each may run on the
+	   CPUs of all the plan's threads on its node, so the scheduler can
+	   move it off a CPU where the kernel's own I/O work (a loop or dm
+	   worker, softirq completions) needs to run; its memory stays on
+	   the node. dgen_thread_cpus gives the set. */
+	int cpus_shared;
 	char why[256];			/* how the threads were chosen */
 };
 

@@ -208,6 +208,9 @@ struct dgen_run_opts {
 	/* DGEN_RUN_PLACE: run the threads on these CPUs ("0-3,8"); NULL:
 	   the plan's. */
 	const char *cpus;
+	/* --cpus-policy shared: each thread may run on the CPUs of all the
+	   plan's threads on its node (dgen_plan.cpus_shared); 0: on its own. */
+	int cpus_shared;
 	/* DGEN_RUN_WATCH: the monitor's settings. */
 	struct dgen_run_watch watch;
 	/* Progress every progress_s seconds (0: never). */
