@@ -112,18 +112,28 @@ uint32_t place_io_max(const struct dgen_plan *p, unsigned int t)
 static int pin_shared(const struct dgen_plan *p,
 		      const struct dgen_plan_thread *th)
 {
-	cpu_set_t set;
+	unsigned int top = 0;
+	cpu_set_t *set;
+	size_t size;
 	int r;
 
 	r = dgen_thread_pin(th->cpu);
 	if (r < 0)
 		return r;
-	CPU_ZERO(&set);
 	for (unsigned int i = 0; i < p->nthreads; i++)
-		if (p->threads[i].node == th->node &&
-		    p->threads[i].cpu < CPU_SETSIZE)
-			CPU_SET(p->threads[i].cpu, &set);
-	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		if (p->threads[i].cpu > top)
+			top = p->threads[i].cpu;
+	set = CPU_ALLOC(top + 1);
+	if (!set)
+		return -ENOMEM;
+	size = CPU_ALLOC_SIZE(top + 1);
+	CPU_ZERO_S(size, set);
+	for (unsigned int i = 0; i < p->nthreads; i++)
+		if (p->threads[i].node == th->node)
+			CPU_SET_S(p->threads[i].cpu, size, set);
+	r = pthread_setaffinity_np(pthread_self(), size, set);
+	CPU_FREE(set);
+	return -r;
 }
 
 int place_enter(struct place_state *ps, const struct dgen_plan *p,

@@ -113,7 +113,7 @@ struct dgen_plan {
 	   CPUs of all the plan's threads on its node, so the scheduler can
 	   move it off a CPU where the kernel's own I/O work (a loop or dm
 	   worker, softirq completions) needs to run; its memory stays on
-	   the node. dgen_thread_cpus gives the set. */
+	   the node (the writer pins each thread so, src/writer_place.c). */
 	int cpus_shared;
 	char why[256];			/* how the threads were chosen */
 };
