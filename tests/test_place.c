@@ -331,12 +331,10 @@ Test(place, run_follows_the_plan)
 		"assert p['oversubscribed'] == 0 and p['cores_used'] == len(th)\n"
 		"assert p['cpus_policy'] == 'split', p['cpus_policy']\n"
 		"print('ok')\n";
-	const char *path = scratch_path("follow"), *json = scratch_path("fjson"),
-		   *rows = scratch_path("frows"), *py = scratch_path("fpy");
+	const char *path = scratch_path("follow"), *rows = scratch_path("frows");
 	struct dgen_stream *s = stream_make(3, 0, 64 * MiB, 1.0, 1.0);
 	struct row plan[256];
 	unsigned int n;
-	char cmd[1024];
 	struct run r;
 	FILE *f;
 
@@ -354,23 +352,14 @@ Test(place, run_follows_the_plan)
 		fprintf(f, "%u %u %u %d\n", plan[i].thread, plan[i].cpu,
 			plan[i].core, plan[i].node);
 	fclose(f);
-	f = fopen(json, "w");
-	fputs(r.out, f);
-	fclose(f);
-	f = fopen(py, "w");
-	fputs(check, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "python3 %s %s %s 2>&1", py, json, rows);
-	cr_assert_str_eq(shell_line(cmd) ?: "(failed)", "ok", "%s", r.out);
+	cr_assert_str_eq(py_check(check, r.out, rows), "ok", "%s", r.out);
 	/* The human report names each thread's CPU, node and memory. */
 	cr_assert_eq(tool(&r, "--dev null --size 64M --cpus 0"), 0, "%s", r.err);
 	cr_assert(strstr(r.out, "thread 0: cpu 0, core 0, node ") &&
 		  strstr(r.out, "(ran on cpu 0, 1 allowed)") &&
 		  strstr(r.out, "  memory: "), "%s", r.out);
 	unlink(path);
-	unlink(json);
 	unlink(rows);
-	unlink(py);
 	dgen_stream_free(s);
 }
 
@@ -393,12 +382,9 @@ Test(place, cpus_shared_loosens_the_pin)
 		"    assert t['cpu_seen'] in mates, (t, mates)\n"
 		"assert sum(t['bytes'] for t in th) == d['bytes'] == 64 << 20\n"
 		"print('ok')\n";
-	const char *path = scratch_path("shared"), *json = scratch_path("sjson"),
-		   *py = scratch_path("spy");
+	const char *path = scratch_path("shared");
 	struct dgen_stream *s = stream_make(5, 0, 64 * MiB, 1.0, 1.0);
-	char cmd[1024];
 	struct run r;
-	FILE *f;
 
 	if (!shell_line("command -v python3"))
 		cr_skip_test("python3 is needed to parse the JSON report");
@@ -409,21 +395,12 @@ Test(place, cpus_shared_loosens_the_pin)
 	cr_assert_eq(tool(&r, "--dev %s --size 64M --seed 5 --bs 256K --cpus-policy shared --json",
 			  path), 0, "%s", r.err);
 	cr_assert_eq(path_compare(path, 0, 64 * MiB, s), 0);
-	f = fopen(json, "w");
-	fputs(r.out, f);
-	fclose(f);
-	f = fopen(py, "w");
-	fputs(check, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "python3 %s %s 2>&1", py, json);
-	cr_assert_str_eq(shell_line(cmd) ?: "(failed)", "ok", "%s", r.out);
+	cr_assert_str_eq(py_check(check, r.out, NULL), "ok", "%s", r.out);
 	cr_assert_eq(tool(&r, "--dev null --size 64M --cpus-policy shared"), 0,
 		     "%s", r.err);
 	cr_assert(strstr(r.out, "  cpus shared: ") && strstr(r.out, "(ran on cpu "),
 		  "%s", r.out);
 	unlink(path);
-	unlink(json);
-	unlink(py);
 	dgen_stream_free(s);
 }
 

@@ -88,6 +88,35 @@ static inline char *shell_line(const char *cmd)
 }
 
 /*
+ * Run the Python @script on the JSON @report (its argv[1]) and @arg (argv[2],
+ * NULL: none); the script prints "ok" when its asserts hold. Returns its
+ * first line of output (static), "(failed)" when there is none. The files
+ * are scratch ones, removed after.
+ */
+static inline const char *py_check(const char *script, const char *report,
+				   const char *arg)
+{
+	const char *json = scratch_path("pyjson"), *py = scratch_path("pycheck");
+	const char *files[2][2] = { { json, report }, { py, script } };
+	char cmd[1024];
+	const char *out;
+
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i][0], "w");
+
+		if (!f)
+			return "(failed)";
+		fputs(files[i][1], f);
+		fclose(f);
+	}
+	snprintf(cmd, sizeof(cmd), "python3 %s %s %s 2>&1", py, json, arg ? arg : "");
+	out = shell_line(cmd);
+	unlink(json);
+	unlink(py);
+	return out ? out : "(failed)";
+}
+
+/*
  * A path in /dev, unique to this process, that names no device; NULL when
  * /dev is not devtmpfs here (a container's tmpfs /dev). The test's own
  * reading of the mount table: findmnt, not the library's code.
